@@ -1,0 +1,117 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"netgeom/activation"
+	"netgeom/engine"
+	"netgeom/engine/cpu"
+)
+
+func open(b *testing.B, blasName string) engine.Backend {
+	b.Helper()
+	be, err := cpu.New(cpu.Options{BLAS: blasName})
+	if err != nil {
+		b.Skipf("SKIP: %s: %v", blasName, err)
+	}
+	return be
+}
+
+func filled(b *testing.B, be engine.Backend, n int, seed uint64) engine.Buffer {
+	b.Helper()
+	x, err := be.Alloc(engine.Float64, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := be.FillNormal(x, seed, 0, 0, 1); err != nil {
+		b.Fatal(err)
+	}
+	return x
+}
+
+// BenchmarkGemm: square dgemm through the engine; reports GFLOP/s (2n^3
+// flops per call).
+func BenchmarkGemm(b *testing.B) {
+	for _, blasName := range []string{"openblas", "gonum"} {
+		for _, n := range []int{256, 512, 1024, 2048} {
+			if blasName == "gonum" && n > 1024 {
+				continue // minutes per call on 2 cores; the ratio is clear at 1024
+			}
+			b.Run(fmt.Sprintf("%s/n=%d", blasName, n), func(b *testing.B) {
+				be := open(b, blasName)
+				A, B, C := filled(b, be, n*n, 1), filled(b, be, n*n, 2), filled(b, be, n*n, 3)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if err := be.Gemm(engine.NoTrans, engine.NoTrans, n, n, n, 1, A, n, B, n, 0, C, n); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkDirectOpenBLAS: the same products by cblas_dgemm with no engine
+// in between, the reference for the engine's overhead.
+func BenchmarkDirectOpenBLAS(b *testing.B) {
+	for _, n := range []int{256, 512, 1024, 2048} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 1))
+			a, bb, c := make([]float64, n*n), make([]float64, n*n), make([]float64, n*n)
+			for i := range a {
+				a[i], bb[i] = r.NormFloat64(), r.NormFloat64()
+			}
+			if err := cpu.DirectDgemm(runtime.NumCPU(), n, n, n, a, bb, c); err != nil {
+				b.Skipf("SKIP: %v", err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				_ = cpu.DirectDgemm(runtime.NumCPU(), n, n, n, a, bb, c)
+			}
+			b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkActivateJet: the fused second-order jet x = phi(h), dx = phi'(h) v,
+// ddx = phi”(h) v^2 + phi'(h) a over an N x B layer; reports elements/s
+// and the memory traffic (6 float64 per element).
+func BenchmarkActivateJet(b *testing.B) {
+	for _, act := range []activation.ID{activation.Tanh, activation.ReLU, activation.Erf} {
+		for _, n := range []int{1 << 16, 1 << 20} {
+			b.Run(fmt.Sprintf("%v/n=%d", act, n), func(b *testing.B) {
+				be := open(b, "")
+				bufs := make([]engine.Buffer, 6)
+				for i := range bufs {
+					bufs[i] = filled(b, be, n, uint64(i))
+				}
+				b.SetBytes(int64(6 * 8 * n))
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if err := be.ActivateJet(act, bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Melem/s")
+			})
+		}
+	}
+}
+
+// BenchmarkFillNormal: Philox normals per second through the engine.
+func BenchmarkFillNormal(b *testing.B) {
+	be := open(b, "")
+	const n = 1 << 20
+	x, _ := be.Alloc(engine.Float64, n)
+	b.SetBytes(8 * n)
+	for i := 0; i < b.N; i++ {
+		if err := be.FillNormal(x, 1, 0, uint64(i)*n, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mnormals/s")
+}

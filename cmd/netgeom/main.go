@@ -1,0 +1,63 @@
+// Command netgeom measures the geometry of deep networks: how random and
+// trained networks bend input manifolds, where the order-to-chaos transition
+// lies, and what their loss surfaces look like. Each analysis is a
+// subcommand; every subcommand prints a table by default and takes
+// --format json or csv.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	_ "netgeom/engine/cpu" // registers the CPU backend with engine.Open
+)
+
+// version is the release of this build; `go build -ldflags "-X main.version=..."` sets it.
+var version = "0.1.0-dev"
+
+// globals are the flags every subcommand shares.
+type globals struct {
+	Backend string
+	Seed    uint64
+	Format  string
+}
+
+var factories []func(g *globals) *cobra.Command
+
+// register adds a subcommand; subcommand files call it from init.
+func register(f func(g *globals) *cobra.Command) { factories = append(factories, f) }
+
+// newRootCmd builds the command tree afresh (tests run it in-process).
+func newRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "netgeom",
+		Short:         "Geometry of deep networks: manifolds, order and chaos, loss surfaces",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			switch g.Format {
+			case "table", "json", "csv":
+				return nil
+			}
+			return fmt.Errorf("--format %q: valid formats are table, json, csv", g.Format)
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.Backend, "backend", "auto", "compute backend: auto, cpu or cuda")
+	pf.Uint64Var(&g.Seed, "seed", 1, "random seed (runs are reproducible from it)")
+	pf.StringVar(&g.Format, "format", "table", "output format: table, json or csv")
+	for _, f := range factories {
+		root.AddCommand(f(g))
+	}
+	return root
+}
+
+func main() {
+	if err := newRootCmd().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "netgeom:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+// table is what a subcommand prints in the table and CSV formats.
+type table struct {
+	Title  string
+	Header []string
+	Rows   [][]string
+}
+
+// emit prints t as an aligned table ("table"), t as CSV ("csv"), or v as
+// indented JSON ("json") on the command's standard output.
+func emit(cmd *cobra.Command, g *globals, t table, v any) error {
+	w := cmd.OutOrStdout()
+	switch g.Format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	case "csv":
+		cw := csv.NewWriter(w)
+		if len(t.Header) > 0 {
+			if err := cw.Write(t.Header); err != nil {
+				return err
+			}
+		}
+		if err := cw.WriteAll(t.Rows); err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	default:
+		if t.Title != "" {
+			fmt.Fprintln(w, t.Title)
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		if len(t.Header) > 0 {
+			fmt.Fprintln(tw, strings.Join(t.Header, "\t"))
+		}
+		for _, r := range t.Rows {
+			fmt.Fprintln(tw, strings.Join(r, "\t"))
+		}
+		return tw.Flush()
+	}
+}
+
+// fmtFloat formats x compactly (%.6g) with +Inf, -Inf and NaN spelled out.
+func fmtFloat(x float64) string {
+	switch {
+	case math.IsInf(x, 1):
+		return "+Inf"
+	case math.IsInf(x, -1):
+		return "-Inf"
+	case math.IsNaN(x):
+		return "NaN"
+	}
+	return strconv.FormatFloat(x, 'g', 6, 64)
+}
+
+// parseRange reads "lo:hi:n" as n evenly spaced values from lo to hi, both
+// included, and "x" as the single value x.
+func parseRange(s string) ([]float64, error) {
+	parts := strings.Split(s, ":")
+	bad := func(why string) error {
+		return fmt.Errorf("range %q: %s; write lo:hi:n (n points from lo to hi) or a single number", s, why)
+	}
+	num := func(p string) (float64, error) {
+		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, bad(fmt.Sprintf("%q is not a finite number", p))
+		}
+		return x, nil
+	}
+	switch len(parts) {
+	case 1:
+		x, err := num(parts[0])
+		if err != nil {
+			return nil, err
+		}
+		return []float64{x}, nil
+	case 3:
+		lo, err := num(parts[0])
+		if err != nil {
+			return nil, err
+		}
+		hi, err := num(parts[1])
+		if err != nil {
+			return nil, err
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(parts[2]))
+		if err != nil || n < 1 {
+			return nil, bad(fmt.Sprintf("the count %q is not a positive integer", parts[2]))
+		}
+		if n == 1 {
+			if lo != hi {
+				return nil, bad("one point needs lo = hi")
+			}
+			return []float64{lo}, nil
+		}
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = lo + (hi-lo)*float64(i)/float64(n-1)
+		}
+		out[n-1] = hi
+		return out, nil
+	}
+	return nil, bad("wrong number of fields")
+}

@@ -1,0 +1,186 @@
+package cpu
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/ebitengine/purego"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// level is the part of gonum's BLAS interface (row-major, as gonum defines
+// it) that the backend uses. gonum's pure-Go Implementation satisfies it, and
+// so does openBLAS below.
+type level interface {
+	Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+	Dgemv(tA blas.Transpose, m, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int)
+	Ddot(n int, x []float64, incX int, y []float64, incY int) float64
+	Daxpy(n int, alpha float64, x []float64, incX int, y []float64, incY int)
+	Dscal(n int, alpha float64, x []float64, incX int)
+	Dnrm2(n int, x []float64, incX int) float64
+}
+
+var _ level = gonum.Implementation{}
+var _ level = (*openBLAS)(nil)
+
+// CBLAS enumerations.
+const (
+	cblasRowMajor = 101
+	cblasNoTrans  = 111
+	cblasTrans    = 112
+)
+
+// openBLAS calls libopenblas.so.0's CBLAS entry points, bound at run time
+// with purego (no cgo). Callers have checked every argument; the slices are
+// passed as pointers to their first element.
+type openBLAS struct {
+	path    string
+	config  string
+	threads int
+
+	dgemm func(order, tA, tB, m, n, k int32, alpha float64, a unsafe.Pointer, lda int32, b unsafe.Pointer, ldb int32, beta float64, c unsafe.Pointer, ldc int32)
+	dgemv func(order, tA, m, n int32, alpha float64, a unsafe.Pointer, lda int32, x unsafe.Pointer, incX int32, beta float64, y unsafe.Pointer, incY int32)
+	ddot  func(n int32, x unsafe.Pointer, incX int32, y unsafe.Pointer, incY int32) float64
+	daxpy func(n int32, alpha float64, x unsafe.Pointer, incX int32, y unsafe.Pointer, incY int32)
+	dscal func(n int32, alpha float64, x unsafe.Pointer, incX int32)
+	dnrm2 func(n int32, x unsafe.Pointer, incX int32) float64
+}
+
+// openBLASNames are the sonames tried, in order.
+var openBLASNames = []string{"libopenblas.so.0", "libopenblas.so"}
+
+var (
+	openOnce   sync.Once
+	openResult *openBLAS
+	openErr    error
+)
+
+// loadOpenBLAS loads OpenBLAS once per process and pins its thread count:
+// OpenBLAS splits work by thread, so its results depend on the count, and a
+// fixed count makes repeated runs agree to the bit.
+func loadOpenBLAS(threads int) (*openBLAS, error) {
+	openOnce.Do(func() { openResult, openErr = dlopenOpenBLAS(threads) })
+	if openErr != nil {
+		return nil, openErr
+	}
+	if openResult.threads != threads {
+		return nil, fmt.Errorf("openblas already loaded with %d threads; %d asked", openResult.threads, threads)
+	}
+	return openResult, nil
+}
+
+func dlopenOpenBLAS(threads int) (*openBLAS, error) {
+	names := openBLASNames
+	if p := os.Getenv("NETGEOM_OPENBLAS"); p != "" {
+		names = []string{p}
+	}
+	var lib uintptr
+	var path string
+	var errs []string
+	for _, name := range names {
+		h, err := purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+		if err == nil {
+			lib, path = h, name
+			break
+		}
+		errs = append(errs, err.Error())
+	}
+	if lib == 0 {
+		return nil, fmt.Errorf("cannot load OpenBLAS (%s); on Debian/Ubuntu: apt-get install libopenblas0", strings.Join(errs, "; "))
+	}
+	o := &openBLAS{path: path, threads: threads}
+	syms := []struct {
+		fn   any
+		name string
+	}{
+		{&o.dgemm, "cblas_dgemm"}, {&o.dgemv, "cblas_dgemv"}, {&o.ddot, "cblas_ddot"},
+		{&o.daxpy, "cblas_daxpy"}, {&o.dscal, "cblas_dscal"}, {&o.dnrm2, "cblas_dnrm2"},
+	}
+	for _, s := range syms {
+		if _, err := purego.Dlsym(lib, s.name); err != nil {
+			return nil, fmt.Errorf("%s lacks %s: %v", path, s.name, err)
+		}
+		purego.RegisterLibFunc(s.fn, lib, s.name)
+	}
+	var setThreads func(int32)
+	var getThreads func() int32
+	for _, s := range []struct {
+		fn   any
+		name string
+	}{{&setThreads, "openblas_set_num_threads"}, {&getThreads, "openblas_get_num_threads"}} {
+		if _, err := purego.Dlsym(lib, s.name); err != nil {
+			return nil, fmt.Errorf("%s is not OpenBLAS (no %s): cannot pin its thread count", path, s.name)
+		}
+		purego.RegisterLibFunc(s.fn, lib, s.name)
+	}
+	setThreads(int32(threads))
+	if got := int(getThreads()); got != threads {
+		return nil, fmt.Errorf("%s: asked for %d threads, it runs %d (built with a lower maximum?)", path, threads, got)
+	}
+	if _, err := purego.Dlsym(lib, "openblas_get_config"); err == nil {
+		var config func() string
+		purego.RegisterLibFunc(&config, lib, "openblas_get_config")
+		o.config = strings.TrimSpace(config())
+	}
+	return o, nil
+}
+
+func ptr(s []float64) unsafe.Pointer {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Pointer(&s[0])
+}
+
+func cblasTranspose(t blas.Transpose) int32 {
+	if t == blas.NoTrans {
+		return cblasNoTrans
+	}
+	return cblasTrans
+}
+
+func (o *openBLAS) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	o.dgemm(cblasRowMajor, cblasTranspose(tA), cblasTranspose(tB), int32(m), int32(n), int32(k), alpha, ptr(a), int32(lda), ptr(b), int32(ldb), beta, ptr(c), int32(ldc))
+}
+
+func (o *openBLAS) Dgemv(tA blas.Transpose, m, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
+	o.dgemv(cblasRowMajor, cblasTranspose(tA), int32(m), int32(n), alpha, ptr(a), int32(lda), ptr(x), int32(incX), beta, ptr(y), int32(incY))
+}
+
+func (o *openBLAS) Ddot(n int, x []float64, incX int, y []float64, incY int) float64 {
+	return o.ddot(int32(n), ptr(x), int32(incX), ptr(y), int32(incY))
+}
+
+func (o *openBLAS) Daxpy(n int, alpha float64, x []float64, incX int, y []float64, incY int) {
+	o.daxpy(int32(n), alpha, ptr(x), int32(incX), ptr(y), int32(incY))
+}
+
+func (o *openBLAS) Dscal(n int, alpha float64, x []float64, incX int) {
+	o.dscal(int32(n), alpha, ptr(x), int32(incX))
+}
+
+func (o *openBLAS) Dnrm2(n int, x []float64, incX int) float64 {
+	return o.dnrm2(int32(n), ptr(x), int32(incX))
+}
+
+// DirectDgemm calls OpenBLAS's cblas_dgemm on host slices with no engine
+// layer in between: C = A B for column-major m x k A, k x n B and m x n C
+// with tight leading dimensions. It exists so that benchmarks can measure
+// OpenBLAS's own rate beside the engine's in the same run. It loads OpenBLAS
+// with the given thread count, or returns the loader's error.
+func DirectDgemm(threads, m, n, k int, a, b, c []float64) error {
+	o, err := loadOpenBLAS(threads)
+	if err != nil {
+		return err
+	}
+	if len(a) < m*k || len(b) < k*n || len(c) < m*n {
+		return fmt.Errorf("direct dgemm: slices shorter than %dx%dx%d", m, n, k)
+	}
+	const colMajor = 102
+	o.dgemm(colMajor, cblasNoTrans, cblasNoTrans, int32(m), int32(n), int32(k), 1, ptr(a), int32(m), ptr(b), int32(k), 0, ptr(c), int32(m))
+	return nil
+}

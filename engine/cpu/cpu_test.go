@@ -1,0 +1,83 @@
+package cpu
+
+import (
+	"os"
+	"testing"
+
+	"netgeom/engine"
+	"netgeom/engine/enginetest"
+)
+
+// openOrSkip opens a CPU backend with the given BLAS. OpenBLAS is skipped
+// with a visible message where it is not installed, unless
+// NETGEOM_REQUIRE_OPENBLAS=1 (CI sets it), where its absence fails.
+func openOrSkip(t *testing.T, blasName string) *Backend {
+	t.Helper()
+	b, err := New(Options{BLAS: blasName})
+	if err != nil {
+		if blasName == "openblas" && os.Getenv("NETGEOM_REQUIRE_OPENBLAS") != "1" {
+			t.Skipf("SKIP: OpenBLAS not available (%v); set NETGEOM_REQUIRE_OPENBLAS=1 to make this a failure", err)
+		}
+		t.Fatal(err)
+	}
+	if b.BLAS() != blasName {
+		t.Fatalf("asked for %s, got %s", blasName, b.BLAS())
+	}
+	return b
+}
+
+func TestConformanceOpenBLAS(t *testing.T) {
+	openOrSkip(t, "openblas")
+	enginetest.Run(t, func(t *testing.T) engine.Backend { return openOrSkip(t, "openblas") })
+}
+
+func TestConformanceGonum(t *testing.T) {
+	enginetest.Run(t, func(t *testing.T) engine.Backend { return openOrSkip(t, "gonum") })
+}
+
+// TestConformanceOneThread runs the suite with a single worker, so the
+// inline paths of the chunked ops are covered too.
+func TestConformanceOneThread(t *testing.T) {
+	enginetest.Run(t, func(t *testing.T) engine.Backend {
+		b, err := New(Options{BLAS: "gonum", Threads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	})
+}
+
+func TestForcedOpenBLASMissingIsAnError(t *testing.T) {
+	t.Setenv("NETGEOM_OPENBLAS", "/nonexistent/libopenblas.so.0")
+	// A fresh loader: the process-wide one may have succeeded already.
+	if _, err := dlopenOpenBLAS(1); err == nil {
+		t.Fatal("loading OpenBLAS from a path that does not exist succeeded")
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	if _, err := New(Options{BLAS: "mkl"}); err == nil {
+		t.Error("BLAS mkl: no error")
+	}
+	t.Setenv("NETGEOM_THREADS", "zero")
+	if _, err := New(Options{}); err == nil {
+		t.Error("NETGEOM_THREADS=zero: no error")
+	}
+}
+
+func TestOpenRegistered(t *testing.T) {
+	b, err := engine.Open("auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := b.Info()
+	if in.Backend != "cpu" || in.Reason == "" {
+		t.Fatalf("auto without CUDA: backend %q reason %q; want cpu with a reason", in.Backend, in.Reason)
+	}
+	if _, err := engine.Open("cuda"); err == nil {
+		t.Fatal("Open(cuda) without a CUDA backend succeeded")
+	}
+	if _, err := engine.Open("tpu"); err == nil {
+		t.Fatal("Open(tpu) succeeded")
+	}
+}

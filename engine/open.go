@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Opener opens one kind of backend. It returns an error wrapping
+// ErrUnavailable when the machine cannot run it, with the reason.
+type Opener func() (Backend, error)
+
+var (
+	regMu    sync.Mutex
+	registry = map[string]Opener{}
+)
+
+// Register makes a backend available to Open under name. Backend packages
+// call it from init; a program links a backend by importing its package
+// (netgeom/engine/cpu, or netgeom/engine/backends for all of them).
+func Register(name string, open Opener) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := registry[name]; dup {
+		panic("engine: backend registered twice: " + name) // programming error at init, not user input
+	}
+	registry[name] = open
+}
+
+// Registered lists the backend names linked into this program.
+func Registered() []string {
+	regMu.Lock()
+	defer regMu.Unlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func lookup(name string) (Opener, bool) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	o, ok := registry[name]
+	return o, ok
+}
+
+// Open returns the backend named "cpu" or "cuda", or with "auto" (or "") the
+// CUDA backend when a GPU, its driver and the kernels load, else the CPU. The
+// returned Info().Reason says which was picked and why.
+func Open(name string) (Backend, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "", "auto":
+		return openAuto()
+	case "cpu":
+		return openNamed("cpu")
+	case "cuda", "gpu":
+		return openNamed("cuda")
+	}
+	return nil, fmt.Errorf("unknown backend %q: valid names are auto, cpu, cuda", name)
+}
+
+func openNamed(name string) (Backend, error) {
+	o, ok := lookup(name)
+	if !ok {
+		if name == "cuda" {
+			return nil, fmt.Errorf("%w: cuda: this build of netgeom has no CUDA backend yet; use --backend cpu", ErrUnavailable)
+		}
+		return nil, fmt.Errorf("%w: %s: backend not linked into this program (import netgeom/engine/%s)", ErrUnavailable, name, name)
+	}
+	return o()
+}
+
+// withReason returns b with its Info().Reason replaced.
+type withReason struct {
+	Backend
+	reason string
+}
+
+func (w withReason) Info() Info {
+	in := w.Backend.Info()
+	in.Reason = w.reason
+	return in
+}
+
+func openAuto() (Backend, error) {
+	var why string
+	if o, ok := lookup("cuda"); ok {
+		b, err := o()
+		if err == nil {
+			return withReason{b, "auto: a CUDA device is available"}, nil
+		}
+		why = "auto: CUDA unavailable (" + err.Error() + "); using the CPU"
+	} else {
+		why = "auto: this build has no CUDA backend yet; using the CPU"
+	}
+	b, err := openNamed("cpu")
+	if err != nil {
+		return nil, errors.Join(errors.New(why), err)
+	}
+	return withReason{b, why}, nil
+}

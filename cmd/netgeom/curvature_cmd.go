@@ -1,0 +1,314 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/spf13/cobra"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+
+	"netgeom/activation"
+	"netgeom/engine"
+	"netgeom/manifold"
+	"netgeom/meanfield"
+	"netgeom/models"
+	"netgeom/report"
+)
+
+func init() { register(newCurvatureCmd) }
+
+// netFlags are the flags that name a random network.
+type netFlags struct {
+	act            string
+	sigmaW, sigmaB float64
+	width, depth   int
+	weights        string
+}
+
+func (f *netFlags) add(cmd *cobra.Command, width, depth int) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.act, "act", "tanh", "activation: "+fmt.Sprint(activation.Names()))
+	fl.Float64Var(&f.sigmaW, "sigma-w", 4, "weight scale: W_ij ~ N(0, sigma_w^2 / N)")
+	fl.Float64Var(&f.sigmaB, "sigma-b", 0.3, "bias standard deviation")
+	fl.IntVar(&f.width, "width", width, "width N of every layer")
+	fl.IntVar(&f.depth, "depth", depth, "number of layers")
+	fl.StringVar(&f.weights, "weights", "gaussian", "weight law: gaussian or orthogonal")
+}
+
+// build checks the flags and returns the activation, the network (input
+// taken as a pre-activation, Poole's convention) and its mean-field model.
+func (f *netFlags) build(seed uint64) (activation.Func, *models.RandomDense, *meanfield.Model, error) {
+	act, err := activation.Lookup(f.act)
+	if err != nil {
+		return act, nil, nil, fmt.Errorf("--act: %w", err)
+	}
+	if f.width < 2 {
+		return act, nil, nil, fmt.Errorf("--width %d: want at least 2", f.width)
+	}
+	if f.depth < 1 {
+		return act, nil, nil, fmt.Errorf("--depth %d: want at least 1", f.depth)
+	}
+	law, err := models.ParseWeightLaw(f.weights)
+	if err != nil {
+		return act, nil, nil, fmt.Errorf("--weights: %w", err)
+	}
+	net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(f.width, f.depth), Act: act,
+		SigmaW: f.sigmaW, SigmaB: f.sigmaB, Law: law, Seed: seed, ActivateInput: true})
+	if err != nil {
+		return act, nil, nil, err
+	}
+	mf, err := meanfield.New(act, f.sigmaW, f.sigmaB, nil)
+	if err != nil {
+		return act, nil, nil, err
+	}
+	return act, net, mf, nil
+}
+
+// inputQ returns the input's q: the flag when given, else q* (an error
+// that says what to do when the length map has no fixed point).
+func inputQ(mf *meanfield.Model, q float64) (float64, error) {
+	if q > 0 {
+		return q, nil
+	}
+	if q < 0 || math.IsNaN(q) {
+		return 0, fmt.Errorf("--q %v: want q > 0", q)
+	}
+	fp, err := mf.FixedLength(1)
+	if err != nil {
+		if errors.Is(err, meanfield.ErrNoFixedPoint) {
+			return 0, fmt.Errorf("%w; give the input's length with --q", err)
+		}
+		return 0, err
+	}
+	if fp.Q == 0 {
+		return 0, errors.New("q* = 0 here (the length map sends every input to 0): give the input's length with --q")
+	}
+	return fp.Q, nil
+}
+
+// curvatureLayer is one row of `netgeom curvature`. Theory fields are null
+// where mean field has no prediction.
+type curvatureLayer struct {
+	Layer                 int      `json:"layer"`
+	Q                     float64  `json:"q"`
+	QTheory               *float64 `json:"q_theory"`
+	Length                float64  `json:"length"`
+	LengthTheory          *float64 `json:"length_theory"`
+	KappaBar              float64  `json:"kappa_bar"`
+	KappaBarTheory        *float64 `json:"kappa_bar_theory"`
+	GrassmannLength       float64  `json:"grassmann_length"`
+	GrassmannLengthTheory *float64 `json:"grassmann_length_theory"`
+	PCA95                 *int     `json:"pca95"`
+}
+
+type curvatureResult struct {
+	Activation string           `json:"activation"`
+	SigmaW     float64          `json:"sigma_w"`
+	SigmaB     float64          `json:"sigma_b"`
+	Width      int              `json:"width"`
+	Depth      int              `json:"depth"`
+	Points     int              `json:"points"`
+	Weights    string           `json:"weights"`
+	Seed       uint64           `json:"seed"`
+	QInput     float64          `json:"q_input"`
+	Backend    string           `json:"backend"`
+	Seconds    float64          `json:"seconds"`
+	Layers     []curvatureLayer `json:"layers"`
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func newCurvatureCmd(g *globals) *cobra.Command {
+	var nf netFlags
+	var points, chunk int
+	var q float64
+	var plotPath string
+	cmd := &cobra.Command{
+		Use:   "curvature",
+		Short: "Push a great circle through a random network and measure length, curvature and Grassmannian length per layer against mean field",
+		Long: `Push a great circle of --points points, scaled to the fixed point q* of the
+length map (or --q), through a deep random network as second-order jets, and
+print for every layer the measured and predicted q, Euclidean length, kbar =
+sqrt(N) kappa and Grassmannian length, and the number of principal components
+that hold 95% of the points' variance (Poole et al. 2016, figures 3 and 4).
+
+With no flags it runs their chaotic example (tanh, sigma_w = 4, sigma_b = 0.3,
+width 1000, depth 20, 500 points) and writes curvature.png.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if points < 3 {
+				return fmt.Errorf("--points %d: want at least 3", points)
+			}
+			act, net, mf, err := nf.build(g.Seed)
+			if err != nil {
+				return err
+			}
+			q0, err := inputQ(mf, q)
+			if err != nil {
+				return err
+			}
+			b, err := engine.Open(g.Backend)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			circle, err := manifold.Circle(nf.width, points, q0, g.Seed)
+			if err != nil {
+				return err
+			}
+			update, finish := progress(cmd, "curvature")
+			start := time.Now()
+			stats, err := manifold.Simulate(b, net, circle, manifold.SimOptions{Chunk: chunk, Gram: true, Progress: update})
+			finish()
+			if err != nil {
+				return err
+			}
+			res := curvatureResult{Activation: act.Name, SigmaW: nf.sigmaW, SigmaB: nf.sigmaB, Width: nf.width, Depth: nf.depth,
+				Points: points, Weights: nf.weights, Seed: g.Seed, QInput: q0, Backend: b.Info().Backend, Seconds: time.Since(start).Seconds()}
+			theory, terr := mf.Circle(q0, nf.depth+1)
+			if terr != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: no mean-field prediction: %v\n", terr)
+			}
+			sqrtN := math.Sqrt(float64(nf.width))
+			for _, s := range stats {
+				row := curvatureLayer{Layer: s.Layer, Q: s.Q, Length: s.Length, KappaBar: s.KappaBar, GrassmannLength: s.GrassmannLength}
+				if s.PCA != nil {
+					row.PCA95 = ptr(s.PCA95)
+				}
+				if terr == nil {
+					th := theory[s.Layer]
+					row.QTheory, row.LengthTheory = ptr(th.Q), ptr(sqrtN*th.Length)
+					row.KappaBarTheory, row.GrassmannLengthTheory = ptr(th.Kbar), ptr(th.GrassmannLength)
+				}
+				res.Layers = append(res.Layers, row)
+			}
+			t := table{
+				Title: fmt.Sprintf("%s, sigma_w %g, sigma_b %g, width %d, %s weights, %d points at q = %.6g, seed %d (%s, %.2fs)",
+					act.Name, nf.sigmaW, nf.sigmaB, nf.width, nf.weights, points, q0, g.Seed, res.Backend, res.Seconds),
+				Header: []string{"layer", "q", "q_theory", "length", "length_theory", "kappa_bar", "kappa_bar_theory", "grassmann_length", "grassmann_length_theory", "pca95"},
+			}
+			for _, r := range res.Layers {
+				pca := "-"
+				if r.PCA95 != nil {
+					pca = fmt.Sprint(*r.PCA95)
+				}
+				t.Rows = append(t.Rows, []string{fmt.Sprint(r.Layer), fmtFloat(r.Q), optFloat(r.QTheory), fmtFloat(r.Length), optFloat(r.LengthTheory),
+					fmtFloat(r.KappaBar), optFloat(r.KappaBarTheory), fmtFloat(r.GrassmannLength), optFloat(r.GrassmannLengthTheory), pca})
+			}
+			if err := emit(cmd, g, t, res); err != nil {
+				return err
+			}
+			if plotPath != "" {
+				if err := curvaturePlot(plotPath, res, stats, mf, q0, circle); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: wrote %s\n", plotPath)
+			}
+			return nil
+		},
+	}
+	nf.add(cmd, 1000, 20)
+	fl := cmd.Flags()
+	fl.IntVar(&points, "points", 500, "points on the circle")
+	fl.IntVar(&chunk, "chunk", 0, "points per batch (0: all; principal components need all)")
+	fl.Float64Var(&q, "q", 0, "squared length per coordinate of the input circle (default: q* of the length map)")
+	fl.StringVar(&plotPath, "plot", "curvature.png", "write the figure here (.png or .svg; empty: no figure)")
+	return cmd
+}
+
+// curvaturePlot draws q, L^E, kbar and L^G against depth with their theory
+// lines, the autocorrelation at three layers, and the circle's projections
+// on its top principal components at three layers.
+func curvaturePlot(path string, res curvatureResult, stats []manifold.LayerStats, mf *meanfield.Model, q0 float64, c *manifold.Curve) error {
+	n := len(res.Layers)
+	layers := make([]float64, n)
+	get := func(f func(curvatureLayer) float64) []float64 {
+		v := make([]float64, n)
+		for i, r := range res.Layers {
+			v[i] = f(r)
+		}
+		return v
+	}
+	theory := func(f func(curvatureLayer) *float64) []float64 {
+		v := make([]float64, n)
+		for i, r := range res.Layers {
+			if p := f(r); p != nil {
+				v[i] = *p
+			} else {
+				return nil
+			}
+		}
+		return v
+	}
+	for i := range layers {
+		layers[i] = float64(i)
+	}
+	series := []report.LayerSeries{
+		{Name: "q (length per neuron)", Measured: get(func(r curvatureLayer) float64 { return r.Q }), Theory: theory(func(r curvatureLayer) *float64 { return r.QTheory })},
+		{Name: "Euclidean length L^E", Log: true, Measured: get(func(r curvatureLayer) float64 { return r.Length }), Theory: theory(func(r curvatureLayer) *float64 { return r.LengthTheory })},
+		{Name: "kbar = sqrt(N) kappa", Measured: get(func(r curvatureLayer) float64 { return r.KappaBar }), Theory: theory(func(r curvatureLayer) *float64 { return r.KappaBarTheory })},
+		{Name: "Grassmannian length L^G", Log: true, Measured: get(func(r curvatureLayer) float64 { return r.GrassmannLength }), Theory: theory(func(r curvatureLayer) *float64 { return r.GrassmannLengthTheory })},
+	}
+	var top []*plot.Plot
+	for _, s := range series {
+		s.Layers = layers
+		p, err := report.SeriesPlot(s)
+		if err != nil {
+			return err
+		}
+		top = append(top, p)
+	}
+	// Three layers spread over the depth, as Poole's 5, 10, 15 of 20.
+	picks := []int{max(1, res.Depth/4), max(1, res.Depth/2), max(1, 3*res.Depth/4)}
+	var acs []report.Autocorrelation
+	var bottom []*plot.Plot
+	for _, l := range picks {
+		s := stats[l]
+		if s.Autocorr == nil {
+			continue
+		}
+		ac := report.Autocorrelation{Layer: l}
+		step := 2 * math.Pi / float64(c.Points)
+		stride := max(1, len(s.Autocorr)/25)
+		for k := 0; k < len(s.Autocorr); k += stride {
+			ac.Offsets = append(ac.Offsets, float64(k)*step)
+			ac.Measured = append(ac.Measured, s.Autocorr[k])
+			traj, err := mf.CorrelationTrajectory(q0, math.Cos(float64(k)*step), l)
+			if err != nil {
+				ac.Theory = nil
+				break
+			}
+			ac.Theory = append(ac.Theory, traj[l])
+		}
+		if ac.Theory != nil && len(ac.Theory) != len(ac.Offsets) {
+			ac.Theory = nil
+		}
+		acs = append(acs, ac)
+	}
+	if len(acs) > 0 {
+		p, err := report.AutocorrelationPlot(acs)
+		if err != nil {
+			return err
+		}
+		bottom = append(bottom, p)
+	}
+	for _, l := range picks {
+		s := stats[l]
+		if s.Projections[0] == nil {
+			continue
+		}
+		p, err := report.ProjectionPlot(report.Projection{Layer: l, PC1: s.Projections[0], PC2: s.Projections[1], Closed: true})
+		if err != nil {
+			return err
+		}
+		bottom = append(bottom, p)
+	}
+	panels := [][]*plot.Plot{top}
+	if len(bottom) > 0 {
+		panels = append(panels, bottom)
+	}
+	return report.SaveGrid(panels, 16*vg.Inch, 8*vg.Inch, path)
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCurvatureJSON: the keys the issue names, the input layer's exact
+// values (q = q*, L^G = 2 pi, kbar = 1/sqrt(q*)), the PCA dimension 2 at the
+// input, and a figure written.
+func TestCurvatureJSON(t *testing.T) {
+	png := filepath.Join(t.TempDir(), "c.png")
+	out, errOut, code := runCLI(t, nil, "curvature", "--width", "60", "--depth", "3", "--points", "64", "--format", "json", "--plot", png)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res struct {
+		Activation string                   `json:"activation"`
+		QInput     float64                  `json:"q_input"`
+		Layers     []map[string]interface{} `json:"layers"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(res.Layers) != 4 {
+		t.Fatalf("%d layers, want 4 (input and 3 layers)", len(res.Layers))
+	}
+	for _, k := range []string{"layer", "q", "q_theory", "length", "length_theory", "kappa_bar", "kappa_bar_theory", "grassmann_length", "grassmann_length_theory", "pca95"} {
+		if _, ok := res.Layers[1][k]; !ok {
+			t.Errorf("layer object lacks %q", k)
+		}
+	}
+	l0 := res.Layers[0]
+	near := func(what string, got any, want float64) {
+		if g, ok := got.(float64); !ok || math.Abs(g-want) > 1e-9*math.Abs(want) {
+			t.Errorf("layer 0 %s = %v, want %v", what, got, want)
+		}
+	}
+	near("q", l0["q"], res.QInput)
+	near("grassmann_length", l0["grassmann_length"], 2*math.Pi)
+	near("kappa_bar", l0["kappa_bar"], 1/math.Sqrt(res.QInput))
+	near("pca95", l0["pca95"], 2)
+	if st, err := os.Stat(png); err != nil || st.Size() < 1000 {
+		t.Errorf("figure not written: %v", err)
+	}
+}
+
+func TestManifoldCommandErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"curvature", "--weights", "uniform", "--plot", ""}, "weight law"},
+		{[]string{"curvature", "--act", "relu", "--sigma-w", "2", "--sigma-b", "1", "--plot", ""}, "--q"},
+		{[]string{"curvature", "--points", "2", "--plot", ""}, "--points"},
+		{[]string{"curvature", "--plot", "x.gif", "--width", "10", "--depth", "1", "--points", "8"}, ".png or .svg"},
+		{[]string{"propagate", "--c0", "0.2,x"}, "--c0"},
+		{[]string{"propagate", "--c0", "1.5", "--width", "10", "--depth", "1"}, "outside [-1, 1]"},
+		{[]string{"boundary", "--width", "5000"}, "--width"},
+		{[]string{"expressivity", "--depths", "3:1"}, "--depths"},
+		{[]string{"expressivity", "--functions", "600"}, "--functions"},
+	} {
+		_, errOut, code := runCLI(t, nil, c.args...)
+		if code == 0 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want an error mentioning %q", c.args, code, errOut, c.want)
+		}
+	}
+}
+
+// TestPropagateAndBoundaryJSON: the pair propagation starts at the asked
+// correlations, and the boundary command reports one row per layer with
+// max >= min.
+func TestPropagateAndBoundaryJSON(t *testing.T) {
+	out, errOut, code := runCLI(t, nil, "propagate", "--width", "50", "--depth", "2", "--pairs", "3", "--format", "json")
+	if code != 0 {
+		t.Fatalf("propagate: exit %d: %s", code, errOut)
+	}
+	var p propagateResult
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+	for k, c0 := range p.C0 {
+		if math.Abs(p.Layers[0].C[k]-c0) > 1e-12 {
+			t.Errorf("layer 0 correlation %v, want %v", p.Layers[0].C[k], c0)
+		}
+	}
+	out, errOut, code = runCLI(t, nil, "boundary", "--width", "20", "--depth", "3", "--points", "2", "--format", "json")
+	if code != 0 {
+		t.Fatalf("boundary: exit %d: %s", code, errOut)
+	}
+	var bd struct {
+		Layers []boundaryLayer `json:"layers"`
+	}
+	if err := json.Unmarshal([]byte(out), &bd); err != nil {
+		t.Fatal(err)
+	}
+	if len(bd.Layers) != 4 {
+		t.Fatalf("%d layers, want 4", len(bd.Layers))
+	}
+	for _, l := range bd.Layers {
+		if !(l.MaxCurvature >= l.MinCurvature) {
+			t.Errorf("layer %d: max %v < min %v", l.Layer, l.MaxCurvature, l.MinCurvature)
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+)
+
+// execCLI runs the command tree in-process.
+func execCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCmd()
+	var out, errb bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), err
+}
+
+// TestMeanfieldJSON: the JSON object has exactly the documented keys, and
+// the numbers are those of Poole's chaotic example (tanh, sigma_w = 2.5,
+// sigma_b = 0.3): chaotic, 0 < c* < 1, chi_1 > 1, and the critical sigma_w
+// near 1.4 (Poole: "the boundary at sigma_b = 0.3 lies near sigma_w = 1.4").
+// --sigma-w2/--sigma-b2 (variances 6.25, 0.09) give the same numbers to
+// 1e-12 (sqrt(6.25) = 2.5 exactly; 0.3^2 differs from 0.09 by one ulp).
+func TestMeanfieldJSON(t *testing.T) {
+	out, err := execCLI(t, "meanfield", "--act", "tanh", "--sigma-w", "2.5", "--sigma-b", "0.3", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := []string{"activation", "sigma_w", "sigma_b", "q_star", "c_star", "chi1", "chi2", "xi_q", "xi_c", "phase", "critical_sigma_w"}
+	if len(m) != len(want) {
+		t.Errorf("keys %v, want %v", m, want)
+	}
+	for _, k := range want {
+		if _, ok := m[k]; !ok {
+			t.Errorf("missing key %q", k)
+		}
+	}
+	cs, chi, crit := m["c_star"].(float64), m["chi1"].(float64), m["critical_sigma_w"].(float64)
+	if m["phase"] != "chaotic" || cs <= 0 || cs >= 1 || chi <= 1 || crit < 1.35 || crit > 1.45 {
+		t.Errorf("unexpected values: %s", out)
+	}
+	out2, err := execCLI(t, "meanfield", "--act", "tanh", "--sigma-w2", "6.25", "--sigma-b2", "0.09", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m2 map[string]any
+	_ = json.Unmarshal([]byte(out2), &m2)
+	for _, k := range []string{"q_star", "c_star", "chi1", "xi_c"} {
+		a, b := m[k].(float64), m2[k].(float64)
+		if math.Abs(a-b) > 1e-12*math.Abs(a) {
+			t.Errorf("%s: std-dev form %v, variance form %v", k, a, b)
+		}
+	}
+}
+
+// TestMeanfieldLayers: --layers 20 adds 20 layers with the documented keys;
+// layer 1 is the input circle at q* (grassmann_length = 2 pi, c = c0 = 0.5),
+// and in the chaotic phase gbar grows by chi_1 per layer (to 1e-12).
+func TestMeanfieldLayers(t *testing.T) {
+	out, err := execCLI(t, "meanfield", "--act", "tanh", "--sigma-w", "4", "--sigma-b", "0.3", "--layers", "20", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		QStar  float64          `json:"q_star"`
+		Chi1   float64          `json:"chi1"`
+		Layers []map[string]any `json:"layers"`
+	}
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Layers) != 20 {
+		t.Fatalf("%d layers", len(m.Layers))
+	}
+	for _, k := range []string{"layer", "q", "c", "gbar", "kbar", "length", "grassmann_length"} {
+		if _, ok := m.Layers[0][k]; !ok {
+			t.Errorf("layer key %q missing", k)
+		}
+	}
+	l1 := m.Layers[0]
+	if l1["layer"].(float64) != 1 || l1["q"].(float64) != m.QStar || l1["c"].(float64) != 0.5 || math.Abs(l1["grassmann_length"].(float64)-2*math.Pi) > 1e-14 {
+		t.Errorf("layer 1 = %v", l1)
+	}
+	g5, g6 := m.Layers[4]["gbar"].(float64), m.Layers[5]["gbar"].(float64)
+	if math.Abs(g6/g5-m.Chi1) > 1e-12*m.Chi1 {
+		t.Errorf("gbar ratio %g, chi1 %g", g6/g5, m.Chi1)
+	}
+}
+
+// TestMeanfieldErrors: both forms of a scale, a missing sigma_w, a negative
+// scale, an unknown activation and a length map without a finite fixed point
+// (relu, sigma_w = 2) are errors with a clear message; at the critical point
+// (relu, sigma_w^2 = 2, sigma_b = 0) xi_c prints as +Inf, also in JSON.
+func TestMeanfieldErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--sigma-w", "1", "--sigma-w2", "1"}, "not both"},
+		{[]string{"--sigma-b", "0.3"}, "required"},
+		{[]string{"--sigma-w", "-1"}, "want a finite value"},
+		{[]string{"--sigma-w2", "-1"}, "negative"},
+		{[]string{"--act", "nope", "--sigma-w", "1"}, "unknown activation"},
+		{[]string{"--act", "relu", "--sigma-w", "2", "--sigma-b", "0.3"}, "no finite fixed point"},
+	} {
+		_, err := execCLI(t, append([]string{"meanfield"}, c.args...)...)
+		if err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%v: err = %v, want %q", c.args, err, c.msg)
+		}
+	}
+	out, err := execCLI(t, "meanfield", "--act", "relu", "--sigma-w2", "2", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["xi_c"] != "+Inf" || m["phase"] != "critical" || m["q_star"].(float64) != 1 {
+		t.Errorf("critical relu: %s", out)
+	}
+}

@@ -1,0 +1,311 @@
+package models
+
+import (
+	"math"
+	"testing"
+
+	"netgeom/activation"
+	"netgeom/engine"
+	"netgeom/engine/cpu"
+)
+
+func backend(t testing.TB) engine.Backend {
+	t.Helper()
+	b, err := cpu.New(cpu.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func act(t testing.TB, name string) activation.Func {
+	t.Helper()
+	f, err := activation.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func up(t testing.TB, b engine.Backend, v []float64) engine.Buffer {
+	t.Helper()
+	x, err := b.Alloc(engine.Float64, len(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Upload(x, v); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func down(t testing.TB, b engine.Backend, x engine.Buffer) []float64 {
+	t.Helper()
+	v := make([]float64, x.Len())
+	if err := b.Download(v, x); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// refForward is an independent plain-Go forward pass from the host weights.
+func refForward(t *testing.T, n *RandomDense, x []float64) []float64 {
+	h := append([]float64(nil), x...)
+	for l := 1; l <= n.Depth(); l++ {
+		w, b, err := n.HostWeights(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nIn, nOut := n.Width(l-1), n.Width(l)
+		in := make([]float64, nIn)
+		for i := range in {
+			in[i] = h[i]
+			if l > 1 || n.spec.ActivateInput {
+				in[i] = n.spec.Act.Phi(h[i])
+			}
+		}
+		h = make([]float64, nOut)
+		for i := 0; i < nOut; i++ {
+			s := b[i]
+			for j := 0; j < nIn; j++ {
+				s += w[i+j*nOut] * in[j]
+			}
+			h[i] = s
+		}
+	}
+	return h
+}
+
+func TestForwardMatchesReference(t *testing.T) {
+	b := backend(t)
+	for _, law := range []WeightLaw{Gaussian, Orthogonal} {
+		for _, actIn := range []bool{false, true} {
+			n, err := NewRandomDense(RandomSpec{Widths: []int{7, 30, 20, 40, 5}, Act: act(t, "tanh"), SigmaW: 1.7, SigmaB: 0.3, Law: law, Seed: 9, ActivateInput: actIn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const batch = 3
+			x := make([]float64, 7*batch)
+			for i := range x {
+				x[i] = math.Sin(float64(i))
+			}
+			out, err := n.Run(b, up(t, b, x), batch, RunOptions{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := down(t, b, out)
+			for j := 0; j < batch; j++ {
+				want := refForward(t, n, x[j*7:(j+1)*7])
+				for i, w := range want {
+					// Different summation orders: a few ulps of the
+					// sums of |terms| (which are O(1) here).
+					if math.Abs(got[i+j*5]-w) > 1e-13 {
+						t.Errorf("%v activate-input %v: output[%d,%d] = %v, reference %v", law, actIn, i, j, got[i+j*5], w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestJetMatchesFiniteDifferences: along a curve h0(t) = p + t d + t^2/2 e
+// through the network, the jet's v and a equal the first and second
+// t-derivatives of the forward pass, estimated by 4th-order central
+// differences with step 1e-3 (truncation O(step^4) ~ 1e-12, rounding
+// ~ 1e-16/step^2 = 1e-10 for the second derivative): tolerance 1e-7.
+func TestJetMatchesFiniteDifferences(t *testing.T) {
+	b := backend(t)
+	for _, name := range []string{"tanh", "erf", "sin", "softplus", "gelu", "swish", "sigmoid"} {
+		n, err := NewRandomDense(RandomSpec{Widths: []int{6, 25, 25, 25, 4}, Act: act(t, name), SigmaW: 2, SigmaB: 0.5, Seed: 3, ActivateInput: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := []float64{0.3, -1, 0.5, 0.2, 1.1, -0.4}
+		d := []float64{1, 0.5, -0.3, 0.8, -0.2, 0.1}
+		e := []float64{-0.5, 0.2, 0.7, -0.1, 0.3, 0.9}
+		curve := func(t float64) []float64 {
+			h := make([]float64, 6)
+			for i := range h {
+				h[i] = p[i] + t*d[i] + t*t/2*e[i]
+			}
+			return h
+		}
+		const t0, step = 0.2, 1e-3
+		jetIn := append(append(curve(t0), d...), e...)
+		for i := range d {
+			jetIn[6+i] = d[i] + t0*e[i] // h0'(t0)
+		}
+		out, err := n.Run(b, up(t, b, jetIn), 1, RunOptions{Jet: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jet := down(t, b, out)
+		f := func(s float64) []float64 {
+			o, err := n.Run(b, up(t, b, curve(s)), 1, RunOptions{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return down(t, b, o)
+		}
+		fm2, fm1, f0, fp1, fp2 := f(t0-2*step), f(t0-step), f(t0), f(t0+step), f(t0+2*step)
+		for i := 0; i < 4; i++ {
+			v := (fm2[i] - 8*fm1[i] + 8*fp1[i] - fp2[i]) / (12 * step)
+			a := (-fm2[i] + 16*fm1[i] - 30*f0[i] + 16*fp1[i] - fp2[i]) / (12 * step * step)
+			if math.Abs(jet[i]-f0[i]) > 1e-14*(1+math.Abs(f0[i])) {
+				t.Errorf("%s: jet value %v, forward %v", name, jet[i], f0[i])
+			}
+			if math.Abs(jet[4+i]-v) > 1e-7*(1+math.Abs(v)) {
+				t.Errorf("%s: jet v[%d] = %v, finite difference %v", name, i, jet[4+i], v)
+			}
+			if math.Abs(jet[8+i]-a) > 1e-6*(1+math.Abs(a)) {
+				t.Errorf("%s: jet a[%d] = %v, finite difference %v", name, i, jet[8+i], a)
+			}
+		}
+	}
+}
+
+func TestOrthogonalWeights(t *testing.T) {
+	for _, shape := range [][2]int{{40, 40}, {60, 25}, {25, 60}} {
+		n, err := NewRandomDense(RandomSpec{Widths: []int{shape[1], shape[0]}, Act: act(t, "tanh"), SigmaW: 1.5, Law: Orthogonal, Seed: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _, err := n.HostWeights(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, cols := shape[0], shape[1]
+		scale := 1.5 * math.Sqrt(max(1, float64(rows)/float64(cols)))
+		// Columns (tall) or rows (wide) orthonormal after removing the scale:
+		// QR in float64 gives orthogonality to ~1e-14 at these sizes.
+		k := min(rows, cols)
+		for p := 0; p < k; p++ {
+			for q := 0; q < k; q++ {
+				s := 0.0
+				for r := 0; r < max(rows, cols); r++ {
+					var x, y float64
+					if rows >= cols {
+						x, y = w[r+p*rows], w[r+q*rows]
+					} else {
+						x, y = w[p+r*rows], w[q+r*rows]
+					}
+					s += x * y
+				}
+				want := 0.0
+				if p == q {
+					want = scale * scale
+				}
+				if math.Abs(s-want) > 1e-12*scale*scale {
+					t.Fatalf("%dx%d orthogonal: Gram[%d,%d] = %v, want %v", rows, cols, p, q, s, want)
+				}
+			}
+		}
+	}
+}
+
+// TestMaterialisedEqualsRegenerated: weights drawn on the backend and on the
+// host are the same Philox numbers, so both runs agree to the bit.
+func TestMaterialisedEqualsRegenerated(t *testing.T) {
+	b := backend(t)
+	spec := RandomSpec{Widths: UniformWidths(50, 6), Act: act(t, "tanh"), SigmaW: 2.5, SigmaB: 0.3, Seed: 11, ActivateInput: true}
+	lazy, _ := NewRandomDense(spec)
+	kept, _ := NewRandomDense(spec)
+	if err := kept.Materialise(); err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float64, 50*3*4)
+	for i := range x {
+		x[i] = math.Cos(float64(i) * 0.37)
+	}
+	o1, err := lazy.Run(b, up(t, b, x), 4, RunOptions{Jet: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2, err := kept.Run(b, up(t, b, x), 4, RunOptions{Jet: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g1, g2 := down(t, b, o1), down(t, b, o2)
+	for i := range g1 {
+		if math.Float64bits(g1[i]) != math.Float64bits(g2[i]) {
+			t.Fatalf("element %d: regenerated %v, materialised %v", i, g1[i], g2[i])
+		}
+	}
+}
+
+// countingBackend tracks the elements held by live buffers.
+type countingBackend struct {
+	engine.Backend
+	live, peak int
+	sizes      map[engine.Buffer]int
+}
+
+func (c *countingBackend) Alloc(dt engine.DType, n int) (engine.Buffer, error) {
+	x, err := c.Backend.Alloc(dt, n)
+	if err == nil {
+		c.sizes[x] = n
+		c.live += n
+		c.peak = max(c.peak, c.live)
+	}
+	return x, err
+}
+
+func (c *countingBackend) Free(x engine.Buffer) error {
+	c.live -= c.sizes[x]
+	delete(c.sizes, x)
+	return c.Backend.Free(x)
+}
+
+// TestMemoryIndependentOfDepth: a pass holds one layer's weights plus the
+// batch, whatever the depth.
+func TestMemoryIndependentOfDepth(t *testing.T) {
+	peak := func(depth int) int {
+		c := &countingBackend{Backend: backend(t), sizes: map[engine.Buffer]int{}}
+		n, _ := NewRandomDense(RandomSpec{Widths: UniformWidths(64, depth), Act: act(t, "tanh"), SigmaW: 1, Seed: 1, ActivateInput: true})
+		in, _ := c.Alloc(engine.Float64, 64*3*8)
+		out, err := n.Run(c, in, 8, RunOptions{Jet: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Free(out)
+		c.Free(in)
+		if c.live != 0 {
+			t.Fatalf("depth %d: %d elements still allocated after the pass", depth, c.live)
+		}
+		return c.peak
+	}
+	p2, p40 := peak(2), peak(40)
+	// input + ping-pong activations + one weight matrix + one bias + output
+	want := 64*24 + 2*64*24 + 64*64 + 64 + 64*24
+	if p2 != want || p40 != want {
+		t.Errorf("peak elements: depth 2: %d, depth 40: %d; want %d for both", p2, p40, want)
+	}
+}
+
+func TestSpecErrors(t *testing.T) {
+	tanh := act(t, "tanh")
+	for _, s := range []RandomSpec{
+		{Widths: nil, Act: tanh},
+		{Widths: []int{3, 0, 3}, Act: tanh},
+		{Widths: []int{3, 3}},
+		{Widths: []int{3, 3}, Act: tanh, SigmaW: -1},
+		{Widths: []int{3, 3}, Act: tanh, SigmaB: math.NaN()},
+		{Widths: []int{3, 3}, Act: tanh, SigmaW: math.Inf(1)},
+	} {
+		if _, err := NewRandomDense(s); err == nil {
+			t.Errorf("spec %+v: no error", s)
+		}
+	}
+	if _, err := ParseWeightLaw("uniform"); err == nil {
+		t.Error("weight law uniform: no error")
+	}
+	b := backend(t)
+	n, _ := NewRandomDense(RandomSpec{Widths: []int{3, 3}, Act: tanh, SigmaW: 1})
+	in := up(t, b, make([]float64, 5))
+	if _, err := n.Run(b, in, 2, RunOptions{}, nil); err == nil {
+		t.Error("input of the wrong length: no error")
+	}
+	if _, err := n.Run(b, up(t, b, make([]float64, 6)), 2, RunOptions{From: 1, To: 2}, nil); err == nil {
+		t.Error("layers beyond the depth: no error")
+	}
+}

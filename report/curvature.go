@@ -1,0 +1,136 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// LayerSeries is one per-layer measure with its mean-field prediction
+// (Theory may be nil).
+type LayerSeries struct {
+	Name     string
+	Layers   []float64
+	Measured []float64
+	Theory   []float64
+	Log      bool // logarithmic y axis
+}
+
+// Projection is a curve's image at one layer projected on its first two
+// principal components.
+type Projection struct {
+	Layer  int
+	PC1    []float64
+	PC2    []float64
+	Closed bool
+}
+
+// Autocorrelation is c(dtheta) at one layer, measured and predicted.
+type Autocorrelation struct {
+	Layer    int
+	Offsets  []float64 // dtheta
+	Measured []float64
+	Theory   []float64
+}
+
+var (
+	measuredColor = color.RGBA{R: 200, G: 50, B: 40, A: 255}
+	theoryColor   = color.RGBA{R: 30, G: 30, B: 30, A: 255}
+	layerColors   = []color.Color{
+		color.RGBA{R: 31, G: 119, B: 180, A: 255},
+		color.RGBA{R: 255, G: 127, B: 14, A: 255},
+		color.RGBA{R: 44, G: 160, B: 44, A: 255},
+		color.RGBA{R: 148, G: 103, B: 189, A: 255},
+	}
+)
+
+func xys(x, y []float64) plotter.XYs {
+	pts := make(plotter.XYs, 0, len(x))
+	for i := range x {
+		if !math.IsNaN(y[i]) && !math.IsInf(y[i], 0) {
+			pts = append(pts, plotter.XY{X: x[i], Y: y[i]})
+		}
+	}
+	return pts
+}
+
+// SeriesPlot draws measured points against a theory line.
+func SeriesPlot(s LayerSeries) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = s.Name
+	p.X.Label.Text = "layer"
+	if s.Log {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = DecadeTicks{}
+	}
+	if s.Theory != nil {
+		l, err := plotter.NewLine(xys(s.Layers, s.Theory))
+		if err != nil {
+			return nil, err
+		}
+		l.Color, l.Width = theoryColor, vg.Points(1)
+		p.Add(l)
+		p.Legend.Add("mean field", l)
+	}
+	sc, err := plotter.NewScatter(xys(s.Layers, s.Measured))
+	if err != nil {
+		return nil, err
+	}
+	sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = measuredColor, draw.CircleGlyph{}, vg.Points(2.5)
+	p.Add(sc)
+	p.Legend.Add("measured", sc)
+	p.Legend.Top, p.Legend.Left = false, false // bottom right: the curves rise from the left
+	return p, nil
+}
+
+// ProjectionPlot draws a curve's image on its first two principal
+// components.
+func ProjectionPlot(pr Projection) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("layer %d: top two principal components", pr.Layer)
+	p.X.Label.Text, p.Y.Label.Text = "PC 1", "PC 2"
+	pts := xys(pr.PC1, pr.PC2)
+	if pr.Closed && len(pts) > 0 {
+		pts = append(pts, pts[0])
+	}
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return nil, err
+	}
+	l.Color, l.Width = layerColors[0], vg.Points(0.8)
+	p.Add(l)
+	return p, nil
+}
+
+// AutocorrelationPlot draws c(dtheta) at a few layers, measured (points)
+// and predicted (lines).
+func AutocorrelationPlot(acs []Autocorrelation) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = "autocorrelation c(dtheta)"
+	p.X.Label.Text = "dtheta"
+	for i, ac := range acs {
+		col := layerColors[i%len(layerColors)]
+		if ac.Theory != nil {
+			l, err := plotter.NewLine(xys(ac.Offsets, ac.Theory))
+			if err != nil {
+				return nil, err
+			}
+			l.Color = col
+			p.Add(l)
+		}
+		sc, err := plotter.NewScatter(xys(ac.Offsets, ac.Measured))
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle.Color, sc.GlyphStyle.Radius = col, vg.Points(1.5)
+		p.Add(sc)
+		p.Legend.Add(fmt.Sprintf("layer %d", ac.Layer), sc)
+	}
+	p.Legend.Top = true
+	return p, nil
+}

@@ -1,0 +1,98 @@
+// Package report draws netgeom's figures with gonum/plot: the per-layer
+// curves of a manifold run beside their mean-field predictions (Poole et al.
+// 2016, figures 3 and 4), and helpers shared by every figure, such as
+// saving a grid of panels as PNG or SVG chosen by the file's extension.
+package report
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// SaveGrid draws panels (rows of plots; nil leaves a cell empty) on one
+// canvas of the given size and writes it to path, as PNG or SVG by the
+// extension.
+func SaveGrid(panels [][]*plot.Plot, width, height vg.Length, path string) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	var c interface {
+		vg.CanvasSizer
+	}
+	var write func(f *os.File) error
+	switch ext {
+	case ".png":
+		img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(110))
+		c = img
+		write = func(f *os.File) error { _, err := vgimg.PngCanvas{Canvas: img}.WriteTo(f); return err }
+	case ".svg":
+		svg := vgsvg.New(width, height)
+		c = svg
+		write = func(f *os.File) error { _, err := svg.WriteTo(f); return err }
+	default:
+		return fmt.Errorf("plot %s: unknown extension %q: use .png or .svg", path, ext)
+	}
+	rows := len(panels)
+	cols := 0
+	for _, r := range panels {
+		cols = max(cols, len(r))
+	}
+	if rows == 0 || cols == 0 {
+		return fmt.Errorf("plot %s: no panels", path)
+	}
+	dc := draw.New(c)
+	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4,
+		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
+	grid := make([][]*plot.Plot, rows)
+	for i := range grid {
+		grid[i] = make([]*plot.Plot, cols)
+		copy(grid[i], panels[i])
+		for j, p := range grid[i] {
+			if p == nil { // plot.Align needs a plot in every cell
+				grid[i][j] = plot.New()
+				grid[i][j].HideAxes()
+			}
+		}
+	}
+	canvases := plot.Align(grid, tiles, dc)
+	for i := range grid {
+		for j, p := range grid[i] {
+			p.Draw(canvases[i][j])
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// DecadeTicks labels a logarithmic axis at powers of ten as 1e-3, 1, 1e+03.
+type DecadeTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (DecadeTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	if !(lo > 0) || !(hi > lo) {
+		return ticks
+	}
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		v := math.Pow(10, e)
+		if v >= lo && v <= hi {
+			ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 1, 64)})
+		}
+	}
+	return ticks
+}

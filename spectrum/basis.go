@@ -1,0 +1,186 @@
+package spectrum
+
+import (
+	"fmt"
+	"math"
+
+	"netgeom/engine"
+)
+
+// eta is the reorthogonalisation threshold of Daniel, Gragg, Kaufman and
+// Stewart (1976), as in ARPACK: a Gram-Schmidt pass that leaves less than
+// eta of the vector's norm has cancelled badly and is repeated.
+const eta = 0.7071067811865476 // 1/sqrt(2)
+
+// basis is an orthonormal Krylov basis on the backend: up to cols vectors of
+// length n, stored as the columns of one n x cols column-major buffer, so
+// that projections against all of them are two Gemv calls.
+type basis struct {
+	b    engine.Backend
+	n    int
+	cols int
+	v    engine.Buffer   // n x cols
+	col  []engine.Buffer // views of the columns
+	coef engine.Buffer   // cols coefficients (V^T w)
+	host []float64       // host copy of coef
+}
+
+func newBasis(b engine.Backend, n, cols int) (*basis, error) {
+	if cols > math.MaxInt/n {
+		return nil, fmt.Errorf("basis of %d vectors of length %d: %w", cols, n, engine.ErrOutOfMemory)
+	}
+	bufs, err := allocAll(b, n*cols, cols)
+	if err != nil {
+		return nil, fmt.Errorf("basis of %d vectors of length %d: %w", cols, n, err)
+	}
+	s := &basis{b: b, n: n, cols: cols, v: bufs[0], coef: bufs[1], host: make([]float64, cols)}
+	s.col = make([]engine.Buffer, cols)
+	for j := range s.col {
+		if s.col[j], err = b.Slice(s.v, j*n, n); err != nil {
+			s.free()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *basis) free() { freeAll(s.b, s.v, s.coef) }
+
+// orth makes w orthogonal to columns [0, k) by classical Gram-Schmidt:
+// h = V^T w, w -= V h, always twice, and a third time when the second pass
+// removed more than 1 - eta of what was left. The coefficients of all passes
+// are added into h[:k]. It returns the norm of what remains and whether w
+// was numerically inside the span (zero, or still collapsing after three
+// passes), in which case the remainder is rounding noise.
+func (s *basis) orth(w engine.Buffer, k int, h []float64) (float64, bool, error) {
+	before, err := s.b.Nrm2(s.n, w, 1)
+	if err != nil {
+		return 0, false, err
+	}
+	if !finite(before) {
+		return 0, false, errNotFinite
+	}
+	if k == 0 || before == 0 {
+		return before, before == 0, nil
+	}
+	after := before
+	for pass := 1; pass <= 3; pass++ {
+		if err := s.b.Gemv(engine.Trans, s.n, k, 1, s.v, s.n, w, 1, 0, s.coef, 1); err != nil {
+			return 0, false, err
+		}
+		if err := s.b.Download(s.host, s.coef); err != nil {
+			return 0, false, err
+		}
+		if err := s.b.Gemv(engine.NoTrans, s.n, k, -1, s.v, s.n, s.coef, 1, 1, w, 1); err != nil {
+			return 0, false, err
+		}
+		if after, err = s.b.Nrm2(s.n, w, 1); err != nil {
+			return 0, false, err
+		}
+		for i := 0; i < k; i++ {
+			h[i] += s.host[i]
+		}
+		if !finite(after) {
+			return 0, false, errNotFinite
+		}
+		if after == 0 {
+			return 0, true, nil
+		}
+		if pass >= 2 && after > eta*before {
+			return after, false, nil
+		}
+		before = after
+	}
+	return after, true, nil
+}
+
+// normalize scales column j to unit norm given its norm.
+func (s *basis) normalize(j int, norm float64) error {
+	return s.b.Scal(s.n, 1/norm, s.col[j], 1)
+}
+
+// fresh fills column j with a random unit vector orthogonal to columns
+// [0, j): Philox normals (seed, stream), orthogonalised. It reports false
+// when no such vector could be found in three tries (the columns span the
+// space numerically).
+func (s *basis) fresh(j int, seed, stream uint64, scratch []float64) (bool, error) {
+	for try := uint64(0); try < 3; try++ {
+		// Tries after the first draw from further along the same stream.
+		if err := s.b.FillNormal(s.col[j], seed, stream, try*uint64(s.n), 1); err != nil {
+			return false, err
+		}
+		norm, dependent, err := s.orth(s.col[j], j, scratch)
+		if err != nil {
+			return false, err
+		}
+		if !dependent && norm > 0 {
+			return true, s.normalize(j, norm)
+		}
+	}
+	return false, nil
+}
+
+// combine overwrites columns [0, k) with V[:, :j] S, S a j x k column-major
+// host matrix (the Ritz vectors of a restart). It works in row blocks through
+// a scratch buffer, so the basis is rotated in place without a second copy of
+// it.
+func (s *basis) combine(j, k int, sm []float64) error {
+	sb, err := s.b.Alloc(engine.Float64, j*k)
+	if err != nil {
+		return err
+	}
+	defer freeAll(s.b, sb)
+	if err := s.b.Upload(sb, sm); err != nil {
+		return err
+	}
+	const scratchElems = 1 << 22 // 32 MiB of scratch at most
+	rb := max(1, min(s.n, scratchElems/k))
+	tmp, err := s.b.Alloc(engine.Float64, rb*k)
+	if err != nil {
+		return err
+	}
+	defer freeAll(s.b, tmp)
+	for r0 := 0; r0 < s.n; r0 += rb {
+		rows := min(rb, s.n-r0)
+		blk, err := s.b.Slice(s.v, r0, s.n*s.cols-r0)
+		if err != nil {
+			return err
+		}
+		if err := s.b.Gemm(engine.NoTrans, engine.NoTrans, rows, k, j, 1, blk, s.n, sb, j, 0, tmp, rows); err != nil {
+			return err
+		}
+		for c := 0; c < k; c++ {
+			dst, err := s.b.Slice(s.v, c*s.n+r0, rows)
+			if err != nil {
+				return err
+			}
+			src, err := s.b.Slice(tmp, c*rows, rows)
+			if err != nil {
+				return err
+			}
+			if err := s.b.Copy(dst, src); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// vector returns a new buffer holding V[:, :j] s.
+func (s *basis) vector(j int, sv []float64) (engine.Buffer, error) {
+	bufs, err := allocAll(s.b, s.n, j)
+	if err != nil {
+		return nil, err
+	}
+	y, sb := bufs[0], bufs[1]
+	defer freeAll(s.b, sb)
+	if err := s.b.Upload(sb, sv); err != nil {
+		freeAll(s.b, y)
+		return nil, err
+	}
+	if err := s.b.Gemv(engine.NoTrans, s.n, j, 1, s.v, s.n, sb, 1, 0, y, 1); err != nil {
+		freeAll(s.b, y)
+		return nil, err
+	}
+	return y, nil
+}

@@ -23,7 +23,7 @@ func deviations(t *testing.T, sw float64, N, seeds int) (dev [4][10][]float64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	th, err := m.Circle(fp.Q, 11) // th[l] is layer l of ours (meanfield counts the input as 1)
+	th, err := m.Circle(fp.Q, 10) // th[l] is layer l, th[0] the input
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,8 @@ import (
 )
 
 // CircleLayer is the mean-field prediction for a great circle at one layer
-// (Poole et al. 2016, eq. 8). Layer 1 is the input circle.
+// (Poole et al. 2016, eq. 8). Layer 0 is the input circle, as in package
+// manifold and every netgeom command.
 type CircleLayer struct {
 	Layer int
 	Q     float64 // q^l, the pre-activation length
@@ -18,9 +19,9 @@ type CircleLayer struct {
 	GrassmannLength float64
 }
 
-// Circle returns layers 1..layers for the input circle of length q0 > 0 (use
-// q0 = q* for Poole's setting). Layer l+1 uses chi_1 and chi_2 at q^l, the
-// length of its input.
+// Circle returns layers 0..layers for the input circle of length q0 > 0 (use
+// q0 = q* for Poole's setting): the input and `layers` network layers.
+// Layer l+1 uses chi_1 and chi_2 at q^l, the length of its input.
 func (m *Model) Circle(q0 float64, layers int) ([]CircleLayer, error) {
 	if err := checkQ("q0", q0); err != nil {
 		return nil, err
@@ -28,13 +29,13 @@ func (m *Model) Circle(q0 float64, layers int) ([]CircleLayer, error) {
 	if q0 == 0 {
 		return nil, fmt.Errorf("meanfield: the input circle needs q0 > 0 (its curvature is 1/sqrt(N q0))")
 	}
-	if layers < 1 {
-		return nil, fmt.Errorf("meanfield: layers = %d: want at least 1", layers)
+	if layers < 0 {
+		return nil, fmt.Errorf("meanfield: layers = %d: want at least 0", layers)
 	}
-	out := make([]CircleLayer, layers)
+	out := make([]CircleLayer, layers+1)
 	q, g, k2 := q0, q0, 1/q0
-	for l := 1; l <= layers; l++ {
-		if l > 1 {
+	for l := 0; l <= layers; l++ {
+		if l > 0 {
 			mo, err := m.Moments(q)
 			if err != nil {
 				return nil, err
@@ -52,7 +53,7 @@ func (m *Model) Circle(q0 float64, layers int) ([]CircleLayer, error) {
 		if math.IsInf(g, 0) || math.IsInf(k2, 0) || math.IsInf(q, 0) || g == 0 {
 			return nil, fmt.Errorf("meanfield: circle predictions leave the float64 range at layer %d (q = %g, gbar = %g, kbar^2 = %g)", l, q, g, k2)
 		}
-		out[l-1] = CircleLayer{
+		out[l] = CircleLayer{
 			Layer: l, Q: q, Gbar: g, Kbar: math.Sqrt(k2),
 			Length:          2 * math.Pi * math.Sqrt(g),
 			GrassmannLength: 2 * math.Pi * math.Sqrt(g*k2),

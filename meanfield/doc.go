@@ -101,8 +101,10 @@
 //
 // # Circle through the network (Poole eq. 8)
 //
-// Layer 1 is the input great circle h^1(theta) = sqrt(N q0)(u0 cos theta +
-// u1 sin theta): q^1 = q0, gbar^1 = q0, kbar^1 = 1/sqrt(q0). Layer l+1 applies
+// Layer 0 is the input great circle h^0(theta) = sqrt(N q0)(u0 cos theta +
+// u1 sin theta), fed to the network as a pre-activation (Poole's code, and
+// SCIENCE.md's h^1; netgeom numbers it 0 everywhere): q^0 = q0,
+// gbar^0 = q0, kbar^0 = 1/sqrt(q0). Layer l+1 applies
 // gbar^{l+1} = chi_1 gbar^l and kbar_{l+1}^2 = 3 chi_2/chi_1^2 + kbar_l^2/chi_1
 // with chi_1 and chi_2 evaluated at q^l, the length of the layer's input (the
 // transient q^l when q0 != q*; at q0 = q* they are the fixed-point values).

@@ -293,7 +293,7 @@ func TestReLUPowerLaw(t *testing.T) {
 
 // TestCircleEq8 checks the eq.-8 predictions against their own closed
 // consequences (SCIENCE.md section 3):
-//   - layer 1 is the input circle: gbar = q0, kbar = 1/sqrt(q0), L^G = 2 pi;
+//   - layer 0 is the input circle: gbar = q0, kbar = 1/sqrt(q0), L^G = 2 pi;
 //   - chaotic (tanh sigma_w = 4, sigma_b = 0.3, q0 = q*): gbar grows by chi_1
 //     per layer, kbar^2 -> 3 chi_2/(chi_1 (chi_1 - 1)) (geometric rate
 //     1/chi_1; after 60 layers the remainder is < 1e-20) and L^G grows by
@@ -313,12 +313,12 @@ func TestCircleEq8(t *testing.T) {
 		t.Fatal(err)
 	}
 	l1 := ls[0]
-	if l1.Layer != 1 || l1.Gbar != s.QStar || relDiff(l1.Kbar, 1/math.Sqrt(s.QStar)) > 1e-15 || relDiff(l1.GrassmannLength, 2*math.Pi) > 1e-15 || relDiff(l1.Length, 2*math.Pi*math.Sqrt(s.QStar)) > 1e-15 {
-		t.Errorf("layer 1 = %+v", l1)
+	if l1.Layer != 0 || l1.Gbar != s.QStar || relDiff(l1.Kbar, 1/math.Sqrt(s.QStar)) > 1e-15 || relDiff(l1.GrassmannLength, 2*math.Pi) > 1e-15 || relDiff(l1.Length, 2*math.Pi*math.Sqrt(s.QStar)) > 1e-15 {
+		t.Errorf("layer 0 (the input) = %+v", l1)
 	}
 	for i := 1; i < len(ls); i++ {
 		if relDiff(ls[i].Gbar/ls[i-1].Gbar, s.Chi1) > 1e-12 || relDiff(ls[i].Q, s.QStar) > 1e-12 {
-			t.Errorf("layer %d: gbar ratio %g, chi1 %g, q %g", i+1, ls[i].Gbar/ls[i-1].Gbar, s.Chi1, ls[i].Q)
+			t.Errorf("layer %d: gbar ratio %g, chi1 %g, q %g", i, ls[i].Gbar/ls[i-1].Gbar, s.Chi1, ls[i].Q)
 		}
 	}
 	last, prev := ls[59], ls[58]

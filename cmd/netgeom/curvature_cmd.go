@@ -168,7 +168,7 @@ width 1000, depth 20, 500 points) and writes curvature.png.`,
 			}
 			res := curvatureResult{Activation: act.Name, SigmaW: nf.sigmaW, SigmaB: nf.sigmaB, Width: nf.width, Depth: nf.depth,
 				Points: points, Weights: nf.weights, Seed: g.Seed, QInput: q0, Backend: b.Info().Backend, Seconds: time.Since(start).Seconds()}
-			theory, terr := mf.Circle(q0, nf.depth+1)
+			theory, terr := mf.Circle(q0, nf.depth)
 			if terr != nil {
 				fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: no mean-field prediction: %v\n", terr)
 			}

@@ -97,9 +97,10 @@ phase, and the critical sigma_w at this sigma_b.
 --sigma-w/--sigma-b are standard deviations; --sigma-w2/--sigma-b2 take
 variances instead (Schoenholz's convention). Giving both forms is an error.
 
-With --layers L it adds Poole's eq.-8 predictions for a great circle fed in
-as layer 1 with length q^1 = q* (or --q0 when given), and the correlation c
-of two inputs of that length with correlation --c0 at layer 1: per layer q,
+With --layers L it adds Poole's eq.-8 predictions for layers 0..L of a great
+circle fed in as layer 0 with length q^0 = q* (or --q0 when given), and the
+correlation c of two inputs of that length with correlation --c0 at layer 0
+(numbered as in netgeom curvature and propagate): per layer q,
 c, gbar, kbar, length = L^E/sqrt(N) = 2 pi sqrt(gbar), and the Grassmannian
 length L^G = 2 pi sqrt(gbar) kbar.`,
 		Args: cobra.NoArgs,
@@ -166,7 +167,7 @@ length L^G = 2 pi sqrt(gbar) kbar.`,
 				if err != nil {
 					return err
 				}
-				cs, err := m.CorrelationTrajectory(start, c0, layers-1)
+				cs, err := m.CorrelationTrajectory(start, c0, layers)
 				if err != nil {
 					return err
 				}
@@ -193,7 +194,7 @@ length L^G = 2 pi sqrt(gbar) kbar.`,
 	f.Float64Var(&sb2, "sigma-b2", 0, "bias variance sigma_b^2 (instead of --sigma-b)")
 	f.Float64Var(&q0, "q0", 1, "starting length of the length-map iteration (and of the circle with --layers)")
 	f.Float64Var(&c0, "c0", 0.5, "input correlation of the two-input trajectory (with --layers)")
-	f.IntVar(&layers, "layers", 0, "number of layers of per-layer predictions (layer 1 is the input)")
+	f.IntVar(&layers, "layers", 0, "add per-layer predictions for layers 0 (the input circle) to this many")
 	f.Float64Var(&tol, "tol", 1e-10, "relative accuracy of the Gaussian integrals")
 	return cmd
 }

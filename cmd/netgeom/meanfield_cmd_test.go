@@ -62,8 +62,8 @@ func TestMeanfieldJSON(t *testing.T) {
 	}
 }
 
-// TestMeanfieldLayers: --layers 20 adds 20 layers with the documented keys;
-// layer 1 is the input circle at q* (grassmann_length = 2 pi, c = c0 = 0.5),
+// TestMeanfieldLayers: --layers 20 adds layers 0..20 with the documented
+// keys; layer 0 is the input circle at q* (grassmann_length = 2 pi, c = c0 = 0.5),
 // and in the chaotic phase gbar grows by chi_1 per layer (to 1e-12).
 func TestMeanfieldLayers(t *testing.T) {
 	out, err := execCLI(t, "meanfield", "--act", "tanh", "--sigma-w", "4", "--sigma-b", "0.3", "--layers", "20", "--format", "json")
@@ -78,7 +78,7 @@ func TestMeanfieldLayers(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Layers) != 20 {
+	if len(m.Layers) != 21 {
 		t.Fatalf("%d layers", len(m.Layers))
 	}
 	for _, k := range []string{"layer", "q", "c", "gbar", "kbar", "length", "grassmann_length"} {
@@ -87,8 +87,8 @@ func TestMeanfieldLayers(t *testing.T) {
 		}
 	}
 	l1 := m.Layers[0]
-	if l1["layer"].(float64) != 1 || l1["q"].(float64) != m.QStar || l1["c"].(float64) != 0.5 || math.Abs(l1["grassmann_length"].(float64)-2*math.Pi) > 1e-14 {
-		t.Errorf("layer 1 = %v", l1)
+	if l1["layer"].(float64) != 0 || l1["q"].(float64) != m.QStar || l1["c"].(float64) != 0.5 || math.Abs(l1["grassmann_length"].(float64)-2*math.Pi) > 1e-14 {
+		t.Errorf("layer 0 = %v", l1)
 	}
 	g5, g6 := m.Layers[4]["gbar"].(float64), m.Layers[5]["gbar"].(float64)
 	if math.Abs(g6/g5-m.Chi1) > 1e-12*m.Chi1 {

@@ -102,14 +102,11 @@ func BoundaryPoints(b engine.Backend, net *models.RandomDense, opt BoundaryOptio
 		return ro, nil, err
 	}
 	values := func(x []float64, cols int) ([]float64, error) {
-		in, err := b.Alloc(engine.Float64, len(x))
+		in, err := engine.FromHost(b, x)
 		if err != nil {
 			return nil, err
 		}
 		defer b.Free(in)
-		if err := b.Upload(in, x); err != nil {
-			return nil, err
-		}
 		h, err := net.Run(b, in, cols, models.RunOptions{}, nil)
 		if err != nil {
 			return nil, err
@@ -208,14 +205,11 @@ func BoundaryCurvature(b engine.Backend, net *models.RandomDense, ro Readout, po
 	P := len(points) / N
 	// Images of the points at every layer.
 	images := make([][]float64, L+1)
-	in, err := b.Alloc(engine.Float64, len(points))
+	in, err := engine.FromHost(b, points)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Free(in)
-	if err := b.Upload(in, points); err != nil {
-		return nil, err
-	}
 	out, err := net.Run(b, in, P, models.RunOptions{}, func(l int, h engine.Buffer, _, _ int) error {
 		images[l] = make([]float64, N*P)
 		return b.Download(images[l], h)

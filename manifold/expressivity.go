@@ -53,14 +53,11 @@ func FitErrors(b engine.Backend, net *models.RandomDense, inputs []float64, P in
 	if len(inputs) != N0*P || len(targets) != P*T {
 		return nil, fmt.Errorf("fit: %d inputs for %d x %d, %d targets for %d x %d", len(inputs), N0, P, len(targets), P, T)
 	}
-	in, err := b.Alloc(engine.Float64, len(inputs))
+	in, err := engine.FromHost(b, inputs)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Free(in)
-	if err := b.Upload(in, inputs); err != nil {
-		return nil, err
-	}
 	h, err := net.Run(b, in, P, models.RunOptions{}, nil)
 	if err != nil {
 		return nil, err

@@ -57,12 +57,8 @@ func Simulate(b engine.Backend, net *models.RandomDense, c *Curve, opt SimOption
 		for k := 0; k < 3; k++ {
 			part = append(part, jet[k*N*B+off*N:k*N*B+(off+n)*N]...)
 		}
-		in, err := b.Alloc(engine.Float64, len(part))
+		in, err := engine.FromHost(b, part)
 		if err != nil {
-			return nil, err
-		}
-		if err := b.Upload(in, part); err != nil {
-			b.Free(in)
 			return nil, err
 		}
 		if err := rec.SetChunk(off, n); err != nil {
@@ -171,14 +167,11 @@ func PropagatePairs(b engine.Backend, net *models.RandomDense, q0 float64, c0s [
 		}
 		return nil
 	}
-	in, err := b.Alloc(engine.Float64, len(x))
+	in, err := engine.FromHost(b, x)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Free(in)
-	if err := b.Upload(in, x); err != nil {
-		return nil, err
-	}
 	res, err := net.Run(b, in, 2*P, models.RunOptions{}, obs)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"netgeom/engine"
 	"netgeom/manifold"
 	"netgeom/report"
 )
@@ -43,19 +42,12 @@ toward the input. Cost grows like width^2 per layer; widths of a few hundred.`,
 			if nf.width > 1000 {
 				return fmt.Errorf("--width %d: the full Hessian needs width^2/2 jets per layer; use at most 1000", nf.width)
 			}
-			act, net, mf, err := nf.build(g.Seed)
+			run, err := nf.open(g, q)
 			if err != nil {
 				return err
 			}
-			q0, err := inputQ(mf, q)
-			if err != nil {
-				return err
-			}
-			b, err := engine.Open(g.Backend)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
+			defer run.b.Close()
+			act, net, q0, b := run.act, run.net, run.q0, run.b
 			update, finish := progress(cmd, "boundary")
 			opt := manifold.BoundaryOptions{Points: points, Q: q0, Seed: g.Seed, Progress: update}
 			ro, pts, err := manifold.BoundaryPoints(b, net, opt)

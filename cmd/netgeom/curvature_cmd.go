@@ -67,6 +67,34 @@ func (f *netFlags) build(seed uint64) (activation.Func, *models.RandomDense, *me
 	return act, net, mf, nil
 }
 
+// netRun is what a random-network command works with.
+type netRun struct {
+	act activation.Func
+	net *models.RandomDense
+	mf  *meanfield.Model
+	q0  float64 // the input's squared length per coordinate
+	b   engine.Backend
+}
+
+// open builds the network and its mean-field model from the flags, settles
+// the input's q (the --q flag's value q, or q*), and opens the backend named
+// by --backend; the caller closes it.
+func (f *netFlags) open(g *globals, q float64) (netRun, error) {
+	act, net, mf, err := f.build(g.Seed)
+	if err != nil {
+		return netRun{}, err
+	}
+	q0, err := inputQ(mf, q)
+	if err != nil {
+		return netRun{}, err
+	}
+	b, err := engine.Open(g.Backend)
+	if err != nil {
+		return netRun{}, err
+	}
+	return netRun{act: act, net: net, mf: mf, q0: q0, b: b}, nil
+}
+
 // inputQ returns the input's q: the flag when given, else q* (an error
 // that says what to do when the length map has no fixed point).
 func inputQ(mf *meanfield.Model, q float64) (float64, error) {
@@ -142,19 +170,12 @@ width 1000, depth 20, 500 points) and writes curvature.png.`,
 			if points < 3 {
 				return fmt.Errorf("--points %d: want at least 3", points)
 			}
-			act, net, mf, err := nf.build(g.Seed)
+			run, err := nf.open(g, q)
 			if err != nil {
 				return err
 			}
-			q0, err := inputQ(mf, q)
-			if err != nil {
-				return err
-			}
-			b, err := engine.Open(g.Backend)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
+			defer run.b.Close()
+			act, net, mf, q0, b := run.act, run.net, run.mf, run.q0, run.b
 			circle, err := manifold.Circle(nf.width, points, q0, g.Seed)
 			if err != nil {
 				return err

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"netgeom/engine"
 	"netgeom/manifold"
 )
 
@@ -66,19 +65,12 @@ beside the mean-field length map and C-map (Poole et al. 2016, figure 2).`,
 			if err != nil {
 				return err
 			}
-			act, net, mf, err := nf.build(g.Seed)
+			run, err := nf.open(g, q)
 			if err != nil {
 				return err
 			}
-			q0, err := inputQ(mf, q)
-			if err != nil {
-				return err
-			}
-			b, err := engine.Open(g.Backend)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
+			defer run.b.Close()
+			act, net, mf, q0, b := run.act, run.net, run.mf, run.q0, run.b
 			meas, err := manifold.PropagatePairs(b, net, q0, cs, pairs, g.Seed)
 			if err != nil {
 				return err

@@ -2,6 +2,8 @@ package manifold
 
 import (
 	"math"
+	"strconv"
+	"strings"
 	"testing"
 
 	"netgeom/activation"
@@ -186,6 +188,45 @@ func TestCurveErrors(t *testing.T) {
 	} {
 		if f() == nil {
 			t.Error("bad curve: no error")
+		}
+	}
+}
+
+// TestReadCurve: a circle written as CSV reads back as the same curve (the
+// numbers go through strconv's shortest round-trip form: exact), and a
+// network run on it gives the circle's L^G = 2 pi; malformed files are
+// errors that name the line.
+func TestReadCurve(t *testing.T) {
+	c, _ := Circle(4, 16, 1, 2)
+	var sb strings.Builder
+	sb.WriteString("# a circle\n")
+	for j := 0; j < c.Points; j++ {
+		var row []string
+		for _, m := range [][]float64{c.H, c.V, c.A} {
+			for i := 0; i < c.Width; i++ {
+				row = append(row, strconv.FormatFloat(m[j*c.Width+i], 'g', -1, 64))
+			}
+		}
+		sb.WriteString(strings.Join(row, ",") + "\n")
+	}
+	got, err := ReadCurve(strings.NewReader(sb.String()), "c.csv", true, 2*math.Pi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range c.H {
+		if got.H[i] != c.H[i] || got.V[i] != c.V[i] || got.A[i] != c.A[i] {
+			t.Fatalf("element %d differs after the round trip", i)
+		}
+	}
+	for _, bad := range []struct{ text, want string }{
+		{"1,2\n", "line 1"},
+		{"1,2,3\n1,2\n", "line 2"},
+		{"1,2,x\n", "column 3"},
+		{"1,2,NaN\n", "column 3"},
+		{"1,2,3\n", "at least 2 points"},
+	} {
+		if _, err := ReadCurve(strings.NewReader(bad.text), "c.csv", true, 1); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: error %v; want one mentioning %q", bad.text, err, bad.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,7 +41,8 @@ func (f *netFlags) add(cmd *cobra.Command, width, depth int) {
 
 // build checks the flags and returns the activation, the network (input
 // taken as a pre-activation, Poole's convention) and its mean-field model.
-func (f *netFlags) build(seed uint64) (activation.Func, *models.RandomDense, *meanfield.Model, error) {
+// inputWidth is the network's input width; 0 means --width.
+func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.RandomDense, *meanfield.Model, error) {
 	act, err := activation.Lookup(f.act)
 	if err != nil {
 		return act, nil, nil, fmt.Errorf("--act: %w", err)
@@ -55,7 +57,11 @@ func (f *netFlags) build(seed uint64) (activation.Func, *models.RandomDense, *me
 	if err != nil {
 		return act, nil, nil, fmt.Errorf("--weights: %w", err)
 	}
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(f.width, f.depth), Act: act,
+	widths := models.UniformWidths(f.width, f.depth)
+	if inputWidth > 0 {
+		widths[0] = inputWidth
+	}
+	net, err := models.NewRandomDense(models.RandomSpec{Widths: widths, Act: act,
 		SigmaW: f.sigmaW, SigmaB: f.sigmaB, Law: law, Seed: seed, ActivateInput: true})
 	if err != nil {
 		return act, nil, nil, err
@@ -80,7 +86,7 @@ type netRun struct {
 // the input's q (the --q flag's value q, or q*), and opens the backend named
 // by --backend; the caller closes it.
 func (f *netFlags) open(g *globals, q float64) (netRun, error) {
-	act, net, mf, err := f.build(g.Seed)
+	act, net, mf, err := f.build(g.Seed, 0)
 	if err != nil {
 		return netRun{}, err
 	}
@@ -152,8 +158,9 @@ func ptr[T any](v T) *T { return &v }
 func newCurvatureCmd(g *globals) *cobra.Command {
 	var nf netFlags
 	var points, chunk int
-	var q float64
-	var plotPath string
+	var q, period float64
+	var plotPath, curveFile string
+	var openCurve bool
 	cmd := &cobra.Command{
 		Use:   "curvature",
 		Short: "Push a great circle through a random network and measure length, curvature and Grassmannian length per layer against mean field",
@@ -170,16 +177,39 @@ width 1000, depth 20, 500 points) and writes curvature.png.`,
 			if points < 3 {
 				return fmt.Errorf("--points %d: want at least 3", points)
 			}
-			run, err := nf.open(g, q)
-			if err != nil {
-				return err
+			var run netRun
+			var circle *manifold.Curve
+			if curveFile != "" {
+				// A user curve: the network's input width is the curve's;
+				// mean field predicts circles only, so no theory columns.
+				f, err := os.Open(curveFile)
+				if err != nil {
+					return err
+				}
+				circle, err = manifold.ReadCurve(f, curveFile, !openCurve, period)
+				f.Close()
+				if err != nil {
+					return err
+				}
+				points = circle.Points
+				if run.act, run.net, run.mf, err = nf.build(g.Seed, circle.Width); err != nil {
+					return err
+				}
+				if run.b, err = engine.Open(g.Backend); err != nil {
+					return err
+				}
+			} else {
+				var err error
+				if run, err = nf.open(g, q); err != nil {
+					return err
+				}
+				if circle, err = manifold.Circle(nf.width, points, run.q0, g.Seed); err != nil {
+					run.b.Close()
+					return err
+				}
 			}
 			defer run.b.Close()
 			act, net, mf, q0, b := run.act, run.net, run.mf, run.q0, run.b
-			circle, err := manifold.Circle(nf.width, points, q0, g.Seed)
-			if err != nil {
-				return err
-			}
 			update, finish := progress(cmd, "curvature")
 			start := time.Now()
 			stats, err := manifold.Simulate(b, net, circle, manifold.SimOptions{Chunk: chunk, Gram: true, Progress: update})
@@ -190,7 +220,9 @@ width 1000, depth 20, 500 points) and writes curvature.png.`,
 			res := curvatureResult{Activation: act.Name, SigmaW: nf.sigmaW, SigmaB: nf.sigmaB, Width: nf.width, Depth: nf.depth,
 				Points: points, Weights: nf.weights, Seed: g.Seed, QInput: q0, Backend: b.Info().Backend, Seconds: time.Since(start).Seconds()}
 			theory, terr := mf.Circle(q0, nf.depth)
-			if terr != nil {
+			if curveFile != "" {
+				terr = errors.New("a user curve")
+			} else if terr != nil {
 				fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: no mean-field prediction: %v\n", terr)
 			}
 			sqrtN := math.Sqrt(float64(nf.width))
@@ -206,9 +238,13 @@ width 1000, depth 20, 500 points) and writes curvature.png.`,
 				}
 				res.Layers = append(res.Layers, row)
 			}
+			input := fmt.Sprintf("a great circle of %d points at q = %.6g", points, q0)
+			if curveFile != "" {
+				input = fmt.Sprintf("the curve in %s (%d points in %d dimensions)", curveFile, points, circle.Width)
+			}
 			t := table{
-				Title: fmt.Sprintf("%s, sigma_w %g, sigma_b %g, width %d, %s weights, %d points at q = %.6g, seed %d (%s, %.2fs)",
-					act.Name, nf.sigmaW, nf.sigmaB, nf.width, nf.weights, points, q0, g.Seed, res.Backend, res.Seconds),
+				Title: fmt.Sprintf("%s, sigma_w %g, sigma_b %g, width %d, %s weights, %s, seed %d (%s, %.2fs)",
+					act.Name, nf.sigmaW, nf.sigmaB, nf.width, nf.weights, input, g.Seed, res.Backend, res.Seconds),
 				Header: []string{"layer", "q", "q_theory", "length", "length_theory", "kappa_bar", "kappa_bar_theory", "grassmann_length", "grassmann_length_theory", "pca95"},
 			}
 			for _, r := range res.Layers {
@@ -237,6 +273,9 @@ width 1000, depth 20, 500 points) and writes curvature.png.`,
 	fl.IntVar(&chunk, "chunk", 0, "points per batch (0: all; principal components need all)")
 	fl.Float64Var(&q, "q", 0, "squared length per coordinate of the input circle (default: q* of the length map)")
 	fl.StringVar(&plotPath, "plot", "curvature.png", "write the figure here (.png or .svg; empty: no figure)")
+	fl.StringVar(&curveFile, "curve", "", "measure this curve instead of a great circle: CSV, one sample per line, 3N numbers (point, first and second derivative); fed in as layer 0 (a pre-activation)")
+	fl.BoolVar(&openCurve, "open", false, "with --curve: the curve is open (samples span [0, period], ends included); default closed (samples span one period)")
+	fl.Float64Var(&period, "period", 2*math.Pi, "with --curve: the parameter range the samples span")
 	return cmd
 }
 
@@ -292,7 +331,7 @@ func curvaturePlot(path string, res curvatureResult, stats []manifold.LayerStats
 			continue
 		}
 		ac := report.Autocorrelation{Layer: l}
-		step := 2 * math.Pi / float64(c.Points)
+		step := c.Step()
 		stride := max(1, len(s.Autocorr)/25)
 		for k := 0; k < len(s.Autocorr); k += stride {
 			ac.Offsets = append(ac.Offsets, float64(k)*step)
@@ -321,7 +360,7 @@ func curvaturePlot(path string, res curvatureResult, stats []manifold.LayerStats
 		if s.Projections[0] == nil {
 			continue
 		}
-		p, err := report.ProjectionPlot(report.Projection{Layer: l, PC1: s.Projections[0], PC2: s.Projections[1], Closed: true})
+		p, err := report.ProjectionPlot(report.Projection{Layer: l, PC1: s.Projections[0], PC2: s.Projections[1], Closed: c.Closed})
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -105,5 +106,33 @@ func TestPropagateAndBoundaryJSON(t *testing.T) {
 		if !(l.MaxCurvature >= l.MinCurvature) {
 			t.Errorf("layer %d: max %v < min %v", l.Layer, l.MaxCurvature, l.MinCurvature)
 		}
+	}
+}
+
+// TestCurvatureUserCurve: --curve runs a CSV curve (here a circle of radius
+// 2 in the plane, 32 samples) with null theory columns; its layer-0 length is
+// 2 pi r = 4 pi (the periodic trapezoid rule is exact for it) and L^G = 2 pi.
+func TestCurvatureUserCurve(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.csv")
+	var sb strings.Builder
+	for j := 0; j < 32; j++ {
+		th := 2 * math.Pi * float64(j) / 32
+		c, s := math.Cos(th), math.Sin(th)
+		fmt.Fprintf(&sb, "%v,%v,%v,%v,%v,%v\n", 2*c, 2*s, -2*s, 2*c, -2*c, -2*s)
+	}
+	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCLI(t, nil, "curvature", "--curve", path, "--width", "30", "--depth", "2", "--format", "json", "--plot", "")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res curvatureResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	l0 := res.Layers[0]
+	if math.Abs(l0.Length-4*math.Pi) > 1e-12 || math.Abs(l0.GrassmannLength-2*math.Pi) > 1e-12 || l0.QTheory != nil || res.Points != 32 {
+		t.Errorf("layer 0: length %v (want 4 pi), L^G %v (want 2 pi), q_theory %v (want null), points %d", l0.Length, l0.GrassmannLength, l0.QTheory, res.Points)
 	}
 }

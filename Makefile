@@ -33,3 +33,23 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+# CUDA kernels: rebuild kernels/*.ptx from kernels/*.cu. Needs nvcc (see
+# kernels/README.md); nothing else does: the PTX is committed and embedded.
+.PHONY: kernels gpu-bundle
+kernels:
+	sh kernels/build.sh
+
+# A folder to copy to a Linux GPU machine that has only the NVIDIA driver:
+# the CUDA backend's test binary (tests and benchmarks) and netgeom,
+# cross-built without cgo, and run.sh, which runs them and prints a summary.
+GPU_BUNDLE ?= .gpu-bundle
+GPU_BUNDLE_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=amd64
+gpu-bundle:
+	rm -rf $(GPU_BUNDLE)
+	mkdir -p $(GPU_BUNDLE)
+	$(GPU_BUNDLE_ENV) $(GO) test -c -trimpath -o $(GPU_BUNDLE)/cuda.test ./engine/cuda
+	$(GPU_BUNDLE_ENV) $(GO) build -trimpath -o $(GPU_BUNDLE)/netgeom ./cmd/netgeom
+	cp scripts/gpu-bundle/run.sh $(GPU_BUNDLE)/run.sh
+	chmod +x $(GPU_BUNDLE)/run.sh
+	@echo "gpu-bundle: $(GPU_BUNDLE) is ready: copy it to a GPU machine and run ./run.sh there"

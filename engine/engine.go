@@ -163,4 +163,19 @@ type Backend interface {
 	Hadamard(x, y, z Buffer) error
 	// ColumnDots: out[j] = sum_i A[i,j] B[i,j] for the m x n matrices A, B.
 	ColumnDots(m, n int, a Buffer, lda int, b Buffer, ldb int, out Buffer) error
+
+	// Softmax applies the softmax (log = false) or the log-softmax (log =
+	// true) to every column of the m x n matrix X and writes it to the m x n
+	// matrix Out: with d_i = x_i - max_k x_k (the column's maximum subtracted
+	// first, so that no exp overflows),
+	//
+	//	softmax:     out_i = exp(d_i) / sum_k exp(d_k)
+	//	log-softmax: out_i = d_i - log(sum_k exp(d_k))
+	//
+	// Each column's sum runs in index order. Out may be X itself (ldo = ldx)
+	// for an in-place call; otherwise the two must not overlap.
+	Softmax(m, n int, x Buffer, ldx int, out Buffer, ldo int, log bool) error
+	// ScaleColumns scales column j of the m x n matrix X by s[j]:
+	// X[:, j] *= s[j], one rounding per element (s has n elements).
+	ScaleColumns(m, n int, s Buffer, x Buffer, ldx int) error
 }

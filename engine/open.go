@@ -67,7 +67,7 @@ func openNamed(name string) (Backend, error) {
 	o, ok := lookup(name)
 	if !ok {
 		if name == "cuda" {
-			return nil, fmt.Errorf("%w: cuda: this build of netgeom has no CUDA backend yet; use --backend cpu", ErrUnavailable)
+			return nil, fmt.Errorf("%w: cuda: this program was built without the CUDA backend (import netgeom/engine/cuda)", ErrUnavailable)
 		}
 		return nil, fmt.Errorf("%w: %s: backend not linked into this program (import netgeom/engine/%s)", ErrUnavailable, name, name)
 	}
@@ -95,7 +95,7 @@ func openAuto() (Backend, error) {
 		}
 		why = "auto: CUDA unavailable (" + err.Error() + "); using the CPU"
 	} else {
-		why = "auto: this build has no CUDA backend yet; using the CPU"
+		why = "auto: this program has no CUDA backend; using the CPU"
 	}
 	b, err := openNamed("cpu")
 	if err != nil {

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"ActivateJet", testActivateJet},
 		{"Elementwise", testElementwise},
 		{"ColumnDots", testColumnDots},
+		{"Softmax", testSoftmax},
 		{"Repeatable", testRepeatable},
 	}
 	for _, tc := range tests {

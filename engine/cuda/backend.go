@@ -1,0 +1,564 @@
+package cuda
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"netgeom/engine"
+	"netgeom/kernels"
+)
+
+func init() {
+	engine.Register("cuda", func() (engine.Backend, error) { return New(Options{}) })
+}
+
+// Options configure a CUDA backend. Zero values take the environment's
+// settings (see the package documentation) and then the defaults.
+type Options struct {
+	// Device is the GPU ordinal; 0 means NETGEOM_CUDA_DEVICE, else GPU 0.
+	Device int
+	// BLAS is "cublas", "kernels" (netgeom's own kernels), or "" for cuBLAS
+	// when it loads and the kernels otherwise (NETGEOM_CUDA_BLAS).
+	BLAS string
+	// Driver is the path of the driver library; "" means NETGEOM_LIBCUDA,
+	// else libcuda.so.1 on the loader path.
+	Driver string
+	// CUBLAS is a libcublas.so.N file or a folder holding one; "" means
+	// NETGEOM_CUBLAS, else the search described in the package
+	// documentation.
+	CUBLAS string
+}
+
+// Backend runs every engine op on one NVIDIA GPU.
+type Backend struct {
+	drv *driver
+	w   *worker
+
+	mu     sync.Mutex // serialises calls; guards closed
+	closed bool
+
+	// Set up by open on the worker and read-only afterwards.
+	dev           int32
+	ordinal       int
+	ctx           uintptr
+	ctxHeld       bool
+	stream        uintptr
+	modules       map[string]uintptr
+	funcs         map[*kernel]uintptr
+	blas          *cublasHandle // nil: netgeom's own kernels
+	blasWhy       string
+	driverVersion int
+	name          string
+	totalMem      uint64
+	maxBlocks     int
+	expFMA        int32 // the activation kernels' exp path (hostexp.go)
+	expWhy        string
+	scratch       uint64 // device: maxPartials partial results, then scalars
+	info          engine.Info
+
+	// Used only on the worker.
+	args kernelArgs
+	live map[*allocation]struct{}
+}
+
+var errClosed = errors.New("cuda backend: closed")
+
+// Scratch layout (float64 elements).
+const (
+	scratchPartials = 0                   // maxPartials partial sums
+	scratchScale    = maxPartials         // nrm2's scale
+	scratchResult   = maxPartials + 1     // a reduction's result
+	scratchLen      = maxPartials + 2 + 6 // a little spare
+)
+
+// New opens the CUDA backend on one GPU. Every reason it cannot (no driver,
+// no device, a driver too old for the kernels, a GPU older than compute
+// capability 8.0, a JIT failure) is an error wrapping engine.ErrUnavailable
+// that says what to do.
+func New(opt Options) (*Backend, error) {
+	choice := strings.ToLower(strings.TrimSpace(opt.BLAS))
+	if choice == "" {
+		choice = strings.ToLower(strings.TrimSpace(os.Getenv("NETGEOM_CUDA_BLAS")))
+	}
+	switch choice {
+	case "", "auto", "cublas", "kernels":
+	default:
+		return nil, fmt.Errorf("cuda backend: unknown BLAS %q: valid values are cublas, kernels", choice)
+	}
+	ordinal := opt.Device
+	if ordinal == 0 {
+		if s := os.Getenv("NETGEOM_CUDA_DEVICE"); s != "" {
+			d, err := strconv.Atoi(s)
+			if err != nil || d < 0 {
+				return nil, fmt.Errorf("cuda backend: NETGEOM_CUDA_DEVICE=%q: want a GPU number >= 0", s)
+			}
+			ordinal = d
+		}
+	}
+	if ordinal < 0 {
+		return nil, fmt.Errorf("cuda backend: device %d; want a GPU number >= 0", ordinal)
+	}
+	fs := osFileSystem()
+	if opt.CUBLAS != "" {
+		getenv := fs.getenv
+		fs.getenv = func(k string) string {
+			if k == "NETGEOM_CUBLAS" {
+				return opt.CUBLAS
+			}
+			return getenv(k)
+		}
+	}
+	drv, err := loadDriver(opt.Driver)
+	if err != nil {
+		return nil, fmt.Errorf("cuda: %w", err)
+	}
+	b := &Backend{drv: drv, w: startWorker(), ordinal: ordinal, live: map[*allocation]struct{}{}}
+	b.expFMA, b.expWhy = hostExpFMA()
+	if err := b.w.run(func() error { return b.open(choice, fs) }); err != nil {
+		b.w.stop()
+		return nil, fmt.Errorf("cuda: %w", err)
+	}
+	return b, nil
+}
+
+// open sets the backend up on the worker thread; on failure it releases
+// what it made.
+func (b *Backend) open(blasChoice string, fs fileSystem) (err error) {
+	d := b.drv
+	defer func() {
+		if err != nil {
+			_ = b.release()
+		}
+	}()
+	var ver int32
+	if d.cuDriverGetVersion(&ver) == cudaSuccess {
+		b.driverVersion = int(ver)
+	}
+	if e := d.check("cuInit", d.cuInit(0)); e != nil {
+		return errInit(e, d.path, b.driverVersion)
+	}
+	var count int32
+	if e := d.check("cuDeviceGetCount", d.cuDeviceGetCount(&count)); e != nil {
+		return errInit(e, d.path, b.driverVersion)
+	}
+	if count == 0 {
+		return errInit(&cuError{Call: "cuDeviceGetCount", Code: cudaErrorNoDevice, Desc: "the driver counts 0 GPUs"}, d.path, b.driverVersion)
+	}
+	if b.ordinal >= int(count) {
+		return fmt.Errorf("%w: GPU %d asked (NETGEOM_CUDA_DEVICE), but the driver sees %d GPU(s), numbered from 0; nvidia-smi -L lists them", engine.ErrUnavailable, b.ordinal, count)
+	}
+	if e := d.check("cuDeviceGet", d.cuDeviceGet(&b.dev, int32(b.ordinal))); e != nil {
+		return errInit(e, d.path, b.driverVersion)
+	}
+	var nameBuf [256]byte
+	if e := d.check("cuDeviceGetName", d.cuDeviceGetName(&nameBuf[0], int32(len(nameBuf)), b.dev)); e != nil {
+		return fmt.Errorf("%w: %w", engine.ErrUnavailable, e)
+	}
+	b.name = cString(&nameBuf[0])
+	attr := func(a int32, what string) (int, error) {
+		var v int32
+		if e := d.check("cuDeviceGetAttribute("+what+")", d.cuDeviceGetAttribute(&v, a, b.dev)); e != nil {
+			return 0, fmt.Errorf("%w: %w", engine.ErrUnavailable, e)
+		}
+		return int(v), nil
+	}
+	vals := map[string]int{}
+	for _, a := range []struct {
+		id   int32
+		name string
+	}{
+		{attrComputeCapMajor, "cc_major"}, {attrComputeCapMinor, "cc_minor"}, {attrMultiprocessors, "sms"},
+		{attrPCIDomainID, "pci_domain"}, {attrPCIBusID, "pci_bus"}, {attrPCIDeviceID, "pci_device"},
+		{attrMaxGridDimY, "grid_y"}, {attrMaxGridDimZ, "grid_z"},
+	} {
+		v, err := attr(a.id, a.name)
+		if err != nil {
+			return err
+		}
+		vals[a.name] = v
+	}
+	if e := d.check("cuDeviceTotalMem_v2", d.cuDeviceTotalMem(&b.totalMem, b.dev)); e != nil {
+		return fmt.Errorf("%w: %w", engine.ErrUnavailable, e)
+	}
+	if vals["cc_major"] < 8 {
+		return fmt.Errorf("%w: GPU %d (%s) has compute capability %d.%d; netgeom's kernels are PTX for %s and need compute capability 8.0 (Ampere) or newer",
+			engine.ErrUnavailable, b.ordinal, b.name, vals["cc_major"], vals["cc_minor"], kernels.Arch)
+	}
+	if vals["grid_y"] < maxGridYZ || vals["grid_z"] < maxGridYZ {
+		return fmt.Errorf("%w: GPU %s allows grids of only %d x %d in y and z; netgeom assumes %d", engine.ErrUnavailable, b.name, vals["grid_y"], vals["grid_z"], maxGridYZ)
+	}
+	b.maxBlocks = max(1, vals["sms"]) * 32
+
+	mods, err := kernels.Modules()
+	if err != nil {
+		return fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
+	}
+	isaMaj, isaMin := 0, 0
+	for _, m := range mods {
+		a, c, err := m.ISAVersion()
+		if err != nil {
+			return fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
+		}
+		if a > isaMaj || (a == isaMaj && c > isaMin) {
+			isaMaj, isaMin = a, c
+		}
+	}
+	if err := errDriverTooOld(b.driverVersion, isaMaj, isaMin); err != nil {
+		return err
+	}
+
+	if e := d.check("cuDevicePrimaryCtxRetain", d.cuDevicePrimaryCtxRetain(&b.ctx, b.dev)); e != nil {
+		return errInit(e, d.path, b.driverVersion)
+	}
+	b.ctxHeld = true
+	if e := d.check("cuCtxSetCurrent", d.cuCtxSetCurrent(b.ctx)); e != nil {
+		return fmt.Errorf("%w: %w", engine.ErrUnavailable, e)
+	}
+	if e := d.check("cuStreamCreate", d.cuStreamCreate(&b.stream, 0)); e != nil {
+		return fmt.Errorf("%w: %w", engine.ErrUnavailable, e)
+	}
+	b.modules = map[string]uintptr{}
+	for _, m := range mods {
+		h, err := b.loadModule(m, isaMaj, isaMin)
+		if err != nil {
+			return err
+		}
+		b.modules[m.Name] = h
+	}
+	b.funcs = map[*kernel]uintptr{}
+	for _, k := range allKernels {
+		mod, ok := b.modules[k.module]
+		if !ok {
+			return fmt.Errorf("%w: internal error: no kernels module %q for %s", engine.ErrUnavailable, k.module, k.name)
+		}
+		name := append([]byte(k.name), 0)
+		var fn uintptr
+		if e := d.check("cuModuleGetFunction("+k.name+")", d.cuModuleGetFunction(&fn, mod, &name[0])); e != nil {
+			return fmt.Errorf("%w: %w", engine.ErrUnavailable, e)
+		}
+		b.funcs[k] = fn
+	}
+	if err := b.allocDevice("open", &b.scratch, scratchLen*8); err != nil {
+		return fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
+	}
+
+	switch blasChoice {
+	case "kernels":
+		b.blasWhy = "netgeom's own kernels, forced by NETGEOM_CUDA_BLAS=kernels"
+	default:
+		cands, named := cublasCandidates(fs)
+		h, why := openCublas(cands, b.stream)
+		switch {
+		case h != nil:
+			b.blas = h
+			b.blasWhy = "cuBLAS found"
+			if blasChoice == "cublas" {
+				b.blasWhy = "cuBLAS, forced by NETGEOM_CUDA_BLAS=cublas"
+			}
+		case named || blasChoice == "cublas":
+			what := "NETGEOM_CUDA_BLAS=cublas"
+			if named {
+				what = "NETGEOM_CUBLAS=" + fs.getenv("NETGEOM_CUBLAS")
+			}
+			return fmt.Errorf("%w: %s but cuBLAS cannot be loaded: %s", engine.ErrUnavailable, what, strings.Join(why, "; "))
+		default:
+			b.blasWhy = "cuBLAS not found (libcublas.so.13, .12 or .11 on the loader path, in the CUDA toolkit folders or in Python wheels; set NETGEOM_CUBLAS to name it): gemm and the level-1 ops run on netgeom's own kernels (slower)"
+			if len(why) > 0 {
+				b.blasWhy = "cuBLAS could not be loaded (" + strings.Join(why, "; ") + "): gemm and the level-1 ops run on netgeom's own kernels (slower)"
+			}
+		}
+	}
+	b.info = b.makeInfo(vals, isaMaj, isaMin)
+	return nil
+}
+
+func (b *Backend) makeInfo(vals map[string]int, isaMaj, isaMin int) engine.Info {
+	d := map[string]string{
+		"device_ordinal":     strconv.Itoa(b.ordinal),
+		"compute_capability": fmt.Sprintf("%d.%d", vals["cc_major"], vals["cc_minor"]),
+		"memory":             formatBytes(b.totalMem),
+		"multiprocessors":    strconv.Itoa(vals["sms"]),
+		"pci":                fmt.Sprintf("%04x:%02x:%02x.0", vals["pci_domain"], vals["pci_bus"], vals["pci_device"]),
+		"driver":             "CUDA " + cudaVersionString(b.driverVersion) + " (" + b.drv.path + ")",
+		"kernels":            fmt.Sprintf("PTX ISA %d.%d for %s, JIT-compiled by the driver", isaMaj, isaMin, kernels.Arch),
+		"blas_reason":        b.blasWhy,
+		"exp":                b.expWhy,
+	}
+	blasName := "kernels"
+	if b.blas != nil {
+		blasName = "cublas"
+		d["cublas"] = cublasVersionString(b.blas.version) + " (" + b.blas.lib.path + ")"
+		if b.blas.lib.lt != "" {
+			d["cublaslt"] = b.blas.lib.lt
+		}
+	}
+	return engine.Info{
+		Backend: "cuda",
+		Device:  fmt.Sprintf("%s (compute capability %d.%d, %s)", b.name, vals["cc_major"], vals["cc_minor"], formatBytes(b.totalMem)),
+		BLAS:    blasName,
+		Threads: 1, // one host thread issues every GPU call
+		Details: d,
+	}
+}
+
+// loadModule JIT-compiles one PTX module, capturing the JIT error log.
+func (b *Backend) loadModule(m kernels.Module, isaMaj, isaMin int) (uintptr, error) {
+	img := m.Image()
+	logBuf := make([]byte, 64<<10)
+	opts := []int32{jitErrorLogBuffer, jitErrorLogBufferBytes}
+	vals := []uintptr{uintptr(unsafe.Pointer(&logBuf[0])), uintptr(len(logBuf))}
+	var mod uintptr
+	r := b.drv.cuModuleLoadDataEx(&mod, unsafe.Pointer(&img[0]), uint32(len(opts)), &opts[0], &vals[0])
+	runtime.KeepAlive(img)
+	runtime.KeepAlive(logBuf)
+	if err := b.drv.check("cuModuleLoadDataEx("+m.Name+")", r); err != nil {
+		return 0, errModuleLoad(m.Name, err, jitLog(logBuf, vals[1]), b.driverVersion, isaMaj, isaMin)
+	}
+	return mod, nil
+}
+
+// jitLog returns the log the JIT wrote into buf; filled is what the driver
+// reported back through CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES.
+func jitLog(buf []byte, filled uintptr) string {
+	n := len(buf)
+	if filled < uintptr(n) {
+		n = int(filled)
+	}
+	s := buf[:n]
+	for i, c := range s {
+		if c == 0 {
+			s = s[:i]
+			break
+		}
+	}
+	return strings.TrimSpace(string(s))
+}
+
+// release frees everything open made, in reverse order. It runs on the
+// worker.
+func (b *Backend) release() error {
+	d := b.drv
+	var errs []error
+	for a := range b.live {
+		if a.ptr != 0 {
+			errs = append(errs, d.check("cuMemFree_v2", d.cuMemFree(a.ptr)))
+		}
+		a.freed = true
+		delete(b.live, a)
+	}
+	if b.blas != nil {
+		errs = append(errs, b.blas.close())
+		b.blas = nil
+	}
+	if b.scratch != 0 {
+		errs = append(errs, d.check("cuMemFree_v2", d.cuMemFree(b.scratch)))
+		b.scratch = 0
+	}
+	for name, m := range b.modules {
+		errs = append(errs, d.check("cuModuleUnload("+name+")", d.cuModuleUnload(m)))
+	}
+	b.modules = nil
+	if b.stream != 0 {
+		errs = append(errs, d.check("cuStreamDestroy_v2", d.cuStreamDestroy(b.stream)))
+		b.stream = 0
+	}
+	if b.ctxHeld {
+		errs = append(errs, d.check("cuDevicePrimaryCtxRelease_v2", d.cuDevicePrimaryCtxRelease(b.dev)))
+		b.ctxHeld = false
+	}
+	return errors.Join(errs...)
+}
+
+// Info implements engine.Backend.
+func (b *Backend) Info() engine.Info {
+	in := b.info
+	in.Details = map[string]string{}
+	for k, v := range b.info.Details {
+		in.Details[k] = v
+	}
+	return in
+}
+
+// BLAS names the BLAS in use: "cublas" or "kernels".
+func (b *Backend) BLAS() string { return b.info.BLAS }
+
+// Close implements engine.Backend: it frees every buffer, the kernels, the
+// cuBLAS handle and the stream, and releases the primary context.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	err := b.w.run(b.release)
+	b.w.stop()
+	if err != nil {
+		return fmt.Errorf("cuda backend: close: %w", err)
+	}
+	return nil
+}
+
+// do runs f on the worker, serialised with every other call.
+func (b *Backend) do(f func() error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return errClosed
+	}
+	return b.w.run(f)
+}
+
+// allocation is device memory shared by a buffer and its views, so freeing
+// the parent invalidates every view.
+type allocation struct {
+	ptr   uint64
+	freed bool
+}
+
+type buffer struct {
+	owner *Backend
+	alloc *allocation
+	off   int // elements
+	n     int
+	view  bool
+}
+
+func (x *buffer) Len() int            { return x.n }
+func (x *buffer) DType() engine.DType { return engine.Float64 }
+
+// ptr is the device address of element 0.
+func (x *buffer) ptr() devptr { return devptr(x.alloc.ptr + uint64(x.off)*8) }
+
+// at is the device address of element i of p.
+func (p devptr) at(i int) devptr { return p + devptr(i)*8 }
+
+// allocDevice allocates bytes of device memory into *p; an out-of-memory
+// error says how much was asked and how much is free. It runs on the
+// worker.
+func (b *Backend) allocDevice(op string, p *uint64, bytes uint64) error {
+	r := b.drv.cuMemAlloc(p, bytes)
+	if r == cudaSuccess {
+		return nil
+	}
+	err := b.drv.check("cuMemAlloc_v2", r)
+	if r == cudaErrorOutOfMemory {
+		var free, total uint64
+		if b.drv.cuMemGetInfo(&free, &total) != cudaSuccess {
+			free, total = 0, b.totalMem
+		}
+		return errOutOfMemory(op, bytes, free, total, b.name, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// Alloc implements engine.Backend.
+func (b *Backend) Alloc(dt engine.DType, n int) (engine.Buffer, error) {
+	var out engine.Buffer
+	err := b.do(func() error {
+		if dt != engine.Float64 {
+			return fmt.Errorf("alloc: %w: %v buffers are not implemented yet; use float64", engine.ErrDType, dt)
+		}
+		if n < 0 {
+			return fmt.Errorf("alloc: %w: %d elements; want >= 0", engine.ErrShape, n)
+		}
+		if uint64(n) > math.MaxInt64/8 {
+			return fmt.Errorf("alloc: %w: %d float64 elements", engine.ErrOutOfMemory, n)
+		}
+		a := &allocation{}
+		if n > 0 {
+			if err := b.allocDevice("alloc", &a.ptr, uint64(n)*8); err != nil {
+				return err
+			}
+			b.live[a] = struct{}{}
+			if err := b.launch1D(kFill, n, devptr(a.ptr), int64(n), 0.0); err != nil {
+				return fmt.Errorf("alloc: zero fill: %w", err)
+			}
+		}
+		out = &buffer{owner: b, alloc: a, n: n}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// get returns the backend's own buffer behind x, or an error naming the op.
+func (b *Backend) get(op string, x engine.Buffer) (*buffer, error) {
+	if x == nil {
+		return nil, fmt.Errorf("%s: nil buffer", op)
+	}
+	buf, ok := x.(*buffer)
+	if !ok || buf.owner != b {
+		if x.DType() != engine.Float64 {
+			return nil, fmt.Errorf("%s: %w: %v", op, engine.ErrDType, x.DType())
+		}
+		return nil, fmt.Errorf("%s: %w", op, engine.ErrForeign)
+	}
+	if buf.alloc.freed {
+		return nil, fmt.Errorf("%s: %w", op, engine.ErrFreed)
+	}
+	return buf, nil
+}
+
+func (b *Backend) bufs(op string, xs ...engine.Buffer) ([]*buffer, error) {
+	out := make([]*buffer, len(xs))
+	for i, x := range xs {
+		buf, err := b.get(op, x)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = buf
+	}
+	return out, nil
+}
+
+// Free implements engine.Backend.
+func (b *Backend) Free(x engine.Buffer) error {
+	return b.do(func() error {
+		buf, err := b.get("free", x)
+		if err != nil {
+			return err
+		}
+		if buf.view {
+			return errors.New("free: the buffer is a view; free its parent")
+		}
+		buf.alloc.freed = true
+		delete(b.live, buf.alloc)
+		if buf.alloc.ptr != 0 {
+			// cuMemFree waits for the work queued on the memory.
+			if err := b.drv.check("cuMemFree_v2", b.drv.cuMemFree(buf.alloc.ptr)); err != nil {
+				return fmt.Errorf("free: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Slice implements engine.Backend.
+func (b *Backend) Slice(x engine.Buffer, off, n int) (engine.Buffer, error) {
+	var out engine.Buffer
+	err := b.do(func() error {
+		buf, err := b.get("slice", x)
+		if err != nil {
+			return err
+		}
+		if off < 0 || n < 0 || off > buf.n-n {
+			return fmt.Errorf("slice: %w: [%d, %d+%d) outside a buffer of %d elements", engine.ErrShape, off, off, n, buf.n)
+		}
+		out = &buffer{owner: b, alloc: buf.alloc, off: buf.off + off, n: n, view: true}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,294 @@
+package cuda
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"netgeom/activation"
+	"netgeom/engine"
+)
+
+// GPU benchmarks (skipped without a GPU). Every timed loop ends with a
+// stream synchronisation, so the time covers the GPU work, not just the
+// launches. Metrics: GFLOP/s for products; for the forward pass and the jet,
+// also the dgemm rate of the same product measured in the same run and the
+// ratio of the two ("frac-of-dgemm": 1 would mean the elementwise work is
+// free); normals/s for Philox; GB/s for transfers.
+
+var clockStart = time.Now()
+
+// nowSeconds is a monotonic clock in seconds.
+func nowSeconds() float64 { return time.Since(clockStart).Seconds() }
+
+var bench struct {
+	once sync.Once
+	b    *Backend
+	err  error
+}
+
+// benchBackend opens one GPU backend for all benchmarks (the JIT and
+// cuBLAS initialisation are not what is measured).
+func benchBackend(tb testing.TB) *Backend {
+	bench.once.Do(func() { bench.b, bench.err = New(Options{}) })
+	if bench.err != nil {
+		tb.Skip("SKIP: no CUDA device: " + bench.err.Error())
+	}
+	return bench.b
+}
+
+// sync waits for the backend's stream.
+func (b *Backend) sync() error {
+	return b.do(func() error { return b.drv.check("cuStreamSynchronize", b.drv.cuStreamSynchronize(b.stream)) })
+}
+
+func benchAlloc(tb testing.TB, be *Backend, n int, seed uint64) engine.Buffer {
+	tb.Helper()
+	x, err := be.Alloc(engine.Float64, n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := be.FillNormal(x, seed, 0, 0, 1); err != nil {
+		tb.Fatal(err)
+	}
+	return x
+}
+
+func benchFree(tb testing.TB, be *Backend, xs ...engine.Buffer) {
+	for _, x := range xs {
+		if err := be.Free(x); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// timeLoop runs f b.N times and synchronises; it returns the seconds per call.
+func timeLoop(b *testing.B, be *Backend, f func() error) float64 {
+	b.Helper()
+	if err := f(); err != nil { // warm up (and check) once
+		b.Fatal(err)
+	}
+	if err := be.sync(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := f(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := be.sync(); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	return b.Elapsed().Seconds() / float64(b.N)
+}
+
+// directDgemm calls cuBLAS's dgemm with nothing of the engine in between
+// but the worker hop: C = A B, column-major, tight leading dimensions.
+func (b *Backend) directDgemm(m, n, k int, A, B, C engine.Buffer) error {
+	pa, pb, pc := A.(*buffer).ptr(), B.(*buffer).ptr(), C.(*buffer).ptr()
+	return b.do(func() error {
+		if b.blas == nil {
+			return fmt.Errorf("cuBLAS is not loaded (%s)", b.blasWhy)
+		}
+		one, zero := 1.0, 0.0
+		return cublasCheck("cublasDgemm_v2", b.blas.lib.dgemm(b.blas.h, cublasOpN, cublasOpN, int32(m), int32(n), int32(k),
+			&one, uint64(pa), int32(m), uint64(pb), int32(k), &zero, uint64(pc), int32(m)))
+	})
+}
+
+func gflops(m, n, k int, sec float64) float64 {
+	return 2 * float64(m) * float64(n) * float64(k) / sec / 1e9
+}
+
+// BenchmarkGPUDgemm: square dgemm through the engine (Gemm) and by cuBLAS
+// directly, and netgeom's fallback kernel, in GFLOP/s.
+func BenchmarkGPUDgemm(b *testing.B) {
+	for _, n := range benchSizes.dgemm {
+		for _, path := range []string{"engine", "cublas-direct", "kernels"} {
+			b.Run(fmt.Sprintf("%s/n=%d", path, n), func(b *testing.B) {
+				be := benchBackend(b)
+				if path == "kernels" && n > benchSizes.kernelGemmMax {
+					b.Skip("the fallback kernel is too slow to time at this size")
+				}
+				A, B, C := benchAlloc(b, be, n*n, 1), benchAlloc(b, be, n*n, 2), benchAlloc(b, be, n*n, 3)
+				defer benchFree(b, be, A, B, C)
+				var f func() error
+				switch path {
+				case "engine":
+					f = func() error { return be.Gemm(engine.NoTrans, engine.NoTrans, n, n, n, 1, A, n, B, n, 0, C, n) }
+				case "cublas-direct":
+					if be.blas == nil {
+						b.Skip("SKIP: cuBLAS not loaded: " + be.blasWhy)
+					}
+					f = func() error { return be.directDgemm(n, n, n, A, B, C) }
+				case "kernels":
+					f = func() error {
+						return be.do(func() error {
+							return be.gemmKernel(n, n, n, A.(*buffer).ptr(), B.(*buffer).ptr(), C.(*buffer).ptr())
+						})
+					}
+				}
+				sec := timeLoop(b, be, f)
+				b.ReportMetric(gflops(n, n, n, sec), "GFLOP/s")
+			})
+		}
+	}
+}
+
+// gemmKernel runs netgeom's fallback gemm whatever BLAS is loaded.
+func (b *Backend) gemmKernel(m, n, k int, A, B, C devptr) error {
+	saved := b.blas
+	b.blas = nil
+	defer func() { b.blas = saved }()
+	return b.gemm(engine.NoTrans, engine.NoTrans, m, n, k, 1, A, m, 0, B, k, 0, 0, C, m, 0, 1)
+}
+
+type layerShape struct{ width, batch int }
+
+// benchSizes are the problem sizes of the benchmarks (the smoke test under
+// the fake driver shrinks them).
+var benchSizes = struct {
+	dgemm         []int
+	kernelGemmMax int
+	layers        []layerShape
+	normals       int
+	transfer      int // float64s
+}{
+	dgemm:         []int{1024, 2048, 4096, 8192},
+	kernelGemmMax: 4096,
+	layers: []layerShape{
+		{1024, 1024}, {2048, 1024}, {4096, 1024}, {4096, 4096}, {8192, 1024}, {8192, 4096}, {16384, 1024}, {16384, 4096},
+	},
+	normals:  1 << 26,
+	transfer: 32 << 20,
+}
+
+// dgemmRate measures the GFLOP/s of C = W X for W n x n and X n x cols.
+func dgemmRate(b *testing.B, be *Backend, n, cols int, W, X, C engine.Buffer) float64 {
+	b.Helper()
+	const reps = 5
+	f := func() error { return be.Gemm(engine.NoTrans, engine.NoTrans, n, cols, n, 1, W, n, X, n, 0, C, n) }
+	if err := f(); err != nil {
+		b.Fatal(err)
+	}
+	if err := be.sync(); err != nil {
+		b.Fatal(err)
+	}
+	start := nowSeconds()
+	for i := 0; i < reps; i++ {
+		if err := f(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := be.sync(); err != nil {
+		b.Fatal(err)
+	}
+	return gflops(n, cols, n, (nowSeconds()-start)/reps)
+}
+
+// BenchmarkGPUForward: one dense layer, h = W x + b, x' = tanh(h), for a
+// batch of inputs: the rate in GFLOP/s of its gemm, and as a fraction of
+// the plain dgemm rate of the same product.
+func BenchmarkGPUForward(b *testing.B) {
+	for _, s := range benchSizes.layers {
+		b.Run(fmt.Sprintf("width=%d/batch=%d", s.width, s.batch), func(b *testing.B) {
+			be := benchBackend(b)
+			n, B := s.width, s.batch
+			W, X, bias := benchAlloc(b, be, n*n, 1), benchAlloc(b, be, n*B, 2), benchAlloc(b, be, n, 3)
+			H, Y := benchAlloc(b, be, n*B, 4), benchAlloc(b, be, n*B, 5)
+			defer benchFree(b, be, W, X, bias, H, Y)
+			ref := dgemmRate(b, be, n, B, W, X, H)
+			sec := timeLoop(b, be, func() error {
+				if err := be.Gemm(engine.NoTrans, engine.NoTrans, n, B, n, 1, W, n, X, n, 0, H, n); err != nil {
+					return err
+				}
+				if err := be.AddBias(n, B, bias, H, n); err != nil {
+					return err
+				}
+				return be.Activate(activation.Tanh, H, Y)
+			})
+			rate := gflops(n, B, n, sec)
+			b.ReportMetric(rate, "GFLOP/s")
+			b.ReportMetric(ref, "dgemm-GFLOP/s")
+			b.ReportMetric(rate/ref, "frac-of-dgemm")
+		})
+	}
+}
+
+// BenchmarkGPUJet: the second-order jet through one dense layer: the value
+// and both directional derivatives in one gemm of 3*batch columns, the bias
+// on the value, then the fused activation jet.
+func BenchmarkGPUJet(b *testing.B) {
+	for _, s := range benchSizes.layers {
+		b.Run(fmt.Sprintf("width=%d/batch=%d", s.width, s.batch), func(b *testing.B) {
+			be := benchBackend(b)
+			n, B := s.width, s.batch
+			W, X, bias := benchAlloc(b, be, n*n, 1), benchAlloc(b, be, 3*n*B, 2), benchAlloc(b, be, n, 3)
+			H, Y := benchAlloc(b, be, 3*n*B, 4), benchAlloc(b, be, 3*n*B, 5)
+			defer benchFree(b, be, W, X, bias, H, Y)
+			view := func(buf engine.Buffer, i int) engine.Buffer {
+				v, err := be.Slice(buf, i*n*B, n*B)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return v
+			}
+			h, v, a := view(H, 0), view(H, 1), view(H, 2)
+			x, dx, ddx := view(Y, 0), view(Y, 1), view(Y, 2)
+			ref := dgemmRate(b, be, n, 3*B, W, X, H)
+			sec := timeLoop(b, be, func() error {
+				if err := be.Gemm(engine.NoTrans, engine.NoTrans, n, 3*B, n, 1, W, n, X, n, 0, H, n); err != nil {
+					return err
+				}
+				if err := be.AddBias(n, B, bias, h, n); err != nil {
+					return err
+				}
+				return be.ActivateJet(activation.Tanh, h, v, a, x, dx, ddx)
+			})
+			rate := gflops(n, 3*B, n, sec)
+			b.ReportMetric(rate, "GFLOP/s")
+			b.ReportMetric(ref, "dgemm-GFLOP/s")
+			b.ReportMetric(rate/ref, "frac-of-dgemm")
+		})
+	}
+}
+
+// BenchmarkGPUFillNormal: Philox normals per second.
+func BenchmarkGPUFillNormal(b *testing.B) {
+	be := benchBackend(b)
+	n := benchSizes.normals
+	x := benchAlloc(b, be, n, 1)
+	defer benchFree(b, be, x)
+	i := uint64(0)
+	b.SetBytes(int64(8 * n))
+	sec := timeLoop(b, be, func() error {
+		i++
+		return be.FillNormal(x, 1, 0, i*uint64(n), 1)
+	})
+	b.ReportMetric(float64(n)/sec/1e9, "Gnormals/s")
+}
+
+// BenchmarkGPUTransfer: host to device (Upload) and device to host
+// (Download) of 256 MiB from ordinary (pageable) Go memory.
+func BenchmarkGPUTransfer(b *testing.B) {
+	n := benchSizes.transfer
+	for _, dir := range []string{"upload", "download"} {
+		b.Run(dir, func(b *testing.B) {
+			be := benchBackend(b)
+			x := benchAlloc(b, be, n, 1)
+			defer benchFree(b, be, x)
+			host := make([]float64, n)
+			b.SetBytes(int64(8 * n))
+			sec := timeLoop(b, be, func() error {
+				if dir == "upload" {
+					return be.Upload(x, host)
+				}
+				return be.Download(host, x)
+			})
+			b.ReportMetric(float64(8*n)/sec/1e9, "GB/s")
+		})
+	}
+}

@@ -18,7 +18,8 @@ type LayerSeries struct {
 	Layers   []float64
 	Measured []float64
 	Theory   []float64
-	Log      bool // logarithmic y axis
+	Log      bool   // logarithmic y axis
+	Label    string // the theory line's legend (default "mean field")
 }
 
 // Projection is a curve's image at one layer projected on its first two
@@ -75,7 +76,11 @@ func SeriesPlot(s LayerSeries) (*plot.Plot, error) {
 		}
 		l.Color, l.Width = theoryColor, vg.Points(1)
 		p.Add(l)
-		p.Legend.Add("mean field", l)
+		label := s.Label
+		if label == "" {
+			label = "mean field"
+		}
+		p.Legend.Add(label, l)
 	}
 	sc, err := plotter.NewScatter(xys(s.Layers, s.Measured))
 	if err != nil {

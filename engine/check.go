@@ -109,3 +109,36 @@ func CheckOrder(order int) error {
 	}
 	return nil
 }
+
+// CheckGemmStridedBatched checks GemmStridedBatched's arguments against the
+// buffers' lengths: every matrix of the batch fits, and the C matrices do
+// not overlap (the A and B ones may: a stride of 0 shares one matrix). A
+// batch of 0 passes (the call is a no-op).
+func CheckGemmStridedBatched(tA, tB Transpose, m, n, k, lda, strideA, lenA, ldb, strideB, lenB, ldc, strideC, lenC, batch int) error {
+	const op = "gemm strided batched"
+	if batch < 0 {
+		return fmt.Errorf("%s: %w: batch %d; want >= 0", op, ErrShape, batch)
+	}
+	if batch == 0 {
+		return nil
+	}
+	if err := CheckGemm(tA, tB, m, n, k, lda, lenA, ldb, lenB, ldc, lenC); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	ar, ac := StoredShape(tA, m, k)
+	br, bc := StoredShape(tB, k, n)
+	spanA, spanB, spanC := MatrixSpan(ar, ac, lda), MatrixSpan(br, bc, ldb), MatrixSpan(m, n, ldc)
+	if err := CheckBatch(op, "A", batch, strideA, spanA, lenA); err != nil {
+		return err
+	}
+	if err := CheckBatch(op, "B", batch, strideB, spanB, lenB); err != nil {
+		return err
+	}
+	if err := CheckBatch(op, "C", batch, strideC, spanC, lenC); err != nil {
+		return err
+	}
+	if batch > 1 && spanC > 0 && strideC < spanC {
+		return fmt.Errorf("%s: %w: stride of C (%d) is less than one C matrix (%d elements): outputs would overlap", op, ErrShape, strideC, spanC)
+	}
+	return nil
+}

@@ -70,17 +70,7 @@ toward the input. Cost grows like width^2 per layer; widths of a few hundred.`,
 			}
 			out := map[string]any{"activation": act.Name, "sigma_w": nf.sigmaW, "sigma_b": nf.sigmaB, "width": nf.width, "depth": nf.depth,
 				"points": points, "seed": g.Seed, "q_input": q0, "beta0": ro.Beta0, "layers": rows}
-			if err := emit(cmd, g, t, out); err != nil {
-				return err
-			}
-			if plotPath == "" {
-				return nil
-			}
-			if err := boundaryPlot(plotPath, res); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: wrote %s\n", plotPath)
-			return nil
+			return emitAndPlot(cmd, g, t, out, plotPath, func(path string) error { return boundaryPlot(path, res) })
 		},
 	}
 	nf.add(cmd, 200, 10)

@@ -141,17 +141,7 @@ last layer's features plus a constant. The error of a fit is 1 - cos(y, yhat)
 			}
 			out := map[string]any{"activation": act.Name, "sigma_w": sigmaW, "sigma_b": sigmaB, "points": points, "input_dim": inputDim,
 				"frequencies": freq, "seed": g.Seed, "networks": rows}
-			if err := emit(cmd, g, t, out); err != nil {
-				return err
-			}
-			if plotPath == "" {
-				return nil
-			}
-			if err := expressivityPlot(plotPath, rows, freq); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: wrote %s\n", plotPath)
-			return nil
+			return emitAndPlot(cmd, g, t, out, plotPath, func(path string) error { return expressivityPlot(path, rows, freq) })
 		},
 	}
 	fl := cmd.Flags()

@@ -163,17 +163,7 @@ sigma_w to the order-to-chaos boundary at --sigma-b.`,
 			}
 			out := map[string]any{"activation": act.Name, "sigma_w": sigmaW, "sigma_b": sigmaB, "q_star": q0, "width": width,
 				"inputs": inputs, "method": method, "seed": g.Seed, "rows": rows}
-			if err := emit(cmd, g, t, out); err != nil {
-				return err
-			}
-			if plotPath == "" {
-				return nil
-			}
-			if err := jacobianPlot(plotPath, rows, laws); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: wrote %s\n", plotPath)
-			return nil
+			return emitAndPlot(cmd, g, t, out, plotPath, func(path string) error { return jacobianPlot(path, rows, laws) })
 		},
 	}
 	fl := cmd.Flags()

@@ -117,3 +117,19 @@ func parseRange(s string) ([]float64, error) {
 	}
 	return nil, bad("wrong number of fields")
 }
+
+// emitAndPlot emits the result like emit, then, when path is not empty,
+// draws the figure there and says so on stderr.
+func emitAndPlot(cmd *cobra.Command, g *globals, t table, v any, path string, draw func(path string) error) error {
+	if err := emit(cmd, g, t, v); err != nil {
+		return err
+	}
+	if path == "" {
+		return nil
+	}
+	if err := draw(path); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: wrote %s\n", path)
+	return nil
+}

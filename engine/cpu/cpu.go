@@ -359,29 +359,8 @@ func (b *Backend) GemmStridedBatched(tA, tB engine.Transpose, m, n, k int, alpha
 	if err != nil {
 		return err
 	}
-	if batch < 0 {
-		return fmt.Errorf("%s: %w: batch %d; want >= 0", op, engine.ErrShape, batch)
-	}
-	if batch == 0 {
-		return nil
-	}
-	if err := engine.CheckGemm(tA, tB, m, n, k, lda, len(d[0]), ldb, len(d[1]), ldc, len(d[2])); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	ar, ac := engine.StoredShape(tA, m, k)
-	br, bc := engine.StoredShape(tB, k, n)
-	spanA, spanB, spanC := engine.MatrixSpan(ar, ac, lda), engine.MatrixSpan(br, bc, ldb), engine.MatrixSpan(m, n, ldc)
-	if err := engine.CheckBatch(op, "A", batch, strideA, spanA, len(d[0])); err != nil {
+	if err := engine.CheckGemmStridedBatched(tA, tB, m, n, k, lda, strideA, len(d[0]), ldb, strideB, len(d[1]), ldc, strideC, len(d[2]), batch); err != nil || batch == 0 {
 		return err
-	}
-	if err := engine.CheckBatch(op, "B", batch, strideB, spanB, len(d[1])); err != nil {
-		return err
-	}
-	if err := engine.CheckBatch(op, "C", batch, strideC, spanC, len(d[2])); err != nil {
-		return err
-	}
-	if batch > 1 && spanC > 0 && strideC < spanC {
-		return fmt.Errorf("%s: %w: stride of C (%d) is less than one C matrix (%d elements): outputs would overlap", op, engine.ErrShape, strideC, spanC)
 	}
 	if err := b.fits32(op, m, n, k, lda, ldb, ldc); err != nil {
 		return err

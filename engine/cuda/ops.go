@@ -234,29 +234,8 @@ func (b *Backend) GemmStridedBatched(tA, tB engine.Transpose, m, n, k int, alpha
 		if err != nil {
 			return err
 		}
-		if batch < 0 {
-			return fmt.Errorf("%s: %w: batch %d; want >= 0", op, engine.ErrShape, batch)
-		}
-		if batch == 0 {
-			return nil
-		}
-		if err := engine.CheckGemm(tA, tB, m, n, k, lda, d[0].n, ldb, d[1].n, ldc, d[2].n); err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		ar, ac := engine.StoredShape(tA, m, k)
-		br, bc := engine.StoredShape(tB, k, n)
-		spanA, spanB, spanC := engine.MatrixSpan(ar, ac, lda), engine.MatrixSpan(br, bc, ldb), engine.MatrixSpan(m, n, ldc)
-		if err := engine.CheckBatch(op, "A", batch, strideA, spanA, d[0].n); err != nil {
+		if err := engine.CheckGemmStridedBatched(tA, tB, m, n, k, lda, strideA, d[0].n, ldb, strideB, d[1].n, ldc, strideC, d[2].n, batch); err != nil || batch == 0 {
 			return err
-		}
-		if err := engine.CheckBatch(op, "B", batch, strideB, spanB, d[1].n); err != nil {
-			return err
-		}
-		if err := engine.CheckBatch(op, "C", batch, strideC, spanC, d[2].n); err != nil {
-			return err
-		}
-		if batch > 1 && spanC > 0 && strideC < spanC {
-			return fmt.Errorf("%s: %w: stride of C (%d) is less than one C matrix (%d elements): outputs would overlap", op, engine.ErrShape, strideC, spanC)
 		}
 		if err := b.fits32(op, m, n, k, lda, ldb, ldc); err != nil {
 			return err

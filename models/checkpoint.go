@@ -1,0 +1,302 @@
+package models
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+
+	"netgeom/activation"
+	"netgeom/engine"
+)
+
+// Checkpoint file format (version 1), all integers little-endian:
+//
+//	offset  size  content
+//	0       8     magic "NGMLP\r\n\x1a" (the \r\n and ^Z catch text-mode mangling)
+//	8       4     format version, uint32 (1)
+//	12      4     H, the length of the JSON header, uint32
+//	16      32    SHA-256 of everything after this field: the JSON header and the parameters
+//	48      H     JSON header (CheckpointHeader)
+//	48+H    8 P   the P parameters, float64, in the MLP's flat layout
+//
+// Reading checks the magic, the version, the lengths against the header's
+// parameter count, the checksum, the architecture and that every parameter
+// is finite, and names the first thing that is wrong.
+
+// CheckpointMagic starts every model file.
+const CheckpointMagic = "NGMLP\r\n\x1a"
+
+// CheckpointVersion is the format version this build writes and reads.
+const CheckpointVersion = 1
+
+const (
+	checkpointPrefix = 48
+	maxHeaderBytes   = 16 << 20
+)
+
+// ErrCheckpoint is wrapped by every error about a malformed model file.
+var ErrCheckpoint = errors.New("bad model file")
+
+// CheckpointHeader is the JSON header of a model file: the architecture, how
+// the model was made, and what a later analysis needs to rebuild its
+// training data exactly.
+type CheckpointHeader struct {
+	Format     string  `json:"format"` // "netgeom-mlp"
+	Widths     []int   `json:"widths"`
+	Activation string  `json:"activation"`
+	Loss       string  `json:"loss"`
+	Params     int     `json:"params"`
+	Init       string  `json:"init,omitempty"`
+	SigmaW     float64 `json:"sigma_w,omitempty"`
+	SigmaB     float64 `json:"sigma_b,omitempty"`
+	Seed       uint64  `json:"seed"`
+
+	Data     *CheckpointData     `json:"data,omitempty"`
+	Training *CheckpointTraining `json:"training,omitempty"`
+}
+
+// CheckpointData records the preprocessing of the training data: the data
+// set, the subset and split drawn from Seed, and the standardiser fitted on
+// the training part, so that the same training set can be rebuilt.
+type CheckpointData struct {
+	Name         string    `json:"name"`
+	Subset       int       `json:"subset,omitempty"`        // samples drawn from the set before splitting (0: all)
+	TestFraction float64   `json:"test_fraction,omitempty"` // for sets without a test set (0: it has its own)
+	Seed         uint64    `json:"seed"`                    // of the subset and the split
+	Train        int       `json:"train"`                   // training samples
+	Test         int       `json:"test"`                    // test samples
+	Mean         []float64 `json:"mean,omitempty"`          // per feature; empty: not standardised
+	Std          []float64 `json:"std,omitempty"`
+}
+
+// CheckpointTraining records how the model was trained and how it did.
+type CheckpointTraining struct {
+	Optimizer     string  `json:"optimizer"`
+	LearningRate  float64 `json:"learning_rate,omitempty"`
+	WeightDecay   float64 `json:"weight_decay,omitempty"` // L2 coefficient of the training objective
+	BatchSize     int     `json:"batch_size,omitempty"`
+	Steps         int     `json:"steps"`
+	Stop          string  `json:"stop"`
+	TrainLoss     float64 `json:"train_loss"`
+	TrainAccuracy float64 `json:"train_accuracy"`
+	TestLoss      float64 `json:"test_loss,omitempty"`
+	TestAccuracy  float64 `json:"test_accuracy,omitempty"`
+}
+
+const checkpointFormat = "netgeom-mlp"
+
+// Spec returns the network spec the header describes, checked.
+func (h CheckpointHeader) Spec() (MLPSpec, error) {
+	act, err := activation.Lookup(h.Activation)
+	if err != nil {
+		return MLPSpec{}, err
+	}
+	loss, err := ParseLoss(h.Loss)
+	if err != nil {
+		return MLPSpec{}, err
+	}
+	s := MLPSpec{Widths: append([]int(nil), h.Widths...), Act: act, Loss: loss}
+	if err := s.Check(); err != nil {
+		return MLPSpec{}, err
+	}
+	return s, nil
+}
+
+// WriteCheckpoint writes net's parameters with header h to w. The fields
+// Format, Widths, Activation, Loss and Params of h are set from the network.
+func WriteCheckpoint(w io.Writer, net *MLP, h CheckpointHeader) error {
+	params, err := net.HostParams()
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	raw, err := EncodeCheckpoint(net.Spec(), h, params)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(raw)
+	return err
+}
+
+// EncodeCheckpoint returns the bytes of a model file for a network of the
+// given spec and parameters (host) with header h (its Format, Widths,
+// Activation, Loss and Params are set from spec).
+func EncodeCheckpoint(spec MLPSpec, h CheckpointHeader, params []float64) ([]byte, error) {
+	if err := spec.Check(); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if len(params) != spec.NumParams() {
+		return nil, fmt.Errorf("checkpoint: %d parameters for a %s network of %d", len(params), spec.ArchString(), spec.NumParams())
+	}
+	for i, v := range params {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("checkpoint: parameter %d is %v; refusing to save a diverged model", i, v)
+		}
+	}
+	h.Format = checkpointFormat
+	h.Widths = append([]int(nil), spec.Widths...)
+	h.Activation = spec.Act.Name
+	h.Loss = spec.Loss.String()
+	h.Params = len(params)
+	js, err := json.Marshal(h)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: header: %w", err)
+	}
+	if len(js) > maxHeaderBytes {
+		return nil, fmt.Errorf("checkpoint: header of %d bytes exceeds %d", len(js), maxHeaderBytes)
+	}
+	out := make([]byte, checkpointPrefix+len(js)+8*len(params))
+	copy(out, CheckpointMagic)
+	binary.LittleEndian.PutUint32(out[8:], CheckpointVersion)
+	binary.LittleEndian.PutUint32(out[12:], uint32(len(js)))
+	copy(out[checkpointPrefix:], js)
+	p := out[checkpointPrefix+len(js):]
+	for i, v := range params {
+		binary.LittleEndian.PutUint64(p[8*i:], math.Float64bits(v))
+	}
+	sum := sha256.Sum256(out[checkpointPrefix:])
+	copy(out[16:48], sum[:])
+	return out, nil
+}
+
+// DecodeCheckpoint parses and verifies the bytes of a model file. name is
+// used in error messages. Every error wraps ErrCheckpoint.
+func DecodeCheckpoint(raw []byte, name string) (CheckpointHeader, []float64, error) {
+	fail := func(format string, args ...any) (CheckpointHeader, []float64, error) {
+		return CheckpointHeader{}, nil, fmt.Errorf("%w %s: %s", ErrCheckpoint, name, fmt.Sprintf(format, args...))
+	}
+	magic := []byte(CheckpointMagic)
+	if len(raw) < len(magic) {
+		if bytes.HasPrefix(magic, raw) {
+			return fail("truncated: %d bytes, not even the %d-byte magic", len(raw), len(magic))
+		}
+		return fail("not a netgeom model file (it starts with %q)", raw)
+	}
+	if !bytes.Equal(raw[:8], magic) {
+		return fail("not a netgeom model file: it starts with %q, expected the magic %q", raw[:8], CheckpointMagic)
+	}
+	if len(raw) < checkpointPrefix {
+		return fail("truncated: %d bytes, shorter than the %d-byte fixed header", len(raw), checkpointPrefix)
+	}
+	if v := binary.LittleEndian.Uint32(raw[8:]); v != CheckpointVersion {
+		return fail("format version %d; this build reads version %d", v, CheckpointVersion)
+	}
+	hlen := int(binary.LittleEndian.Uint32(raw[12:]))
+	if hlen > maxHeaderBytes {
+		return fail("damaged: header length %d exceeds the limit of %d bytes", hlen, maxHeaderBytes)
+	}
+	body := raw[checkpointPrefix:]
+	if hlen > len(body) {
+		return fail("truncated: the header needs %d bytes, only %d follow the fixed header", hlen, len(body))
+	}
+	var h CheckpointHeader
+	jsonErr := json.Unmarshal(body[:hlen], &h)
+	sum := sha256.Sum256(body)
+	if !bytes.Equal(sum[:], raw[16:48]) {
+		// Say "truncated" when the header is intact and the length is what
+		// is wrong; else the file is damaged somewhere.
+		if jsonErr == nil && h.Params >= 0 && h.Params < math.MaxInt/16 {
+			want := checkpointPrefix + hlen + 8*h.Params
+			if len(raw) < want {
+				return fail("truncated: %d bytes, the header promises %d parameters in %d bytes", len(raw), h.Params, want)
+			}
+			if len(raw) > want {
+				return fail("%d bytes of trailing data after the %d parameters (%d bytes expected)", len(raw)-want, h.Params, want)
+			}
+		}
+		return fail("damaged: SHA-256 checksum mismatch (stored %x, computed %x)", raw[16:24], sum[:8])
+	}
+	if jsonErr != nil {
+		return fail("header: %v", jsonErr)
+	}
+	if h.Format != checkpointFormat {
+		return fail("header format %q; expected %q", h.Format, checkpointFormat)
+	}
+	spec, err := h.Spec()
+	if err != nil {
+		return fail("header: %v", err)
+	}
+	if h.Params != spec.NumParams() {
+		return fail("header: %d parameters, but a %s network has %d", h.Params, spec.ArchString(), spec.NumParams())
+	}
+	if got, want := len(body)-hlen, 8*h.Params; got != want {
+		return fail("%d bytes of parameters; the header promises %d (%d float64s)", got, want, h.Params)
+	}
+	params := make([]float64, h.Params)
+	p := body[hlen:]
+	for i := range params {
+		params[i] = math.Float64frombits(binary.LittleEndian.Uint64(p[8*i:]))
+		if math.IsNaN(params[i]) || math.IsInf(params[i], 0) {
+			return fail("parameter %d is %v", i, params[i])
+		}
+	}
+	return h, params, nil
+}
+
+// SaveCheckpoint writes net with header h to path, through a temporary file
+// renamed into place so that a crash never leaves a half-written model.
+func SaveCheckpoint(path string, net *MLP, h CheckpointHeader) error {
+	params, err := net.HostParams()
+	if err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	raw, err := EncodeCheckpoint(net.Spec(), h, params)
+	if err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if _, err := tmp.Write(raw); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadCheckpoint reads and verifies a model file.
+func ReadCheckpoint(path string) (CheckpointHeader, []float64, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return CheckpointHeader{}, nil, fmt.Errorf("load model: %w", err)
+	}
+	return DecodeCheckpoint(raw, path)
+}
+
+// LoadMLP reads a model file and builds its network on b with the saved
+// parameters.
+func LoadMLP(b engine.Backend, path string) (*MLP, CheckpointHeader, error) {
+	h, params, err := ReadCheckpoint(path)
+	if err != nil {
+		return nil, h, err
+	}
+	spec, err := h.Spec()
+	if err != nil {
+		return nil, h, fmt.Errorf("load %s: %w", path, err)
+	}
+	net, err := NewMLP(b, spec)
+	if err != nil {
+		return nil, h, fmt.Errorf("load %s: %w", path, err)
+	}
+	if err := net.SetParams(params); err != nil {
+		net.Free()
+		return nil, h, fmt.Errorf("load %s: %w", path, err)
+	}
+	return net, h, nil
+}

@@ -188,7 +188,8 @@ func BoundaryPoints(b engine.Backend, net *models.RandomDense, opt BoundaryOptio
 // with respect to the input of every layer l = 0..L. The gradient and
 // Hessian of F_l(h^l) = Beta . phi(network_{l..L}(h^l)) come exactly (no
 // finite differences) from one backward sweep of the chain rule per point
-// (readoutHessians); the tests check them against the independent
+// (readoutHessians, for dense and product layers); the tests check them
+// against the independent
 // jet-polarisation Hessian (readoutHessian). The principal curvatures are the
 // eigenvalues of P H P / |grad F| on the tangent space P = I - n n^T,
 // n = grad F / |grad F|.
@@ -258,14 +259,21 @@ func BoundaryCurvature(b engine.Backend, net *models.RandomDense, ro Readout, po
 // F_l at h[l] for every layer l = 0..L, by the exact backward recursion
 //
 //	F_L(h) = Beta . phi(h) - Beta0:  g_L = phi'(h) * Beta,  H_L = diag(phi''(h) * Beta)
-//	F_l(h) = F_{l+1}(W phi(h) + b):  u = W^T g_{l+1},  g_l = phi'(h) * u,
-//	                                 H_l = D W^T H_{l+1} W D + diag(phi''(h) * u),  D = diag(phi'(h))
+//	F_l(h) = F_{l+1}(y(phi(h))):     u = J^T g_{l+1},  g_l = phi'(h) * u,
+//	                                 H_l = D (J^T H_{l+1} J + S) D + diag(phi''(h) * u),  D = diag(phi'(h))
 //
-// with W the weights of layer l+1. The two products with H_{l+1} run on
-// the backend; the diagonal scalings on the host.
+// with y the affine or product map of layer l+1 and J its Jacobian at
+// x = phi(h): J = W and S = 0 for a dense layer; for a product layer
+// y = (W x + b) * (V x + c) with factors p = W x + b, r = V x + c,
+// J = diag(r) W + diag(p) V and the second-order term
+// S = sum_i g_i d^2 y_i/dx^2 = W^T diag(g) V + V^T diag(g) W. At l = 0
+// without ActivateInput the first layer sees h itself: phi is the
+// identity there (D = I, no second-derivative term). The products with H_{l+1} (and
+// S) run on the backend; the diagonal scalings on the host.
 func readoutHessians(b engine.Backend, net *models.RandomDense, ro Readout, h [][]float64) ([][]float64, [][]float64, error) {
 	L, N := net.Depth(), net.Width(0)
-	act := net.Spec().Act
+	spec := net.Spec()
+	act := spec.Act
 	grads, hess := make([][]float64, L+1), make([][]float64, L+1)
 	grads[L], hess[L] = make([]float64, N), make([]float64, N*N)
 	for i, x := range h[L] {
@@ -283,26 +291,59 @@ func readoutHessians(b engine.Backend, net *models.RandomDense, ro Readout, h []
 	}
 	W, H, M := bufs[0], bufs[1], bufs[2]
 	for l := L - 1; l >= 0; l-- {
-		w, _, err := net.HostWeights(l + 1)
+		raw := l == 0 && !spec.ActivateInput
+		d1, d2, x := make([]float64, N), make([]float64, N), make([]float64, N)
+		for i, v := range h[l] {
+			if raw {
+				d1[i], x[i] = 1, v
+			} else {
+				d1[i], d2[i], x[i] = act.D1(v), act.D2(v), act.Phi(v)
+			}
+		}
+		w, bias, err := net.HostWeights(l + 1)
 		if err != nil {
 			return nil, nil, err
 		}
-		// u = W^T g_{l+1} on the host (W is N x N column-major).
+		g := grads[l+1]
+		// jac is J (N x N column-major): W, or diag(r) W + diag(p) V.
+		jac := w
+		var v []float64
+		product := net.Kind(l+1) == models.Product
+		if product {
+			var c []float64
+			if v, c, err = net.HostFactorWeights(l + 1); err != nil {
+				return nil, nil, err
+			}
+			p, r := append([]float64(nil), bias...), append([]float64(nil), c...)
+			for j := 0; j < N; j++ {
+				for i := 0; i < N; i++ {
+					p[i] += w[i+j*N] * x[j]
+					r[i] += v[i+j*N] * x[j]
+				}
+			}
+			jac = make([]float64, N*N)
+			for j := 0; j < N; j++ {
+				for i := 0; i < N; i++ {
+					jac[i+j*N] = r[i]*w[i+j*N] + p[i]*v[i+j*N]
+				}
+			}
+		}
+		// u = J^T g_{l+1} on the host.
 		u := make([]float64, N)
 		for j := 0; j < N; j++ {
 			s := 0.0
 			for i := 0; i < N; i++ {
-				s += w[i+j*N] * grads[l+1][i]
+				s += jac[i+j*N] * g[i]
 			}
 			u[j] = s
 		}
-		if err := b.Upload(W, w); err != nil {
+		if err := b.Upload(W, jac); err != nil {
 			return nil, nil, err
 		}
 		if err := b.Upload(H, hess[l+1]); err != nil { // symmetric: row- and column-major agree
 			return nil, nil, err
 		}
-		// M = H W, then H' = W^T M.
+		// M = H J, then H' = J^T M.
 		if err := b.Gemm(engine.NoTrans, engine.NoTrans, N, N, N, 1, H, N, W, N, 0, M, N); err != nil {
 			return nil, nil, err
 		}
@@ -313,13 +354,36 @@ func readoutHessians(b engine.Backend, net *models.RandomDense, ro Readout, h []
 		if err := b.Download(hl, H); err != nil {
 			return nil, nil, err
 		}
-		d1, d2 := make([]float64, N), make([]float64, N)
-		for i, x := range h[l] {
-			d1[i], d2[i] = act.D1(x), act.D2(x)
+		if product {
+			// S = W^T diag(g) V + its transpose: M = diag(g) V, H = W^T M.
+			gv := make([]float64, N*N)
+			for j := 0; j < N; j++ {
+				for i := 0; i < N; i++ {
+					gv[i+j*N] = g[i] * v[i+j*N]
+				}
+			}
+			if err := b.Upload(W, w); err != nil {
+				return nil, nil, err
+			}
+			if err := b.Upload(M, gv); err != nil {
+				return nil, nil, err
+			}
+			if err := b.Gemm(engine.Trans, engine.NoTrans, N, N, N, 1, W, N, M, N, 0, H, N); err != nil {
+				return nil, nil, err
+			}
+			sw := make([]float64, N*N) // column-major W^T diag(g) V: element (i, j) at i + j N
+			if err := b.Download(sw, H); err != nil {
+				return nil, nil, err
+			}
+			for i := 0; i < N; i++ {
+				for j := 0; j < N; j++ {
+					hl[i*N+j] += sw[i+j*N] + sw[j+i*N]
+				}
+			}
 		}
-		g := make([]float64, N)
+		gl := make([]float64, N)
 		for i := 0; i < N; i++ {
-			g[i] = d1[i] * u[i]
+			gl[i] = d1[i] * u[i]
 			for j := 0; j < N; j++ {
 				hl[i*N+j] *= d1[i] * d1[j]
 			}
@@ -328,11 +392,11 @@ func readoutHessians(b engine.Backend, net *models.RandomDense, ro Readout, h []
 		// Symmetrise the rounding of the two products.
 		for i := 0; i < N; i++ {
 			for j := i + 1; j < N; j++ {
-				v := (hl[i*N+j] + hl[j*N+i]) / 2
-				hl[i*N+j], hl[j*N+i] = v, v
+				s := (hl[i*N+j] + hl[j*N+i]) / 2
+				hl[i*N+j], hl[j*N+i] = s, s
 			}
 		}
-		grads[l], hess[l] = g, hl
+		grads[l], hess[l] = gl, hl
 	}
 	return grads, hess, nil
 }

@@ -10,14 +10,20 @@ import (
 // one input, as matrix-free products on a backend: J v by the forward
 // tangent recursion u^l = W^l (phi'(h^{l-1}) * u^{l-1}) and J^T u by the
 // backward one, with the layer's derivatives phi'(h^{l-1}) computed once and
-// the weights kept on the backend (memory: sum of N_l N_{l-1} numbers). It
+// the weights kept on the backend (memory: sum of N_l N_{l-1} numbers, twice
+// for product layers). A product layer h = (W x + b) * (V x + c) has the
+// tangent map dh = diag(w) W dx + diag(u) V dx with its factors u = W x + b,
+// w = V x + c at the input, and the adjoint W^T (w * g) + V^T (u * g). It
 // serves Lanczos on J^T J for the singular values (SCIENCE.md section 4).
 type Jacobian struct {
 	b       engine.Backend
 	net     *RandomDense
 	weights []engine.Buffer // W^l, l = 1..L at index l-1
 	derivs  []engine.Buffer // phi'(h^{l-1}) at index l-1 (nil: the identity, for the raw input)
-	scratch [2]engine.Buffer
+	// product layers only (nil for dense ones), index l-1: the second
+	// factor's weights V^l and the factors' values u^l, w^l at the input.
+	factorW, uvals, wvals []engine.Buffer
+	scratch               [3]engine.Buffer
 }
 
 // NewJacobian prepares J at the input x (length N_0) on backend b. Close
@@ -26,7 +32,9 @@ func (n *RandomDense) NewJacobian(b engine.Backend, x []float64) (*Jacobian, err
 	if len(x) != n.Width(0) {
 		return nil, fmt.Errorf("jacobian: input has %d numbers; the network's input width is %d", len(x), n.Width(0))
 	}
-	j := &Jacobian{b: b, net: n}
+	L := n.Depth()
+	j := &Jacobian{b: b, net: n, derivs: make([]engine.Buffer, L), weights: make([]engine.Buffer, L),
+		factorW: make([]engine.Buffer, L), uvals: make([]engine.Buffer, L), wvals: make([]engine.Buffer, L)}
 	maxW := 0
 	for _, w := range n.spec.Widths {
 		maxW = max(maxW, w)
@@ -45,15 +53,37 @@ func (n *RandomDense) NewJacobian(b engine.Backend, x []float64) (*Jacobian, err
 		return nil, err
 	}
 	defer b.Free(in)
-	L := n.Depth()
-	j.derivs = make([]engine.Buffer, L)
-	j.weights = make([]engine.Buffer, L)
+	// inputs[l-1] = x^{l-1}, the input of product layer l.
+	inputs := make([]engine.Buffer, L)
+	defer func() {
+		for _, x := range inputs {
+			if x != nil {
+				b.Free(x)
+			}
+		}
+	}()
 	out, err := n.Run(b, in, 1, RunOptions{}, func(l int, h engine.Buffer, width, _ int) error {
 		if l == L {
 			return nil
 		}
-		if l == 0 && !n.spec.ActivateInput {
-			return nil // the first layer sees x itself: its derivative is the identity
+		raw := l == 0 && !n.spec.ActivateInput // the first layer sees x itself
+		if n.Kind(l+1) == Product {
+			xl, err := b.Alloc(engine.Float64, width)
+			if err != nil {
+				return err
+			}
+			inputs[l] = xl
+			if raw {
+				err = b.Copy(xl, h)
+			} else {
+				err = b.Activate(n.spec.Act.ID, h, xl)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if raw {
+			return nil // its derivative is the identity
 		}
 		d, err := b.Alloc(engine.Float64, width)
 		if err != nil {
@@ -67,20 +97,33 @@ func (n *RandomDense) NewJacobian(b engine.Backend, x []float64) (*Jacobian, err
 		return nil, err
 	}
 	b.Free(out)
+	// load allocates layer l's weights (the second factor's when second)
+	// and, for a product layer, returns the factor's value at the input.
+	load := func(l int, second bool) (W, value engine.Buffer, err error) {
+		nOut, nIn := n.Width(l), n.Width(l-1)
+		if W, err = b.Alloc(engine.Float64, nOut*nIn); err != nil {
+			return nil, nil, err
+		}
+		bias, err := b.Alloc(engine.Float64, nOut)
+		if err != nil {
+			return W, nil, err
+		}
+		if err = n.loadWeights(b, l, second, W, bias); err != nil || inputs[l-1] == nil {
+			b.Free(bias)
+			return W, nil, err
+		}
+		// value = W x^{l-1} + bias, in place of the bias.
+		if err = b.Gemv(engine.NoTrans, nOut, nIn, 1, W, nOut, inputs[l-1], 1, 1, bias, 1); err != nil {
+			b.Free(bias)
+			return W, nil, err
+		}
+		return W, bias, nil
+	}
 	for l := 1; l <= L; l++ {
-		W, err := b.Alloc(engine.Float64, n.Width(l)*n.Width(l-1))
-		if err != nil {
-			j.Close()
-			return nil, err
+		j.weights[l-1], j.uvals[l-1], err = load(l, false)
+		if err == nil && n.Kind(l) == Product {
+			j.factorW[l-1], j.wvals[l-1], err = load(l, true)
 		}
-		j.weights[l-1] = W
-		bias, err := b.Alloc(engine.Float64, n.Width(l))
-		if err != nil {
-			j.Close()
-			return nil, err
-		}
-		err = n.loadWeights(b, l, W, bias)
-		b.Free(bias)
 		if err != nil {
 			j.Close()
 			return nil, err
@@ -91,12 +134,17 @@ func (n *RandomDense) NewJacobian(b engine.Backend, x []float64) (*Jacobian, err
 
 // Close frees the Jacobian's buffers.
 func (j *Jacobian) Close() {
-	for _, x := range append(append(append([]engine.Buffer{}, j.weights...), j.derivs...), j.scratch[:]...) {
+	var all []engine.Buffer
+	for _, list := range [][]engine.Buffer{j.weights, j.derivs, j.factorW, j.uvals, j.wvals, j.scratch[:]} {
+		all = append(all, list...)
+	}
+	for _, x := range all {
 		if x != nil {
 			j.b.Free(x)
 		}
 	}
-	j.weights, j.derivs = nil, nil
+	j.weights, j.derivs, j.factorW, j.uvals, j.wvals = nil, nil, nil, nil, nil
+	j.scratch = [3]engine.Buffer{}
 }
 
 func (j *Jacobian) view(k, n int) engine.Buffer {
@@ -122,6 +170,22 @@ func (j *Jacobian) Apply(v, y engine.Buffer) error {
 		if err := b.Gemv(engine.NoTrans, nOut, nIn, 1, j.weights[l-1], nOut, cur, 1, 0, next, 1); err != nil {
 			return err
 		}
+		if n.Kind(l) == Product {
+			// next = w * (W dx) + u * (V dx)
+			t := j.view(2, nOut)
+			if err := b.Gemv(engine.NoTrans, nOut, nIn, 1, j.factorW[l-1], nOut, cur, 1, 0, t, 1); err != nil {
+				return err
+			}
+			if err := b.Hadamard(j.uvals[l-1], t, t); err != nil {
+				return err
+			}
+			if err := b.Hadamard(j.wvals[l-1], next, next); err != nil {
+				return err
+			}
+			if err := b.Axpy(nOut, 1, t, 1, next, 1); err != nil {
+				return err
+			}
+		}
 		cur = next
 	}
 	return b.Copy(y, cur)
@@ -138,7 +202,22 @@ func (j *Jacobian) ApplyTranspose(u, y engine.Buffer) error {
 	for l := L; l >= 1; l-- {
 		nIn, nOut := n.Width(l-1), n.Width(l)
 		next := j.view((l-1)%2, nIn)
-		if err := b.Gemv(engine.Trans, nOut, nIn, 1, j.weights[l-1], nOut, cur, 1, 0, next, 1); err != nil {
+		if n.Kind(l) == Product {
+			// next = W^T (w * g) + V^T (u * g)
+			t := j.view(2, nOut)
+			if err := b.Hadamard(j.wvals[l-1], cur, t); err != nil {
+				return err
+			}
+			if err := b.Gemv(engine.Trans, nOut, nIn, 1, j.weights[l-1], nOut, t, 1, 0, next, 1); err != nil {
+				return err
+			}
+			if err := b.Hadamard(j.uvals[l-1], cur, t); err != nil {
+				return err
+			}
+			if err := b.Gemv(engine.Trans, nOut, nIn, 1, j.factorW[l-1], nOut, t, 1, 1, next, 1); err != nil {
+				return err
+			}
+		} else if err := b.Gemv(engine.Trans, nOut, nIn, 1, j.weights[l-1], nOut, cur, 1, 0, next, 1); err != nil {
 			return err
 		}
 		if d := j.derivs[l-1]; d != nil {

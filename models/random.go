@@ -1,15 +1,3 @@
-// Package models holds netgeom's networks on the compute engine: deep random
-// dense networks whose weights are regenerated from Philox by (seed, layer)
-// when a layer needs them, so that memory stays at one layer's weights plus
-// the batch whatever the depth; their batched forward pass; and the
-// forward propagation of second-order jets (value, first and second
-// directional derivative) used for the curvature of manifolds. It knows
-// nothing about which backend it runs on.
-//
-// Layout: a batch of B vectors of width N is an N x B column-major matrix on
-// the backend. A jet batch is one N x 3B matrix [h | v | a]: the B values,
-// then the B first derivatives, then the B second derivatives, so that a
-// layer's three products share one gemm over 3B columns.
 package models
 
 import (
@@ -54,13 +42,53 @@ func ParseWeightLaw(s string) (WeightLaw, error) {
 	return 0, fmt.Errorf("unknown weight law %q: valid laws are gaussian, orthogonal", s)
 }
 
-// RandomSpec names a random dense network. Layer l = 1..L maps width
-// Widths[l-1] to Widths[l]:
+// LayerKind is the type of one layer of a random network.
+type LayerKind int
+
+const (
+	// Dense: h = W x + b.
+	Dense LayerKind = iota
+	// Product (multiplication neurons): h = (W1 x + b1) * (W2 x + b2)
+	// elementwise, two independent affine factors of the same law
+	// (SCIENCE.md section 7).
+	Product
+)
+
+func (k LayerKind) String() string {
+	switch k {
+	case Dense:
+		return "dense"
+	case Product:
+		return "product"
+	}
+	return fmt.Sprintf("LayerKind(%d)", int(k))
+}
+
+// ParseLayerKind reads "dense" (also "d") or "product" (also "p", "mul").
+func ParseLayerKind(s string) (LayerKind, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "dense", "d", "additive":
+		return Dense, nil
+	case "product", "p", "mul", "multiplicative":
+		return Product, nil
+	}
+	return 0, fmt.Errorf("unknown layer kind %q: valid kinds are dense, product", s)
+}
+
+// RandomSpec names a random network. Layer l = 1..L maps width
+// Widths[l-1] to Widths[l]. With x^{l-1} = phi(h^{l-1}) (ActivateInput, or
+// l > 1: Poole's convention, the input is h^0, a pre-activation) or the raw
+// input x (l = 1 without ActivateInput), a dense layer computes
 //
-//	h^l = W^l phi(h^{l-1}) + b^l   (ActivateInput, Poole's convention: the input is h^0, a pre-activation)
-//	h^1 = W^1 x + b^1             (otherwise: the input x enters the first layer as it is)
+//	h^l = W^l x^{l-1} + b^l
 //
-// with W^l drawn from Law at scale SigmaW and b^l_i ~ N(0, SigmaB^2).
+// and a product layer
+//
+//	h^l = (W^l x^{l-1} + b^l) * (V^l x^{l-1} + c^l)   (elementwise)
+//
+// with W^l and V^l drawn independently from Law at scale SigmaW and the
+// biases b^l_i, c^l_i ~ N(0, SigmaB^2). Kinds[l-1] is layer l's kind; nil
+// means every layer is dense.
 type RandomSpec struct {
 	Widths        []int
 	Act           activation.Func
@@ -69,6 +97,7 @@ type RandomSpec struct {
 	Law           WeightLaw
 	Seed          uint64
 	ActivateInput bool
+	Kinds         []LayerKind
 }
 
 // UniformWidths returns depth+1 copies of width: a network of `depth`
@@ -89,13 +118,29 @@ func WeightStream(l int) uint64 { return uint64(l) << 1 }
 // BiasStream is the Philox stream of layer l's biases.
 func BiasStream(l int) uint64 { return uint64(l)<<1 | 1 }
 
-// RandomDense is a random dense network whose weights are a pure function
-// of its spec. It holds no weights unless materialised.
+// FactorWeightStream is the Philox stream of the second factor's weights
+// V^l of a product layer l (laid out as W^l in WeightStream(l)); the first
+// factor's weights and biases are those of WeightStream(l) and
+// BiasStream(l), so a product layer's first factor is the dense layer of
+// the same spec. The streams lie at 2^61 + 2l and 2^61 + 2l + 1, apart from
+// the dense streams (2l, 2l + 1) and the input streams of package
+// manifold (2^62 + k).
+func FactorWeightStream(l int) uint64 { return 1<<61 | uint64(l)<<1 }
+
+// FactorBiasStream is the Philox stream of the second factor's biases c^l of
+// a product layer l.
+func FactorBiasStream(l int) uint64 { return 1<<61 | uint64(l)<<1 | 1 }
+
+// RandomDense is a random network (dense layers, and product layers when the
+// spec names them) whose weights are a pure function of its spec. It holds
+// no weights unless materialised.
 type RandomDense struct {
 	spec RandomSpec
 	// materialised host weights (column-major W^l, b^l), index l-1; nil
-	// when the weights are regenerated per layer.
+	// when the weights are regenerated per layer. hostV, hostC hold the
+	// second factors of product layers (nil entries for dense layers).
 	hostW, hostB [][]float64
+	hostV, hostC [][]float64
 }
 
 // NewRandomDense checks spec and returns the network.
@@ -119,13 +164,50 @@ func NewRandomDense(spec RandomSpec) (*RandomDense, error) {
 	if spec.Law != Gaussian && spec.Law != Orthogonal {
 		return nil, fmt.Errorf("random network: unknown weight law %d", spec.Law)
 	}
+	if spec.Kinds != nil && len(spec.Kinds) != len(spec.Widths)-1 {
+		return nil, fmt.Errorf("random network: %d layer kinds for %d layers; give one per layer (or none: all dense)", len(spec.Kinds), len(spec.Widths)-1)
+	}
+	for l, k := range spec.Kinds {
+		if k != Dense && k != Product {
+			return nil, fmt.Errorf("random network: layer %d has unknown kind %d", l+1, int(k))
+		}
+	}
 	s := spec
 	s.Widths = append([]int(nil), spec.Widths...)
+	if spec.Kinds != nil {
+		s.Kinds = append([]LayerKind(nil), spec.Kinds...)
+	}
 	return &RandomDense{spec: s}, nil
 }
 
-// Spec returns the network's spec.
-func (n *RandomDense) Spec() RandomSpec { return n.spec }
+// Kind returns the kind of layer l = 1..L (Dense outside that range).
+func (n *RandomDense) Kind(l int) LayerKind {
+	if l < 1 || l > len(n.spec.Kinds) {
+		return Dense
+	}
+	return n.spec.Kinds[l-1]
+}
+
+// HasProduct reports whether any layer is a product layer.
+func (n *RandomDense) HasProduct() bool {
+	for _, k := range n.spec.Kinds {
+		if k == Product {
+			return true
+		}
+	}
+	return false
+}
+
+// Spec returns the network's spec (a copy: changing its slices does not
+// change the network).
+func (n *RandomDense) Spec() RandomSpec {
+	s := n.spec
+	s.Widths = append([]int(nil), n.spec.Widths...)
+	if n.spec.Kinds != nil {
+		s.Kinds = append([]LayerKind(nil), n.spec.Kinds...)
+	}
+	return s
+}
 
 // Depth is the number of layers L.
 func (n *RandomDense) Depth() int { return len(n.spec.Widths) - 1 }
@@ -141,20 +223,28 @@ func (n *RandomDense) Materialise() error {
 	}
 	L := n.Depth()
 	hw, hb := make([][]float64, L), make([][]float64, L)
+	hv, hc := make([][]float64, L), make([][]float64, L)
 	for l := 1; l <= L; l++ {
 		w, b, err := n.HostWeights(l)
 		if err != nil {
 			return err
 		}
 		hw[l-1], hb[l-1] = w, b
+		if n.Kind(l) == Product {
+			if hv[l-1], hc[l-1], err = n.HostFactorWeights(l); err != nil {
+				return err
+			}
+		}
 	}
-	n.hostW, n.hostB = hw, hb
+	n.hostW, n.hostB, n.hostV, n.hostC = hw, hb, hv, hc
 	return nil
 }
 
 // HostWeights returns layer l's weights (N_l x N_{l-1}, column-major) and
 // biases on the host, generated from the spec (the same numbers the backend
-// generates: Philox normals are bit-identical on every backend).
+// generates: Philox normals are bit-identical on every backend). For a
+// product layer these are the first factor's W^l and b^l; HostFactorWeights
+// returns the second's.
 func (n *RandomDense) HostWeights(l int) (w, b []float64, err error) {
 	if l < 1 || l > n.Depth() {
 		return nil, nil, fmt.Errorf("layer %d outside 1..%d", l, n.Depth())
@@ -162,9 +252,32 @@ func (n *RandomDense) HostWeights(l int) (w, b []float64, err error) {
 	if n.hostW != nil {
 		return n.hostW[l-1], n.hostB[l-1], nil
 	}
+	w, b = n.hostDraw(l, WeightStream(l), BiasStream(l))
+	return w, b, nil
+}
+
+// HostFactorWeights returns the second factor (V^l, c^l) of the product
+// layer l on the host, laid out as HostWeights; an error for a dense layer.
+func (n *RandomDense) HostFactorWeights(l int) (v, c []float64, err error) {
+	if l < 1 || l > n.Depth() {
+		return nil, nil, fmt.Errorf("layer %d outside 1..%d", l, n.Depth())
+	}
+	if n.Kind(l) != Product {
+		return nil, nil, fmt.Errorf("layer %d is %v: only product layers have a second factor", l, n.Kind(l))
+	}
+	if n.hostV != nil {
+		return n.hostV[l-1], n.hostC[l-1], nil
+	}
+	v, c = n.hostDraw(l, FactorWeightStream(l), FactorBiasStream(l))
+	return v, c, nil
+}
+
+// hostDraw draws one affine map of layer l from the weight and bias streams
+// ws and bs.
+func (n *RandomDense) hostDraw(l int, ws, bs uint64) (w, b []float64) {
 	nOut, nIn := n.spec.Widths[l], n.spec.Widths[l-1]
 	w = make([]float64, nOut*nIn)
-	rng.FillNormal(w, n.spec.Seed, WeightStream(l), 0)
+	rng.FillNormal(w, n.spec.Seed, ws, 0)
 	if n.spec.Law == Orthogonal {
 		orthogonalise(w, nOut, nIn)
 		scale := n.spec.SigmaW * math.Sqrt(max(1, float64(nOut)/float64(nIn)))
@@ -178,11 +291,11 @@ func (n *RandomDense) HostWeights(l int) (w, b []float64, err error) {
 		}
 	}
 	b = make([]float64, nOut)
-	rng.FillNormal(b, n.spec.Seed, BiasStream(l), 0)
+	rng.FillNormal(b, n.spec.Seed, bs, 0)
 	for i := range b {
 		b[i] *= n.spec.SigmaB
 	}
-	return w, b, nil
+	return w, b
 }
 
 // orthogonalise replaces the column-major rows x cols Gaussian matrix g by a
@@ -268,11 +381,12 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 	if in.Len() != n.spec.Widths[from]*cols {
 		return nil, fmt.Errorf("run: input has %d elements; want %d x %d = %d", in.Len(), n.spec.Widths[from], cols, n.spec.Widths[from]*cols)
 	}
-	maxW, maxWeights := 0, 0
+	maxW, maxWeights, product := 0, 0, false
 	for l := from; l <= to; l++ {
 		maxW = max(maxW, n.spec.Widths[l])
 		if l > from {
 			maxWeights = max(maxWeights, n.spec.Widths[l]*n.spec.Widths[l-1])
+			product = product || n.Kind(l) == Product
 		}
 	}
 	var bufs []engine.Buffer
@@ -306,6 +420,15 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 			return nil, err
 		}
 		if bbuf, err = alloc(maxW); err != nil {
+			cleanup(nil)
+			return nil, err
+		}
+	}
+	// A product layer's second factor (its jet, for a jet pass) waits in
+	// fac while the first is computed in cur; dense-only passes skip it.
+	var fac engine.Buffer
+	if product {
+		if fac, err = alloc(maxW * cols); err != nil {
 			cleanup(nil)
 			return nil, err
 		}
@@ -353,16 +476,29 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 			return fail(fmt.Errorf("layer %d: %w", l, err))
 		}
 		W, bias := view(wbuf, nOut*nIn), view(bbuf, nOut)
-		if err := n.loadWeights(b, l, W, bias); err != nil {
-			return fail(fmt.Errorf("layer %d: %w", l, err))
+		affine := func(second bool, out engine.Buffer) error {
+			if err := n.loadWeights(b, l, second, W, bias); err != nil {
+				return err
+			}
+			if err := b.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, W, nOut, x, nIn, 0, out, nOut); err != nil {
+				return err
+			}
+			// Biases shift the values only; the derivatives of a constant are 0.
+			return b.AddBias(nOut, batch, bias, out, nOut)
 		}
 		out := view(cur, nOut*cols)
-		if err := b.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, W, nOut, x, nIn, 0, out, nOut); err != nil {
+		if err := affine(false, out); err != nil {
 			return fail(fmt.Errorf("layer %d: %w", l, err))
 		}
-		// Biases shift the values only; the derivatives of a constant are 0.
-		if err := b.AddBias(nOut, batch, bias, out, nOut); err != nil {
-			return fail(fmt.Errorf("layer %d: %w", l, err))
+		if n.Kind(l) == Product {
+			f := view(fac, nOut*cols)
+			if err := affine(true, f); err != nil {
+				return fail(fmt.Errorf("layer %d: %w", l, err))
+			}
+			// x is no longer needed: its first N_l B elements are scratch.
+			if err := multiplyJets(b, out, f, view(act, nOut*batch), nOut*batch, opt.Jet); err != nil {
+				return fail(fmt.Errorf("layer %d: %w", l, err))
+			}
 		}
 		if obs != nil {
 			if err := obs(l, out, nOut, cols); err != nil {
@@ -383,19 +519,68 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 	return result, nil
 }
 
-// loadWeights fills W and bias with layer l's weights on the backend.
-// Gaussian weights are drawn there directly (FillNormal, then the scale);
-// orthogonal and materialised weights are computed on the host and
-// uploaded.
-func (n *RandomDense) loadWeights(b engine.Backend, l int, W, bias engine.Buffer) error {
+// multiplyJets replaces the jet of u (value, first and second derivative)
+// in U by that of the product u * w, with the jet of w in V, elementwise:
+//
+//	h = u w,  h' = u' w + u w',  h'' = u'' w + 2 u' w' + u w''
+//
+// Each of U and V holds three blocks of n elements (one block when jet is
+// false: h = u w only); S is scratch of n elements. The blocks are
+// overwritten second derivatives first, then first derivatives, then
+// values, so each uses only blocks of u not yet replaced.
+func multiplyJets(b engine.Backend, U, V, S engine.Buffer, n int, jet bool) error {
+	blk := func(x engine.Buffer, k int) engine.Buffer {
+		v, err := b.Slice(x, k*n, n)
+		if err != nil {
+			panic(err) // sizes are computed by Run; a failure is a bug here
+		}
+		return v
+	}
+	u0, v0 := blk(U, 0), blk(V, 0)
+	if jet {
+		u1, u2, v1, v2 := blk(U, 1), blk(U, 2), blk(V, 1), blk(V, 2)
+		steps := []func() error{
+			func() error { return b.Hadamard(u2, v0, u2) }, // u'' w
+			func() error { return b.Hadamard(u1, v1, S) },  // u' w'
+			func() error { return b.Axpy(n, 2, S, 1, u2, 1) },
+			func() error { return b.Hadamard(u0, v2, S) }, // u w''
+			func() error { return b.Axpy(n, 1, S, 1, u2, 1) },
+			func() error { return b.Hadamard(u1, v0, u1) }, // u' w
+			func() error { return b.Hadamard(u0, v1, S) },  // u w'
+			func() error { return b.Axpy(n, 1, S, 1, u1, 1) },
+		}
+		for _, step := range steps {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+	}
+	return b.Hadamard(u0, v0, u0)
+}
+
+// loadWeights fills W and bias with layer l's weights on the backend (the
+// second factor's when second is true). Gaussian weights are drawn there
+// directly (FillNormal, then the scale); orthogonal and materialised
+// weights are computed on the host and uploaded.
+func (n *RandomDense) loadWeights(b engine.Backend, l int, second bool, W, bias engine.Buffer) error {
+	ws, bs := WeightStream(l), BiasStream(l)
+	if second {
+		ws, bs = FactorWeightStream(l), FactorBiasStream(l)
+	}
 	if n.hostW == nil && n.spec.Law == Gaussian {
 		nIn := n.spec.Widths[l-1]
-		if err := b.FillNormal(W, n.spec.Seed, WeightStream(l), 0, n.spec.SigmaW/math.Sqrt(float64(nIn))); err != nil {
+		if err := b.FillNormal(W, n.spec.Seed, ws, 0, n.spec.SigmaW/math.Sqrt(float64(nIn))); err != nil {
 			return err
 		}
-		return b.FillNormal(bias, n.spec.Seed, BiasStream(l), 0, n.spec.SigmaB)
+		return b.FillNormal(bias, n.spec.Seed, bs, 0, n.spec.SigmaB)
 	}
-	w, bb, err := n.HostWeights(l)
+	var w, bb []float64
+	var err error
+	if second {
+		w, bb, err = n.HostFactorWeights(l)
+	} else {
+		w, bb, err = n.HostWeights(l)
+	}
 	if err != nil {
 		return err
 	}

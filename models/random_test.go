@@ -64,13 +64,26 @@ func refForward(t *testing.T, n *RandomDense, x []float64) []float64 {
 				in[i] = n.spec.Act.Phi(h[i])
 			}
 		}
-		h = make([]float64, nOut)
-		for i := 0; i < nOut; i++ {
-			s := b[i]
-			for j := 0; j < nIn; j++ {
-				s += w[i+j*nOut] * in[j]
+		affine := func(w, b []float64) []float64 {
+			out := make([]float64, nOut)
+			for i := 0; i < nOut; i++ {
+				s := b[i]
+				for j := 0; j < nIn; j++ {
+					s += w[i+j*nOut] * in[j]
+				}
+				out[i] = s
 			}
-			h[i] = s
+			return out
+		}
+		h = affine(w, b)
+		if n.Kind(l) == Product {
+			v, c, err := n.HostFactorWeights(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, f := range affine(v, c) {
+				h[i] *= f
+			}
 		}
 	}
 	return h

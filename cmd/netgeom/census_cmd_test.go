@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// smallCensus are the arguments of a census that runs in about a second:
+// iris, P = 100 (4-12-3 with 99 parameters, 4-7-6-3 with 104), 100 Adam
+// steps before L-BFGS.
+func smallCensus(out string, restarts string) []string {
+	return []string{"census", "--data", "iris", "--budget", "100", "--depths", "1:2", "--restarts", restarts, "--adam-steps", "100", "--out", out}
+}
+
+// TestCensusCommand: --format json reports the two architectures with the
+// parameter counts worked by hand, one summary per depth whose counts add
+// up (converged = minima + saddles <= restarts; distinct minima between 1
+// and the minima), and --plot writes a PNG. Run again with --resume it runs
+// nothing and prints the table: the title, a header and one row per depth,
+// whose converged column reads "k/3".
+func TestCensusCommand(t *testing.T) {
+	dir := t.TempDir()
+	out, png := filepath.Join(dir, "c.jsonl"), filepath.Join(dir, "c.png")
+	js, err := execCLI(t, append(smallCensus(out, "3"), "--format", "json", "--plot", png)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r censusResult
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		t.Fatalf("%v\n%s", err, js)
+	}
+	if len(r.Archs) != 2 || r.Archs[0].Params != 99 || r.Archs[1].Params != 104 || r.Ran != 6 || r.Skipped != 0 || len(r.Depths) != 2 {
+		t.Fatalf("census result: archs %+v, ran %d, skipped %d, %d depths", r.Archs, r.Ran, r.Skipped, len(r.Depths))
+	}
+	for _, d := range r.Depths {
+		if d.Restarts != 3 || d.Minima+d.Saddles != d.Converged || d.Converged > 3 || d.DistinctMinima < 1 || d.DistinctMinima > d.Minima ||
+			len(d.PairDistances) != d.Converged*(d.Converged-1)/2 || len(d.Points) != d.Converged {
+			t.Errorf("depth %d summary: %+v", d.Depth, d)
+		}
+	}
+	raw, err := os.ReadFile(png)
+	if err != nil || !bytes.HasPrefix(raw, []byte("\x89PNG")) {
+		t.Errorf("plot: %v", err)
+	}
+	table, err := execCLI(t, append(smallCensus(out, "3"), "--resume")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(table), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "census ") || !strings.HasPrefix(lines[1], "depth") {
+		t.Fatalf("table:\n%s", table)
+	}
+	for i, l := range lines[2:] {
+		f := strings.Fields(l)
+		if f[0] != []string{"1", "2"}[i] || !strings.HasSuffix(f[3], "/3") {
+			t.Errorf("row %q", l)
+		}
+	}
+}
+
+// TestCensusKillResume: the done criterion "killing a census and resuming
+// it gives the same final file as an uninterrupted run", with a real kill:
+// a census runs in a child process, is sent SIGKILL once two restarts are
+// in its file (so it dies mid-run, possibly mid-write), and is resumed with
+// --resume; the final file equals byte for byte that of the same census run
+// without interruption.
+func TestCensusKillResume(t *testing.T) {
+	dir := t.TempDir()
+	straight, killed := filepath.Join(dir, "straight.jsonl"), filepath.Join(dir, "killed.jsonl")
+	if _, err := execCLI(t, smallCensus(straight, "8")...); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(straight)
+	cmd := exec.Command(os.Args[0], smallCensus(killed, "8")...)
+	cmd.Env = append(os.Environ(), "NETGEOM_TEST_AS_MAIN=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		raw, _ := os.ReadFile(killed)
+		if bytes.Count(raw, []byte("\n")) >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	partial, _ := os.ReadFile(killed)
+	if n := bytes.Count(partial, []byte("\n")); n >= 17 {
+		t.Fatalf("the census finished (%d lines) before it was killed; the test needs a longer census", n)
+	}
+	t.Logf("killed with %d complete lines and %d bytes of a partial one", bytes.Count(partial, []byte("\n")), len(partial)-bytes.LastIndexByte(partial, '\n')-1)
+	_, errOut, code := runCLI(t, nil, append(smallCensus(killed, "8"), "--resume")...)
+	if code != 0 {
+		t.Fatalf("resume exited %d: %s", code, errOut)
+	}
+	if got, _ := os.ReadFile(killed); !bytes.Equal(got, want) {
+		t.Fatalf("the killed and resumed census differs from the straight run (%d and %d bytes)", len(got), len(want))
+	}
+}
+
+// TestCensusErrors: bad arguments are refused with a message naming the
+// flag, before any work; an existing census is not overwritten.
+func TestCensusErrors(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "c.jsonl")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--depths", "0:2"}, "--depths"},
+		{[]string{"--depths", "3:1"}, "--depths"},
+		{[]string{"--depths", "2,1"}, "ascending"},
+		{[]string{"--restarts", "0"}, "--restarts"},
+		{[]string{"--plot", "x.pdf"}, "extension"},
+		{[]string{"--resume", "--overwrite"}, "--overwrite"},
+		{[]string{"--budget", "10"}, "tolerance"},
+		{[]string{"--act", "nonsense"}, "nonsense"},
+	} {
+		args := append(smallCensus(out, "1"), c.args...)
+		if _, err := execCLI(t, args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.want)
+		}
+	}
+	os.WriteFile(out, []byte("{}\n"), 0o644)
+	if _, err := execCLI(t, smallCensus(out, "1")...); err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Errorf("existing file: %v", err)
+	}
+}

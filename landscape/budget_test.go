@@ -1,0 +1,69 @@
+package landscape
+
+import (
+	"strings"
+	"testing"
+
+	"netgeom/models"
+)
+
+// TestBudgetWidthsIris: the iris architectures at P = 500, with their
+// parameter counts worked by hand (sum over layers of w_l (w_{l-1} + 1)):
+//
+//	4-62-3           62*5 + 3*63                          = 499
+//	4-18-18-3        18*5 + 18*19 + 3*19                  = 489
+//	4-14-13-13-3     14*5 + 13*15 + 13*14 + 3*14          = 489
+//	4-12-11-11-11-3  12*5 + 11*13 + 11*12 + 11*12 + 3*12  = 503
+//
+// and no network of the family (hidden widths w or w+1, wider first), for
+// w up to 200, is nearer 500.
+func TestBudgetWidthsIris(t *testing.T) {
+	want := map[int]struct {
+		arch string
+		p    int
+	}{1: {"4-62-3", 499}, 2: {"4-18-18-3", 489}, 3: {"4-14-13-13-3", 489}, 4: {"4-12-11-11-11-3", 503}}
+	archs, err := Architectures(4, 3, 500, 0.05, []int{1, 2, 3, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range archs {
+		w := want[a.Depth]
+		got := models.FormatArch(a.Widths)
+		if got != w.arch || a.Params != w.p {
+			t.Errorf("depth %d: %s with %d parameters, want %s with %d", a.Depth, got, a.Params, w.arch, w.p)
+		}
+		for wd := 1; wd <= 200; wd++ {
+			for k := 0; k < a.Depth; k++ {
+				ws := []int{4}
+				for i := 1; i <= a.Depth; i++ {
+					if i <= k {
+						ws = append(ws, wd+1)
+					} else {
+						ws = append(ws, wd)
+					}
+				}
+				ws = append(ws, 3)
+				p := 0
+				for l := 1; l < len(ws); l++ {
+					p += ws[l] * (ws[l-1] + 1)
+				}
+				if abs(p-500) < abs(a.Params-500) {
+					t.Errorf("depth %d: %v has %d parameters, nearer 500 than %d", a.Depth, ws, p, a.Params)
+				}
+			}
+		}
+	}
+	if _, err := Architectures(4, 3, 10, 0.05, []int{4}); err == nil { // the smallest, 4-1-1-1-1-3, has 17
+		t.Error("depth 4 in 10 parameters: no error")
+	}
+	if _, err := Architectures(4, 3, 500, 0.01, []int{3}); err == nil || !strings.Contains(err.Error(), "tolerance") {
+		t.Errorf("depth 3 at 2.2%% off with a 1%% tolerance: %v", err)
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -52,6 +52,7 @@ func newTrainCmd(g *globals) *cobra.Command {
 		testFrac, lr, momentum, wd, gradTol, minDelta         float64
 		sigmaW, sigmaB                                        float64
 		standardize                                           bool
+		initSeedFlag                                          uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "train",
@@ -116,7 +117,14 @@ steps.
 			}
 			defer net.Free()
 			initSpec := models.Init{Scheme: scheme, SigmaW: sigmaW, SigmaB: sigmaB}
-			if err := net.Initialize(initSpec, g.Seed); err != nil {
+			// --init-seed draws the initial weights and the minibatch order;
+			// --seed the data's subset and split. One seed drives both unless
+			// --init-seed is given, so that several models can share a split.
+			initSeed := g.Seed
+			if cmd.Flags().Changed("init-seed") {
+				initSeed = initSeedFlag
+			}
+			if err := net.Initialize(initSpec, initSeed); err != nil {
 				return fmt.Errorf("--init: %w", err)
 			}
 			tr, err := train.Upload(b, prep.Train)
@@ -140,7 +148,7 @@ steps.
 			start := time.Now()
 			res, err := train.Train(net, tr, train.Options{Method: method, Steps: steps, LearningRate: lr, Momentum: mom,
 				BatchSize: batch, History: history, WeightDecay: wd, GradTol: gradTol, Patience: patience, MinDelta: minDelta,
-				Seed: g.Seed, Chunk: chunk, Progress: func(p train.Progress) { update(p.Step, p.Steps) }})
+				Seed: initSeed, Chunk: chunk, Progress: func(p train.Progress) { update(p.Step, p.Steps) }})
 			finish()
 			if err != nil {
 				return err
@@ -163,7 +171,7 @@ steps.
 			if bs >= tr.N || method == train.GD || method == train.LBFGS {
 				bs = 0
 			}
-			hdr := models.CheckpointHeader{Init: scheme.String(), SigmaW: sigmaW, SigmaB: sigmaB, Seed: g.Seed, Data: &prep.Info,
+			hdr := models.CheckpointHeader{Init: scheme.String(), SigmaW: sigmaW, SigmaB: sigmaB, Seed: initSeed, Data: &prep.Info,
 				Training: &models.CheckpointTraining{Optimizer: method.String(), LearningRate: lr, WeightDecay: wd, BatchSize: bs, Steps: res.Steps, Stop: res.Stop,
 					TrainLoss: trLoss, TrainAccuracy: trAcc, TestLoss: teLoss, TestAccuracy: teAcc}}
 			if err := models.SaveCheckpoint(out, net, hdr); err != nil {
@@ -187,6 +195,7 @@ steps.
 	fl := cmd.Flags()
 	fl.StringVar(&dataName, "data", "iris", "data set: "+strings.Join(datasets.Names(), ", "))
 	fl.IntVar(&subset, "subset", 0, "use this many training samples, drawn from --seed (0: all)")
+	fl.Uint64Var(&initSeedFlag, "init-seed", 0, "seed of the initial weights and minibatch order (default: --seed); vary it to train several models on one split")
 	fl.Float64Var(&testFrac, "test-fraction", train.DefaultTestFraction, "held out for testing from sets with no test set of their own")
 	fl.BoolVar(&standardize, "standardize", true, "rescale features to mean 0, variance 1 on the training part")
 	fl.StringVar(&arch, "arch", "", "widths from input to output, like 4-16-16-3 (default: D-16-16-C for the data's D features and C classes)")

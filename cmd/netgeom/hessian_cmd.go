@@ -17,6 +17,7 @@ import (
 	"netgeom/models"
 	"netgeom/report"
 	"netgeom/spectrum"
+	"netgeom/spinglass"
 	"netgeom/train"
 )
 
@@ -43,6 +44,15 @@ type hessianDensity struct {
 	Steps   int       `json:"steps"`
 }
 
+// hessianOverlay is a random-matrix law fitted to the measured density by
+// least squares: the Wigner semicircle of radius 2 scale, or the
+// Marchenko-Pastur law of ratio g and the given scale (its mean).
+type hessianOverlay struct {
+	Law   string  `json:"law"`
+	Scale float64 `json:"scale"`
+	Ratio float64 `json:"ratio,omitempty"`
+}
+
 // hessianResult is what `netgeom hessian --format json` prints. The keys
 // eigenvalues, trace, density, hvps and seconds are the interface; the rest
 // describe the run.
@@ -58,6 +68,7 @@ type hessianResult struct {
 	Eigenvalues []hessianEigen  `json:"eigenvalues"`
 	Trace       *hessianTrace   `json:"trace,omitempty"`
 	Density     *hessianDensity `json:"density,omitempty"`
+	Overlay     *hessianOverlay `json:"overlay,omitempty"`
 	HVPs        int             `json:"hvps"`
 	Seconds     float64         `json:"seconds"`
 }
@@ -65,6 +76,8 @@ type hessianResult struct {
 func newHessianCmd(g *globals) *cobra.Command {
 	var (
 		modelPath, dataName, which, plotPath string
+		overlay                              string
+		mpRatio                              float64
 		subset, top, maxBasis, maxHVPs       int
 		traceSamples, slqVectors, slqSteps   int
 		gridPoints, chunk                    int
@@ -96,7 +109,15 @@ It reports how many Hessian-vector products and seconds the run took.
 			if modelPath == "" {
 				return errors.New("--model: give the model file written by 'netgeom train --out FILE'")
 			}
-			if plotPath != "" {
+			switch overlay {
+			case "", "semicircle", "mp":
+			default:
+				return fmt.Errorf("--overlay %q: want semicircle or mp", overlay)
+			}
+			if overlay == "mp" && !(mpRatio > 0) {
+				return fmt.Errorf("--mp-ratio %v: want a ratio > 0", mpRatio)
+			}
+			if plotPath != "" || overlay != "" {
 				doDensity = true
 			}
 			if top < 0 || traceSamples < 2 || slqVectors < 1 || slqSteps < 1 || gridPoints < 2 || maxBasis < 0 || maxHVPs < 0 {
@@ -209,6 +230,21 @@ It reports how many Hessian-vector products and seconds the run took.
 				}
 				d.Vectors, d.Steps = slqVectors, min(slqSteps, h.Dim())
 				res.Density = d
+				if overlay != "" {
+					o := &hessianOverlay{Law: overlay}
+					var err error
+					switch overlay {
+					case "semicircle":
+						o.Scale, err = spinglass.FitSemicircleDensity(d.Grid, d.Values)
+					case "mp":
+						o.Ratio = mpRatio
+						o.Scale, err = spinglass.FitMarchenkoPasturDensity(d.Grid, d.Values, mpRatio)
+					}
+					if err != nil {
+						return fmt.Errorf("--overlay %s: %w", overlay, err)
+					}
+					res.Overlay = o
+				}
 			}
 			res.HVPs = h.Products()
 			res.Seconds = time.Since(start).Seconds()
@@ -241,6 +277,8 @@ It reports how many Hessian-vector products and seconds the run took.
 	fl.Float64Var(&sigma, "sigma", 0, "Gaussian smoothing of the density (0: 1/500 of the spectrum's range)")
 	fl.IntVar(&gridPoints, "grid", 2000, "points of the density grid")
 	fl.StringVar(&plotPath, "plot", "", "draw the density here (.png or .svg; implies --density)")
+	fl.StringVar(&overlay, "overlay", "", "fit a random-matrix law to the density and draw it: semicircle or mp (Marchenko-Pastur; implies --density)")
+	fl.Float64Var(&mpRatio, "mp-ratio", 1, "with --overlay mp: the law's ratio g (dimension over samples)")
 	fl.BoolVar(&gaussNewton, "gauss-newton", false, "use the Gauss-Newton matrix J^T H_z J instead of the Hessian")
 	fl.IntVar(&chunk, "chunk", 0, "samples per batched pass (0: 4096)")
 	return cmd
@@ -340,6 +378,13 @@ func printHessian(cmd *cobra.Command, g *globals, res hessianResult, net *models
 		fmt.Fprintf(w, "density  on [%s, %s], peak %s at %s (SLQ, %d vectors x %d steps, sigma %s)\n",
 			fmtFloat(d.Grid[0]), fmtFloat(d.Grid[len(d.Grid)-1]), fmtFloat(d.Values[peak]), fmtFloat(d.Grid[peak]), d.Vectors, d.Steps, fmtFloat(d.Sigma))
 	}
+	if o := res.Overlay; o != nil {
+		if o.Law == "mp" {
+			fmt.Fprintf(w, "overlay  Marchenko-Pastur, ratio %s, fitted scale %s (least squares on the density)\n", fmtFloat(o.Ratio), fmtFloat(o.Scale))
+		} else {
+			fmt.Fprintf(w, "overlay  Wigner semicircle, fitted scale %s (radius %s; least squares on the density)\n", fmtFloat(o.Scale), fmtFloat(2*o.Scale))
+		}
+	}
 	fmt.Fprintf(w, "hvps  %d in %.3gs\n", res.HVPs, res.Seconds)
 	return nil
 }
@@ -379,6 +424,27 @@ func densityPlot(path string, res hessianResult, spec models.MLPSpec) error {
 	l.Color, l.Width = color.RGBA{R: 30, G: 60, B: 160, A: 255}, vg.Points(1)
 	p.Add(l)
 	p.Legend.Add(fmt.Sprintf("SLQ (%d vectors x %d steps, sigma %.3g)", d.Vectors, d.Steps, d.Sigma), l)
+	if o := res.Overlay; o != nil {
+		law := make(plotter.XYs, len(d.Grid))
+		for i, x := range d.Grid {
+			v := spinglass.Semicircle(x, o.Scale)
+			if o.Law == "mp" {
+				v = spinglass.MarchenkoPastur(x, o.Ratio, o.Scale)
+			}
+			law[i].X, law[i].Y = x, math.Max(v, floor)
+		}
+		ol, err := plotter.NewLine(law)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		ol.Color, ol.Dashes = color.RGBA{R: 200, G: 120, B: 20, A: 255}, []vg.Length{vg.Points(4), vg.Points(2)}
+		p.Add(ol)
+		name := fmt.Sprintf("semicircle fit, scale %.3g", o.Scale)
+		if o.Law == "mp" {
+			name = fmt.Sprintf("Marchenko-Pastur fit, ratio %.3g, scale %.3g", o.Ratio, o.Scale)
+		}
+		p.Legend.Add(name, ol)
+	}
 	if len(res.Eigenvalues) > 0 {
 		marks := make(plotter.XYs, len(res.Eigenvalues))
 		for i, e := range res.Eigenvalues {

@@ -253,3 +253,28 @@ func TestHessianErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestHessianOverlay: --overlay implies --density and reports the law with a
+// positive fitted scale (the fits themselves are tested against exact laws
+// in package spinglass); a bad law or ratio is an error.
+func TestHessianOverlay(t *testing.T) {
+	model := trainedIris(t)
+	for _, law := range []string{"mp", "semicircle"} {
+		out, err := execCLI(t, "hessian", "--model", model, "--top", "0", "--gauss-newton", "--overlay", law, "--format", "json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res hessianResult
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		if res.Overlay == nil || res.Overlay.Law != law || !(res.Overlay.Scale > 0) || res.Density == nil {
+			t.Fatalf("%s: overlay %+v, density present %v", law, res.Overlay, res.Density != nil)
+		}
+	}
+	for _, args := range [][]string{{"--overlay", "gaussian"}, {"--overlay", "mp", "--mp-ratio", "0"}} {
+		if _, err := execCLI(t, append([]string{"hessian", "--model", model, "--top", "0"}, args...)...); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}

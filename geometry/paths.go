@@ -1,0 +1,115 @@
+package geometry
+
+import (
+	"errors"
+	"math"
+
+	"netgeom/engine"
+	"netgeom/models"
+)
+
+// LayerNorms returns, for l = 1..L, the mean over the samples of d of
+// |x_l(x)|, the Euclidean norm of layer l's output (x_L the logits) at
+// parameters theta. Their sum is the path length sum_l |f_l(x)| averaged
+// over the data.
+func LayerNorms(net *models.MLP, theta engine.Buffer, d *models.Data, chunk int) ([]float64, error) {
+	if d == nil || d.D != net.Width(0) {
+		return nil, errors.New("geometry: data missing or of the wrong input width")
+	}
+	if chunk <= 0 {
+		chunk = models.DefaultChunk
+	}
+	chunk = min(chunk, d.N)
+	tr, err := newTracer(net, theta, chunk, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tr.free()
+	b, D := net.Backend(), d.D
+	out := make([]float64, net.Depth())
+	var host []float64
+	for lo := 0; lo < d.N; lo += chunk {
+		cols := min(chunk, d.N-lo)
+		x0, err := b.Slice(d.X, lo*D, cols*D)
+		if err != nil {
+			return nil, err
+		}
+		err = tr.run(x0, cols, func(l int, x, _ engine.Buffer) error {
+			w := net.Width(l)
+			host = append(host[:0], make([]float64, w*cols)...)
+			if err := b.Download(host, x); err != nil {
+				return err
+			}
+			for j := 0; j < cols; j++ {
+				s := 0.0
+				for _, v := range host[j*w : (j+1)*w] {
+					s += v * v
+				}
+				out[l-1] += math.Sqrt(s) / float64(d.N)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// WeightDistances returns |W_l - W_l^0|_F and |W_l^0|_F for l = 1..L
+// (weights only, no biases) between parameter buffers theta and theta0 of
+// net's layout.
+func WeightDistances(net *models.MLP, theta, theta0 engine.Buffer) (dist, norm0 []float64, err error) {
+	b := net.Backend()
+	for l := 1; l <= net.Depth(); l++ {
+		W, _, err := net.LayerParams(theta, l)
+		if err != nil {
+			return nil, nil, err
+		}
+		W0, _, err := net.LayerParams(theta0, l)
+		if err != nil {
+			return nil, nil, err
+		}
+		w, w0 := make([]float64, W.Len()), make([]float64, W0.Len())
+		if err := firstErr(b.Download(w, W), b.Download(w0, W0)); err != nil {
+			return nil, nil, err
+		}
+		s, s0 := 0.0, 0.0
+		for i := range w {
+			s += (w[i] - w0[i]) * (w[i] - w0[i])
+			s0 += w0[i] * w0[i]
+		}
+		dist, norm0 = append(dist, math.Sqrt(s)), append(norm0, math.Sqrt(s0))
+	}
+	return dist, norm0, nil
+}
+
+// FisherRao returns the Fisher-Rao norm theta^T F theta of net at theta on
+// d, computed as theta^T G theta with G the Gauss-Newton matrix J^T H_z J
+// of the mean loss (models.Evaluator.GaussNewton), J = dz/dtheta over all
+// parameters, biases included. For the softmax cross-entropy loss H_z =
+// (diag(p) - p p^T)/N per sample, so G is exactly the Fisher information
+// of the model's predictive distribution averaged over the inputs of d,
+// and theta^T F theta = E_x[(J theta)^T (diag(p) - p p^T) (J theta)]. For
+// a bias-free network positively homogeneous of degree L in theta (ReLU
+// or linear hidden layers, no biases) J theta = L z, so the norm is L^2
+// E_x[z^T (diag(p) - p p^T) z] (Liang et al. 2019's (L+1)^2 counts layers
+// differently); with biases there is no such identity and this function
+// still returns theta^T G theta. For the squared-error loss H_z = I/N and
+// G = E[J^T J], the Fisher of a unit-variance Gaussian predictive law.
+func FisherRao(net *models.MLP, theta engine.Buffer, d *models.Data, chunk int) (float64, error) {
+	e, err := net.NewEvaluator(chunk)
+	if err != nil {
+		return 0, err
+	}
+	defer e.Free()
+	g, err := net.NewParams()
+	if err != nil {
+		return 0, err
+	}
+	defer net.Backend().Free(g)
+	if err := e.GaussNewton(theta, d, theta, g); err != nil {
+		return 0, err
+	}
+	return net.Backend().Dot(net.NumParams(), theta, 1, g, 1)
+}

@@ -42,12 +42,6 @@ type Autocorrelation struct {
 var (
 	measuredColor = color.RGBA{R: 200, G: 50, B: 40, A: 255}
 	theoryColor   = color.RGBA{R: 30, G: 30, B: 30, A: 255}
-	layerColors   = []color.Color{
-		color.RGBA{R: 31, G: 119, B: 180, A: 255},
-		color.RGBA{R: 255, G: 127, B: 14, A: 255},
-		color.RGBA{R: 44, G: 160, B: 44, A: 255},
-		color.RGBA{R: 148, G: 103, B: 189, A: 255},
-	}
 )
 
 func xys(x, y []float64) plotter.XYs {
@@ -107,7 +101,7 @@ func ProjectionPlot(pr Projection) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.Color, l.Width = layerColors[0], vg.Points(0.8)
+	l.Color, l.Width = Palette[0], vg.Points(0.8)
 	p.Add(l)
 	return p, nil
 }
@@ -119,7 +113,7 @@ func AutocorrelationPlot(acs []Autocorrelation) (*plot.Plot, error) {
 	p.Title.Text = "autocorrelation c(dtheta)"
 	p.X.Label.Text = "dtheta"
 	for i, ac := range acs {
-		col := layerColors[i%len(layerColors)]
+		col := Palette[i%len(Palette)]
 		if ac.Theory != nil {
 			l, err := plotter.NewLine(xys(ac.Offsets, ac.Theory))
 			if err != nil {

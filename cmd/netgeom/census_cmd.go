@@ -273,17 +273,6 @@ func censusTable(res censusResult) table {
 	return t
 }
 
-var censusColors = []color.Color{
-	color.RGBA{R: 31, G: 119, B: 180, A: 255},
-	color.RGBA{R: 255, G: 127, B: 14, A: 255},
-	color.RGBA{R: 44, G: 160, B: 44, A: 255},
-	color.RGBA{R: 214, G: 39, B: 40, A: 255},
-	color.RGBA{R: 148, G: 103, B: 189, A: 255},
-	color.RGBA{R: 140, G: 86, B: 75, A: 255},
-	color.RGBA{R: 227, G: 119, B: 194, A: 255},
-	color.RGBA{R: 127, G: 127, B: 127, A: 255},
-}
-
 // censusGlyphs are filled shapes (the distinct minima of panel (a));
 // repeats of a minimum are drawn as rings under them.
 var censusGlyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}}
@@ -299,7 +288,7 @@ func censusPlot(path string, res censusResult) error {
 	if len(res.Depths) == 0 {
 		return errors.New("plot: no depths")
 	}
-	col := func(i int) color.Color { return censusColors[i%len(censusColors)] }
+	col := func(i int) color.Color { return report.Palette[i%len(report.Palette)] }
 	label := func(d landscape.DepthSummary) string {
 		return fmt.Sprintf("depth %d (%s, P %d)", d.Depth, models.FormatArch(d.Widths), d.Params)
 	}

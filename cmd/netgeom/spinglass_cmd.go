@@ -477,16 +477,6 @@ func runLayers(cmd *cobra.Command, g *globals, ls []int, dim int, opt spinglass.
 	return nil
 }
 
-var spinColors = []color.Color{
-	color.RGBA{R: 31, G: 119, B: 180, A: 255},
-	color.RGBA{R: 255, G: 127, B: 14, A: 255},
-	color.RGBA{R: 44, G: 160, B: 44, A: 255},
-	color.RGBA{R: 214, G: 39, B: 40, A: 255},
-	color.RGBA{R: 148, G: 103, B: 189, A: 255},
-	color.RGBA{R: 140, G: 86, B: 75, A: 255},
-	color.RGBA{R: 127, G: 127, B: 127, A: 255},
-}
-
 // vline draws a dashed vertical line at x from y0 to y1.
 func vline(p *plot.Plot, x, y0, y1 float64, c color.Color) error {
 	l, err := plotter.NewLine(plotter.XYs{{X: x, Y: y0}, {X: x, Y: y1}})
@@ -553,13 +543,13 @@ func pspinPlot(path string, res pspinResult) error {
 		if err != nil {
 			return err
 		}
-		l.Color = spinColors[gi]
+		l.Color = report.Palette[gi]
 		l.Width = vg.Points(1.5)
 		ph.Add(l)
 		ph.Legend.Add(groups[gi], l)
 	}
 	for k, e := range res.Ek[:3] {
-		if err := vline(ph, -e, 0, ymax, spinColors[k]); err != nil {
+		if err := vline(ph, -e, 0, ymax, report.Palette[k]); err != nil {
 			return err
 		}
 	}
@@ -595,7 +585,7 @@ func pspinPlot(path string, res pspinResult) error {
 		if err != nil {
 			return err
 		}
-		l.Color = spinColors[k]
+		l.Color = report.Palette[k]
 		l.Width = vg.Points(1.5)
 		pc.Add(l)
 		pc.Legend.Add(fmt.Sprintf("Theta_%d (index %d)", k, k), l)
@@ -608,7 +598,7 @@ func pspinPlot(path string, res pspinResult) error {
 	pc.Add(zero)
 	ylo, yhi := spinglass.Theta(res.P, 3, cl), spinglass.ThetaTotal(res.P, ch)
 	for k, e := range res.Ek[:3] {
-		if err := vline(pc, -e, ylo, yhi, spinColors[k]); err != nil {
+		if err := vline(pc, -e, ylo, yhi, report.Palette[k]); err != nil {
 			return err
 		}
 	}
@@ -630,7 +620,7 @@ func pspinPlot(path string, res pspinResult) error {
 	if err != nil {
 		return err
 	}
-	sc.GlyphStyle.Color = spinColors[3]
+	sc.GlyphStyle.Color = report.Palette[3]
 	sc.GlyphStyle.Radius = vg.Points(2)
 	sc.GlyphStyle.Shape = draw.CircleGlyph{}
 	pi.Add(sc)
@@ -670,7 +660,7 @@ func layersPlot(path string, res layersResult) error {
 		if err != nil {
 			return err
 		}
-		l.Color, pts.Color = spinColors[i], spinColors[i]
+		l.Color, pts.Color = report.Palette[i], report.Palette[i]
 		pn.Add(l, pts)
 		pn.Legend.Add(s.name, l, pts)
 	}
@@ -704,7 +694,7 @@ func layersPlot(path string, res layersResult) error {
 		if err != nil {
 			return err
 		}
-		sc.GlyphStyle.Color = spinColors[0]
+		sc.GlyphStyle.Color = report.Palette[0]
 		sc.GlyphStyle.Radius = vg.Points(1.5)
 		sc.GlyphStyle.Shape = draw.CircleGlyph{}
 		pe.Add(sc)
@@ -735,7 +725,7 @@ func layersPlot(path string, res layersResult) error {
 		if err != nil {
 			return err
 		}
-		sc.GlyphStyle.Color = spinColors[i%len(spinColors)]
+		sc.GlyphStyle.Color = report.Palette[i%len(report.Palette)]
 		sc.GlyphStyle.Radius = vg.Points(1.8)
 		sc.GlyphStyle.Shape = draw.CircleGlyph{}
 		pi.Add(sc)

@@ -52,6 +52,10 @@ const (
 	// elementwise, two independent affine factors of the same law
 	// (SCIENCE.md section 7).
 	Product
+	// Attention: single-head dot-product self-attention (AttentionLayer)
+	// over the T = N / D tokens of dimension D = RandomSpec.TokenDim that
+	// make up a layer of width N; no bias.
+	Attention
 )
 
 func (k LayerKind) String() string {
@@ -60,19 +64,24 @@ func (k LayerKind) String() string {
 		return "dense"
 	case Product:
 		return "product"
+	case Attention:
+		return "attention"
 	}
 	return fmt.Sprintf("LayerKind(%d)", int(k))
 }
 
-// ParseLayerKind reads "dense" (also "d") or "product" (also "p", "mul").
+// ParseLayerKind reads "dense" (also "d"), "product" (also "p", "mul") or
+// "attention" (also "a", "attn").
 func ParseLayerKind(s string) (LayerKind, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "dense", "d", "additive":
 		return Dense, nil
 	case "product", "p", "mul", "multiplicative":
 		return Product, nil
+	case "attention", "a", "attn":
+		return Attention, nil
 	}
-	return 0, fmt.Errorf("unknown layer kind %q: valid kinds are dense, product", s)
+	return 0, fmt.Errorf("unknown layer kind %q: valid kinds are dense, product, attention", s)
 }
 
 // RandomSpec names a random network. Layer l = 1..L maps width
@@ -89,6 +98,18 @@ func ParseLayerKind(s string) (LayerKind, error) {
 // with W^l and V^l drawn independently from Law at scale SigmaW and the
 // biases b^l_i, c^l_i ~ N(0, SigmaB^2). Kinds[l-1] is layer l's kind; nil
 // means every layer is dense.
+//
+// An attention layer l keeps the width (N_l = N_{l-1} = N) and reads
+// x^{l-1} as T = N / D tokens of dimension D = TokenDim (token i is
+// coordinates i D .. i D + D - 1), and computes
+//
+//	h^l = AttentionLayer(x^{l-1})  (+ x^{l-1} when Residual)
+//
+// with Wq, Wk, Wv ~ N(0, SigmaW^2 / D) elementwise, always Gaussian
+// whatever Law says, drawn by AttentionLayer.InitRandom from
+// AttentionStream(l, k) under Seed; it has no bias (SigmaB does not enter).
+// TokenDim must divide the widths of every attention layer; it is unused
+// by networks without one.
 type RandomSpec struct {
 	Widths        []int
 	Act           activation.Func
@@ -98,6 +119,10 @@ type RandomSpec struct {
 	Seed          uint64
 	ActivateInput bool
 	Kinds         []LayerKind
+	// TokenDim is the token dimension D of the attention layers.
+	TokenDim int
+	// Residual adds each attention layer's input to its output.
+	Residual bool
 }
 
 // UniformWidths returns depth+1 copies of width: a network of `depth`
@@ -168,7 +193,20 @@ func NewRandomDense(spec RandomSpec) (*RandomDense, error) {
 		return nil, fmt.Errorf("random network: %d layer kinds for %d layers; give one per layer (or none: all dense)", len(spec.Kinds), len(spec.Widths)-1)
 	}
 	for l, k := range spec.Kinds {
-		if k != Dense && k != Product {
+		switch k {
+		case Dense, Product:
+		case Attention:
+			nIn, nOut := spec.Widths[l], spec.Widths[l+1]
+			if nIn != nOut {
+				return nil, fmt.Errorf("random network: attention layer %d maps width %d to %d; attention keeps the width", l+1, nIn, nOut)
+			}
+			if spec.TokenDim < 1 {
+				return nil, fmt.Errorf("random network: attention layer %d: token dimension %d; give TokenDim >= 1", l+1, spec.TokenDim)
+			}
+			if nIn%spec.TokenDim != 0 {
+				return nil, fmt.Errorf("random network: attention layer %d: width %d is not a whole number of tokens of dimension %d", l+1, nIn, spec.TokenDim)
+			}
+		default:
 			return nil, fmt.Errorf("random network: layer %d has unknown kind %d", l+1, int(k))
 		}
 	}
@@ -225,6 +263,9 @@ func (n *RandomDense) Materialise() error {
 	hw, hb := make([][]float64, L), make([][]float64, L)
 	hv, hc := make([][]float64, L), make([][]float64, L)
 	for l := 1; l <= L; l++ {
+		if n.Kind(l) == Attention {
+			continue // drawn on the backend by the layer itself
+		}
 		w, b, err := n.HostWeights(l)
 		if err != nil {
 			return err
@@ -244,10 +285,13 @@ func (n *RandomDense) Materialise() error {
 // biases on the host, generated from the spec (the same numbers the backend
 // generates: Philox normals are bit-identical on every backend). For a
 // product layer these are the first factor's W^l and b^l; HostFactorWeights
-// returns the second's.
+// returns the second's. An attention layer has none: an error.
 func (n *RandomDense) HostWeights(l int) (w, b []float64, err error) {
 	if l < 1 || l > n.Depth() {
 		return nil, nil, fmt.Errorf("layer %d outside 1..%d", l, n.Depth())
+	}
+	if n.Kind(l) == Attention {
+		return nil, nil, fmt.Errorf("layer %d is an attention layer: it has no dense weights", l)
 	}
 	if n.hostW != nil {
 		return n.hostW[l-1], n.hostB[l-1], nil
@@ -381,11 +425,15 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 	if in.Len() != n.spec.Widths[from]*cols {
 		return nil, fmt.Errorf("run: input has %d elements; want %d x %d = %d", in.Len(), n.spec.Widths[from], cols, n.spec.Widths[from]*cols)
 	}
-	maxW, maxWeights, product := 0, 0, false
+	maxW, maxWeights, product, attention := 0, 0, false, false
 	for l := from; l <= to; l++ {
 		maxW = max(maxW, n.spec.Widths[l])
 		if l > from {
-			maxWeights = max(maxWeights, n.spec.Widths[l]*n.spec.Widths[l-1])
+			if n.Kind(l) == Attention {
+				attention = true
+			} else {
+				maxWeights = max(maxWeights, n.spec.Widths[l]*n.spec.Widths[l-1])
+			}
 			product = product || n.Kind(l) == Product
 		}
 	}
@@ -414,7 +462,7 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 		return nil, err
 	}
 	var wbuf, bbuf engine.Buffer
-	if to > from {
+	if maxWeights > 0 {
 		if wbuf, err = alloc(maxWeights); err != nil {
 			cleanup(nil)
 			return nil, err
@@ -432,6 +480,22 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 			cleanup(nil)
 			return nil, err
 		}
+	}
+	// Attention layers draw their 3 D^2 weights into theta and run in one
+	// AttentionLayer, freed at the end of the pass.
+	var theta engine.Buffer
+	var attn *AttentionLayer
+	if attention {
+		D := n.spec.TokenDim
+		if theta, err = alloc(3 * D * D); err != nil {
+			cleanup(nil)
+			return nil, err
+		}
+		if attn, err = NewAttentionLayer(b, D, maxW/D, n.spec.Residual); err != nil {
+			cleanup(nil)
+			return nil, err
+		}
+		defer attn.Free()
 	}
 	fail := func(err error) (engine.Buffer, error) {
 		cleanup(nil)
@@ -475,6 +539,18 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 		} else if err := b.Activate(n.spec.Act.ID, h, x); err != nil {
 			return fail(fmt.Errorf("layer %d: %w", l, err))
 		}
+		out := view(cur, nOut*cols)
+		if n.Kind(l) == Attention {
+			if err := n.attention(b, attn, theta, l, x, out, batch, opt.Jet); err != nil {
+				return fail(fmt.Errorf("layer %d: %w", l, err))
+			}
+			if obs != nil {
+				if err := obs(l, out, nOut, cols); err != nil {
+					return fail(err)
+				}
+			}
+			continue
+		}
 		W, bias := view(wbuf, nOut*nIn), view(bbuf, nOut)
 		affine := func(second bool, out engine.Buffer) error {
 			if err := n.loadWeights(b, l, second, W, bias); err != nil {
@@ -486,7 +562,6 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 			// Biases shift the values only; the derivatives of a constant are 0.
 			return b.AddBias(nOut, batch, bias, out, nOut)
 		}
-		out := view(cur, nOut*cols)
 		if err := affine(false, out); err != nil {
 			return fail(fmt.Errorf("layer %d: %w", l, err))
 		}
@@ -517,6 +592,34 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 	}
 	cleanup(nil)
 	return result, nil
+}
+
+// attention runs the attention layer l on x (N x batch, or the jet
+// [x | v | a] of 3 such blocks) into out, of the same shape: a forward pass
+// or the layer's Jet. attn is an AttentionLayer of token dimension
+// TokenDim over at least N / TokenDim tokens; it is rebuilt for this
+// layer's token count when that differs.
+func (n *RandomDense) attention(b engine.Backend, attn *AttentionLayer, theta engine.Buffer, l int, x, out engine.Buffer, batch int, jet bool) error {
+	N, D := n.spec.Widths[l], n.spec.TokenDim
+	if attn.Tokens() != N/D {
+		// Only the token count differs: same backend, dimension, residual.
+		attn.Free()
+		*attn = AttentionLayer{b: b, d: D, t: N / D, residual: n.spec.Residual, ar: attn.ar}
+	}
+	if err := attn.InitRandom(theta, n.spec.Seed, l, n.spec.SigmaW); err != nil {
+		return err
+	}
+	if !jet {
+		return attn.Forward(theta, x, batch, out)
+	}
+	part := func(buf engine.Buffer, k int) engine.Buffer {
+		v, err := b.Slice(buf, k*N*batch, N*batch)
+		if err != nil {
+			panic(err) // sizes are computed by Run; a failure is a bug here
+		}
+		return v
+	}
+	return attn.Jet(theta, part(x, 0), part(x, 1), part(x, 2), batch, part(out, 0), part(out, 1), part(out, 2))
 }
 
 // multiplyJets replaces the jet of u (value, first and second derivative)
@@ -563,6 +666,9 @@ func multiplyJets(b engine.Backend, U, V, S engine.Buffer, n int, jet bool) erro
 // directly (FillNormal, then the scale); orthogonal and materialised
 // weights are computed on the host and uploaded.
 func (n *RandomDense) loadWeights(b engine.Backend, l int, second bool, W, bias engine.Buffer) error {
+	if n.Kind(l) == Attention {
+		return fmt.Errorf("layer %d is an attention layer: it has no dense weights", l)
+	}
 	ws, bs := WeightStream(l), BiasStream(l)
 	if second {
 		ws, bs = FactorWeightStream(l), FactorBiasStream(l)

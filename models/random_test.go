@@ -2,6 +2,7 @@ package models
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"netgeom/activation"
@@ -320,5 +321,201 @@ func TestSpecErrors(t *testing.T) {
 	}
 	if _, err := n.Run(b, up(t, b, make([]float64, 6)), 2, RunOptions{From: 1, To: 2}, nil); err == nil {
 		t.Error("layers beyond the depth: no error")
+	}
+}
+
+// refRandomAttention is an independent plain-Go single-head attention over the
+// T = len(x)/D tokens of x (token i = x[iD : iD+D]) with the weights of
+// attention layer l drawn on the host from AttentionStream(l, k):
+// y_i = sum_j softmax_j(k_j . q_i / sqrt(D)) v_j (+ x_i when residual).
+func refRandomAttention(t *testing.T, b engine.Backend, seed uint64, l, D int, sigmaW float64, residual bool, x []float64) []float64 {
+	T := len(x) / D
+	W := make([][]float64, 3)
+	for k := range W {
+		buf, err := b.Alloc(engine.Float64, D*D)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.FillNormal(buf, seed, AttentionStream(l, k), 0, sigmaW/math.Sqrt(float64(D))); err != nil {
+			t.Fatal(err)
+		}
+		W[k] = down(t, b, buf)
+		b.Free(buf)
+	}
+	proj := func(w []float64, i int) []float64 { // w (column-major) times token i
+		o := make([]float64, D)
+		for r := 0; r < D; r++ {
+			for c := 0; c < D; c++ {
+				o[r] += w[r+c*D] * x[i*D+c]
+			}
+		}
+		return o
+	}
+	y := make([]float64, len(x))
+	for i := 0; i < T; i++ {
+		q := proj(W[0], i)
+		logits := make([]float64, T)
+		m := math.Inf(-1)
+		for j := 0; j < T; j++ {
+			k := proj(W[1], j)
+			for c := range k {
+				logits[j] += k[c] * q[c]
+			}
+			logits[j] /= math.Sqrt(float64(D))
+			m = math.Max(m, logits[j])
+		}
+		z := 0.0
+		for j := range logits {
+			logits[j] = math.Exp(logits[j] - m)
+			z += logits[j]
+		}
+		for j := 0; j < T; j++ {
+			v := proj(W[2], j)
+			for c := range v {
+				y[i*D+c] += logits[j] / z * v[c]
+			}
+		}
+		if residual {
+			for c := 0; c < D; c++ {
+				y[i*D+c] += x[i*D+c]
+			}
+		}
+	}
+	return y
+}
+
+// TestAttentionForwardMatchesReference: a network of one attention layer
+// (linear activation, raw input) is the plain-Go attention above; sums of
+// O(1) terms in different orders: 1e-13.
+func TestAttentionForwardMatchesReference(t *testing.T) {
+	b := backend(t)
+	for _, residual := range []bool{false, true} {
+		const D, T, batch = 3, 4, 2
+		n, err := NewRandomDense(RandomSpec{Widths: []int{D * T, D * T}, Act: act(t, "linear"), SigmaW: 1.4, SigmaB: 0.7, Seed: 5,
+			Kinds: []LayerKind{Attention}, TokenDim: D, Residual: residual})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float64, D*T*batch)
+		for i := range x {
+			x[i] = math.Sin(1.3*float64(i) + 0.2)
+		}
+		out, err := n.Run(b, up(t, b, x), batch, RunOptions{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := down(t, b, out)
+		for s := 0; s < batch; s++ {
+			want := refRandomAttention(t, b, 5, 1, D, 1.4, residual, x[s*D*T:(s+1)*D*T])
+			for i, w := range want {
+				if g := got[s*D*T+i]; math.Abs(g-w) > 1e-13 {
+					t.Errorf("residual %v: output[%d, sample %d] = %v, reference %v", residual, i, s, g, w)
+				}
+			}
+		}
+	}
+}
+
+// TestAttentionJetMatchesFiniteDifferences: as TestJetMatchesFiniteDifferences
+// for networks with attention layers (mixed with dense and product layers,
+// with and without residual), over a batch of two curves: the jet's v and
+// a equal 4th-order central differences of the forward pass (step 1e-3:
+// truncation ~1e-12, rounding ~1e-10 on the second derivative), tolerances
+// 1e-7 and 1e-6 relative to 1 + |value|.
+func TestAttentionJetMatchesFiniteDifferences(t *testing.T) {
+	b := backend(t)
+	const D, T, batch = 3, 4, 2
+	const N = D * T
+	cases := []struct {
+		kinds    []LayerKind
+		residual bool
+		act      string
+	}{
+		{[]LayerKind{Dense, Attention, Dense}, false, "tanh"},
+		{[]LayerKind{Attention, Product, Attention}, true, "gelu"},
+		{[]LayerKind{Attention, Attention, Dense}, true, "sin"},
+	}
+	for _, c := range cases {
+		n, err := NewRandomDense(RandomSpec{Widths: UniformWidths(N, 3), Act: act(t, c.act), SigmaW: 1.5, SigmaB: 0.4, Seed: 7,
+			ActivateInput: true, Kinds: c.kinds, TokenDim: D, Residual: c.residual})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, d, e := make([]float64, N*batch), make([]float64, N*batch), make([]float64, N*batch)
+		for i := range p {
+			p[i] = math.Sin(0.7*float64(i) + 0.1)
+			d[i] = math.Cos(1.1 * float64(i))
+			e[i] = 0.5 * math.Sin(2.3*float64(i)+1)
+		}
+		curve := func(s float64) []float64 {
+			h := make([]float64, N*batch)
+			for i := range h {
+				h[i] = p[i] + s*d[i] + s*s/2*e[i]
+			}
+			return h
+		}
+		const t0, step = 0.2, 1e-3
+		jetIn := append(curve(t0), make([]float64, 2*N*batch)...)
+		for i := range d {
+			jetIn[N*batch+i] = d[i] + t0*e[i]
+			jetIn[2*N*batch+i] = e[i]
+		}
+		out, err := n.Run(b, up(t, b, jetIn), batch, RunOptions{Jet: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jet := down(t, b, out)
+		f := func(s float64) []float64 {
+			o, err := n.Run(b, up(t, b, curve(s)), batch, RunOptions{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return down(t, b, o)
+		}
+		fm2, fm1, f0, fp1, fp2 := f(t0-2*step), f(t0-step), f(t0), f(t0+step), f(t0+2*step)
+		for i := 0; i < N*batch; i++ {
+			v := (fm2[i] - 8*fm1[i] + 8*fp1[i] - fp2[i]) / (12 * step)
+			a := (-fm2[i] + 16*fm1[i] - 30*f0[i] + 16*fp1[i] - fp2[i]) / (12 * step * step)
+			if math.Abs(jet[i]-f0[i]) > 1e-13*(1+math.Abs(f0[i])) {
+				t.Errorf("%v: jet value %v, forward %v", c.kinds, jet[i], f0[i])
+			}
+			if math.Abs(jet[N*batch+i]-v) > 1e-7*(1+math.Abs(v)) {
+				t.Errorf("%v: jet v[%d] = %v, finite difference %v", c.kinds, i, jet[N*batch+i], v)
+			}
+			if math.Abs(jet[2*N*batch+i]-a) > 1e-6*(1+math.Abs(a)) {
+				t.Errorf("%v: jet a[%d] = %v, finite difference %v", c.kinds, i, jet[2*N*batch+i], a)
+			}
+		}
+	}
+}
+
+// TestAttentionSpecErrors: attention needs a token dimension that divides
+// the width, and keeps the width; it has no dense weights.
+func TestAttentionSpecErrors(t *testing.T) {
+	tanh := act(t, "tanh")
+	for _, c := range []struct {
+		spec RandomSpec
+		want string
+	}{
+		{RandomSpec{Widths: []int{6, 6}, Act: tanh, Kinds: []LayerKind{Attention}}, "TokenDim"},
+		{RandomSpec{Widths: []int{7, 7}, Act: tanh, Kinds: []LayerKind{Attention}, TokenDim: 2}, "whole number of tokens"},
+		{RandomSpec{Widths: []int{6, 8}, Act: tanh, Kinds: []LayerKind{Attention}, TokenDim: 2}, "keeps the width"},
+	} {
+		if _, err := NewRandomDense(c.spec); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v; want one mentioning %q", c.spec, err, c.want)
+		}
+	}
+	n, err := NewRandomDense(RandomSpec{Widths: []int{6, 6, 6}, Act: tanh, SigmaW: 1, Kinds: []LayerKind{Dense, Attention}, TokenDim: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := n.HostWeights(2); err == nil {
+		t.Error("HostWeights of an attention layer: no error")
+	}
+	if err := n.Materialise(); err != nil {
+		t.Errorf("Materialise with an attention layer: %v", err)
+	}
+	if k, err := ParseLayerKind("attention"); err != nil || k != Attention {
+		t.Errorf("ParseLayerKind(attention) = %v, %v", k, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,6 +28,49 @@ type netFlags struct {
 	sigmaW, sigmaB float64
 	width, depth   int
 	weights        string
+	// Set by commands that offer them (curvature): the layer kinds cycled
+	// over the depth (nil: all dense), the attention layers' token
+	// dimension and residual connection.
+	kinds    []models.LayerKind
+	tokenDim int
+	residual bool
+}
+
+// parseKinds reads a comma list of layer kinds (dense, product,
+// attention), to be cycled over the depth.
+func parseKinds(s string) ([]models.LayerKind, error) {
+	var out []models.LayerKind
+	for _, f := range strings.Split(s, ",") {
+		k, err := models.ParseLayerKind(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// layerKinds cycles the kinds over depth layers (nil for none).
+func (f *netFlags) layerKinds() []models.LayerKind {
+	if len(f.kinds) == 0 {
+		return nil
+	}
+	out := make([]models.LayerKind, f.depth)
+	for i := range out {
+		out[i] = f.kinds[i%len(f.kinds)]
+	}
+	return out
+}
+
+// firstNonDense is the first layer (1..depth) that is not dense; depth + 1
+// when all are.
+func (f *netFlags) firstNonDense() int {
+	for i, k := range f.layerKinds() {
+		if k != models.Dense {
+			return i + 1
+		}
+	}
+	return f.depth + 1
 }
 
 func (f *netFlags) add(cmd *cobra.Command, width, depth int) {
@@ -62,8 +106,12 @@ func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.
 		widths[0] = inputWidth
 	}
 	net, err := models.NewRandomDense(models.RandomSpec{Widths: widths, Act: act,
-		SigmaW: f.sigmaW, SigmaB: f.sigmaB, Law: law, Seed: seed, ActivateInput: true})
+		SigmaW: f.sigmaW, SigmaB: f.sigmaB, Law: law, Seed: seed, ActivateInput: true,
+		Kinds: f.layerKinds(), TokenDim: f.tokenDim, Residual: f.residual})
 	if err != nil {
+		if f.kinds != nil {
+			return act, nil, nil, fmt.Errorf("--kinds/--token-dim: %w", err)
+		}
 		return act, nil, nil, err
 	}
 	mf, err := meanfield.New(act, f.sigmaW, f.sigmaB, nil)
@@ -146,6 +194,9 @@ type curvatureResult struct {
 	Depth      int              `json:"depth"`
 	Points     int              `json:"points"`
 	Weights    string           `json:"weights"`
+	Kinds      string           `json:"kinds,omitempty"`
+	TokenDim   int              `json:"token_dim,omitempty"`
+	Residual   bool             `json:"residual,omitempty"`
 	Seed       uint64           `json:"seed"`
 	QInput     float64          `json:"q_input"`
 	Backend    string           `json:"backend"`
@@ -161,6 +212,7 @@ func newCurvatureCmd(g *globals) *cobra.Command {
 	var q, period float64
 	var plotPath, curveFile string
 	var openCurve bool
+	var kinds string
 	cmd := &cobra.Command{
 		Use:   "curvature",
 		Short: "Push a great circle through a random network and measure length, curvature and Grassmannian length per layer against mean field",
@@ -171,11 +223,26 @@ sqrt(N) kappa and Grassmannian length, and the number of principal components
 that hold 95% of the points' variance (Poole et al. 2016, figures 3 and 4).
 
 With no flags it runs their chaotic example (tanh, sigma_w = 4, sigma_b = 0.3,
-width 1000, depth 20, 500 points) and writes curvature.png.`,
+width 1000, depth 20, 500 points) and writes curvature.png.
+
+--kinds names the layers' kinds as a comma list (dense, product, attention),
+cycled over the depth: --kinds dense,attention,dense --depth 6 gives dense,
+attention, dense, dense, attention, dense. An attention layer reads its width
+N as N / D tokens of dimension D = --token-dim (which must divide --width) and
+is single-head self-attention with Wq, Wk, Wv ~ N(0, sigma_w^2 / D), no bias,
+plus its input with --residual. Mean field here describes dense layers only:
+the theory columns are null for every layer at or after the first product or
+attention layer.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if points < 3 {
 				return fmt.Errorf("--points %d: want at least 3", points)
+			}
+			if kinds != "" {
+				var err error
+				if nf.kinds, err = parseKinds(kinds); err != nil {
+					return fmt.Errorf("--kinds: %w", err)
+				}
 			}
 			var run netRun
 			var circle *manifold.Curve
@@ -219,6 +286,9 @@ width 1000, depth 20, 500 points) and writes curvature.png.`,
 			}
 			res := curvatureResult{Activation: act.Name, SigmaW: nf.sigmaW, SigmaB: nf.sigmaB, Width: nf.width, Depth: nf.depth,
 				Points: points, Weights: nf.weights, Seed: g.Seed, QInput: q0, Backend: b.Info().Backend, Seconds: time.Since(start).Seconds()}
+			if nf.kinds != nil {
+				res.Kinds, res.TokenDim, res.Residual = kinds, nf.tokenDim, nf.residual
+			}
 			theory, terr := mf.Circle(q0, nf.depth)
 			if curveFile != "" {
 				terr = errors.New("a user curve")
@@ -226,12 +296,13 @@ width 1000, depth 20, 500 points) and writes curvature.png.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: no mean-field prediction: %v\n", terr)
 			}
 			sqrtN := math.Sqrt(float64(nf.width))
+			noTheoryFrom := nf.firstNonDense()
 			for _, s := range stats {
 				row := curvatureLayer{Layer: s.Layer, Q: s.Q, Length: s.Length, KappaBar: s.KappaBar, GrassmannLength: s.GrassmannLength}
 				if s.PCA != nil {
 					row.PCA95 = ptr(s.PCA95)
 				}
-				if terr == nil {
+				if terr == nil && s.Layer < noTheoryFrom {
 					th := theory[s.Layer]
 					row.QTheory, row.LengthTheory = ptr(th.Q), ptr(sqrtN*th.Length)
 					row.KappaBarTheory, row.GrassmannLengthTheory = ptr(th.Kbar), ptr(th.GrassmannLength)
@@ -276,6 +347,9 @@ width 1000, depth 20, 500 points) and writes curvature.png.`,
 	fl.StringVar(&curveFile, "curve", "", "measure this curve instead of a great circle: CSV, one sample per line, 3N numbers (point, first and second derivative); fed in as layer 0 (a pre-activation)")
 	fl.BoolVar(&openCurve, "open", false, "with --curve: the curve is open (samples span [0, period], ends included); default closed (samples span one period)")
 	fl.Float64Var(&period, "period", 2*math.Pi, "with --curve: the parameter range the samples span")
+	fl.StringVar(&kinds, "kinds", "", "comma list of layer kinds (dense, product, attention) cycled over the depth (default: all dense); no theory at or after the first non-dense layer")
+	fl.IntVar(&nf.tokenDim, "token-dim", 0, "token dimension D of attention layers (must divide --width)")
+	fl.BoolVar(&nf.residual, "residual", false, "attention layers add their input to their output")
 	return cmd
 }
 
@@ -336,6 +410,9 @@ func curvaturePlot(path string, res curvatureResult, stats []manifold.LayerStats
 		for k := 0; k < len(s.Autocorr); k += stride {
 			ac.Offsets = append(ac.Offsets, float64(k)*step)
 			ac.Measured = append(ac.Measured, s.Autocorr[k])
+			if res.Layers[l].QTheory == nil {
+				continue // no mean-field theory at this layer
+			}
 			traj, err := mf.CorrelationTrajectory(q0, math.Cos(float64(k)*step), l)
 			if err != nil {
 				ac.Theory = nil

@@ -326,16 +326,7 @@ attention layer.`,
 				t.Rows = append(t.Rows, []string{fmt.Sprint(r.Layer), fmtFloat(r.Q), optFloat(r.QTheory), fmtFloat(r.Length), optFloat(r.LengthTheory),
 					fmtFloat(r.KappaBar), optFloat(r.KappaBarTheory), fmtFloat(r.GrassmannLength), optFloat(r.GrassmannLengthTheory), pca})
 			}
-			if err := emit(cmd, g, t, res); err != nil {
-				return err
-			}
-			if plotPath != "" {
-				if err := curvaturePlot(plotPath, res, stats, mf, q0, circle); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: wrote %s\n", plotPath)
-			}
-			return nil
+			return emitAndPlot(cmd, g, t, res, plotPath, func(path string) error { return curvaturePlot(path, res, stats, mf, q0, circle) })
 		},
 	}
 	nf.add(cmd, 1000, 20)

@@ -382,16 +382,7 @@ func runPSpin(cmd *cobra.Command, g *globals, p, n int, opt spinglass.CensusOpti
 	for _, r := range res.ByIndex {
 		t.Rows = append(t.Rows, []string{strconv.Itoa(r.Index), strconv.Itoa(r.Count), fmtFloat(r.UMin), fmtFloat(r.UMean), fmtFloat(r.UMax), fmtFloat(r.IndexTheory)})
 	}
-	if err := emit(cmd, g, t, res); err != nil {
-		return err
-	}
-	if plotPath != "" {
-		if err := pspinPlot(plotPath, res); err != nil {
-			return err
-		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: wrote %s\n", plotPath)
-	}
-	return nil
+	return emitAndPlot(cmd, g, t, res, plotPath, func(path string) error { return pspinPlot(path, res) })
 }
 
 func mirrorNote(m bool) string {
@@ -465,16 +456,7 @@ func runLayers(cmd *cobra.Command, g *globals, ls []int, dim int, opt spinglass.
 		t.Rows = append(t.Rows, []string{strconv.Itoa(r.Layers), formatName(r.Dims), strconv.Itoa(r.Distinct), strconv.Itoa(r.Minima.Count),
 			strconv.Itoa(r.Saddles), fmtFloat(r.UGround), mm, mx, fmtFloat(r.MeanIndex), strconv.Itoa(r.Failed), cc})
 	}
-	if err := emit(cmd, g, t, res); err != nil {
-		return err
-	}
-	if plotPath != "" {
-		if err := layersPlot(plotPath, res); err != nil {
-			return err
-		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: wrote %s\n", plotPath)
-	}
-	return nil
+	return emitAndPlot(cmd, g, t, res, plotPath, func(path string) error { return layersPlot(path, res) })
 }
 
 // vline draws a dashed vertical line at x from y0 to y1.

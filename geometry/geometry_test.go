@@ -1,6 +1,7 @@
 package geometry
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -24,11 +25,18 @@ func backend(t *testing.T) engine.Backend {
 // newNet builds widths with activation act, initialised from init and seed.
 func newNet(t *testing.T, b engine.Backend, widths []int, act string, init models.Init, seed uint64) *models.MLP {
 	t.Helper()
+	return newKindsNet(t, b, widths, nil, act, init, seed)
+}
+
+// newKindsNet is newNet with layer kinds (attention layers with tokens of
+// dimension 2).
+func newKindsNet(t *testing.T, b engine.Backend, widths []int, kinds []models.LayerKind, act string, init models.Init, seed uint64) *models.MLP {
+	t.Helper()
 	f, err := activation.Lookup(act)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := models.NewMLP(b, models.MLPSpec{Widths: widths, Act: f, Loss: models.CrossEntropy})
+	net, err := models.NewMLP(b, models.MLPSpec{Widths: widths, Act: f, Loss: models.CrossEntropy, Kinds: kinds, TokenDim: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,24 +71,36 @@ func randomData(t *testing.T, b engine.Backend, n, d, c int, seed uint64) (*mode
 
 // hostForward is an independent plain-Go forward pass: the outputs x_l,
 // l = 1..L, of the network with host parameters p at input x (W_l
-// column-major, as models documents the layout).
+// column-major, as models documents the layout; a product layer's block is
+// W, b, V, c and its output (W x + b) * (V x + c)).
 func hostForward(net *models.MLP, p, x []float64) [][]float64 {
 	phi := net.Spec().Act.Phi
 	outs := [][]float64{nil}
 	in := x
 	for l := 1; l <= net.Depth(); l++ {
-		wo, bo := net.Offsets(l)
+		off, _ := net.LayerRange(l)
 		nOut, nIn := net.Width(l), net.Width(l-1)
-		y := make([]float64, nOut)
-		for r := 0; r < nOut; r++ {
-			s := p[bo+r]
-			for c := 0; c < nIn; c++ {
-				s += p[wo+r+nOut*c] * in[c]
+		affine := func(wo int) []float64 {
+			y := make([]float64, nOut)
+			for r := range nOut {
+				s := p[wo+nOut*nIn+r]
+				for c := 0; c < nIn; c++ {
+					s += p[wo+r+nOut*c] * in[c]
+				}
+				y[r] = s
 			}
-			if l < net.Depth() {
-				s = phi(s)
+			return y
+		}
+		y := affine(off)
+		if net.Spec().Kind(l) == models.Product {
+			v := affine(off + nOut*(nIn+1))
+			for r := range y {
+				y[r] *= v[r]
 			}
-			y[r] = s
+		} else if l < net.Depth() {
+			for r := range y {
+				y[r] = phi(y[r])
+			}
 		}
 		outs = append(outs, y)
 		in = y
@@ -179,9 +199,15 @@ func TestPullbackKnownCase(t *testing.T) {
 // the initial model's logits exactly (== on float64, no tolerance: the
 // same Philox streams and the same ops in the same order).
 func TestReinitReproducesInitial(t *testing.T) {
+	for _, kinds := range [][]models.LayerKind{nil, {models.Attention, models.Product, models.Dense}} {
+		t.Run(fmt.Sprint(kinds), func(t *testing.T) { reinitReproducesInitial(t, kinds) })
+	}
+}
+
+func reinitReproducesInitial(t *testing.T, kinds []models.LayerKind) {
 	b := backend(t)
 	init := models.Init{Scheme: models.InitGlorot, SigmaB: 0.1}
-	net := newNet(t, b, []int{4, 8, 8, 3}, "tanh", init, 7)
+	net := newKindsNet(t, b, []int{4, 4, 8, 3}, kinds, "tanh", init, 7)
 	data, _ := randomData(t, b, 20, 4, 3, 5)
 	e, err := net.NewEvaluator(0)
 	if err != nil {
@@ -280,8 +306,14 @@ func TestSensitivityKnownCase(t *testing.T) {
 // relative: the same sums in another order), and weight distances of a
 // parameter vector from itself plus a known shift.
 func TestLayerNormsAndDistances(t *testing.T) {
+	for _, kinds := range [][]models.LayerKind{nil, {models.Product, models.Dense}} {
+		t.Run(fmt.Sprint(kinds), func(t *testing.T) { layerNormsAndDistances(t, kinds) })
+	}
+}
+
+func layerNormsAndDistances(t *testing.T, kinds []models.LayerKind) {
 	b := backend(t)
-	net := newNet(t, b, []int{5, 6, 4}, "erf", models.Init{Scheme: models.InitGaussian, SigmaW: 2, SigmaB: 0.5}, 9)
+	net := newKindsNet(t, b, []int{5, 6, 4}, kinds, "erf", models.Init{Scheme: models.InitGaussian, SigmaW: 2, SigmaB: 0.5}, 9)
 	data, x := randomData(t, b, 13, 5, 4, 8)
 	p, _ := net.HostParams()
 	got, err := LayerNorms(net, net.Params(), data, 5)
@@ -305,10 +337,18 @@ func TestLayerNormsAndDistances(t *testing.T) {
 		}
 	}
 	q := append([]float64(nil), p...)
-	wo, bo := net.Offsets(2)
+	wo, _ := net.LayerRange(2)
+	bo := wo + 6*4
 	q[wo] += 3
 	q[wo+1] += 4
 	q[bo] += 100 // biases do not count
+	want0 := 0.0
+	if len(kinds) > 0 {
+		// Layer 1 is a product layer: W (6 x 5), b, V, c; V counts, c not.
+		q[6*5+6] += 12
+		q[2*6*5+6+1] += 100
+		want0 = 12
+	}
 	other, _ := net.NewParams()
 	defer b.Free(other)
 	b.Upload(other, q)
@@ -316,8 +356,8 @@ func TestLayerNormsAndDistances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dist[0] != 0 || math.Abs(dist[1]-5) > 1e-12 {
-		t.Errorf("weight distances %v, want [0 5]", dist)
+	if math.Abs(dist[0]-want0) > 1e-12 || math.Abs(dist[1]-5) > 1e-12 {
+		t.Errorf("weight distances %v, want [%v 5]", dist, want0)
 	}
 }
 

@@ -1,7 +1,6 @@
 package geometry
 
 import (
-	"errors"
 	"math"
 
 	"netgeom/engine"
@@ -13,71 +12,57 @@ import (
 // parameters theta. Their sum is the path length sum_l |f_l(x)| averaged
 // over the data.
 func LayerNorms(net *models.MLP, theta engine.Buffer, d *models.Data, chunk int) ([]float64, error) {
-	if d == nil || d.D != net.Width(0) {
-		return nil, errors.New("geometry: data missing or of the wrong input width")
-	}
-	if chunk <= 0 {
-		chunk = models.DefaultChunk
-	}
-	chunk = min(chunk, d.N)
-	tr, err := newTracer(net, theta, chunk, false)
+	e, err := net.NewEvaluator(chunk)
 	if err != nil {
 		return nil, err
 	}
-	defer tr.free()
-	b, D := net.Backend(), d.D
+	defer e.Free()
+	b := net.Backend()
 	out := make([]float64, net.Depth())
 	var host []float64
-	for lo := 0; lo < d.N; lo += chunk {
-		cols := min(chunk, d.N-lo)
-		x0, err := b.Slice(d.X, lo*D, cols*D)
-		if err != nil {
-			return nil, err
+	err = e.LayerOutputs(theta, d, func(l, _, cols int, x engine.Buffer) error {
+		w := net.Width(l)
+		host = append(host[:0], make([]float64, w*cols)...)
+		if err := b.Download(host, x); err != nil {
+			return err
 		}
-		err = tr.run(x0, cols, func(l int, x, _ engine.Buffer) error {
-			w := net.Width(l)
-			host = append(host[:0], make([]float64, w*cols)...)
-			if err := b.Download(host, x); err != nil {
-				return err
+		for j := 0; j < cols; j++ {
+			s := 0.0
+			for _, v := range host[j*w : (j+1)*w] {
+				s += v * v
 			}
-			for j := 0; j < cols; j++ {
-				s := 0.0
-				for _, v := range host[j*w : (j+1)*w] {
-					s += v * v
-				}
-				out[l-1] += math.Sqrt(s) / float64(d.N)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
+			out[l-1] += math.Sqrt(s) / float64(d.N)
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // WeightDistances returns |W_l - W_l^0|_F and |W_l^0|_F for l = 1..L
-// (weights only, no biases) between parameter buffers theta and theta0 of
-// net's layout.
+// (weights only, no biases; over all of a layer's weight matrices: W and V
+// of a product layer, Wq, Wk and Wv of attention) between parameter
+// buffers theta and theta0 of net's layout.
 func WeightDistances(net *models.MLP, theta, theta0 engine.Buffer) (dist, norm0 []float64, err error) {
 	b := net.Backend()
 	for l := 1; l <= net.Depth(); l++ {
-		W, _, err := net.LayerParams(theta, l)
+		ws, err := net.LayerWeights(theta, l)
 		if err != nil {
 			return nil, nil, err
 		}
-		W0, _, err := net.LayerParams(theta0, l)
+		ws0, err := net.LayerWeights(theta0, l)
 		if err != nil {
-			return nil, nil, err
-		}
-		w, w0 := make([]float64, W.Len()), make([]float64, W0.Len())
-		if err := firstErr(b.Download(w, W), b.Download(w0, W0)); err != nil {
 			return nil, nil, err
 		}
 		s, s0 := 0.0, 0.0
-		for i := range w {
-			s += (w[i] - w0[i]) * (w[i] - w0[i])
-			s0 += w0[i] * w0[i]
+		for k := range ws {
+			w, w0 := make([]float64, ws[k].Len()), make([]float64, ws0[k].Len())
+			if err := firstErr(b.Download(w, ws[k]), b.Download(w0, ws0[k])); err != nil {
+				return nil, nil, err
+			}
+			for i := range w {
+				s += (w[i] - w0[i]) * (w[i] - w0[i])
+				s0 += w0[i] * w0[i]
+			}
 		}
 		dist, norm0 = append(dist, math.Sqrt(s)), append(norm0, math.Sqrt(s0))
 	}

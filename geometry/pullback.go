@@ -46,6 +46,9 @@ func newTracer(net *models.MLP, theta engine.Buffer, cap int, tangent bool) (*tr
 	if theta.Len() != net.NumParams() {
 		return nil, fmt.Errorf("geometry: %d parameters for a network of %d", theta.Len(), net.NumParams())
 	}
+	if !net.Spec().Dense() {
+		return nil, fmt.Errorf("geometry: input Jacobians and the pullback metric are implemented for dense networks; %s has product or attention layers", net.Spec().Describe())
+	}
 	b := net.Backend()
 	maxW := 0
 	for l := 1; l <= net.Depth(); l++ {

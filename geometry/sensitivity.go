@@ -56,17 +56,18 @@ func Initial(net *models.MLP, init models.Init, seed uint64) (*models.MLP, error
 	return n0, nil
 }
 
-// copyLayer copies W_l and b_l of src into dst (both in net's layout).
+// copyLayer copies layer l's parameters (all of them: W_l and b_l of a
+// dense layer) of src into dst (both in net's layout).
 func copyLayer(net *models.MLP, dst, src engine.Buffer, l int) error {
-	dW, db, err := net.LayerParams(dst, l)
+	d, err := net.LayerBlock(dst, l)
 	if err != nil {
 		return err
 	}
-	sW, sb, err := net.LayerParams(src, l)
+	s, err := net.LayerBlock(src, l)
 	if err != nil {
 		return err
 	}
-	return firstErr(net.Backend().Copy(dW, sW), net.Backend().Copy(db, sb))
+	return net.Backend().Copy(d, s)
 }
 
 // Sensitivity evaluates the trained network net on d, then for each layer

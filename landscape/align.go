@@ -166,6 +166,9 @@ func Align(spec models.MLPSpec, a, b []float64) ([]float64, Alignment, error) {
 	if err := spec.Check(); err != nil {
 		return nil, Alignment{}, err
 	}
+	if !spec.Dense() {
+		return nil, Alignment{}, fmt.Errorf("align: %s has product or attention layers; alignment up to hidden-unit permutations and sign flips is implemented for dense networks only (connect without --align works)", spec.Describe())
+	}
 	widths := spec.Widths
 	lo := newLayout(widths)
 	if len(a) != lo.n || len(b) != lo.n {

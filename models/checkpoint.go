@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"netgeom/activation"
 	"netgeom/engine"
@@ -50,6 +51,9 @@ var ErrCheckpoint = errors.New("bad model file")
 type CheckpointHeader struct {
 	Format     string  `json:"format"` // "netgeom-mlp"
 	Widths     []int   `json:"widths"`
+	Kinds      string  `json:"kinds,omitempty"`     // "product,dense,dense"; absent: all dense
+	TokenDim   int     `json:"token_dim,omitempty"` // of the attention layers
+	Residual   bool    `json:"residual,omitempty"`  // attention layers add their input
 	Activation string  `json:"activation"`
 	Loss       string  `json:"loss"`
 	Params     int     `json:"params"`
@@ -102,7 +106,16 @@ func (h CheckpointHeader) Spec() (MLPSpec, error) {
 	if err != nil {
 		return MLPSpec{}, err
 	}
-	s := MLPSpec{Widths: append([]int(nil), h.Widths...), Act: act, Loss: loss}
+	s := MLPSpec{Widths: append([]int(nil), h.Widths...), Act: act, Loss: loss, TokenDim: h.TokenDim, Residual: h.Residual}
+	if h.Kinds != "" {
+		for _, f := range strings.Split(h.Kinds, ",") {
+			k, err := ParseLayerKind(f)
+			if err != nil {
+				return MLPSpec{}, err
+			}
+			s.Kinds = append(s.Kinds, k)
+		}
+	}
 	if err := s.Check(); err != nil {
 		return MLPSpec{}, err
 	}
@@ -132,7 +145,7 @@ func EncodeCheckpoint(spec MLPSpec, h CheckpointHeader, params []float64) ([]byt
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	if len(params) != spec.NumParams() {
-		return nil, fmt.Errorf("checkpoint: %d parameters for a %s network of %d", len(params), spec.ArchString(), spec.NumParams())
+		return nil, fmt.Errorf("checkpoint: %d parameters for a %s network of %d", len(params), spec.Describe(), spec.NumParams())
 	}
 	for i, v := range params {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -141,6 +154,10 @@ func EncodeCheckpoint(spec MLPSpec, h CheckpointHeader, params []float64) ([]byt
 	}
 	h.Format = checkpointFormat
 	h.Widths = append([]int(nil), spec.Widths...)
+	h.Kinds, h.TokenDim, h.Residual = spec.KindsString(), 0, false
+	if h.Kinds != "" {
+		h.TokenDim, h.Residual = spec.TokenDim, spec.Residual
+	}
 	h.Activation = spec.Act.Name
 	h.Loss = spec.Loss.String()
 	h.Params = len(params)
@@ -223,7 +240,7 @@ func DecodeCheckpoint(raw []byte, name string) (CheckpointHeader, []float64, err
 		return fail("header: %v", err)
 	}
 	if h.Params != spec.NumParams() {
-		return fail("header: %d parameters, but a %s network has %d", h.Params, spec.ArchString(), spec.NumParams())
+		return fail("header: %d parameters, but a %s network has %d", h.Params, spec.Describe(), spec.NumParams())
 	}
 	if got, want := len(body)-hlen, 8*h.Params; got != want {
 		return fail("%d bytes of parameters; the header promises %d (%d float64s)", got, want, h.Params)

@@ -12,6 +12,10 @@
 // squared-error and softmax cross-entropy losses (means over samples), the
 // gradient by backpropagation, exact Hessian-vector products by Pearlmutter's
 // R-operator, Gauss-Newton products, and a checksummed checkpoint format.
+// MLPSpec.Kinds makes any layer a multiplication layer or single-head
+// self-attention; such a network is evaluated as a Stack of Layers (forward,
+// jet, backward and R-operator per layer), with the same Evaluator, Hessian
+// operator, initialisation schemes and checkpoints as a dense one.
 //
 // Layout: a batch of B vectors of width N is an N x B column-major matrix on
 // the backend (one sample per column). A jet batch is one N x 3B matrix

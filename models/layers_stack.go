@@ -86,8 +86,10 @@ func (s *Stack) buf(kind string, l, batch int) (engine.Buffer, error) {
 
 // forward runs the layers on x (InDim x batch) and returns the logits and
 // the summed loss against t (OutDim x batch); with wantDelta it leaves
-// dL/dz of the mean loss in "delta" (and softmax(z) in "p").
-func (s *Stack) forward(theta, x, t engine.Buffer, batch int, wantDelta bool) (z engine.Buffer, sum float64, err error) {
+// dL/dz of the loss summed over the batch and divided by nTotal in "delta"
+// (and softmax(z) in "p"): nTotal = batch for the batch's mean loss, the
+// size of the whole set when the batch is one chunk of it.
+func (s *Stack) forward(theta, x, t engine.Buffer, batch, nTotal int, wantDelta bool) (z engine.Buffer, sum float64, err error) {
 	if err := firstErr(checkLen("stack", "parameters", theta, s.np), checkLen("stack", "inputs", x, s.InDim()*batch), checkLen("stack", "targets", t, s.OutDim()*batch)); err != nil {
 		return nil, 0, err
 	}
@@ -115,19 +117,21 @@ func (s *Stack) forward(theta, x, t engine.Buffer, batch int, wantDelta bool) (z
 	if wantDelta {
 		delta, p = f[1], f[2]
 	}
-	sum, err = lossChunk(s.b, s.loss, c, batch, batch, in, t, delta, p, f[0])
+	sum, err = lossChunk(s.b, s.loss, c, batch, nTotal, in, t, delta, p, f[0])
 	if err != nil {
 		return nil, 0, fmt.Errorf("stack: loss: %w", err)
 	}
 	return in, sum, nil
 }
 
-// backward propagates delta down the layers, adding the gradient to grad
-// when it is not nil.
-func (s *Stack) backward(theta, grad engine.Buffer, batch int) error {
-	gy, err := s.ar.get("delta", s.OutDim()*batch)
-	if err != nil {
-		return err
+// backward propagates gy = dL/dz (OutDim x batch; nil: the "delta" of
+// forward) down the layers, adding the gradient to grad when it is not nil.
+func (s *Stack) backward(theta, gy, grad engine.Buffer, batch int) error {
+	if gy == nil {
+		var err error
+		if gy, err = s.ar.get("delta", s.OutDim()*batch); err != nil {
+			return err
+		}
 	}
 	for l := len(s.layers) - 1; l >= 0; l-- {
 		th, err := s.LayerParams(theta, l)
@@ -157,7 +161,7 @@ func (s *Stack) backward(theta, grad engine.Buffer, batch int) error {
 // Loss returns the mean loss over the batch x (InDim x batch) with targets
 // t (OutDim x batch: one-hot for cross-entropy).
 func (s *Stack) Loss(theta, x, t engine.Buffer, batch int) (float64, error) {
-	_, sum, err := s.forward(theta, x, t, batch, false)
+	_, sum, err := s.forward(theta, x, t, batch, batch, false)
 	return sum / float64(batch), err
 }
 
@@ -167,14 +171,14 @@ func (s *Stack) Gradient(theta, x, t engine.Buffer, batch int, grad engine.Buffe
 	if err := checkLen("stack", "gradient", grad, s.np); err != nil {
 		return 0, err
 	}
-	_, sum, err := s.forward(theta, x, t, batch, true)
+	_, sum, err := s.forward(theta, x, t, batch, batch, true)
 	if err != nil {
 		return 0, err
 	}
 	if err := s.b.Fill(grad, 0); err != nil {
 		return 0, err
 	}
-	return sum / float64(batch), s.backward(theta, grad, batch)
+	return sum / float64(batch), s.backward(theta, nil, grad, batch)
 }
 
 // HVP sets hv to H v, the Hessian of the mean loss in the parameters times
@@ -185,12 +189,49 @@ func (s *Stack) HVP(theta, x, t engine.Buffer, batch int, v, hv engine.Buffer) e
 	if err := firstErr(checkLen("stack", "direction", v, s.np), checkLen("stack", "product", hv, s.np)); err != nil {
 		return err
 	}
-	if _, _, err := s.forward(theta, x, t, batch, true); err != nil {
+	if _, err := s.prime(theta, x, t, batch, batch); err != nil {
 		return err
 	}
-	if err := s.backward(theta, nil, batch); err != nil {
+	if err := s.b.Fill(hv, 0); err != nil {
 		return err
 	}
+	return s.rproduct(theta, v, batch, batch, hv, false)
+}
+
+// GaussNewton sets out to G v = J^T H_z J v, the Gauss-Newton part of the
+// Hessian of the mean loss over the batch (J = dz/dtheta, H_z the loss's
+// Hessian in the logits), as MLP's Evaluator.GaussNewton: the R-forward
+// pass gives J v, the loss Hessian H_z J v, and a plain backward pass of
+// that through the layers J^T H_z J v.
+func (s *Stack) GaussNewton(theta, x, t engine.Buffer, batch int, v, out engine.Buffer) error {
+	if err := firstErr(checkLen("stack", "direction", v, s.np), checkLen("stack", "product", out, s.np)); err != nil {
+		return err
+	}
+	if _, err := s.prime(theta, x, t, batch, batch); err != nil {
+		return err
+	}
+	if err := s.b.Fill(out, 0); err != nil {
+		return err
+	}
+	return s.rproduct(theta, v, batch, batch, out, true)
+}
+
+// prime runs the forward and backward passes whose state the R-passes of
+// rproduct read, for a batch that is a chunk of nTotal samples, and
+// returns the batch's summed loss.
+func (s *Stack) prime(theta, x, t engine.Buffer, batch, nTotal int) (float64, error) {
+	_, sum, err := s.forward(theta, x, t, batch, nTotal, true)
+	if err != nil {
+		return 0, err
+	}
+	return sum, s.backward(theta, nil, nil, batch)
+}
+
+// rproduct adds H v (gn false) or G v (gn true) of the primed batch, a
+// chunk of nTotal samples, to acc. After a Gauss-Newton product the
+// layers' backward state is that of H_z J v, so the batch must be primed
+// again before an exact Hessian product.
+func (s *Stack) rproduct(theta, v engine.Buffer, batch, nTotal int, acc engine.Buffer, gn bool) error {
 	var rx engine.Buffer
 	for l, L := range s.layers {
 		th, err := s.LayerParams(theta, l)
@@ -219,11 +260,11 @@ func (s *Stack) HVP(theta, x, t engine.Buffer, batch int, v, hv engine.Buffer) e
 	if err != nil {
 		return err
 	}
-	if err := lossHessian(s.b, s.loss, c, batch, batch, f[0], rx, f[1], f[2], dots); err != nil {
+	if err := lossHessian(s.b, s.loss, c, batch, nTotal, f[0], rx, f[1], f[2], dots); err != nil {
 		return fmt.Errorf("stack: loss Hessian: %w", err)
 	}
-	if err := s.b.Fill(hv, 0); err != nil {
-		return err
+	if gn {
+		return s.backward(theta, f[1], acc, batch)
 	}
 	rgy := f[1]
 	for l := len(s.layers) - 1; l >= 0; l-- {
@@ -235,7 +276,7 @@ func (s *Stack) HVP(theta, x, t engine.Buffer, batch int, v, hv engine.Buffer) e
 		if err != nil {
 			return err
 		}
-		out, err := s.LayerParams(hv, l)
+		out, err := s.LayerParams(acc, l)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,21 +18,87 @@ import (
 // Data, a labelled set on the backend. The loss, gradient, Hessian-vector and
 // Gauss-Newton products are in mlp_eval.go.
 
-// MLPSpec names a trainable dense network. Layer l = 1..L maps width
-// Widths[l-1] to Widths[l]:
+// MLPSpec names a trainable network. Layer l = 1..L maps width
+// Widths[l-1] to Widths[l]; by default every layer is dense:
 //
 //	y_l = W_l x_{l-1} + b_l,   x_l = phi(y_l) for l < L,   z = y_L
 //
 // with x_0 the input: the hidden layers apply Act, the output layer is
 // linear (its outputs z are the logits of the loss).
+//
+// Kinds[l-1] may make layer l a multiplication layer (Product: x_l =
+// (W_l x_{l-1} + b_l) * (V_l x_{l-1} + c_l), elementwise, no activation)
+// or single-head dot-product self-attention (Attention: the width, which
+// must not change, is read as Widths[l] / TokenDim tokens of dimension
+// TokenDim; parameters Wq, Wk, Wv; no activation; with Residual the input
+// is added to the output), as the layers ProductLayer and AttentionLayer
+// of a Stack. A network with any such layer is evaluated as a Stack of
+// those layers; an all-dense one by the batched dense passes of
+// mlp_eval.go. The flat parameter vector holds the layers' blocks one after
+// the other (dense: W then b; product: W, b, V, c; attention: Wq, Wk, Wv).
 type MLPSpec struct {
 	Widths []int
 	Act    activation.Func
 	Loss   Loss
+	// Kinds lists the layers' kinds, one per layer (nil: all dense).
+	Kinds []LayerKind
+	// TokenDim is the token dimension of the attention layers.
+	TokenDim int
+	// Residual adds each attention layer's input to its output.
+	Residual bool
+}
+
+// Kind returns layer l's kind (l = 1..L).
+func (s MLPSpec) Kind(l int) LayerKind {
+	if l < 1 || l > len(s.Kinds) {
+		return Dense
+	}
+	return s.Kinds[l-1]
+}
+
+// Dense reports whether every layer is dense.
+func (s MLPSpec) Dense() bool {
+	for _, k := range s.Kinds {
+		if k != Dense {
+			return false
+		}
+	}
+	return true
+}
+
+// KindsString writes the layers' kinds as "product,dense,dense" ("" when
+// all are dense).
+func (s MLPSpec) KindsString() string {
+	if s.Dense() {
+		return ""
+	}
+	parts := make([]string, len(s.Kinds))
+	for i, k := range s.Kinds {
+		parts[i] = k.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// Describe writes the architecture, with the kinds when not all dense:
+// "4-16-16-3", "4-16-16-3 (product,dense,dense)" or "64-64-16-10
+// (attention,dense,dense; token dim 8, residual)".
+func (s MLPSpec) Describe() string {
+	k := s.KindsString()
+	if k == "" {
+		return s.ArchString()
+	}
+	if slices.Contains(s.Kinds, Attention) {
+		k += fmt.Sprintf("; token dim %d", s.TokenDim)
+		if s.Residual {
+			k += ", residual"
+		}
+	}
+	return s.ArchString() + " (" + k + ")"
 }
 
 // Check validates the spec: at least one layer, every width >= 1, a known
-// activation and loss.
+// activation and loss, one kind per layer (or none), and for every
+// attention layer an unchanged width that TokenDim divides.
 func (s MLPSpec) Check() error {
 	if len(s.Widths) < 2 {
 		return fmt.Errorf("mlp: widths %v: give the input width, any hidden widths and the output width (at least two numbers)", s.Widths)
@@ -50,14 +117,49 @@ func (s MLPSpec) Check() error {
 	if !s.Loss.valid() {
 		return fmt.Errorf("mlp: unknown loss %d", int(s.Loss))
 	}
+	L := len(s.Widths) - 1
+	if s.Kinds != nil && len(s.Kinds) != L {
+		return fmt.Errorf("mlp: %d layer kinds for %d layers; give one per layer (or none: all dense)", len(s.Kinds), L)
+	}
+	if s.TokenDim < 0 {
+		return fmt.Errorf("mlp: token dimension %d; it must be >= 1", s.TokenDim)
+	}
+	for l := 1; l <= L; l++ {
+		switch k := s.Kind(l); k {
+		case Dense, Product:
+		case Attention:
+			if s.Widths[l] != s.Widths[l-1] {
+				return fmt.Errorf("mlp: layer %d is attention, which keeps the width, but maps %d to %d features", l, s.Widths[l-1], s.Widths[l])
+			}
+			if s.TokenDim < 1 || s.Widths[l]%s.TokenDim != 0 {
+				return fmt.Errorf("mlp: layer %d is attention over width %d: give a token dimension that divides it (got %d)", l, s.Widths[l], s.TokenDim)
+			}
+		default:
+			return fmt.Errorf("mlp: layer %d: unknown kind %v", l, k)
+		}
+	}
 	return nil
 }
 
-// NumParams is the number of parameters: sum over layers of w_l (w_{l-1} + 1).
+// LayerParamCount is the number of parameters of layer l: w_l (w_{l-1} +
+// 1) dense, twice that for a product layer, 3 TokenDim^2 for attention.
+func (s MLPSpec) LayerParamCount(l int) int {
+	nOut, nIn := s.Widths[l], s.Widths[l-1]
+	switch s.Kind(l) {
+	case Product:
+		return 2 * nOut * (nIn + 1)
+	case Attention:
+		return 3 * s.TokenDim * s.TokenDim
+	}
+	return nOut * (nIn + 1)
+}
+
+// NumParams is the number of parameters: the sum of LayerParamCount (for a
+// dense network sum over layers of w_l (w_{l-1} + 1)).
 func (s MLPSpec) NumParams() int {
 	p := 0
 	for l := 1; l < len(s.Widths); l++ {
-		p += s.Widths[l] * (s.Widths[l-1] + 1)
+		p += s.LayerParamCount(l)
 	}
 	return p
 }
@@ -103,7 +205,8 @@ func ParseArch(s string) ([]int, error) {
 type MLP struct {
 	b          engine.Backend
 	spec       MLPSpec
-	wOff, bOff []int // offsets of W_l and b_l, index l = 1..L
+	off        []int // start of layer l's block, index l = 1..L+1 (off[L+1] = NumParams)
+	wOff, bOff []int // offsets of W_l and b_l (dense layers), index l = 1..L
 	nParams    int
 	params     engine.Buffer
 }
@@ -118,15 +221,21 @@ func NewMLP(b engine.Backend, spec MLPSpec) (*MLP, error) {
 	}
 	s := spec
 	s.Widths = append([]int(nil), spec.Widths...)
+	if s.Dense() {
+		s.Kinds = nil
+	} else {
+		s.Kinds = append([]LayerKind(nil), spec.Kinds...)
+	}
 	L := len(s.Widths) - 1
-	n := &MLP{b: b, spec: s, wOff: make([]int, L+1), bOff: make([]int, L+1)}
+	n := &MLP{b: b, spec: s, off: make([]int, L+2), wOff: make([]int, L+1), bOff: make([]int, L+1)}
 	off := 0
 	for l := 1; l <= L; l++ {
+		n.off[l] = off
 		n.wOff[l] = off
-		off += s.Widths[l] * s.Widths[l-1]
-		n.bOff[l] = off
-		off += s.Widths[l]
+		n.bOff[l] = off + s.Widths[l]*s.Widths[l-1]
+		off += s.LayerParamCount(l)
 	}
+	n.off[L+1] = off
 	n.nParams = off
 	p, err := b.Alloc(engine.Float64, off)
 	if err != nil {
@@ -153,6 +262,10 @@ func (n *MLP) Backend() engine.Backend { return n.b }
 func (n *MLP) Spec() MLPSpec {
 	s := n.spec
 	s.Widths = append([]int(nil), n.spec.Widths...)
+	s.Kinds = append([]LayerKind(nil), n.spec.Kinds...)
+	if len(s.Kinds) == 0 {
+		s.Kinds = nil
+	}
 	return s
 }
 
@@ -168,14 +281,23 @@ func (n *MLP) NumParams() int { return n.nParams }
 // Params is the network's own parameter buffer (length NumParams).
 func (n *MLP) Params() engine.Buffer { return n.params }
 
-// Offsets returns where W_l and b_l start in the flat parameter vector.
+// Offsets returns where W_l and b_l start in the flat parameter vector
+// (meaningful for dense layers; LayerRange covers every kind).
 func (n *MLP) Offsets(l int) (w, b int) { return n.wOff[l], n.bOff[l] }
 
+// LayerRange returns where layer l's block starts in the flat parameter
+// vector and how many parameters it holds.
+func (n *MLP) LayerRange(l int) (off, size int) { return n.off[l], n.off[l+1] - n.off[l] }
+
 // LayerParams returns views of W_l (w_l x w_{l-1}, column-major) and b_l
-// in theta, a buffer of length NumParams in the network's layout.
+// in theta, a buffer of length NumParams in the network's layout. Layer l
+// must be dense (LayerBlock and LayerWeights serve every kind).
 func (n *MLP) LayerParams(theta engine.Buffer, l int) (W, bias engine.Buffer, err error) {
 	if l < 1 || l > n.Depth() {
 		return nil, nil, fmt.Errorf("mlp: layer %d outside 1..%d", l, n.Depth())
+	}
+	if k := n.spec.Kind(l); k != Dense {
+		return nil, nil, fmt.Errorf("mlp: layer %d is a %v layer; this needs a dense one (a single W_l and b_l)", l, k)
 	}
 	if err := n.checkParams("parameters", theta); err != nil {
 		return nil, nil, err
@@ -188,6 +310,43 @@ func (n *MLP) LayerParams(theta engine.Buffer, l int) (W, bias engine.Buffer, er
 		return nil, nil, err
 	}
 	return W, bias, nil
+}
+
+// LayerBlock returns the view of layer l's whole parameter block in theta
+// (any kind).
+func (n *MLP) LayerBlock(theta engine.Buffer, l int) (engine.Buffer, error) {
+	if l < 1 || l > n.Depth() {
+		return nil, fmt.Errorf("mlp: layer %d outside 1..%d", l, n.Depth())
+	}
+	if err := n.checkParams("parameters", theta); err != nil {
+		return nil, err
+	}
+	off, size := n.LayerRange(l)
+	return n.b.Slice(theta, off, size)
+}
+
+// LayerWeights returns views of layer l's weight matrices in theta,
+// without biases: [W_l] for a dense layer, [W_l, V_l] for a product layer,
+// [Wq, Wk, Wv] for attention.
+func (n *MLP) LayerWeights(theta engine.Buffer, l int) ([]engine.Buffer, error) {
+	blk, err := n.LayerBlock(theta, l)
+	if err != nil {
+		return nil, err
+	}
+	nOut, nIn := n.spec.Widths[l], n.spec.Widths[l-1]
+	switch n.spec.Kind(l) {
+	case Product:
+		v, err := views(n.b, blk, nOut*nIn, nOut, nOut*nIn, nOut)
+		if err != nil {
+			return nil, err
+		}
+		return []engine.Buffer{v[0], v[2]}, nil
+	case Attention:
+		dd := n.spec.TokenDim * n.spec.TokenDim
+		return views(n.b, blk, dd, dd, dd)
+	}
+	v, err := views(n.b, blk, nOut*nIn)
+	return v, err
 }
 
 func (n *MLP) checkParams(what string, x engine.Buffer) error {
@@ -294,12 +453,19 @@ func (n *MLP) Initialize(init Init, seed uint64) error {
 	if gain == 0 && init.Scheme != InitGaussian {
 		gain = 1
 	}
-	for l := 1; l <= n.Depth(); l++ {
-		W, bias, err := n.LayerParams(n.params, l)
-		if err != nil {
-			return err
+	// fill draws one rows x cols weight matrix from stream.
+	fill := func(W engine.Buffer, rows, cols int, stream uint64) error {
+		nOut, nIn := float64(rows), float64(cols)
+		if init.Scheme == InitOrthogonal {
+			w := make([]float64, W.Len())
+			rng.FillNormal(w, seed, stream, 0)
+			orthogonalise(w, rows, cols)
+			scale := gain * math.Sqrt(max(1, nOut/nIn))
+			for i := range w {
+				w[i] *= scale
+			}
+			return n.b.Upload(W, w)
 		}
-		nOut, nIn := float64(n.spec.Widths[l]), float64(n.spec.Widths[l-1])
 		var std float64
 		switch init.Scheme {
 		case InitGaussian:
@@ -309,22 +475,44 @@ func (n *MLP) Initialize(init Init, seed uint64) error {
 		case InitHe:
 			std = gain * math.Sqrt(2/nIn)
 		}
-		if init.Scheme == InitOrthogonal {
-			w := make([]float64, W.Len())
-			rng.FillNormal(w, seed, WeightStream(l), 0)
-			orthogonalise(w, n.spec.Widths[l], n.spec.Widths[l-1])
-			scale := gain * math.Sqrt(max(1, nOut/nIn))
-			for i := range w {
-				w[i] *= scale
+		return n.b.FillNormal(W, seed, stream, 0, std)
+	}
+	for l := 1; l <= n.Depth(); l++ {
+		nOut, nIn := n.spec.Widths[l], n.spec.Widths[l-1]
+		var err error
+		switch n.spec.Kind(l) {
+		case Dense:
+			var W, bias engine.Buffer
+			if W, bias, err = n.LayerParams(n.params, l); err == nil {
+				err = firstErr(fill(W, nOut, nIn, WeightStream(l)), n.b.FillNormal(bias, seed, BiasStream(l), 0, init.SigmaB))
 			}
-			err = n.b.Upload(W, w)
-		} else {
-			err = n.b.FillNormal(W, seed, WeightStream(l), 0, std)
+		case Product:
+			// Both factors as a dense layer each, from the streams of a
+			// random product network (so the Gaussian scheme gives its
+			// weights exactly).
+			var blk engine.Buffer
+			var v []engine.Buffer
+			if blk, err = n.LayerBlock(n.params, l); err == nil {
+				if v, err = views(n.b, blk, nOut*nIn, nOut, nOut*nIn, nOut); err == nil {
+					err = firstErr(
+						fill(v[0], nOut, nIn, WeightStream(l)), n.b.FillNormal(v[1], seed, BiasStream(l), 0, init.SigmaB),
+						fill(v[2], nOut, nIn, FactorWeightStream(l)), n.b.FillNormal(v[3], seed, FactorBiasStream(l), 0, init.SigmaB))
+				}
+			}
+		case Attention:
+			// Wq, Wk, Wv as D x D dense layers, from the streams of a
+			// random attention network; no biases.
+			var ws []engine.Buffer
+			if ws, err = n.LayerWeights(n.params, l); err == nil {
+				D := n.spec.TokenDim
+				for k, W := range ws {
+					if err = fill(W, D, D, AttentionStream(l, k)); err != nil {
+						break
+					}
+				}
+			}
 		}
 		if err != nil {
-			return fmt.Errorf("mlp: init layer %d: %w", l, err)
-		}
-		if err := n.b.FillNormal(bias, seed, BiasStream(l), 0, init.SigmaB); err != nil {
 			return fmt.Errorf("mlp: init layer %d: %w", l, err)
 		}
 	}

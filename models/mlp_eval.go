@@ -68,7 +68,9 @@ type workspace struct {
 }
 
 // Evaluator computes an MLP's loss, gradient, Hessian-vector and
-// Gauss-Newton products over data sets, Chunk samples per batched pass. It
+// Gauss-Newton products over data sets, Chunk samples per batched pass (by
+// the dense passes of this file, or through a Stack of the network's layers
+// when it has product or attention layers, mlp_stack.go). It
 // owns scratch buffers sized for one chunk (up to about 8 sum(widths) Chunk
 // float64s, allocated as the passes first need them); it is not safe for
 // concurrent use.
@@ -76,6 +78,7 @@ type Evaluator struct {
 	net   *MLP
 	chunk int
 	ws    workspace
+	stack *Stack // the layers of a network with product or attention layers (nil: all dense)
 }
 
 // NewEvaluator allocates the scratch for chunks of up to chunk samples
@@ -101,6 +104,9 @@ func (n *MLP) NewEvaluator(chunk int) (*Evaluator, error) {
 	})
 	if err == nil {
 		err = n.b.Fill(e.ws.ones, 1)
+	}
+	if err == nil && !n.spec.Dense() {
+		e.stack, err = newSpecStack(n.b, n.spec)
 	}
 	if err != nil {
 		e.Free()
@@ -196,6 +202,10 @@ func (e *Evaluator) Free() {
 		e.net.b.Free(x)
 	}
 	e.ws.all = nil
+	if e.stack != nil {
+		e.stack.Free()
+		e.stack = nil
+	}
 }
 
 // Chunk is the number of samples per batched pass.
@@ -221,7 +231,7 @@ func (e *Evaluator) checkData(d *Data) error {
 	n := e.net
 	if d.D != n.spec.Widths[0] || d.C != n.spec.Widths[n.Depth()] {
 		return fmt.Errorf("mlp: data has %d features and %d targets per sample; the network %s takes %d and gives %d",
-			d.D, d.C, n.spec.ArchString(), n.spec.Widths[0], n.spec.Widths[n.Depth()])
+			d.D, d.C, n.spec.Describe(), n.spec.Widths[0], n.spec.Widths[n.Depth()])
 	}
 	if d.N < 1 {
 		return errors.New("mlp: data has no samples")
@@ -519,11 +529,7 @@ func (e *Evaluator) Loss(theta engine.Buffer, d *Data) (float64, error) {
 	}
 	total := 0.0
 	err := e.chunks(d, func(lo, cols int) error {
-		st, err := e.scratchState(d, lo, cols, false)
-		if err != nil {
-			return err
-		}
-		s, err := e.forward(theta, st, d.N, false, false)
+		_, s, err := e.logitsChunk(theta, d, lo, cols)
 		total += s
 		return err
 	})
@@ -541,6 +547,11 @@ func (e *Evaluator) Gradient(theta engine.Buffer, d *Data, grad engine.Buffer) (
 	}
 	total := 0.0
 	err := e.chunks(d, func(lo, cols int) error {
+		if e.stack != nil {
+			s, err := e.stackGradientChunk(theta, d, lo, cols, grad)
+			total += s
+			return err
+		}
 		st, err := e.scratchState(d, lo, cols, false)
 		if err != nil {
 			return err
@@ -576,6 +587,10 @@ func (e *Evaluator) product(theta engine.Buffer, d *Data, v, out engine.Buffer, 
 		return err
 	}
 	return e.chunks(d, func(lo, cols int) error {
+		if e.stack != nil {
+			_, err := e.stackProductChunk(theta, d, lo, cols, v, out, gn, false)
+			return err
+		}
 		st, err := e.scratchState(d, lo, cols, !gn)
 		if err != nil {
 			return err
@@ -600,14 +615,7 @@ func (e *Evaluator) Logits(theta engine.Buffer, d *Data) ([]float64, error) {
 	}
 	out := make([]float64, d.C*d.N)
 	err := e.chunks(d, func(lo, cols int) error {
-		st, err := e.scratchState(d, lo, cols, false)
-		if err != nil {
-			return err
-		}
-		if _, err := e.forward(theta, st, d.N, false, false); err != nil {
-			return err
-		}
-		z, err := e.view(e.ws.z, d.C*cols)
+		z, _, err := e.logitsChunk(theta, d, lo, cols)
 		if err != nil {
 			return err
 		}
@@ -626,21 +634,13 @@ func (e *Evaluator) Evaluate(theta engine.Buffer, d *Data) (loss, accuracy float
 	total, correct := 0.0, 0
 	z := make([]float64, d.C*min(e.chunk, d.N))
 	err = e.chunks(d, func(lo, cols int) error {
-		st, err := e.scratchState(d, lo, cols, false)
-		if err != nil {
-			return err
-		}
-		s, err := e.forward(theta, st, d.N, false, false)
+		zb, s, err := e.logitsChunk(theta, d, lo, cols)
 		if err != nil {
 			return err
 		}
 		total += s
 		if d.Labels == nil {
 			return nil
-		}
-		zb, err := e.view(e.ws.z, d.C*cols)
-		if err != nil {
-			return err
 		}
 		if err := e.net.b.Download(z[:d.C*cols], zb); err != nil {
 			return err
@@ -688,6 +688,10 @@ type HessianOptions struct {
 // output: delta_L and softmax(z)), so each product costs the R-passes
 // only: about twice the gemm work of a forward pass. The cache takes
 // (4 sum(hidden widths) + 2 C) N float64s besides the evaluator's scratch.
+// For a network with product or attention layers the layers keep the
+// passes of one chunk: with the data in one chunk (N <= Chunk) products
+// cost the R-passes only, otherwise each product reruns the forward and
+// backward passes chunk by chunk.
 type Hessian struct {
 	e        *Evaluator
 	theta    engine.Buffer // a copy of the parameters
@@ -697,6 +701,7 @@ type Hessian struct {
 	cache    []engine.Buffer
 	loss     float64
 	products int
+	primed   bool // a Stack network's one chunk is primed (mlp_stack.go)
 }
 
 // NewHessian builds the Hessian operator of net's mean loss over d at theta
@@ -726,6 +731,9 @@ func (h *Hessian) build(theta engine.Buffer) error {
 	}
 	if err := b.Copy(h.theta, theta); err != nil {
 		return err
+	}
+	if e.stack != nil {
+		return h.buildStack()
 	}
 	L := n.Depth()
 	alloc := func(size int) (engine.Buffer, error) {
@@ -826,6 +834,9 @@ func (h *Hessian) Apply(v, out engine.Buffer) error {
 	h.products++
 	if err := n.b.Fill(out, 0); err != nil {
 		return err
+	}
+	if h.e.stack != nil {
+		return h.applyStack(v, out)
 	}
 	for _, st := range h.states {
 		if err := h.e.rpass(h.theta, v, st, h.data.N, out, h.gn); err != nil {

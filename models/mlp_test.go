@@ -146,38 +146,48 @@ func TestGradientFiniteDifferences(t *testing.T) {
 				d, _, _ := smallData(t, b, 9, 3, 3, loss, 12)
 				e := evaluator(t, n, 0)
 				defer e.Free()
-				g := newParams(t, n)
-				lossV, err := e.Gradient(n.Params(), d, g)
-				if err != nil {
-					t.Fatal(err)
-				}
-				l2, err := e.Loss(n.Params(), d)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if lossV != l2 {
-					t.Errorf("Gradient's loss %v != Loss %v", lossV, l2)
-				}
-				theta, err := n.HostParams()
-				if err != nil {
-					t.Fatal(err)
-				}
-				fd := make([]float64, len(theta))
-				unit := make([]float64, len(theta))
-				for i := range theta {
-					unit[i] = 1
-					lp, err1 := e.Loss(shifted(t, b, theta, unit, fdStep), d)
-					lm, err2 := e.Loss(shifted(t, b, theta, unit, -fdStep), d)
-					if err1 != nil || err2 != nil {
-						t.Fatal(err1, err2)
-					}
-					fd[i] = (lp - lm) / (2 * fdStep)
-					unit[i] = 0
-				}
-				closeTo(t, "gradient", down(t, b, g), fd, fdTol)
+				checkGradientByDifferences(t, b, e, n, d)
 			})
 		}
 	}
+}
+
+// checkGradientByDifferences checks e's gradient of the mean loss over d
+// at n's parameters against central differences of e.Loss in every
+// parameter (fdTol), and that Gradient returns Loss's value; it returns
+// the loss.
+func checkGradientByDifferences(t *testing.T, b engine.Backend, e *Evaluator, n *MLP, d *Data) float64 {
+	t.Helper()
+	g := newParams(t, n)
+	lossV, err := e.Gradient(n.Params(), d, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2, err := e.Loss(n.Params(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lossV != l2 {
+		t.Errorf("Gradient's loss %v != Loss %v", lossV, l2)
+	}
+	theta, err := n.HostParams()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := make([]float64, len(theta))
+	unit := make([]float64, len(theta))
+	for i := range theta {
+		unit[i] = 1
+		lp, err1 := e.Loss(shifted(t, b, theta, unit, fdStep), d)
+		lm, err2 := e.Loss(shifted(t, b, theta, unit, -fdStep), d)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		fd[i] = (lp - lm) / (2 * fdStep)
+		unit[i] = 0
+	}
+	closeTo(t, "gradient", down(t, b, g), fd, fdTol)
+	return l2
 }
 
 // TestHVPFiniteDifferences: the R-operator's H v against central
@@ -328,61 +338,8 @@ func TestGaussNewton(t *testing.T) {
 				viaEval := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.GaussNewton(n.Params(), d, v, out) })
 				closeTo(t, "cached G against Evaluator.GaussNewton", G, viaEval, 1e-13)
 
-				// Jacobian of the logits by central differences: J is (N C) x P.
-				theta, _ := n.HostParams()
-				z0, err := e.Logits(n.Params(), d)
-				if err != nil {
-					t.Fatal(err)
-				}
-				J := make([]float64, len(z0)*p)
-				unit := make([]float64, p)
-				for k := 0; k < p; k++ {
-					unit[k] = 1
-					zp, _ := e.Logits(shifted(t, b, theta, unit, fdStep), d)
-					zm, _ := e.Logits(shifted(t, b, theta, unit, -fdStep), d)
-					for i := range zp {
-						J[i*p+k] = (zp[i] - zm[i]) / (2 * fdStep)
-					}
-					unit[k] = 0
-				}
-				// H_z, block diagonal: per sample (diag(p) - p p^T)/N or I/N.
-				Hz := mat.NewDense(N*C, N*C, nil)
-				for j := 0; j < N; j++ {
-					z := z0[j*C : (j+1)*C]
-					pr := make([]float64, C)
-					if loss == CrossEntropy {
-						mx, s := math.Inf(-1), 0.0
-						for _, v := range z {
-							mx = math.Max(mx, v)
-						}
-						for i, v := range z {
-							pr[i] = math.Exp(v - mx)
-							s += pr[i]
-						}
-						for i := range pr {
-							pr[i] /= s
-						}
-					}
-					for i := 0; i < C; i++ {
-						for k := 0; k < C; k++ {
-							v := 0.0
-							if loss == CrossEntropy {
-								v = -pr[i] * pr[k]
-								if i == k {
-									v += pr[i]
-								}
-							} else if i == k {
-								v = 1
-							}
-							Hz.Set(j*C+i, j*C+k, v/N)
-						}
-					}
-				}
-				Jm := mat.NewDense(N*C, p, J)
-				var tmp, want mat.Dense
-				tmp.Mul(Hz, Jm)
-				want.Mul(Jm.T(), &tmp)
-				closeTo(t, "G against J^T H_z J (finite-difference J)", G, want.RawMatrix().Data, fdTol)
+				want := gaussNewtonByDifferences(t, b, e, n, d, loss)
+				closeTo(t, "G against J^T H_z J (finite-difference J)", G, want, fdTol)
 
 				var eig mat.EigenSym
 				if !eig.Factorize(mat.NewSymDense(p, symmetrize(G, p)), false) {
@@ -404,6 +361,71 @@ func TestGaussNewton(t *testing.T) {
 		G := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.GaussNewton(n.Params(), d, v, out) })
 		closeTo(t, "G against H", G, H, 1e-14)
 	})
+}
+
+// gaussNewtonByDifferences returns J^T H_z J densely (P x P, row-major):
+// J the logits' Jacobian in the parameters by central differences of
+// e.Logits at n's parameters, H_z the loss's Hessian in the logits per
+// sample, (diag(p) - p p^T)/N for cross-entropy and I/N for squared error,
+// written out from its definition.
+func gaussNewtonByDifferences(t *testing.T, b engine.Backend, e *Evaluator, n *MLP, d *Data, loss Loss) []float64 {
+	t.Helper()
+	N, C, p := d.N, d.C, n.NumParams()
+	// Jacobian of the logits by central differences: J is (N C) x P.
+	theta, _ := n.HostParams()
+	z0, err := e.Logits(n.Params(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	J := make([]float64, len(z0)*p)
+	unit := make([]float64, p)
+	for k := 0; k < p; k++ {
+		unit[k] = 1
+		zp, _ := e.Logits(shifted(t, b, theta, unit, fdStep), d)
+		zm, _ := e.Logits(shifted(t, b, theta, unit, -fdStep), d)
+		for i := range zp {
+			J[i*p+k] = (zp[i] - zm[i]) / (2 * fdStep)
+		}
+		unit[k] = 0
+	}
+	// H_z, block diagonal: per sample (diag(p) - p p^T)/N or I/N.
+	Hz := mat.NewDense(N*C, N*C, nil)
+	for j := 0; j < N; j++ {
+		z := z0[j*C : (j+1)*C]
+		pr := make([]float64, C)
+		if loss == CrossEntropy {
+			mx, s := math.Inf(-1), 0.0
+			for _, v := range z {
+				mx = math.Max(mx, v)
+			}
+			for i, v := range z {
+				pr[i] = math.Exp(v - mx)
+				s += pr[i]
+			}
+			for i := range pr {
+				pr[i] /= s
+			}
+		}
+		for i := 0; i < C; i++ {
+			for k := 0; k < C; k++ {
+				v := 0.0
+				if loss == CrossEntropy {
+					v = -pr[i] * pr[k]
+					if i == k {
+						v += pr[i]
+					}
+				} else if i == k {
+					v = 1
+				}
+				Hz.Set(j*C+i, j*C+k, v/float64(N))
+			}
+		}
+	}
+	Jm := mat.NewDense(N*C, p, J)
+	var tmp, want mat.Dense
+	tmp.Mul(Hz, Jm)
+	want.Mul(Jm.T(), &tmp)
+	return want.RawMatrix().Data
 }
 
 func symmetrize(h []float64, p int) []float64 {

@@ -164,9 +164,9 @@ CENSUS.jsonl:DEPTH:RESTART.
 			if err != nil {
 				return err
 			}
-			if a.spec.ArchString() != b.spec.ArchString() || a.spec.Act.Name != b.spec.Act.Name || a.spec.Loss != b.spec.Loss {
+			if a.spec.Describe() != b.spec.Describe() || a.spec.Act.Name != b.spec.Act.Name || a.spec.Loss != b.spec.Loss {
 				return fmt.Errorf("the models differ: %s is %s %s %s, %s is %s %s %s; a path needs one architecture",
-					a.ref, a.spec.ArchString(), a.spec.Act.Name, a.spec.Loss, b.ref, b.spec.ArchString(), b.spec.Act.Name, b.spec.Loss)
+					a.ref, a.spec.Describe(), a.spec.Act.Name, a.spec.Loss, b.ref, b.spec.Describe(), b.spec.Act.Name, b.spec.Loss)
 			}
 			if !reflect.DeepEqual(a.info, b.info) {
 				return fmt.Errorf("%s and %s were trained on different data (set, subset, split seed or standardisation: %s seed %d against %s seed %d); their losses are not on one training set",

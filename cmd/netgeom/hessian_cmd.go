@@ -330,7 +330,7 @@ func printHessian(cmd *cobra.Command, g *globals, res hessianResult, net *models
 		opName = "Gauss-Newton matrix"
 	}
 	title := fmt.Sprintf("%s: %s %s, %s, %d parameters; %s of the mean loss (%s) over %d training samples of %s",
-		res.Model, spec.ArchString(), spec.Act.Name, spec.Loss, res.Params, opName, fmtFloat(res.Loss), res.Samples, res.Data)
+		res.Model, spec.Describe(), spec.Act.Name, spec.Loss, res.Params, opName, fmtFloat(res.Loss), res.Samples, res.Data)
 	switch g.Format {
 	case "json":
 		return emit(cmd, g, table{}, res)
@@ -411,7 +411,7 @@ func densityPlot(path string, res hessianResult, spec models.MLPSpec) error {
 	if res.Operator == "gauss-newton" {
 		op = "Gauss-Newton"
 	}
-	p.Title.Text = fmt.Sprintf("%s spectral density: %s %s on %s (%d samples, %d parameters)", op, spec.ArchString(), spec.Act.Name, res.Data, res.Samples, res.Params)
+	p.Title.Text = fmt.Sprintf("%s spectral density: %s %s on %s (%d samples, %d parameters)", op, spec.Describe(), spec.Act.Name, res.Data, res.Samples, res.Params)
 	p.X.Label.Text = "eigenvalue"
 	p.Y.Label.Text = "density"
 	p.Y.Scale = plot.LogScale{}

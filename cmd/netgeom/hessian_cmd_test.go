@@ -89,6 +89,19 @@ func fdHessian(t *testing.T, path string) ([]float64, int) {
 	return H, p
 }
 
+// descendingEigenvalues returns the eigenvalues of the symmetric p x p
+// matrix H (row-major) by gonum's dense solver, largest first.
+func descendingEigenvalues(t *testing.T, H []float64, p int) []float64 {
+	t.Helper()
+	var es mat.EigenSym
+	if !es.Factorize(mat.NewSymDense(p, H), false) {
+		t.Fatal("dense eigendecomposition failed")
+	}
+	vals := es.Values(nil)
+	sort.Sort(sort.Reverse(sort.Float64Slice(vals)))
+	return vals
+}
+
 // TestHessianCommand: `netgeom train` then `netgeom hessian` on iris, as a
 // user types them. The JSON has the issue's keys (eigenvalues as objects
 // with value and residual, trace with value and stderr, density with grid
@@ -141,12 +154,7 @@ func TestHessianCommand(t *testing.T) {
 	}
 
 	H, p := fdHessian(t, model)
-	var es mat.EigenSym
-	if !es.Factorize(mat.NewSymDense(p, H), false) {
-		t.Fatal("dense eigendecomposition failed")
-	}
-	vals := es.Values(nil)
-	sort.Sort(sort.Reverse(sort.Float64Slice(vals)))
+	vals := descendingEigenvalues(t, H, p)
 	top := vals[0]
 	for i, e := range res.Eigenvalues {
 		if math.Abs(e.Value-vals[i]) > 1e-6*top {

@@ -88,6 +88,7 @@ func (m *geomModel) pick(on string) (*models.Data, error) {
 type sensitivityLayer struct {
 	geometry.LayerSensitivity
 	Shape          string  `json:"shape"`
+	Kind           string  `json:"kind"`
 	WeightDistance float64 `json:"weight_distance"` // |W_l - W_l(0)|_F
 	InitNorm       float64 `json:"init_norm"`       // |W_l(0)|_F
 	MeanNorm       float64 `json:"mean_output_norm"`
@@ -100,6 +101,7 @@ type sensitivityResult struct {
 	On            string             `json:"on"`
 	Samples       int                `json:"samples"`
 	Arch          string             `json:"arch"`
+	Kinds         string             `json:"kinds,omitempty"`
 	Init          string             `json:"init"`
 	InitSeed      uint64             `json:"init_seed"`
 	RerandomSeeds []uint64           `json:"rerandom_seeds"`
@@ -190,22 +192,26 @@ included).
 				return err
 			}
 			res := sensitivityResult{Model: modelPath, Data: m.hdr.Data.Name, On: on, Samples: data.N, Arch: models.FormatArch(m.hdr.Widths),
-				Init: scheme.String(), InitSeed: m.hdr.Seed, RerandomSeeds: seeds, Trained: trained, FisherRao: fr}
+				Kinds: m.net.Spec().KindsString(), Init: scheme.String(), InitSeed: m.hdr.Seed, RerandomSeeds: seeds, Trained: trained, FisherRao: fr}
 			t := table{Header: []string{"layer", "shape", "reinit_acc", "reinit_loss", "rerandom_acc", "rerandom_acc_sd", "rerandom_loss", "dW_frob", "dW_rel", "mean_out_norm"}}
 			for i, r := range rows {
 				l := r.Layer
 				sl := sensitivityLayer{LayerSensitivity: r, Shape: fmt.Sprintf("%d->%d", m.net.Width(l-1), m.net.Width(l)),
-					WeightDistance: dist[i], InitNorm: norm0[i], MeanNorm: norms[i]}
+					Kind: m.net.Spec().Kind(l).String(), WeightDistance: dist[i], InitNorm: norm0[i], MeanNorm: norms[i]}
 				res.Layers = append(res.Layers, sl)
 				res.PathLength += norms[i]
 				res.WeightPath += dist[i]
-				t.Rows = append(t.Rows, []string{fmt.Sprint(l), sl.Shape, fmtFloat(r.Reinit.Accuracy), fmtFloat(r.Reinit.Loss),
+				shape := sl.Shape
+				if res.Kinds != "" {
+					shape = sl.Kind + " " + shape
+				}
+				t.Rows = append(t.Rows, []string{fmt.Sprint(l), shape, fmtFloat(r.Reinit.Accuracy), fmtFloat(r.Reinit.Loss),
 					fmtFloat(r.Rerandom.Accuracy), fmtFloat(r.RerandomStd.Accuracy), fmtFloat(r.Rerandom.Loss),
 					fmtFloat(dist[i]), fmtFloat(dist[i] / norm0[i]), fmtFloat(norms[i])})
 			}
 			t.Title = fmt.Sprintf("%s (%s %s, %s init seed %d) on %s %s (%d samples): trained accuracy %s, loss %s; %d re-randomisations from seed %d\n"+
 				"path length sum_l mean|x_l| = %s, sum_l |W_l - W_l(0)|_F = %s, Fisher-Rao norm theta^T G theta = %s (training set)",
-				modelPath, res.Arch, m.hdr.Activation, res.Init, m.hdr.Seed, res.Data, on, data.N, fmtFloat(trained.Accuracy), fmtFloat(trained.Loss),
+				modelPath, m.net.Spec().Describe(), m.hdr.Activation, res.Init, m.hdr.Seed, res.Data, on, data.N, fmtFloat(trained.Accuracy), fmtFloat(trained.Loss),
 				draws, seeds[0], fmtFloat(res.PathLength), fmtFloat(res.WeightPath), fmtFloat(fr))
 			return emit(cmd, g, t, res)
 		},

@@ -20,6 +20,9 @@ func init() { register(newTrainCmd) }
 type trainResult struct {
 	Data          string  `json:"data"`
 	Arch          string  `json:"arch"`
+	Kinds         string  `json:"kinds,omitempty"`
+	TokenDim      int     `json:"token_dim,omitempty"`
+	Residual      bool    `json:"residual,omitempty"`
 	Activation    string  `json:"activation"`
 	Loss          string  `json:"loss"`
 	Init          string  `json:"init"`
@@ -48,16 +51,18 @@ type trainResult struct {
 func newTrainCmd(g *globals) *cobra.Command {
 	var (
 		dataName, arch, actName, initName, lossName, opt, out string
+		kindsFlag                                             string
 		subset, steps, batch, history, patience, chunk        int
+		tokenDim                                              int
 		testFrac, lr, momentum, wd, gradTol, minDelta         float64
 		sigmaW, sigmaB                                        float64
-		standardize                                           bool
+		standardize, residual                                 bool
 		initSeedFlag                                          uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "train",
-		Short: "Train a dense network on a data set and save it as a model file",
-		Long: `Train a dense network (hidden layers with --act, a linear output layer, softmax
+		Short: "Train a network on a data set and save it as a model file",
+		Long: `Train a network (dense hidden layers with --act, a linear output layer, softmax
 cross-entropy by default) on a data set and write the trained model to --out,
 a checkpoint that records the architecture, the parameters and how the data
 were prepared, so that 'netgeom hessian --model FILE' analyses the same
@@ -72,8 +77,17 @@ With no flags but --data it trains the defaults: D-16-16-C tanh, Glorot
 weights, full-batch Adam (learning rate 0.01, weight decay 0.01) for 2000
 steps.
 
+--kinds makes layers multiplication layers (product: (W x + b) * (V x + c),
+no activation) or single-head self-attention (attention: the width, which
+must not change, read as tokens of dimension --token-dim; --residual adds the
+input). Give one kind per layer, output layer included, or fewer, cycled over
+the hidden layers with a dense output layer. 'netgeom hessian' and
+'netgeom sensitivity' read such models like dense ones.
+
   netgeom train --data iris --out iris.ngm
-  netgeom train --data fashion-mnist --subset 10000 --arch 784-100-100-10 --batch 128 --lr 0.001 --weight-decay 1e-4 --out fmnist.ngm`,
+  netgeom train --data fashion-mnist --subset 10000 --arch 784-100-100-10 --batch 128 --lr 0.001 --weight-decay 1e-4 --out fmnist.ngm
+  netgeom train --data iris --kinds product --out iris-product.ngm
+  netgeom train --data digits --arch 64-64-16-10 --kinds attention,dense,dense --token-dim 8 --residual --out digits-attention.ngm`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			act, err := activation.Lookup(actName)
@@ -111,7 +125,14 @@ steps.
 				return err
 			}
 			defer b.Close()
-			net, err := models.NewMLP(b, models.MLPSpec{Widths: widths, Act: act, Loss: loss})
+			spec := models.MLPSpec{Widths: widths, Act: act, Loss: loss, TokenDim: tokenDim, Residual: residual}
+			if spec.Kinds, err = trainKinds(kindsFlag, len(widths)-1); err != nil {
+				return err
+			}
+			if err := checkAttentionFlags(spec, cmd.Flags().Changed("token-dim")); err != nil {
+				return err
+			}
+			net, err := models.NewMLP(b, spec)
 			if err != nil {
 				return err
 			}
@@ -177,14 +198,17 @@ steps.
 			if err := models.SaveCheckpoint(out, net, hdr); err != nil {
 				return err
 			}
-			r := trainResult{Data: dataName, Arch: models.FormatArch(widths), Activation: act.Name, Loss: loss.String(), Init: scheme.String(),
+			r := trainResult{Data: dataName, Arch: models.FormatArch(widths), Kinds: spec.KindsString(), Activation: act.Name, Loss: loss.String(), Init: scheme.String(),
 				Optimizer: method.String(), LearningRate: lr, WeightDecay: wd, BatchSize: bs, Params: net.NumParams(),
 				TrainSamples: tr.N, TestSamples: te.N, Steps: res.Steps, Gradients: res.Gradients, Stop: res.Stop,
 				Objective: res.Loss, GradNorm: res.GradNorm, TrainLoss: trLoss, TrainAccuracy: trAcc, TestLoss: teLoss, TestAccuracy: teAcc,
 				Seed: g.Seed, Backend: b.Info().Backend, Seconds: seconds, Out: out}
+			if r.Kinds != "" {
+				r.TokenDim, r.Residual = tokenDim, residual
+			}
 			t := table{
 				Title: fmt.Sprintf("%s: %s %s, %s, %d parameters; %s (learning rate %g, weight decay %g%s), %d steps (stop: %s), %d train / %d test samples, seed %d (%s, %.2fs)",
-					dataName, r.Arch, act.Name, loss, r.Params, method, lr, wd, batchNote(bs), res.Steps, res.Stop, tr.N, te.N, g.Seed, r.Backend, seconds),
+					dataName, spec.Describe(), act.Name, loss, r.Params, method, lr, wd, batchNote(bs), res.Steps, res.Stop, tr.N, te.N, g.Seed, r.Backend, seconds),
 				Header: []string{"train_loss", "train_accuracy", "test_loss", "test_accuracy"},
 				Rows:   [][]string{{fmtFloat(trLoss), fmtFloat(trAcc), fmtFloat(teLoss), fmtFloat(teAcc)}},
 			}
@@ -199,6 +223,9 @@ steps.
 	fl.Float64Var(&testFrac, "test-fraction", train.DefaultTestFraction, "held out for testing from sets with no test set of their own")
 	fl.BoolVar(&standardize, "standardize", true, "rescale features to mean 0, variance 1 on the training part")
 	fl.StringVar(&arch, "arch", "", "widths from input to output, like 4-16-16-3 (default: D-16-16-C for the data's D features and C classes)")
+	fl.StringVar(&kindsFlag, "kinds", "", "comma list of layer kinds (dense, product, attention): one per layer, or fewer cycled over the hidden layers (default: all dense)")
+	fl.IntVar(&tokenDim, "token-dim", 0, "token dimension of the attention layers (must divide their width)")
+	fl.BoolVar(&residual, "residual", false, "attention layers add their input to their output")
 	fl.StringVar(&actName, "act", train.DefaultActivation, "activation of the hidden layers: "+strings.Join(activation.Names(), ", "))
 	fl.StringVar(&initName, "init", train.DefaultInit, "initialisation: "+strings.Join(models.InitNames(), ", "))
 	fl.Float64Var(&sigmaW, "sigma-w", 0, "weight scale of --init gaussian (W ~ N(0, sigma_w^2/fan_in)); a gain for the others (0: 1)")
@@ -242,4 +269,44 @@ func trainWidths(arch string, d *datasets.Dataset) ([]int, error) {
 			arch, d.Name, d.D, d.Classes, d.D, d.Classes, d.D, d.Classes)
 	}
 	return w, nil
+}
+
+// trainKinds reads --kinds for a network of L layers: L kinds name every
+// layer; fewer are cycled over the L-1 hidden layers and the output layer
+// is dense; empty means all dense (nil).
+func trainKinds(s string, L int) ([]models.LayerKind, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	ks, err := parseKinds(s)
+	if err != nil {
+		return nil, fmt.Errorf("--kinds: %w", err)
+	}
+	switch {
+	case len(ks) == L:
+		return ks, nil
+	case len(ks) > L:
+		return nil, fmt.Errorf("--kinds %s: %d kinds for a network of %d layers; give one per layer, or fewer to cycle over the %d hidden layers", s, len(ks), L, L-1)
+	case L == 1:
+		return nil, fmt.Errorf("--kinds %s: the network has no hidden layer; give the output layer's kind alone", s)
+	}
+	out := make([]models.LayerKind, L)
+	for i := range L - 1 {
+		out[i] = ks[i%len(ks)]
+	}
+	return out, nil
+}
+
+// checkAttentionFlags refuses --token-dim or --residual without an
+// attention layer, where they would be silently ignored.
+func checkAttentionFlags(spec models.MLPSpec, tokenDimSet bool) error {
+	for _, k := range spec.Kinds {
+		if k == models.Attention {
+			return nil
+		}
+	}
+	if tokenDimSet || spec.Residual {
+		return fmt.Errorf("--token-dim and --residual configure attention layers; --kinds names none")
+	}
+	return nil
 }

@@ -104,6 +104,13 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"--init", "lecun"}, "unknown initialisation"},
 		{[]string{"--opt", "sgd", "--momentum", "1"}, "momentum"},
 		{[]string{"--test-fraction", "1.5"}, "test fraction"},
+		{[]string{"--kinds", "product,cube"}, "unknown layer kind"},
+		{[]string{"--kinds", "dense,product,dense,dense"}, "4 kinds for a network of 3 layers"},
+		{[]string{"--kinds", "attention", "--arch", "4-4-3"}, "token dimension"},
+		{[]string{"--kinds", "attention", "--token-dim", "3", "--arch", "4-6-3"}, "keeps the width"},
+		{[]string{"--kinds", "attention", "--token-dim", "3", "--arch", "4-4-3"}, "divides"},
+		{[]string{"--token-dim", "2"}, "--kinds names none"},
+		{[]string{"--residual"}, "--kinds names none"},
 	} {
 		_, err := execCLI(t, append([]string{"train", "--out", out}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -1,0 +1,267 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"netgeom/engine"
+)
+
+// mixedCase is a trainable network with product or attention layers.
+type mixedCase struct {
+	name   string
+	widths []int
+	kinds  []LayerKind
+	token  int
+	resid  bool
+	loss   Loss
+}
+
+var mixedCases = []mixedCase{
+	{"product-hidden", []int{3, 4, 4, 3}, []LayerKind{Product, Dense, Dense}, 0, false, CrossEntropy},
+	{"attention-residual", []int{4, 4, 3, 2}, []LayerKind{Attention, Dense, Product}, 2, true, SquaredError},
+	{"attention", []int{6, 6, 5, 3}, []LayerKind{Attention, Product, Dense}, 3, false, CrossEntropy},
+}
+
+// mixedNet builds c's network with Glorot weights (gain 1.3) and N(0,
+// 0.3^2) biases, as smallNet.
+func mixedNet(t *testing.T, b engine.Backend, c mixedCase, seed uint64) *MLP {
+	t.Helper()
+	n, err := NewMLP(b, MLPSpec{Widths: c.widths, Act: act(t, "tanh"), Loss: c.loss, Kinds: c.kinds, TokenDim: c.token, Residual: c.resid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Initialize(Init{Scheme: InitGlorot, SigmaW: 1.3, SigmaB: 0.3}, seed); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestMixedNetworkDerivatives: for networks with product and attention
+// layers, through the Evaluator that train and hessian use (in chunks of 3
+// of 7 samples, so that the chunks' shares are summed), the gradient
+// against central differences of the loss in every parameter, H v against
+// central differences of the gradient, the dense Hessian's symmetry, the
+// cached Hessian operator (one primed chunk) against the uncached
+// products, and the Gauss-Newton products against J^T H_z J with J by
+// differences. Tolerances as in mlp_test.go (fdTol: truncation and
+// rounding of the differences are ~1e-11 here, a wrong term is O(1));
+// the cached and uncached products differ only in the order of the
+// chunks' sums (1e-13).
+func TestMixedNetworkDerivatives(t *testing.T) {
+	b := backend(t)
+	for _, c := range mixedCases {
+		t.Run(c.name, func(t *testing.T) {
+			n := mixedNet(t, b, c, 51)
+			defer n.Free()
+			D, C := c.widths[0], c.widths[len(c.widths)-1]
+			d, _, _ := smallData(t, b, 7, D, C, c.loss, 52)
+			e := evaluator(t, n, 3)
+			defer e.Free()
+			theta, _ := n.HostParams()
+			p := len(theta)
+
+			lossL := checkGradientByDifferences(t, b, e, n, d)
+			whole := evaluator(t, n, 0)
+			defer whole.Free()
+			lossW, _ := whole.Loss(n.Params(), d)
+			closeTo(t, "loss in one chunk against chunks of 3", []float64{lossW}, []float64{lossL}, 1e-14)
+
+			r := rand.New(rand.NewPCG(53, 53))
+			gp, gm, hv := newParams(t, n), newParams(t, n), newParams(t, n)
+			for k := range 2 {
+				dir := make([]float64, p)
+				for i := range dir {
+					dir[i] = r.NormFloat64()
+				}
+				if err := e.HVP(n.Params(), d, up(t, b, dir), hv); err != nil {
+					t.Fatal(err)
+				}
+				_, err1 := e.Gradient(shifted(t, b, theta, dir, fdStep), d, gp)
+				_, err2 := e.Gradient(shifted(t, b, theta, dir, -fdStep), d, gm)
+				if err1 != nil || err2 != nil {
+					t.Fatal(err1, err2)
+				}
+				pp, mm := down(t, b, gp), down(t, b, gm)
+				want := make([]float64, p)
+				for i := range want {
+					want[i] = (pp[i] - mm[i]) / (2 * fdStep)
+				}
+				closeTo(t, fmt.Sprintf("H v (direction %d)", k), down(t, b, hv), want, fdTol)
+			}
+
+			uncached := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.HVP(n.Params(), d, v, out) })
+			if asym := asymmetry(uncached, p); !(asym <= 1e-10) {
+				t.Errorf("dense Hessian (%d x %d): max |H - H^T| / max |H| = %.3g > 1e-10", p, p, asym)
+			}
+			for _, chunk := range []int{0, 3} {
+				h, err := NewHessian(n, n.Params(), d, HessianOptions{Chunk: chunk})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cached := denseOperator(t, b, p, h.Apply)
+				closeTo(t, fmt.Sprintf("Hessian operator (chunk %d) against Evaluator.HVP", chunk), cached, uncached, 1e-13)
+				again := denseOperator(t, b, p, h.Apply)
+				closeTo(t, "Hessian operator applied again", again, cached, 0)
+				if h.Loss() != lossL && chunk == 3 {
+					t.Errorf("Hessian's loss %v, Evaluator's %v", h.Loss(), lossL)
+				}
+				h.Free()
+			}
+
+			G := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.GaussNewton(n.Params(), d, v, out) })
+			closeTo(t, "G against J^T H_z J (finite-difference J)", G, gaussNewtonByDifferences(t, b, e, n, d, c.loss), fdTol)
+			h, err := NewHessian(n, n.Params(), d, HessianOptions{GaussNewton: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Free()
+			closeTo(t, "Gauss-Newton operator against Evaluator.GaussNewton", denseOperator(t, b, p, h.Apply), G, 1e-13)
+		})
+	}
+}
+
+// TestStackGaussNewtonOfDenseEqualsMLP: on an all-dense network the Stack's
+// Gauss-Newton product (R-forward, loss Hessian, plain backward through
+// Layer.Backward) equals the dense evaluator's own (the same arithmetic in
+// another order: 1e-13).
+func TestStackGaussNewtonOfDenseEqualsMLP(t *testing.T) {
+	b := backend(t)
+	widths := []int{3, 5, 4, 3}
+	n := smallNet(t, b, widths, "tanh", CrossEntropy, 61)
+	defer n.Free()
+	d, x, tg := smallData(t, b, 8, 3, 3, CrossEntropy, 62)
+	spec := n.Spec()
+	spec.Kinds = []LayerKind{Dense, Dense, Dense}
+	s, err := newSpecStack(b, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Free()
+	e := evaluator(t, n, 0)
+	defer e.Free()
+	p := n.NumParams()
+	xb, tb := up(t, b, x), up(t, b, tg)
+	viaStack := denseOperator(t, b, p, func(v, out engine.Buffer) error { return s.GaussNewton(n.Params(), xb, tb, 8, v, out) })
+	viaMLP := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.GaussNewton(n.Params(), d, v, out) })
+	closeTo(t, "Stack G against MLP G", viaStack, viaMLP, 1e-13)
+}
+
+// TestMixedInitMatchesRandomLayers: the Gaussian scheme gives product and
+// attention layers exactly the weights of their InitRandom (the random
+// networks' Philox streams), bit for bit, and a dense layer of a mixed
+// network the weights it has in an all-dense one.
+func TestMixedInitMatchesRandomLayers(t *testing.T) {
+	b := backend(t)
+	const sw, sb, seed = 1.4, 0.2, 9
+	spec := MLPSpec{Widths: []int{6, 6, 5, 5, 2}, Act: act(t, "tanh"), Loss: CrossEntropy,
+		Kinds: []LayerKind{Attention, Product, Dense, Dense}, TokenDim: 3}
+	n, err := NewMLP(b, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Free()
+	if err := n.Initialize(Init{Scheme: InitGaussian, SigmaW: sw, SigmaB: sb}, seed); err != nil {
+		t.Fatal(err)
+	}
+	dense := smallNet(t, b, spec.Widths, "tanh", CrossEntropy, 1)
+	defer dense.Free()
+	if err := dense.Initialize(Init{Scheme: InitGaussian, SigmaW: sw, SigmaB: sb}, seed); err != nil {
+		t.Fatal(err)
+	}
+	att, _ := NewAttentionLayer(b, 3, 2, false)
+	prod, _ := NewProductLayer(b, 6, 5)
+	for l := 1; l <= 4; l++ {
+		got, err := n.LayerBlock(n.Params(), l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := alloc(t, b, got.Len())
+		switch l {
+		case 1:
+			err = att.InitRandom(want, seed, l, sw)
+		case 2:
+			err = prod.InitRandom(want, seed, l, sw, sb)
+		default:
+			var blk engine.Buffer
+			if blk, err = dense.LayerBlock(dense.Params(), l); err == nil {
+				err = b.Copy(want, blk)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		closeTo(t, fmt.Sprintf("layer %d", l), down(t, b, got), down(t, b, want), 0)
+	}
+	ws, err := n.LayerWeights(n.Params(), 2)
+	if err != nil || len(ws) != 2 || ws[0].Len() != 30 {
+		t.Errorf("LayerWeights of the product layer: %d buffers, %v", len(ws), err)
+	}
+	if _, _, err := n.LayerParams(n.Params(), 1); err == nil || !strings.Contains(err.Error(), "attention") {
+		t.Errorf("LayerParams of an attention layer: %v; want an error naming its kind", err)
+	}
+}
+
+// TestMixedSpecErrors: specs that cannot be built are refused with the
+// reason.
+func TestMixedSpecErrors(t *testing.T) {
+	a := act(t, "tanh")
+	for _, c := range []struct {
+		spec MLPSpec
+		want string
+	}{
+		{MLPSpec{Widths: []int{4, 5, 2}, Act: a, Kinds: []LayerKind{Attention, Dense}, TokenDim: 2}, "keeps the width"},
+		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []LayerKind{Attention, Dense}, TokenDim: 4}, "divides"},
+		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []LayerKind{Attention, Dense}}, "token dimension"},
+		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []LayerKind{Product}}, "1 layer kinds for 2 layers"},
+		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []LayerKind{Product, 7}}, "unknown kind"},
+	} {
+		err := c.spec.Check()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v; want one containing %q", c.spec.Kinds, err, c.want)
+		}
+	}
+}
+
+// TestMixedCheckpointRoundTrip: a network with attention and product
+// layers saves and loads back with its kinds, token dimension, residual
+// flag and parameters bit for bit; a header whose kinds do not fit its
+// widths is refused.
+func TestMixedCheckpointRoundTrip(t *testing.T) {
+	b := backend(t)
+	c := mixedCases[1]
+	n := mixedNet(t, b, c, 71)
+	defer n.Free()
+	params, _ := n.HostParams()
+	raw, err := EncodeCheckpoint(n.Spec(), CheckpointHeader{Seed: 71}, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, got, err := DecodeCheckpoint(raw, "mixed.ngm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := h.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.Describe() != n.Spec().Describe() || h.Kinds != "attention,dense,product" || !h.Residual || h.TokenDim != 2 {
+		t.Errorf("loaded %s (kinds %q, token dim %d, residual %v); saved %s", spec.Describe(), h.Kinds, h.TokenDim, h.Residual, n.Spec().Describe())
+	}
+	closeTo(t, "parameters", got, params, 0)
+
+	h.Kinds = "product,dense"
+	if _, err := EncodeCheckpoint(spec, h, params); err != nil {
+		t.Fatal(err) // Encode sets the kinds from the spec
+	}
+	h.Format = checkpointFormat
+	if _, err := h.Spec(); err == nil || !strings.Contains(err.Error(), "kinds") {
+		t.Errorf("header with 2 kinds for 3 layers: %v", err)
+	}
+	if _, _, err := DecodeCheckpoint(raw[:len(raw)-3], "cut.ngm"); !errors.Is(err, ErrCheckpoint) {
+		t.Errorf("truncated mixed checkpoint: %v", err)
+	}
+}

@@ -98,6 +98,27 @@ func (DecadeTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
+// ExponentTicks labels a linear axis that holds base-10 logarithms at its
+// integers e as the powers 10^e (1e-3, 1, 1e+03), the labels of
+// DecadeTicks. Plotting log10(y) on a linear axis with these ticks draws
+// what a log axis draws, and it avoids gonum/plot v0.17's placement of a
+// log axis's centred label: its padding takes the label's centre at the
+// arithmetic mean of the axis range, which a log scale puts near the top,
+// leaving a blank band above the plot when the label is long.
+type ExponentTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (ExponentTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	if !(hi > lo) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		return ticks
+	}
+	for e := math.Ceil(lo); e <= hi; e++ {
+		ticks = append(ticks, plot.Tick{Value: e, Label: strconv.FormatFloat(math.Pow(10, e), 'g', 1, 64)})
+	}
+	return ticks
+}
+
 // Palette is the colour cycle of netgeom's figures (matplotlib's tab10
 // order, so that figures look familiar beside Python ones).
 var Palette = []color.Color{

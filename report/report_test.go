@@ -42,3 +42,21 @@ func TestDecadeTicks(t *testing.T) {
 		}
 	}
 }
+
+// TestExponentTicks: integer exponents inside [lo, hi] labelled as the
+// powers of ten DecadeTicks writes.
+func TestExponentTicks(t *testing.T) {
+	ticks := ExponentTicks{}.Ticks(-12.5, 0)
+	if len(ticks) != 13 || ticks[0].Value != -12 || ticks[12].Value != 0 {
+		t.Fatalf("ticks %v", ticks)
+	}
+	want := DecadeTicks{}.Ticks(1e-12, 1)
+	for i, tk := range ticks {
+		if tk.Label != want[i].Label {
+			t.Errorf("tick %v labelled %q; DecadeTicks labels 10^%v %q", tk.Value, tk.Label, tk.Value, want[i].Label)
+		}
+	}
+	if len(ExponentTicks{}.Ticks(1, 1)) != 0 {
+		t.Error("ticks on an empty range")
+	}
+}

@@ -165,8 +165,7 @@ func expressivityPlot(path string, rows []expressivityRow, freq []int) error {
 	p := plot.New()
 	p.Title.Text = "fit error 1 - cos(y, yhat) against frequency"
 	p.X.Label.Text, p.Y.Label.Text = "frequency k", "error (log scale, floored at 1e-12)"
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = report.DecadeTicks{}
+	p.Y.Tick.Marker = report.ExponentTicks{} // log10 values on a linear axis
 	nDeep, nShallow := 0, 0
 	for _, r := range rows {
 		if r.Kind == "deep" {
@@ -187,7 +186,7 @@ func expressivityPlot(path string, rows []expressivityRow, freq []int) error {
 			for _, e := range byK[k] {
 				m += e / float64(len(byK[k]))
 			}
-			pts = append(pts, plotter.XY{X: float64(k), Y: math.Max(m, 1e-12)})
+			pts = append(pts, plotter.XY{X: float64(k), Y: math.Log10(math.Max(m, 1e-12))})
 		}
 		l, err := plotter.NewLine(pts)
 		if err != nil {
@@ -209,7 +208,7 @@ func expressivityPlot(path string, rows []expressivityRow, freq []int) error {
 		p.Add(l)
 		p.Legend.Add(label, l)
 	}
-	p.Y.Min, p.Y.Max = 1e-12, 1
+	p.Y.Min, p.Y.Max = -12, 0
 	p.Legend.Top, p.Legend.Left = false, false // bottom right: the curves rise to the right
 	p.Legend.XOffs = -vg.Points(10)
 	return report.SaveGrid([][]*plot.Plot{{p}}, 9*vg.Inch, 6*vg.Inch, path)

@@ -117,11 +117,34 @@ func BenchmarkHVPUncached(b *testing.B) {
 // asks for at most 3).
 func BenchmarkHVPRatio(b *testing.B) {
 	_, net, d := fashionNet(b)
-	e, err := net.NewEvaluator(0)
+	hvpRatio(b, net, d, 0)
+}
+
+// BenchmarkMixedHVPRatio is BenchmarkHVPRatio for a network with a
+// multiplication layer and a residual self-attention layer,
+// 784-100-100-10 (product, attention over 10 tokens of 10, dense; 158,310
+// parameters), evaluated as a Stack of layers, in one chunk of the 10^4
+// samples so that the Hessian operator keeps the passes.
+func BenchmarkMixedHVPRatio(b *testing.B) {
+	be, _, d := fashionNet(b)
+	tanh, _ := activation.Lookup("tanh")
+	net, err := models.NewMLP(be, models.MLPSpec{Widths: []int{784, 100, 100, 10}, Act: tanh, Loss: models.CrossEntropy,
+		Kinds: []models.LayerKind{models.Product, models.Attention, models.Dense}, TokenDim: 10, Residual: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := models.NewHessian(net, net.Params(), d, models.HessianOptions{})
+	if err := net.Initialize(models.Init{Scheme: models.InitGlorot}, 1); err != nil {
+		b.Fatal(err)
+	}
+	hvpRatio(b, net, d, benchSamples)
+}
+
+func hvpRatio(b *testing.B, net *models.MLP, d *models.Data, chunk int) {
+	e, err := net.NewEvaluator(chunk)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := models.NewHessian(net, net.Params(), d, models.HessianOptions{Chunk: chunk})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -365,10 +365,53 @@ func (b *Backend) GemmStridedBatched(tA, tB engine.Transpose, m, n, k int, alpha
 	if err := b.fits32(op, m, n, k, lda, ldb, ldc); err != nil {
 		return err
 	}
+	if m*n*k <= smallGemm {
+		// Many tiny products (attention's T x T scores of each sample):
+		// a call into BLAS per product costs more than the product.
+		b.parallelCols(max(1, m*n*k), batch, func(i int) {
+			smallGemmKernel(tA, tB, m, n, k, alpha, d[0][i*strideA:], lda, d[1][i*strideB:], ldb, beta, d[2][i*strideC:], ldc)
+		})
+		return nil
+	}
 	for i := 0; i < batch; i++ {
 		b.gemm(tA, tB, m, n, k, alpha, d[0][i*strideA:], lda, d[1][i*strideB:], ldb, beta, d[2][i*strideC:], ldc)
 	}
 	return nil
+}
+
+// smallGemm is the largest m n k for which GemmStridedBatched computes each
+// product in Go (smallGemmKernel) instead of calling BLAS once per product.
+const smallGemm = 16 * 16 * 16
+
+// smallGemmKernel sets the column-major m x n matrix C = alpha op(A) op(B)
+// + beta C (C not read when beta is 0, as BLAS), each element's sum over k
+// in index order.
+func smallGemmKernel(tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, lda int, bb []float64, ldb int, beta float64, c []float64, ldc int) {
+	// Element strides of op(A)[r, p] and op(B)[p, col].
+	ar, ap := 1, lda
+	if tA == engine.Trans {
+		ar, ap = lda, 1
+	}
+	bp, bc := 1, ldb
+	if tB == engine.Trans {
+		bp, bc = ldb, 1
+	}
+	for col := 0; col < n; col++ {
+		for r := 0; r < m; r++ {
+			s := 0.0
+			ia, ib := r*ar, col*bc
+			for p := 0; p < k; p++ {
+				s += a[ia] * bb[ib]
+				ia += ap
+				ib += bp
+			}
+			if beta == 0 {
+				c[r+col*ldc] = alpha * s
+			} else {
+				c[r+col*ldc] = alpha*s + beta*c[r+col*ldc]
+			}
+		}
+	}
 }
 
 // Gemv implements engine.Backend. Column-major y = op(A) x is row-major

@@ -397,6 +397,8 @@ func testGemmBatched(t *testing.T, b engine.Backend) {
 		{tA: engine.Trans, tB: engine.NoTrans, m: 7, n: 2, k: 6, batch: 4, padStrideA: 5, alpha: 0.5, beta: 2, name: "TN padded stride"},
 		{tA: engine.NoTrans, tB: engine.Trans, m: 3, n: 3, k: 3, batch: 5, zeroStrideB: 1, alpha: -1, beta: 1, name: "NT shared B (stride 0)"},
 		{tA: engine.Trans, tB: engine.Trans, m: 1, n: 1, k: 1, batch: 2, alpha: 1, beta: 0, name: "TT 1x1"},
+		{tA: engine.Trans, tB: engine.Trans, m: 10, n: 10, k: 10, batch: 40, alpha: 0.3, beta: 0.7, name: "TT 10x10x10 (attention-sized)"},
+		{tA: engine.NoTrans, tB: engine.Trans, m: 20, n: 18, k: 15, batch: 3, alpha: 1, beta: 0.5, name: "NT 20x18x15 (past the CPU's small-product path)"},
 	} {
 		ar, ac := engine.StoredShape(tc.tA, tc.m, tc.k)
 		br, bc := engine.StoredShape(tc.tB, tc.k, tc.n)
@@ -417,6 +419,13 @@ func testGemmBatched(t *testing.T, b engine.Backend) {
 			want, bound := refGemm(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, a[i*sA:], lda, bb[i*sB:], ldb, tc.beta, cc[i*sC:(i+1)*sC], ldc)
 			within(t, fmt.Sprintf("%s batch %d", tc.name, i), got[i*sC:(i+1)*sC], want, bound)
 		}
+	}
+	// beta = 0 does not read C: NaN there does not reach the result.
+	one := upload(t, b, []float64{1, 2, 3, 4})
+	nan := upload(t, b, []float64{math.NaN(), math.NaN()})
+	must(t, b.GemmStridedBatched(engine.NoTrans, engine.NoTrans, 1, 1, 2, 1, one, 1, 2, one, 2, 2, 0, nan, 1, 1, 2))
+	if got := download(t, b, nan); got[0] != 1*1+2*2 || got[1] != 3*3+4*4 {
+		t.Errorf("batched gemm with beta 0 over NaN C: %v, want [5 25]", got)
 	}
 	// batch = 0 is a no-op.
 	x := upload(t, b, []float64{1})

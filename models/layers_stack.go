@@ -186,16 +186,7 @@ func (s *Stack) Gradient(theta, x, t engine.Buffer, batch int, grad engine.Buffe
 // every layer along v, the loss Hessian on the logits' tangent, and the
 // R-backward pass.
 func (s *Stack) HVP(theta, x, t engine.Buffer, batch int, v, hv engine.Buffer) error {
-	if err := firstErr(checkLen("stack", "direction", v, s.np), checkLen("stack", "product", hv, s.np)); err != nil {
-		return err
-	}
-	if _, err := s.prime(theta, x, t, batch, batch); err != nil {
-		return err
-	}
-	if err := s.b.Fill(hv, 0); err != nil {
-		return err
-	}
-	return s.rproduct(theta, v, batch, batch, hv, false)
+	return s.product(theta, x, t, batch, v, hv, false)
 }
 
 // GaussNewton sets out to G v = J^T H_z J v, the Gauss-Newton part of the
@@ -204,6 +195,11 @@ func (s *Stack) HVP(theta, x, t engine.Buffer, batch int, v, hv engine.Buffer) e
 // pass gives J v, the loss Hessian H_z J v, and a plain backward pass of
 // that through the layers J^T H_z J v.
 func (s *Stack) GaussNewton(theta, x, t engine.Buffer, batch int, v, out engine.Buffer) error {
+	return s.product(theta, x, t, batch, v, out, true)
+}
+
+// product is HVP (gn false) or GaussNewton (gn true) over one batch.
+func (s *Stack) product(theta, x, t engine.Buffer, batch int, v, out engine.Buffer, gn bool) error {
 	if err := firstErr(checkLen("stack", "direction", v, s.np), checkLen("stack", "product", out, s.np)); err != nil {
 		return err
 	}
@@ -213,7 +209,7 @@ func (s *Stack) GaussNewton(theta, x, t engine.Buffer, batch int, v, out engine.
 	if err := s.b.Fill(out, 0); err != nil {
 		return err
 	}
-	return s.rproduct(theta, v, batch, batch, out, true)
+	return s.rproduct(theta, v, batch, batch, out, gn)
 }
 
 // prime runs the forward and backward passes whose state the R-passes of

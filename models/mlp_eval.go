@@ -97,6 +97,15 @@ func (n *MLP) NewEvaluator(chunk int) (*Evaluator, error) {
 	for _, w := range n.spec.Widths {
 		maxW = max(maxW, w)
 	}
+	if !n.spec.Dense() {
+		// The Stack's layers hold their own scratch; the dense passes'
+		// workspace would go unused.
+		var err error
+		if e.stack, err = newSpecStack(n.b, n.spec); err != nil {
+			return nil, err
+		}
+		return e, nil
+	}
 	err := e.group(func(get func(int) engine.Buffer) {
 		e.ws.z, e.ws.scratch, e.ws.tmp, e.ws.ones = get(c), get(c), get(maxW), get(1)
 		e.ws.x, e.ws.d1, e.ws.delta, e.ws.s = make([]engine.Buffer, L+1), make([]engine.Buffer, L+1), make([]engine.Buffer, L+1), make([]engine.Buffer, L+1)
@@ -104,9 +113,6 @@ func (n *MLP) NewEvaluator(chunk int) (*Evaluator, error) {
 	})
 	if err == nil {
 		err = n.b.Fill(e.ws.ones, 1)
-	}
-	if err == nil && !n.spec.Dense() {
-		e.stack, err = newSpecStack(n.b, n.spec)
 	}
 	if err != nil {
 		e.Free()
@@ -224,6 +230,16 @@ func (e *Evaluator) colView(x engine.Buffer, rows, lo, cols int) (engine.Buffer,
 	return e.net.b.Slice(x, lo*rows, cols*rows)
 }
 
+// chunkData returns views of samples [lo, lo+cols) of d's inputs and
+// targets.
+func (e *Evaluator) chunkData(d *Data, lo, cols int) (x, t engine.Buffer, err error) {
+	if x, err = e.colView(d.X, d.D, lo, cols); err != nil {
+		return nil, nil, err
+	}
+	t, err = e.colView(d.T, d.C, lo, cols)
+	return x, t, err
+}
+
 func (e *Evaluator) checkData(d *Data) error {
 	if d == nil {
 		return errors.New("mlp: nil data")
@@ -250,10 +266,7 @@ func (e *Evaluator) scratchState(d *Data, lo, cols int, second bool) (*chunkStat
 	st := &chunkState{cols: cols, x: make([]engine.Buffer, L+1), d1: make([]engine.Buffer, L+1),
 		s: make([]engine.Buffer, L+1), delta: make([]engine.Buffer, L+1)}
 	var err error
-	if st.x0, err = e.colView(d.X, d.D, lo, cols); err != nil {
-		return nil, err
-	}
-	if st.t, err = e.colView(d.T, d.C, lo, cols); err != nil {
+	if st.x0, st.t, err = e.chunkData(d, lo, cols); err != nil {
 		return nil, err
 	}
 	for l := 1; l <= L; l++ {
@@ -766,10 +779,7 @@ func (h *Hessian) build(theta engine.Buffer) error {
 		st := &chunkState{cols: cols, x: make([]engine.Buffer, L+1), d1: make([]engine.Buffer, L+1),
 			s: make([]engine.Buffer, L+1), delta: make([]engine.Buffer, L+1)}
 		var err error
-		if st.x0, err = e.colView(d.X, d.D, lo, cols); err != nil {
-			return err
-		}
-		if st.t, err = e.colView(d.T, d.C, lo, cols); err != nil {
+		if st.x0, st.t, err = e.chunkData(d, lo, cols); err != nil {
 			return err
 		}
 		for l := 1; l <= L; l++ {

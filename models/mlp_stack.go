@@ -52,16 +52,6 @@ func newSpecStack(b engine.Backend, spec MLPSpec) (*Stack, error) {
 	return s, nil
 }
 
-// chunkData returns views of samples [lo, lo+cols) of d's inputs and
-// targets.
-func (e *Evaluator) chunkData(d *Data, lo, cols int) (x, t engine.Buffer, err error) {
-	if x, err = e.colView(d.X, d.D, lo, cols); err != nil {
-		return nil, nil, err
-	}
-	t, err = e.colView(d.T, d.C, lo, cols)
-	return x, t, err
-}
-
 // logitsChunk runs the network on samples [lo, lo+cols) of d and returns
 // their logits (a view valid until the next pass) and summed loss.
 func (e *Evaluator) logitsChunk(theta engine.Buffer, d *Data, lo, cols int) (z engine.Buffer, sum float64, err error) {

@@ -51,13 +51,16 @@ func parseKinds(s string) ([]models.LayerKind, error) {
 }
 
 // layerKinds cycles the kinds over depth layers (nil for none).
-func (f *netFlags) layerKinds() []models.LayerKind {
-	if len(f.kinds) == 0 {
+func (f *netFlags) layerKinds() []models.LayerKind { return cycleKinds(f.kinds, f.depth) }
+
+// cycleKinds repeats kinds over n layers (nil when kinds is empty).
+func cycleKinds(kinds []models.LayerKind, n int) []models.LayerKind {
+	if len(kinds) == 0 {
 		return nil
 	}
-	out := make([]models.LayerKind, f.depth)
+	out := make([]models.LayerKind, n)
 	for i := range out {
-		out[i] = f.kinds[i%len(f.kinds)]
+		out[i] = kinds[i%len(kinds)]
 	}
 	return out
 }

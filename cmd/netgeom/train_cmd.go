@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -287,25 +288,14 @@ func trainKinds(s string, L int) ([]models.LayerKind, error) {
 		return ks, nil
 	case len(ks) > L:
 		return nil, fmt.Errorf("--kinds %s: %d kinds for a network of %d layers; give one per layer, or fewer to cycle over the %d hidden layers", s, len(ks), L, L-1)
-	case L == 1:
-		return nil, fmt.Errorf("--kinds %s: the network has no hidden layer; give the output layer's kind alone", s)
 	}
-	out := make([]models.LayerKind, L)
-	for i := range L - 1 {
-		out[i] = ks[i%len(ks)]
-	}
-	return out, nil
+	return append(cycleKinds(ks, L-1), models.Dense), nil
 }
 
 // checkAttentionFlags refuses --token-dim or --residual without an
 // attention layer, where they would be silently ignored.
 func checkAttentionFlags(spec models.MLPSpec, tokenDimSet bool) error {
-	for _, k := range spec.Kinds {
-		if k == models.Attention {
-			return nil
-		}
-	}
-	if tokenDimSet || spec.Residual {
+	if !slices.Contains(spec.Kinds, models.Attention) && (tokenDimSet || spec.Residual) {
 		return fmt.Errorf("--token-dim and --residual configure attention layers; --kinds names none")
 	}
 	return nil

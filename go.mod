@@ -1,4 +1,4 @@
-module netgeom
+module github.com/netgeom/netgeom
 
 go 1.26
 

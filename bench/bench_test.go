@@ -6,9 +6,9 @@ import (
 	"runtime"
 	"testing"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
 )
 
 func open(b *testing.B, blasName string) engine.Backend {

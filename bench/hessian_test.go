@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/models"
-	"netgeom/spectrum"
-	"netgeom/train"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/spectrum"
+	"github.com/netgeom/netgeom/train"
 )
 
 // The loss-surface benchmarks: a 784-100-100-10 tanh MLP (89,610

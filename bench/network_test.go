@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"testing"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
 )
 
 // benchNet runs a 4-layer tanh network of width n over 3*batch columns:

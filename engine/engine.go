@@ -1,8 +1,9 @@
 // Package engine is netgeom's compute layer: the Backend interface that every
 // numerical package runs on, the Buffer handles it hands out, and backend
 // selection (Open). It knows nothing about networks. Backends live in
-// sub-packages (engine/cpu now, engine/cuda later) and register themselves
-// here; engine/enginetest is the conformance suite every backend must pass.
+// sub-packages (engine/cpu, and engine/cuda for NVIDIA GPUs) and register
+// themselves here when imported; engine/enginetest is the conformance suite
+// every backend must pass.
 //
 // Layout: matrices are column-major, as in BLAS and cuBLAS. A batch of B
 // vectors of length N is an N x B matrix with one vector per column, stored
@@ -18,7 +19,7 @@ import (
 	"errors"
 	"fmt"
 
-	"netgeom/activation"
+	"github.com/netgeom/netgeom/activation"
 )
 
 // DType is the element type of a Buffer.

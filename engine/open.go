@@ -19,7 +19,8 @@ var (
 
 // Register makes a backend available to Open under name. Backend packages
 // call it from init; a program links a backend by importing its package
-// (netgeom/engine/cpu, or netgeom/engine/backends for all of them).
+// for its side effect: github.com/netgeom/netgeom/engine/cpu and
+// github.com/netgeom/netgeom/engine/cuda.
 func Register(name string, open Opener) {
 	regMu.Lock()
 	defer regMu.Unlock()
@@ -57,7 +58,7 @@ func Open(name string) (Backend, error) {
 		return openAuto()
 	case "cpu":
 		return openNamed("cpu")
-	case "cuda", "gpu":
+	case "cuda":
 		return openNamed("cuda")
 	}
 	return nil, fmt.Errorf("unknown backend %q: valid names are auto, cpu, cuda", name)
@@ -67,9 +68,9 @@ func openNamed(name string) (Backend, error) {
 	o, ok := lookup(name)
 	if !ok {
 		if name == "cuda" {
-			return nil, fmt.Errorf("%w: cuda: this program was built without the CUDA backend (import netgeom/engine/cuda)", ErrUnavailable)
+			return nil, fmt.Errorf("%w: cuda: this program was built without the CUDA backend (import github.com/netgeom/netgeom/engine/cuda)", ErrUnavailable)
 		}
-		return nil, fmt.Errorf("%w: %s: backend not linked into this program (import netgeom/engine/%s)", ErrUnavailable, name, name)
+		return nil, fmt.Errorf("%w: %s: backend not linked into this program (import github.com/netgeom/netgeom/engine/%s)", ErrUnavailable, name, name)
 	}
 	return o()
 }

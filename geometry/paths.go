@@ -3,8 +3,8 @@ package geometry
 import (
 	"math"
 
-	"netgeom/engine"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
 )
 
 // LayerNorms returns, for l = 1..L, the mean over the samples of d of

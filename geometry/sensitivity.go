@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/engine"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
 )
 
 // Eval is a loss and an accuracy on a data set.

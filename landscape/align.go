@@ -7,8 +7,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
-	"netgeom/engine"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
 )
 
 // layout holds the offsets of W_l and b_l in an MLP's flat parameter

@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"netgeom/models"
+	"github.com/netgeom/netgeom/models"
 )
 
 // TestAlignPermutedCopy: a network and its copy with every hidden layer

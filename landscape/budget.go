@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/models"
+	"github.com/netgeom/netgeom/models"
 )
 
 // Arch is one architecture of a census: Depth hidden layers with the given

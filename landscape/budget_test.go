@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/models"
+	"github.com/netgeom/netgeom/models"
 )
 
 // TestBudgetWidthsIris: the iris architectures at P = 500, with their

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"sync"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // A census file is JSON lines: the first line is the Config (the header),

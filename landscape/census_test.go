@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/models"
+	"github.com/netgeom/netgeom/models"
 )
 
 // testConfig is a small census: iris, P = 100 (depth 1: 4-12-3 with 99

@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"netgeom/engine"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
 )
 
 // PathPoint is the network at one point theta(t) of a path between two

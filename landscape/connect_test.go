@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"netgeom/models"
+	"github.com/netgeom/netgeom/models"
 )
 
 // connectProblem: the small census's two depth-2 end points on its data.

@@ -7,9 +7,9 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/engine"
-	"netgeom/models"
-	"netgeom/spectrum"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/spectrum"
 )
 
 // Defaults of CurvatureOptions.

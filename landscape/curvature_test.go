@@ -7,10 +7,10 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/engine"
-	"netgeom/engine/rng"
-	"netgeom/models"
-	"netgeom/spectrum"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/spectrum"
 )
 
 // TestCurvatureOf: the counts, trace and log-volume of a list of

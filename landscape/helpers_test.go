@@ -4,10 +4,10 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/engine/cpu"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/models"
 )
 
 func cpuBackend(t *testing.T) engine.Backend {

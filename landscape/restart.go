@@ -7,10 +7,10 @@ import (
 	"reflect"
 	"strings"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/models"
-	"netgeom/train"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/train"
 )
 
 // Defaults of a census Config (the CLI's defaults too).

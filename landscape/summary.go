@@ -6,8 +6,8 @@ import (
 	"slices"
 	"sort"
 
-	"netgeom/engine"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
 )
 
 // DefaultThreshold is the function-space distance below which two end

@@ -7,9 +7,9 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/engine"
-	"netgeom/engine/rng"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/models"
 )
 
 // Readout is a linear decision function on a network's last layer:

@@ -4,8 +4,8 @@ import (
 	"math"
 	"testing"
 
-	"netgeom/engine"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
 )
 
 // TestReadoutHessianMatchesFiniteDifferences: the backward-recursion

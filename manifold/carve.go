@@ -6,9 +6,9 @@ import (
 	"math"
 	"sort"
 
-	"netgeom/engine"
-	"netgeom/engine/rng"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/models"
 )
 
 // Path is a curve x(t), t in [0, 1], in a network's input space, along

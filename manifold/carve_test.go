@@ -5,7 +5,7 @@ import (
 	"sort"
 	"testing"
 
-	"netgeom/models"
+	"github.com/netgeom/netgeom/models"
 )
 
 // oneLayer returns a one-layer network on the raw input (no activation of

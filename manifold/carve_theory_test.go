@@ -4,9 +4,9 @@ import (
 	"math"
 	"testing"
 
-	"netgeom/engine"
-	"netgeom/meanfield"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/meanfield"
+	"github.com/netgeom/netgeom/models"
 )
 
 // meanSE returns the mean of xs and its standard error sd/sqrt(n) (sd with

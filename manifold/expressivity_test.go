@@ -6,7 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/models"
+	"github.com/netgeom/netgeom/models"
 )
 
 // TestFitErrorsLinearNetwork: the last layer of a linear network on half a

@@ -15,7 +15,7 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 // CircleStream is the Philox stream (under the run's seed) from which a

@@ -6,10 +6,10 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/engine"
-	"netgeom/engine/rng"
-	"netgeom/meanfield"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/meanfield"
+	"github.com/netgeom/netgeom/models"
 )
 
 // jacobianSquaredSingularValues returns the squared singular values of

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/engine/cpu"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/models"
 )
 
 func backend(t testing.TB) engine.Backend {

@@ -7,7 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // LayerStats are the measures of one layer's image of a curve.

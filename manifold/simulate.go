@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/engine"
-	"netgeom/engine/rng"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/models"
 )
 
 // SimOptions control a curve's pass through a network.

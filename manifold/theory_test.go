@@ -4,8 +4,8 @@ import (
 	"math"
 	"testing"
 
-	"netgeom/meanfield"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/meanfield"
+	"github.com/netgeom/netgeom/models"
 )
 
 // deviations runs `seeds` independent networks of width N (10 layers, tanh,

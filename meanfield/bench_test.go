@@ -3,7 +3,7 @@ package meanfield
 import (
 	"testing"
 
-	"netgeom/activation"
+	"github.com/netgeom/netgeom/activation"
 )
 
 // BenchmarkAnalyzeTanh is one q*, chi_1, c*, xi_c evaluation (tanh,

@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"netgeom/activation"
+	"github.com/netgeom/netgeom/activation"
 )
 
 func mustAct(t testing.TB, name string) activation.Func {

@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"sync"
 
-	"netgeom/activation"
+	"github.com/netgeom/netgeom/activation"
 )
 
 // CriticalSigmaW returns the sigma_w at which chi_1 = 1 for the given

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/activation"
+	"github.com/netgeom/netgeom/activation"
 )
 
 // funcs wraps an activation for the integrators: phi and its derivatives,

@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"sync"
 
-	"netgeom/activation"
+	"github.com/netgeom/netgeom/activation"
 )
 
 // GridPoint is the mean-field state at one (sigma_w, sigma_b).

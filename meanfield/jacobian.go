@@ -7,7 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/integrate/quad"
 
-	"netgeom/activation"
+	"github.com/netgeom/netgeom/activation"
 )
 
 // DerivativeMoment returns mu_k = E[phi'(sqrt(q) z)^(2k)], z ~ N(0, 1), the

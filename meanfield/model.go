@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/activation"
+	"github.com/netgeom/netgeom/activation"
 )
 
 // Options tunes the numerics. The zero value (or a nil *Options) gives the

@@ -6,7 +6,7 @@ import (
 	"math"
 	"sync"
 
-	"netgeom/activation"
+	"github.com/netgeom/netgeom/activation"
 )
 
 // Mean field of product (multiplication-neuron) layers, SCIENCE.md section

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/activation"
+	"github.com/netgeom/netgeom/activation"
 )
 
 // pwl describes a continuous or discontinuous piecewise-linear activation:

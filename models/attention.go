@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // AttentionLayer is single-head dot-product self-attention over a sequence

@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // refAttention is an independent plain-Go forward pass of the attention

@@ -13,8 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"netgeom/activation"
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Checkpoint file format (version 1), all integers little-endian:

@@ -3,7 +3,7 @@ package models
 import (
 	"fmt"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Jacobian is the input-output Jacobian J = dh^L/dx of a random network at

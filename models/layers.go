@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Layer is one differentiable layer of a network over a backend, for the

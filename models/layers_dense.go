@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"netgeom/activation"
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // DenseLayer is the Layer form of a dense layer, y = phi(W x + b), with W

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Stack is a network of Layers (dense, product, attention, in any order

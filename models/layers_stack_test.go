@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // TestStackOfDenseEqualsMLP: a Stack of DenseLayers (tanh hidden, linear

@@ -4,8 +4,8 @@ import (
 	"math"
 	"testing"
 
-	"netgeom/engine"
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 // Shared finite-difference checks for every Layer. The scalar test function

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Loss names the loss of a trainable network. Every loss is the mean over

@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 // This file holds the trainable side of the package: MLP, a dense network

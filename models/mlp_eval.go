@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // This file evaluates an MLP on a data set: the loss, its gradient by

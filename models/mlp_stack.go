@@ -3,8 +3,8 @@ package models
 import (
 	"fmt"
 
-	"netgeom/activation"
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // This file evaluates networks with product or attention layers: their

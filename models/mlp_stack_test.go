@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // mixedCase is a trainable network with product or attention layers.

@@ -9,8 +9,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/activation"
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Tolerances of the finite-difference oracles. Central differences of a

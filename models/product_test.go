@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/engine"
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 var mixedKinds = []LayerKind{Product, Dense, Product, Product}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // ProductLayer is a layer of multiplication neurons (SCIENCE.md section 7):

@@ -8,9 +8,9 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 // WeightLaw is the distribution of a random network's weight matrices.

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
 )
 
 func backend(t testing.TB) engine.Backend {

@@ -3,7 +3,7 @@ package models
 import (
 	"fmt"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // HessianOperator is the Hessian H of a Stack's mean loss in its parameters

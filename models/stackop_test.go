@@ -7,8 +7,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/engine"
-	"netgeom/spectrum"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/spectrum"
 )
 
 // TestStackHessianOperatorLanczos: for the mixed stack (dense, attention,

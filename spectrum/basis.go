@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // eta is the reorthogonalisation threshold of Daniel, Gragg, Kaufman and

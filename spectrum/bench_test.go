@@ -3,7 +3,7 @@ package spectrum
 import (
 	"testing"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // benchDiag is a cheap operator of dimension n on b: diag(1, 2, ..., n)/n,

@@ -8,8 +8,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/engine"
-	"netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
 )
 
 func openCPU(t testing.TB) engine.Backend {

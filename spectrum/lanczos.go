@@ -10,7 +10,7 @@ import (
 	"gonum.org/v1/gonum/lapack"
 	"gonum.org/v1/gonum/lapack/lapack64"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Which selects the end of the spectrum that Lanczos converges.

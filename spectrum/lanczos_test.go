@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // checkPairs compares Lanczos pairs with the oracle's wanted eigenvalues and

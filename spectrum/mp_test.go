@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"testing"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // wishartOp is A = X^T X / n for an n x p matrix X of Philox normals on the

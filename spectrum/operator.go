@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/activation"
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Operator is a symmetric linear map y = A x on backend buffers of length

@@ -8,7 +8,7 @@ import (
 	"gonum.org/v1/gonum/lapack"
 	"gonum.org/v1/gonum/lapack/gonum"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // SLQOptions configure stochastic Lanczos quadrature.

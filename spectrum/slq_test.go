@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // wasserstein1 is the W1 distance between two discrete probability measures

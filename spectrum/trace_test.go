@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/engine"
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 // TestRademacher: the probe vectors are exactly +-1, with the sign of the

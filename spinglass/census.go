@@ -7,7 +7,7 @@ import (
 	"sort"
 	"sync"
 
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 // CensusOptions configures a census of critical points. Zero values take the

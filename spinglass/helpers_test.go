@@ -6,9 +6,9 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/engine"
-	"netgeom/engine/cpu"
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 func backend(t *testing.T) engine.Backend {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Layered is the layered spin glass: one weight vector w_l per layer on the

@@ -6,7 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 // bruteL returns E, the Euclidean gradient and Hessian of the layered model

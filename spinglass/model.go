@@ -3,7 +3,7 @@ package spinglass
 import (
 	"fmt"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Philox streams under a model's seed.

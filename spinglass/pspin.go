@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // MaxP is the largest p NewPSpin takes.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 // bruteP returns H, its Euclidean gradient and Hessian at s from the raw,

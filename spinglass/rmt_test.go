@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 // integrate computes int_lo^hi f(x) dx for a density with square-root edges

@@ -5,9 +5,9 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"netgeom/datasets"
-	"netgeom/engine"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/datasets"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
 )
 
 // DefaultTestFraction is the part of a data set without its own test set

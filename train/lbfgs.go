@@ -3,7 +3,7 @@ package train
 import (
 	"math"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Strong Wolfe line search constants (Nocedal and Wright, section 3.1):

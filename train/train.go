@@ -19,8 +19,8 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	"netgeom/engine"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
 )
 
 // Method is an optimiser.

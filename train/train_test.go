@@ -9,11 +9,11 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/activation"
-	"netgeom/datasets"
-	"netgeom/engine"
-	"netgeom/engine/cpu"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/datasets"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/models"
 )
 
 func backend(t testing.TB) engine.Backend {

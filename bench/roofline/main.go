@@ -18,9 +18,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
 )
 
 func main() {

@@ -9,8 +9,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"netgeom/manifold"
-	"netgeom/report"
+	"github.com/netgeom/netgeom/manifold"
+	"github.com/netgeom/netgeom/report"
 )
 
 func init() { register(newBoundaryCmd) }

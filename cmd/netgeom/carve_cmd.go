@@ -13,12 +13,12 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/manifold"
-	"netgeom/meanfield"
-	"netgeom/models"
-	"netgeom/report"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/manifold"
+	"github.com/netgeom/netgeom/meanfield"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/report"
 )
 
 func init() { register(newCarveCmd) }

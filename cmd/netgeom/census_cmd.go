@@ -22,12 +22,12 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"netgeom/activation"
-	"netgeom/datasets"
-	"netgeom/engine"
-	"netgeom/landscape"
-	"netgeom/models"
-	"netgeom/report"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/datasets"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/landscape"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/report"
 )
 
 func init() { register(newCensusCmd) }

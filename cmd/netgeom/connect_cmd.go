@@ -16,11 +16,11 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"netgeom/engine"
-	"netgeom/landscape"
-	"netgeom/models"
-	"netgeom/report"
-	"netgeom/train"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/landscape"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/report"
+	"github.com/netgeom/netgeom/train"
 )
 
 func init() { register(newConnectCmd) }

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/activation"
-	"netgeom/engine/cpu"
-	"netgeom/models"
-	"netgeom/train"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/train"
 )
 
 // trainedModel trains a 4-8-3 tanh network on iris (split and

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"netgeom/datasets"
+	"github.com/netgeom/netgeom/datasets"
 )
 
 func init() { register(newDatasetsCmd) }

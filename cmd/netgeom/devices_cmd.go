@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 func init() { register(newDevicesCmd) }

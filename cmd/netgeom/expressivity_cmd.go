@@ -13,11 +13,11 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/manifold"
-	"netgeom/models"
-	"netgeom/report"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/manifold"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/report"
 )
 
 func init() { register(newExpressivityCmd) }

@@ -13,12 +13,12 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"netgeom/engine"
-	"netgeom/models"
-	"netgeom/report"
-	"netgeom/spectrum"
-	"netgeom/spinglass"
-	"netgeom/train"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/report"
+	"github.com/netgeom/netgeom/spectrum"
+	"github.com/netgeom/netgeom/spinglass"
+	"github.com/netgeom/netgeom/train"
 )
 
 func init() { register(newHessianCmd) }

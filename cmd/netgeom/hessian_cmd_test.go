@@ -11,10 +11,10 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"netgeom/engine"
-	"netgeom/engine/cpu"
-	"netgeom/models"
-	"netgeom/train"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/train"
 )
 
 // trainedIris trains the defaults on iris into a model file in the test's

@@ -10,14 +10,14 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/engine/rng"
-	"netgeom/manifold"
-	"netgeom/meanfield"
-	"netgeom/models"
-	"netgeom/report"
-	"netgeom/spectrum"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/manifold"
+	"github.com/netgeom/netgeom/meanfield"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/report"
+	"github.com/netgeom/netgeom/spectrum"
 )
 
 func init() { register(newJacobianCmd) }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	_ "netgeom/engine/cpu"  // registers the CPU backend with engine.Open
-	_ "netgeom/engine/cuda" // registers the CUDA backend with engine.Open
+	_ "github.com/netgeom/netgeom/engine/cpu"  // registers the CPU backend with engine.Open
+	_ "github.com/netgeom/netgeom/engine/cuda" // registers the CUDA backend with engine.Open
 )
 
 // version is the release of this build; `go build -ldflags "-X main.version=..."` sets it.

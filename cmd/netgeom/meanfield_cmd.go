@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"netgeom/activation"
-	"netgeom/meanfield"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/meanfield"
 )
 
 func init() { register(newMeanfieldCmd) }

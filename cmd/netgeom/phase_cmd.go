@@ -20,8 +20,8 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"netgeom/activation"
-	"netgeom/meanfield"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/meanfield"
 )
 
 func init() { register(newPhaseCmd) }

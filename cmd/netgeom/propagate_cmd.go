@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"netgeom/manifold"
+	"github.com/netgeom/netgeom/manifold"
 )
 
 func init() { register(newPropagateCmd) }

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"netgeom/geometry"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/geometry"
+	"github.com/netgeom/netgeom/models"
 )
 
 func init() { register(newPullbackCmd) }

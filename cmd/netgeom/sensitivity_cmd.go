@@ -6,10 +6,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"netgeom/engine"
-	"netgeom/geometry"
-	"netgeom/models"
-	"netgeom/train"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/geometry"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/train"
 )
 
 func init() { register(newSensitivityCmd) }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/models"
+	"github.com/netgeom/netgeom/models"
 )
 
 // TestSensitivityCLI: one row per layer; the trained model's own test

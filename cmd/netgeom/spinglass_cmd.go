@@ -16,9 +16,9 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"netgeom/engine"
-	"netgeom/report"
-	"netgeom/spinglass"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/report"
+	"github.com/netgeom/netgeom/spinglass"
 )
 
 func init() { register(newSpinglassCmd) }

@@ -8,11 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"netgeom/activation"
-	"netgeom/datasets"
-	"netgeom/engine"
-	"netgeom/models"
-	"netgeom/train"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/datasets"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/train"
 )
 
 func init() { register(newTrainCmd) }

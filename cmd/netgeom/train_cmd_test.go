@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/engine/cpu"
-	"netgeom/models"
+	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/models"
 )
 
 // TestTrainCommand: `netgeom train --data iris --out FILE` with the defaults

@@ -31,9 +31,9 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 func init() {

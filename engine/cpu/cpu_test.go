@@ -4,8 +4,8 @@ import (
 	"os"
 	"testing"
 
-	"netgeom/engine"
-	"netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // openOrSkip opens a CPU backend with the given BLAS. OpenBLAS is skipped

@@ -3,7 +3,7 @@ package cpu
 import (
 	"math"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Softmax implements engine.Backend. Each column is handled by one

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"unsafe"
 
-	"netgeom/engine"
-	"netgeom/kernels"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/kernels"
 )
 
 func init() {

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"netgeom/activation"
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // GPU benchmarks (skipped without a GPU). Every timed loop ends with a

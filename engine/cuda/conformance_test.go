@@ -8,9 +8,9 @@ import (
 	"sync"
 	"testing"
 
-	"netgeom/engine"
-	"netgeom/engine/enginetest"
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 // The tests in this file run on a real GPU. Without one they are skipped

@@ -9,7 +9,7 @@ import (
 
 	"github.com/ebitengine/purego"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // Driver API constants (cuda.h).

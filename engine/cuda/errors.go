@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // cuResult is the driver API's CUresult.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 func TestCuErrorText(t *testing.T) {

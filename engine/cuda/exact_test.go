@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"testing"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/engine/cpu"
-	"netgeom/kernels"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/kernels"
 )
 
 // exactOrders lists, per activation, the derivative orders the kernels

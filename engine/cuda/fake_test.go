@@ -15,10 +15,10 @@ import (
 
 	"github.com/ebitengine/purego"
 
-	"netgeom/engine"
-	"netgeom/engine/enginetest"
-	"netgeom/engine/rng"
-	"netgeom/kernels"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/kernels"
 )
 
 // The tests in this file run the CUDA backend against a fake driver and a

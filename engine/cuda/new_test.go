@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"netgeom/engine"
-	_ "netgeom/engine/cpu" // for engine.Open("auto")
+	"github.com/netgeom/netgeom/engine"
+	_ "github.com/netgeom/netgeom/engine/cpu" // for engine.Open("auto")
 )
 
 // TestNewOnThisMachine opens the real backend: on a machine with a GPU it

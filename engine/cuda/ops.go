@@ -5,8 +5,8 @@ import (
 	"math"
 	"unsafe"
 
-	"netgeom/activation"
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // This file implements the engine ops. Each op checks its arguments in the

@@ -8,7 +8,7 @@ import (
 
 	"github.com/ebitengine/purego"
 
-	"netgeom/kernels"
+	"github.com/netgeom/netgeom/kernels"
 )
 
 // checkTable: names unique, every entry a pointer to a nil func variable

@@ -17,9 +17,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"netgeom/activation"
-	"netgeom/engine"
-	"netgeom/engine/rng"
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
 )
 
 // eps is the unit roundoff of float64 (2^-53).

@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"netgeom/engine"
+	"github.com/netgeom/netgeom/engine"
 )
 
 // refSoftmax computes the column-wise softmax or log-softmax of the m x n

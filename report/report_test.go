@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"gonum.org/v1/plot"
@@ -58,5 +59,37 @@ func TestExponentTicks(t *testing.T) {
 	}
 	if len(ExponentTicks{}.Ticks(1, 1)) != 0 {
 		t.Error("ticks on an empty range")
+	}
+}
+
+// TestExactTicks: every label parses back to its tick's value, on a
+// narrow range (the Jacobian figure's 1.02 that read "1"), a wide one, one
+// straddling zero and one of tiny values.
+func TestExactTicks(t *testing.T) {
+	for _, r := range [][2]float64{{1.005, 1.035}, {0, 1}, {-3.2, 7.9}, {1e-7, 4e-7}, {0.98, 1.02}, {12, 980}} {
+		ticks := ExactTicks{}.Ticks(r[0], r[1])
+		if len(ticks) < 3 || len(ticks) > 11 {
+			t.Errorf("%v: %d ticks, want 3 to 11", r, len(ticks))
+		}
+		for _, tk := range ticks {
+			v, err := strconv.ParseFloat(tk.Label, 64)
+			if err != nil || v != tk.Value || v < r[0] || v > r[1] {
+				t.Errorf("%v: tick at %v labelled %q", r, tk.Value, tk.Label)
+			}
+		}
+	}
+	found := false
+	for _, tk := range (ExactTicks{}).Ticks(1.005, 1.035) {
+		found = found || (tk.Label == "1.02" && tk.Value == 1.02)
+	}
+	if !found {
+		t.Errorf("[1.005, 1.035]: ticks %v, want one at 1.02 labelled 1.02", ExactTicks{}.Ticks(1.005, 1.035))
+	}
+	// A log axis within one decade still gets exact labels; across decades, powers of ten.
+	if lt := (LogTicks{}).Ticks(1.01, 1.9); len(lt) < 2 || lt[0].Label != "1.2" {
+		t.Errorf("LogTicks(1.01, 1.9) = %v, want exact labels from 1.2", lt)
+	}
+	if lt := (LogTicks{}).Ticks(0.5, 300); len(lt) != 3 || lt[0].Label != "1" || lt[2].Label != "1e+02" {
+		t.Errorf("LogTicks(0.5, 300) = %v, want 1, 10, 1e+02", lt)
 	}
 }

@@ -409,7 +409,7 @@ the relu and product networks of count and boundary take raw inputs.`,
 // object, or one long CSV table (section, network, depth, width, layer,
 // quantity, value).
 func emitCarve(cmd *cobra.Command, g *globals, res carveResult) error {
-	if g.Format == "json" {
+	if g.structured() {
 		return emit(cmd, g, table{}, res)
 	}
 	opt := func(p *int) string {

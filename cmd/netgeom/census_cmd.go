@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -220,30 +219,12 @@ func parseDepths(s string) ([]int, error) {
 	return out, nil
 }
 
-// checkPlotPath fails early (before a long run) on a plot file that
-// report.SaveGrid would refuse.
-func checkPlotPath(path string) error {
-	switch ext := strings.ToLower(filepath.Ext(path)); ext {
-	case ".png", ".svg":
-		return nil
-	default:
-		return fmt.Errorf("--plot %s: unknown extension %q: use .png or .svg", path, ext)
-	}
-}
-
 // fmt4 formats x to 4 significant digits, "-" for a missing value.
 func fmt4(x *float64) string {
 	if x == nil {
 		return "-"
 	}
 	return strconv.FormatFloat(*x, 'g', 4, 64)
-}
-
-func median(s *landscape.Stats) *float64 {
-	if s == nil {
-		return nil
-	}
-	return &s.Median
 }
 
 func censusTable(res censusResult) table {

@@ -5,174 +5,19 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/manifold"
 	"github.com/netgeom/netgeom/meanfield"
-	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/report"
 )
 
 func init() { register(newCurvatureCmd) }
-
-// netFlags are the flags that name a random network.
-type netFlags struct {
-	act            string
-	sigmaW, sigmaB float64
-	width, depth   int
-	weights        string
-	// Set by commands that offer them (curvature): the layer kinds cycled
-	// over the depth (nil: all dense), the attention layers' token
-	// dimension and residual connection.
-	kinds    []models.LayerKind
-	tokenDim int
-	residual bool
-}
-
-// parseKinds reads a comma list of layer kinds (dense, product,
-// attention), to be cycled over the depth.
-func parseKinds(s string) ([]models.LayerKind, error) {
-	var out []models.LayerKind
-	for _, f := range strings.Split(s, ",") {
-		k, err := models.ParseLayerKind(f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, nil
-}
-
-// layerKinds cycles the kinds over depth layers (nil for none).
-func (f *netFlags) layerKinds() []models.LayerKind { return cycleKinds(f.kinds, f.depth) }
-
-// cycleKinds repeats kinds over n layers (nil when kinds is empty).
-func cycleKinds(kinds []models.LayerKind, n int) []models.LayerKind {
-	if len(kinds) == 0 {
-		return nil
-	}
-	out := make([]models.LayerKind, n)
-	for i := range out {
-		out[i] = kinds[i%len(kinds)]
-	}
-	return out
-}
-
-// firstNonDense is the first layer (1..depth) that is not dense; depth + 1
-// when all are.
-func (f *netFlags) firstNonDense() int {
-	for i, k := range f.layerKinds() {
-		if k != models.Dense {
-			return i + 1
-		}
-	}
-	return f.depth + 1
-}
-
-func (f *netFlags) add(cmd *cobra.Command, width, depth int) {
-	fl := cmd.Flags()
-	fl.StringVar(&f.act, "act", "tanh", "activation: "+fmt.Sprint(activation.Names()))
-	fl.Float64Var(&f.sigmaW, "sigma-w", 4, "weight scale: W_ij ~ N(0, sigma_w^2 / N)")
-	fl.Float64Var(&f.sigmaB, "sigma-b", 0.3, "bias standard deviation")
-	fl.IntVar(&f.width, "width", width, "width N of every layer")
-	fl.IntVar(&f.depth, "depth", depth, "number of layers")
-	fl.StringVar(&f.weights, "weights", "gaussian", "weight law: gaussian or orthogonal")
-}
-
-// build checks the flags and returns the activation, the network (input
-// taken as a pre-activation, Poole's convention) and its mean-field model.
-// inputWidth is the network's input width; 0 means --width.
-func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.RandomDense, *meanfield.Model, error) {
-	act, err := activation.Lookup(f.act)
-	if err != nil {
-		return act, nil, nil, fmt.Errorf("--act: %w", err)
-	}
-	if f.width < 2 {
-		return act, nil, nil, fmt.Errorf("--width %d: want at least 2", f.width)
-	}
-	if f.depth < 1 {
-		return act, nil, nil, fmt.Errorf("--depth %d: want at least 1", f.depth)
-	}
-	law, err := models.ParseWeightLaw(f.weights)
-	if err != nil {
-		return act, nil, nil, fmt.Errorf("--weights: %w", err)
-	}
-	widths := models.UniformWidths(f.width, f.depth)
-	if inputWidth > 0 {
-		widths[0] = inputWidth
-	}
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: widths, Act: act,
-		SigmaW: f.sigmaW, SigmaB: f.sigmaB, Law: law, Seed: seed, ActivateInput: true,
-		Kinds: f.layerKinds(), TokenDim: f.tokenDim, Residual: f.residual})
-	if err != nil {
-		if f.kinds != nil {
-			return act, nil, nil, fmt.Errorf("--kinds/--token-dim: %w", err)
-		}
-		return act, nil, nil, err
-	}
-	mf, err := meanfield.New(act, f.sigmaW, f.sigmaB, nil)
-	if err != nil {
-		return act, nil, nil, err
-	}
-	return act, net, mf, nil
-}
-
-// netRun is what a random-network command works with.
-type netRun struct {
-	act activation.Func
-	net *models.RandomDense
-	mf  *meanfield.Model
-	q0  float64 // the input's squared length per coordinate
-	b   engine.Backend
-}
-
-// open builds the network and its mean-field model from the flags, settles
-// the input's q (the --q flag's value q, or q*), and opens the backend named
-// by --backend; the caller closes it.
-func (f *netFlags) open(g *globals, q float64) (netRun, error) {
-	act, net, mf, err := f.build(g.Seed, 0)
-	if err != nil {
-		return netRun{}, err
-	}
-	q0, err := inputQ(mf, q)
-	if err != nil {
-		return netRun{}, err
-	}
-	b, err := engine.Open(g.Backend)
-	if err != nil {
-		return netRun{}, err
-	}
-	return netRun{act: act, net: net, mf: mf, q0: q0, b: b}, nil
-}
-
-// inputQ returns the input's q: the flag when given, else q* (an error
-// that says what to do when the length map has no fixed point).
-func inputQ(mf *meanfield.Model, q float64) (float64, error) {
-	if q > 0 {
-		return q, nil
-	}
-	if q < 0 || math.IsNaN(q) {
-		return 0, fmt.Errorf("--q %v: want q > 0", q)
-	}
-	fp, err := mf.FixedLength(1)
-	if err != nil {
-		if errors.Is(err, meanfield.ErrNoFixedPoint) {
-			return 0, fmt.Errorf("%w; give the input's length with --q", err)
-		}
-		return 0, err
-	}
-	if fp.Q == 0 {
-		return 0, errors.New("q* = 0 here (the length map sends every input to 0): give the input's length with --q")
-	}
-	return fp.Q, nil
-}
 
 // curvatureLayer is one row of `netgeom curvature`. Theory fields are null
 // where mean field has no prediction.
@@ -206,8 +51,6 @@ type curvatureResult struct {
 	Seconds    float64          `json:"seconds"`
 	Layers     []curvatureLayer `json:"layers"`
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func newCurvatureCmd(g *globals) *cobra.Command {
 	var nf netFlags

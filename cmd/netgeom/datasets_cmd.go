@@ -12,8 +12,9 @@ func init() { register(newDatasetsCmd) }
 
 func newDatasetsCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "datasets",
-		Short: "List the datasets that --data accepts, with their sizes and where they come from",
+		Use:         "datasets",
+		Annotations: map[string]string{noEngine: "it lists data sets"},
+		Short:       "List the datasets that --data accepts, with their sizes and where they come from",
 		Long: `List the datasets that --data accepts. The four small UCI sets are embedded in
 the binary; Fashion-MNIST is read from the Debian package dataset-fashion-mnist
 (/usr/share/datasets/fashion-mnist) or from $NETGEOM_FASHION_MNIST; the

@@ -5,8 +5,6 @@ import (
 	"image/color"
 	"math"
 	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"gonum.org/v1/plot"
@@ -29,29 +27,6 @@ type expressivityRow struct {
 	MeanError   float64   `json:"mean_error"`
 	MedianError float64   `json:"median_error"`
 	Errors      []float64 `json:"errors"` // per target, in the order of frequencies
-}
-
-func parseInts(flag, s string) ([]int, error) {
-	var out []int
-	if lo, hi, ok := strings.Cut(s, ":"); ok && !strings.Contains(s, ",") {
-		a, err1 := strconv.Atoi(lo)
-		b, err2 := strconv.Atoi(hi)
-		if err1 != nil || err2 != nil || a < 1 || b < a {
-			return nil, fmt.Errorf("--%s %q: want lo:hi with 1 <= lo <= hi, or a comma-separated list", flag, s)
-		}
-		for i := a; i <= b; i++ {
-			out = append(out, i)
-		}
-		return out, nil
-	}
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || v < 1 {
-			return nil, fmt.Errorf("--%s: %q is not a positive integer", flag, f)
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }
 
 func newExpressivityCmd(g *globals) *cobra.Command {

@@ -332,7 +332,7 @@ func printHessian(cmd *cobra.Command, g *globals, res hessianResult, net *models
 	title := fmt.Sprintf("%s: %s %s, %s, %d parameters; %s of the mean loss (%s) over %d training samples of %s",
 		res.Model, spec.Describe(), spec.Act.Name, spec.Loss, res.Params, opName, fmtFloat(res.Loss), res.Samples, res.Data)
 	switch g.Format {
-	case "json":
+	case "json", "jsonl":
 		return emit(cmd, g, table{}, res)
 	case "csv":
 		t := table{Header: []string{"quantity", "index", "value", "error"}}

@@ -8,6 +8,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -38,23 +40,38 @@ func newRootCmd() *cobra.Command {
 		Short:         "Geometry of deep networks: manifolds, order and chaos, loss surfaces",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			switch g.Format {
-			case "table", "json", "csv":
-				return nil
+			if !slices.Contains(formats, g.Format) {
+				return fmt.Errorf("--format %q: valid formats are %s", g.Format, strings.Join(formats, ", "))
 			}
-			return fmt.Errorf("--format %q: valid formats are table, json, csv", g.Format)
+			if !slices.Contains(backends, g.Backend) {
+				return fmt.Errorf("--backend %q: valid backends are %s", g.Backend, strings.Join(backends, ", "))
+			}
+			if cmd.Flags().Changed("backend") && cmd.Annotations[noEngine] != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: %s does not use the compute engine (%s); --backend %s has no effect\n",
+					cmd.Name(), cmd.Annotations[noEngine], g.Backend)
+			}
+			return nil
 		},
 	}
+	root.SetVersionTemplate(versionLine() + "\n")
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.Backend, "backend", "auto", "compute backend: auto, cpu or cuda")
+	pf.StringVar(&g.Backend, "backend", "auto", "compute backend: "+strings.Join(backends, ", "))
 	pf.Uint64Var(&g.Seed, "seed", 1, "random seed (runs are reproducible from it)")
-	pf.StringVar(&g.Format, "format", "table", "output format: table, json or csv")
+	pf.StringVar(&g.Format, "format", "table", "output format: table, json (indented), jsonl (one compact line) or csv (full precision)")
 	for _, f := range factories {
 		root.AddCommand(f(g))
 	}
+	addCompletions(root)
 	return root
 }
+
+// noEngine is the annotation of subcommands that compute without the
+// compute engine (pure scalar mathematics, listings); its value says
+// what they compute with. --backend is reported as having no effect there
+// rather than silently ignored.
+const noEngine = "no-engine"
 
 func main() {
 	if err := newRootCmd().Execute(); err != nil {

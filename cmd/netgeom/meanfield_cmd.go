@@ -14,23 +14,6 @@ import (
 
 func init() { register(newMeanfieldCmd) }
 
-// jsonFloat marshals finite values as JSON numbers and +-Inf (never NaN, which
-// the meanfield package does not produce) as the strings "+Inf"/"-Inf".
-type jsonFloat float64
-
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	x := float64(f)
-	switch {
-	case math.IsInf(x, 1):
-		return []byte(`"+Inf"`), nil
-	case math.IsInf(x, -1):
-		return []byte(`"-Inf"`), nil
-	case math.IsNaN(x):
-		return []byte(`"NaN"`), nil
-	}
-	return []byte(strconv.FormatFloat(x, 'g', -1, 64)), nil
-}
-
 type meanfieldLayerJSON struct {
 	Layer           int       `json:"layer"`
 	Q               jsonFloat `json:"q"`
@@ -86,8 +69,9 @@ func newMeanfieldCmd(g *globals) *cobra.Command {
 		layers           int
 	)
 	cmd := &cobra.Command{
-		Use:   "meanfield",
-		Short: "Mean-field signal propagation: q*, c*, chi_1, chi_2, depth scales, phase",
+		Use:         "meanfield",
+		Annotations: map[string]string{noEngine: "scalar quadrature on the CPU"},
+		Short:       "Mean-field signal propagation: q*, c*, chi_1, chi_2, depth scales, phase",
 		Long: `Mean-field theory of a wide random network (Poole et al. 2016, Schoenholz et
 al. 2017) for one activation and (sigma_w, sigma_b): the fixed point q* of the
 length map (iterated from --q0), the stable fixed point c* of the correlation

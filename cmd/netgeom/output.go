@@ -12,23 +12,38 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// table is what a subcommand prints in the table and CSV formats.
+// table is what a subcommand prints in the table and CSV formats. Cells
+// hold numbers at full precision (fmtFloat); the table format shortens
+// every decimal number to six significant digits for reading, while CSV
+// keeps every digit, so a CSV round-trips the float64 values. Column names
+// must be unique: emit refuses a table that repeats one.
 type table struct {
 	Title  string
 	Header []string
 	Rows   [][]string
 }
 
+// structured reports whether the output format is JSON (one indented
+// document, or one compact object per line for jsonl).
+func (g *globals) structured() bool { return g.Format == "json" || g.Format == "jsonl" }
+
 // emit prints t as an aligned table ("table"), t as CSV ("csv"), or v as
-// indented JSON ("json") on the command's standard output.
+// indented JSON ("json") or one compact JSON line ("jsonl") on the
+// command's standard output.
 func emit(cmd *cobra.Command, g *globals, t table, v any) error {
 	w := cmd.OutOrStdout()
 	switch g.Format {
-	case "json":
+	case "json", "jsonl":
 		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
+		if g.Format == "json" {
+			enc.SetIndent("", "  ")
+		}
 		return enc.Encode(v)
-	case "csv":
+	}
+	if err := checkHeader(t.Header); err != nil {
+		return err
+	}
+	if g.Format == "csv" {
 		cw := csv.NewWriter(w)
 		if len(t.Header) > 0 {
 			if err := cw.Write(t.Header); err != nil {
@@ -40,22 +55,40 @@ func emit(cmd *cobra.Command, g *globals, t table, v any) error {
 		}
 		cw.Flush()
 		return cw.Error()
-	default:
-		if t.Title != "" {
-			fmt.Fprintln(w, t.Title)
-		}
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		if len(t.Header) > 0 {
-			fmt.Fprintln(tw, strings.Join(t.Header, "\t"))
-		}
-		for _, r := range t.Rows {
-			fmt.Fprintln(tw, strings.Join(r, "\t"))
-		}
-		return tw.Flush()
 	}
+	if t.Title != "" {
+		fmt.Fprintln(w, t.Title)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if len(t.Header) > 0 {
+		fmt.Fprintln(tw, strings.Join(t.Header, "\t"))
+	}
+	cells := make([]string, 0, len(t.Header))
+	for _, r := range t.Rows {
+		cells = cells[:0]
+		for _, c := range r {
+			cells = append(cells, shortFloat(c))
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	return tw.Flush()
 }
 
-// fmtFloat formats x compactly (%.6g) with +Inf, -Inf and NaN spelled out.
+// checkHeader refuses a header that repeats a column name (a program
+// reading the CSV by name would see one of them only).
+func checkHeader(h []string) error {
+	seen := make(map[string]bool, len(h))
+	for _, name := range h {
+		if seen[name] {
+			return fmt.Errorf("internal error: column %q appears twice in the header %v", name, h)
+		}
+		seen[name] = true
+	}
+	return nil
+}
+
+// fmtFloat formats x with every digit needed to read it back exactly, and
+// +Inf, -Inf and NaN spelled out.
 func fmtFloat(x float64) string {
 	switch {
 	case math.IsInf(x, 1):
@@ -64,6 +97,20 @@ func fmtFloat(x float64) string {
 		return "-Inf"
 	case math.IsNaN(x):
 		return "NaN"
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
+// shortFloat rewrites a cell that holds a decimal number (one with a point
+// or an exponent) to six significant digits for the table format; other
+// cells (integers, names, "-") pass unchanged.
+func shortFloat(c string) string {
+	if !strings.ContainsAny(c, ".eE") {
+		return c
+	}
+	x, err := strconv.ParseFloat(c, 64)
+	if err != nil {
+		return c
 	}
 	return strconv.FormatFloat(x, 'g', 6, 64)
 }

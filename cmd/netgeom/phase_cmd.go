@@ -61,8 +61,9 @@ func newPhaseCmd(g *globals) *cobra.Command {
 		tol                                 float64
 	)
 	cmd := &cobra.Command{
-		Use:   "phase",
-		Short: "Order-to-chaos phase diagram: q*, c*, chi_1, xi_c over a (sigma_w, sigma_b) grid",
+		Use:         "phase",
+		Annotations: map[string]string{noEngine: "scalar quadrature on the CPU"},
+		Short:       "Order-to-chaos phase diagram: q*, c*, chi_1, xi_c over a (sigma_w, sigma_b) grid",
 		Long: `Computes q*, c*, chi_1 and xi_c on the grid --sigma-w x --sigma-b (ranges
 lo:hi:n; the length map starts at q = 1), in parallel across cores, and writes
 the grid as a table, CSV or JSON (--format). Non-finite values print as +Inf.

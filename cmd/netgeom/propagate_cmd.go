@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,18 +31,6 @@ type propagateResult struct {
 	C0         []float64        `json:"c0"`
 	Pairs      int              `json:"pairs"`
 	Layers     []propagateLayer `json:"layers"`
-}
-
-func parseList(flag, s string) ([]float64, error) {
-	var out []float64
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil {
-			return nil, fmt.Errorf("--%s: %q is not a number (write a comma-separated list like 0.2,0.5,0.8)", flag, f)
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }
 
 func newPropagateCmd(g *globals) *cobra.Command {
@@ -96,7 +82,7 @@ beside the mean-field length map and C-map (Poole et al. 2016, figure 2).`,
 			}
 			header := []string{"layer", "q", "q_theory"}
 			for _, c0 := range cs {
-				header = append(header, fmt.Sprintf("c(c0=%g)", c0), "theory", "std")
+				header = append(header, fmt.Sprintf("c(c0=%g)", c0), fmt.Sprintf("c_theory(c0=%g)", c0), fmt.Sprintf("c_std(c0=%g)", c0))
 			}
 			t := table{Title: fmt.Sprintf("%s, sigma_w %g, sigma_b %g, width %d, %d pairs per c0 at q = %.6g, seed %d",
 				act.Name, nf.sigmaW, nf.sigmaB, nf.width, pairs, q0, g.Seed), Header: header}
@@ -131,12 +117,4 @@ beside the mean-field length map and C-map (Poole et al. 2016, figure 2).`,
 	fl.IntVar(&pairs, "pairs", 20, "independent input pairs per correlation")
 	fl.Float64Var(&q, "q", 0, "squared length per coordinate of the inputs (default: q*)")
 	return cmd
-}
-
-// optFloat formats a value that may be missing.
-func optFloat(p *float64) string {
-	if p == nil {
-		return "-"
-	}
-	return fmtFloat(*p)
 }

@@ -3,15 +3,15 @@ GO ?= go
 PKGS := ./...
 FUZZTIME ?= 60s
 
-.PHONY: all build test vet fmt-check bench fuzz clean
+.PHONY: all build test vet fmt-check tidy-check bench fuzz clean
 
 all: build
 
 build:
 	$(GO) build -o bin/netgeom ./cmd/netgeom
 
-# vet, formatting and the whole test suite.
-test: vet fmt-check
+# vet, formatting, go.mod tidiness and the whole test suite.
+test: vet fmt-check tidy-check
 	$(GO) test -count=1 $(PKGS)
 
 vet:
@@ -20,6 +20,10 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# go.mod and go.sum list exactly what the code imports.
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "go mod tidy would change go.mod/go.sum (diff above): run go mod tidy"; exit 1; }
 
 # Benchmarks and the roofline report (engine against OpenBLAS's own rate).
 bench:

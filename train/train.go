@@ -219,7 +219,7 @@ func Train(net *models.MLP, data *models.Data, opt Options) (Result, error) {
 		return Result{}, err
 	}
 	defer e.Free()
-	t := &trainer{net: net, b: net.Backend(), e: e, data: data, opt: opt, best: math.Inf(1)}
+	t := &trainer{net: net, b: net.Backend(), e: e, data: data, opt: opt, plateau: plateau{patience: opt.Patience, minDelta: opt.MinDelta}}
 	if opt.Method == LBFGS {
 		return t.lbfgs()
 	}
@@ -233,8 +233,28 @@ type trainer struct {
 	data  *models.Data
 	opt   Options
 	res   Result
-	best  float64
-	since int
+	plateau
+}
+
+// plateau is the patience rule: a check improves when its loss is below
+// best - minDelta |best| (the first check always does); the rule fires
+// after patience checks in a row without an improvement.
+type plateau struct {
+	patience int
+	minDelta float64
+	best     float64
+	since    int
+	seen     bool
+}
+
+// stalled records one check's loss and reports whether the rule fires.
+func (p *plateau) stalled(loss float64) bool {
+	if !p.seen || loss < p.best-p.minDelta*math.Abs(p.best) {
+		p.best, p.since, p.seen = loss, 0, true
+		return false
+	}
+	p.since++
+	return p.since >= p.patience
 }
 
 // gradient evaluates the full-batch loss and gradient at theta into g.
@@ -284,12 +304,8 @@ func (t *trainer) check(loss, norm float64) string {
 	if t.opt.GradTol > 0 && norm <= t.opt.GradTol {
 		return StopGradient
 	}
-	if t.opt.Patience > 0 {
-		if loss < t.best-t.opt.MinDelta*math.Abs(t.best) {
-			t.best, t.since = loss, 0
-		} else if t.since++; t.since >= t.opt.Patience {
-			return StopPlateau
-		}
+	if t.opt.Patience > 0 && t.plateau.stalled(loss) {
+		return StopPlateau
 	}
 	return ""
 }

@@ -227,12 +227,12 @@ func Train(net *models.MLP, data *models.Data, opt Options) (Result, error) {
 }
 
 type trainer struct {
-	net   *models.MLP
-	b     engine.Backend
-	e     *models.Evaluator
-	data  *models.Data
-	opt   Options
-	res   Result
+	net  *models.MLP
+	b    engine.Backend
+	e    *models.Evaluator
+	data *models.Data
+	opt  Options
+	res  Result
 	plateau
 }
 

@@ -1,0 +1,87 @@
+package models
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+// resigned rebuilds a model file from a header (any JSON) and parameter
+// bytes with a correct length field and checksum, so that decoding gets
+// past the checksum to the checks behind it.
+func resigned(header []byte, params []byte) []byte {
+	out := make([]byte, 48, 48+len(header)+len(params))
+	copy(out, CheckpointMagic)
+	binary.LittleEndian.PutUint32(out[8:], CheckpointVersion)
+	binary.LittleEndian.PutUint32(out[12:], uint32(len(header)))
+	out = append(append(out, header...), params...)
+	sum := sha256.Sum256(out[48:])
+	copy(out[16:48], sum[:])
+	return out
+}
+
+// TestCheckpointValidationBehindChecksum: a file whose checksum is right
+// but whose content is not (written by a buggy or hostile writer) is
+// refused by the checks after the checksum, each naming what is wrong.
+// Every earlier corruption test stopped at the checksum.
+func TestCheckpointValidationBehindChecksum(t *testing.T) {
+	_, _, raw := testCheckpoint(t)
+	hlen := int(binary.LittleEndian.Uint32(raw[12:]))
+	header, params := raw[48:48+hlen], raw[48+hlen:]
+	var fields map[string]any
+	if err := json.Unmarshal(header, &fields); err != nil {
+		t.Fatal(err)
+	}
+	with := func(key string, v any) []byte {
+		f := make(map[string]any, len(fields))
+		for k, x := range fields {
+			f[k] = x
+		}
+		if v == nil {
+			delete(f, key)
+		} else {
+			f[key] = v
+		}
+		js, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return js
+	}
+	param := func(i int, v float64) []byte {
+		p := append([]byte(nil), params...)
+		binary.LittleEndian.PutUint64(p[8*i:], math.Float64bits(v))
+		return p
+	}
+	// The untouched pieces, re-signed, decode: the helper itself is right.
+	if _, _, err := DecodeCheckpoint(resigned(header, params), "m.ngm"); err != nil {
+		t.Fatalf("re-signed valid file: %v", err)
+	}
+	for what, c := range map[string]struct {
+		raw  []byte
+		want string
+	}{
+		"header not JSON":      {resigned([]byte("{widths: [4, 5, 3]"), params), "header:"},
+		"another format":       {resigned(with("format", "netgeom-census"), params), `header format "netgeom-census"`},
+		"unknown activation":   {resigned(with("activation", "tanhh"), params), "tanhh"},
+		"unknown loss":         {resigned(with("loss", "hinge"), params), "hinge"},
+		"unknown kind":         {resigned(with("kinds", "dense,convolution"), params), "convolution"},
+		"one width":            {resigned(with("widths", []int{4}), params), "header:"},
+		"zero width":           {resigned(with("widths", []int{4, 0, 3}), params), "header:"},
+		"count disagrees":      {resigned(with("params", 7), params[:56]), "7 parameters, but a 4-5-3"},
+		"fewer bytes":          {resigned(header, params[:len(params)-8]), "bytes of parameters; the header promises"},
+		"more bytes":           {resigned(header, append(append([]byte(nil), params...), make([]byte, 8)...)), "bytes of parameters; the header promises"},
+		"NaN parameter":        {resigned(header, param(4, math.NaN())), "parameter 4 is NaN"},
+		"infinite parameter":   {resigned(header, param(42, math.Inf(-1))), "parameter 42 is -Inf"},
+		"no activation at all": {resigned(with("activation", nil), params), "header:"},
+	} {
+		_, _, err := DecodeCheckpoint(c.raw, "m.ngm")
+		if !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "m.ngm") {
+			t.Errorf("%s: err = %v; want ErrCheckpoint naming m.ngm and %q", what, err, c.want)
+		}
+	}
+}

@@ -4,79 +4,60 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/netgeom/netgeom/manifold"
 )
 
 // small carve run: a few seconds at most.
 var carveSmall = []string{"carve", "--width", "100", "--depth", "3", "--points", "32", "--count-depths", "1:3", "--count-widths", "8,16",
 	"--count-seeds", "2", "--samples", "200", "--boundary-width", "10", "--boundary-depth", "2", "--boundary-points", "2"}
 
-// TestCarveJSON: the matched networks reach the asked chi_1 (mean field's
-// own solver, to 1e-6); the circle's layer 0 is the input circle exactly
-// (q = --q, L^G = 2 pi, kbar = 1/sqrt(q), two principal components: the
-// periodic trapezoid rule is exact for it, 1e-9); at layers 1..3 the
-// measured q lies within 40% of StackCircle's (sqrt(8/N) = 0.28 is the
-// relative sd of one point's q behind a product layer at N = 100, kurtosis
-// 9; the circle's average is tighter: at most 18% over 5 seeds), which a
-// network built with the wrong layer kinds misses; along the circle a
-// one-layer relu network has at most two pieces per neuron (each
-// pre-activation c + A cos + B sin crosses 0 at most twice) and the product
-// network at most 2^(depth+1) sign changes; the relu
-// network's decision boundary is flat (piecewise linear: every principal
-// curvature exactly 0), as is the product network's seen from its last
-// layer (a linear readout); and a figure is written.
+// TestCarveJSON: --format json prints manifold.CarveResult (its numbers
+// are pinned by manifold's TestCarveSmall) under the flags' names and
+// values: the three matched networks at --chi1 (mean field's solver, to
+// 3e-6), the input circle at layer 0 (q = --q, 1e-9), the count grid of
+// --count-depths by --count-widths with the circle's bound 2^(depth+1), the
+// boundary's five networks over --boundary-depth + 1 layers with the relu
+// network's exactly flat; and --plot writes the figure.
 func TestCarveJSON(t *testing.T) {
 	png := filepath.Join(t.TempDir(), "carve.png")
 	out, errOut, code := runCLI(t, nil, append(append([]string{}, carveSmall...), "--chi1", "3", "--q", "0.8", "--format", "json", "--plot", png)...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var res carveResult
+	var res manifold.CarveResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if len(res.Networks) != 3 {
-		t.Fatalf("%d networks, want dense, product, mixed", len(res.Networks))
+	if res.Chi1 != 3 || res.Q != 0.8 || res.SigmaB != 0.3 || res.Activation != "tanh" || len(res.Networks) != 3 {
+		t.Fatalf("header: chi1 %v q %v sigma_b %v act %q, %d networks", res.Chi1, res.Q, res.SigmaB, res.Activation, len(res.Networks))
 	}
 	for _, n := range res.Networks {
-		if math.Abs(n.Chi1-3) > 3e-6 || !(n.SigmaW > 0) {
-			t.Errorf("%s: chi_1 %v at sigma_w %v; want 3", n.Name, n.Chi1, n.SigmaW)
+		if math.Abs(n.Chi1-3) > 3e-6 {
+			t.Errorf("%s: chi_1 %v; want 3", n.Name, n.Chi1)
 		}
 	}
-	if len(res.Circle.Rows) != 3*4 {
-		t.Fatalf("%d circle rows, want 3 networks x 4 layers", len(res.Circle.Rows))
+	if len(res.Circle.Rows) != 3*4 || res.Circle.Rows[0].Layer != 0 || math.Abs(res.Circle.Rows[0].Q-0.8) > 1e-9 {
+		t.Errorf("circle: %d rows (want 12), first %+v", len(res.Circle.Rows), res.Circle.Rows[0])
 	}
-	for _, r := range res.Circle.Rows {
-		if r.Layer != 0 {
-			if math.Abs(r.Q/r.QTheory-1) > 0.4 {
-				t.Errorf("%s layer %d: q %v, mean field %v", r.Network, r.Layer, r.Q, r.QTheory)
-			}
-			continue
-		}
-		if math.Abs(r.Q-0.8) > 1e-9 || math.Abs(r.GrassmannLength-2*math.Pi) > 1e-9 || math.Abs(r.KappaBar-1/math.Sqrt(0.8)) > 1e-9 || r.PCA95 == nil || *r.PCA95 != 2 {
-			t.Errorf("%s layer 0: %+v; want the input circle's q 0.8, L^G 2 pi, kbar %v, pca95 2", r.Network, r, 1/math.Sqrt(0.8))
-		}
-	}
-	if len(res.Count.Rows) != 3*2 {
-		t.Fatalf("%d count rows, want 3 depths x 2 widths", len(res.Count.Rows))
+	if len(res.Count.Rows) != 3*2 || res.Count.Seeds != 2 || res.Count.Samples != 200 || res.Count.Path != "circle" {
+		t.Errorf("count: %d rows (want 6), %+v", len(res.Count.Rows), res.Count)
 	}
 	for _, r := range res.Count.Rows {
-		if r.ProductBound != 1<<(r.Depth+1) || r.ProductSignChanges > float64(r.ProductBound) {
-			t.Errorf("depth %d width %d: product sign changes %v, bound %d", r.Depth, r.Width, r.ProductSignChanges, r.ProductBound)
-		}
-		if r.Depth == 1 && (r.ReLUPieces > float64(2*r.Width) || r.ReLUPieces < 1) {
-			t.Errorf("width %d: one relu layer has %v pieces on a circle; at most 2 per neuron", r.Width, r.ReLUPieces)
+		if r.ProductBound != 1<<(r.Depth+1) {
+			t.Errorf("depth %d: bound %d", r.Depth, r.ProductBound)
 		}
 	}
+	if len(res.Boundary.Rows) != 5*3 {
+		t.Errorf("boundary: %d rows, want 5 networks x 3 layers", len(res.Boundary.Rows))
+	}
 	for _, r := range res.Boundary.Rows {
-		flat := r.Network == "relu" || (r.Network == "product (linear)" && r.Layer == res.Boundary.Depth)
-		if flat && (r.Max != 0 || r.Min != 0) {
-			t.Errorf("%s layer %d: curvatures [%v, %v]; a flat boundary has 0", r.Network, r.Layer, r.Min, r.Max)
-		}
-		if !(r.Max >= r.Min) {
-			t.Errorf("%s layer %d: max %v < min %v", r.Network, r.Layer, r.Max, r.Min)
+		if r.Network == "relu" && (r.Max != 0 || r.Min != 0) {
+			t.Errorf("relu layer %d: curvatures [%v, %v]; a flat boundary has 0", r.Layer, r.Min, r.Max)
 		}
 	}
 	if st, err := os.Stat(png); err != nil || st.Size() < 1000 {
@@ -84,10 +65,23 @@ func TestCarveJSON(t *testing.T) {
 	}
 }
 
+// TestCarveNoDefaultPlot: without --plot carve writes no file.
+func TestCarveNoDefaultPlot(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], carveSmall...)
+	cmd.Env, cmd.Dir = append(os.Environ(), "NETGEOM_TEST_AS_MAIN=1"), dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if ents, err := os.ReadDir(dir); err != nil || len(ents) != 0 {
+		t.Errorf("carve without --plot left %v in its directory (%v)", ents, err)
+	}
+}
+
 // TestCarveTableAndCSV: the table format prints the three sections; CSV is
 // one long table with a fixed header whose rows name their section.
 func TestCarveTableAndCSV(t *testing.T) {
-	args := append(append([]string{}, carveSmall...), "--plot", "")
+	args := append([]string{}, carveSmall...)
 	out, errOut, code := runCLI(t, nil, args...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -128,6 +122,10 @@ func TestCarveErrors(t *testing.T) {
 		{[]string{"carve", "--resolution", "2"}, "--resolution"},
 		{[]string{"carve", "--boundary-width", "1000"}, "--boundary-width"},
 		{[]string{"carve", "--q", "-1"}, "--q"},
+		{[]string{"carve", "--q", "0"}, "--q 0"},
+		{[]string{"carve", "--relu-sigma-w", "0"}, "--relu-sigma-w 0"},
+		{[]string{"carve", "--count-widths", "1,8"}, "--count-widths"},
+		{[]string{"carve", "--plot", "carve.pdf"}, "--plot"},
 	} {
 		_, errOut, code := runCLI(t, nil, c.args...)
 		if code == 0 || !strings.Contains(errOut, c.want) {

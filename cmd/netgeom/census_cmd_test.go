@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netgeom/netgeom/landscape"
 )
 
 // smallCensus are the arguments of a census that runs in about a second:
@@ -31,7 +33,7 @@ func TestCensusCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r censusResult
+	var r landscape.TakeCensusResult
 	if err := json.Unmarshal([]byte(js), &r); err != nil {
 		t.Fatalf("%v\n%s", err, js)
 	}

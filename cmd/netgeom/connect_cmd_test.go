@@ -9,6 +9,7 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/train"
 )
@@ -81,7 +82,7 @@ func TestConnectCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var r connectResult
+		var r landscape.ConnectResult
 		if err := json.Unmarshal([]byte(js), &r); err != nil {
 			t.Fatalf("%v\n%s", err, js)
 		}

@@ -59,9 +59,13 @@ func TestCensusAndConnectPlots(t *testing.T) {
 	dir := t.TempDir()
 	for ext, magic := range map[string][]byte{".png": []byte("\x89PNG"), ".svg": []byte("<?xml")} {
 		for name, draw := range map[string]func(string) error{
-			"census":  func(p string) error { return CensusPlot(p, census) },
-			"line":    func(p string) error { return ConnectPlot(p, &landscape.ConnectResult{Linear: line, Loss: "cross-entropy"}) },
-			"curve":   func(p string) error { return ConnectPlot(p, &landscape.ConnectResult{Linear: line, Bezier: &curve, Aligned: true}) },
+			"census": func(p string) error { return CensusPlot(p, census) },
+			"line": func(p string) error {
+				return ConnectPlot(p, &landscape.ConnectResult{Linear: line, Loss: "cross-entropy"})
+			},
+			"curve": func(p string) error {
+				return ConnectPlot(p, &landscape.ConnectResult{Linear: line, Bezier: &curve, Aligned: true})
+			},
 			"aligned": func(p string) error { return ConnectPlot(p, &landscape.ConnectResult{Linear: line, Aligned: true}) },
 		} {
 			path := filepath.Join(dir, name+ext)

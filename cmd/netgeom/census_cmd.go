@@ -4,22 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image/color"
-	"math"
 	"os"
 	"os/signal"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/datasets"
@@ -31,28 +23,10 @@ import (
 
 func init() { register(newCensusCmd) }
 
-// censusResult is what `netgeom census --format json` prints.
-type censusResult struct {
-	Out       string                   `json:"out"`
-	Config    landscape.Config         `json:"config"`
-	Archs     []landscape.Arch         `json:"architectures"`
-	Restarts  int                      `json:"restarts"`
-	Threshold float64                  `json:"threshold"`
-	Ran       int                      `json:"ran"`
-	Skipped   int                      `json:"skipped"`
-	Seconds   float64                  `json:"seconds"`
-	Backend   string                   `json:"backend"`
-	Workers   int                      `json:"workers"`
-	Depths    []landscape.DepthSummary `json:"depths"`
-}
-
 func newCensusCmd(g *globals) *cobra.Command {
 	var (
-		cfg                      landscape.Config
-		depthSpec, out, plotPath string
-		restarts, workers        int
-		threshold                float64
-		resume, overwrite        bool
+		opts                landscape.TakeCensusOptions
+		depthSpec, plotPath string
 	)
 	cmd := &cobra.Command{
 		Use:   "census",
@@ -101,34 +75,30 @@ and the distance distributions.
   netgeom census --data iris --budget 500 --depths 1:4 --restarts 50 --out census.jsonl --resume`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			depths, err := parseDepths(depthSpec)
-			if err != nil {
+			var err error
+			if opts.Depths, err = parseDepths(depthSpec); err != nil {
 				return fmt.Errorf("--depths: %w", err)
 			}
-			if restarts < 1 {
-				return fmt.Errorf("--restarts %d: want at least 1", restarts)
-			}
-			if workers < 1 {
-				return fmt.Errorf("--workers %d: want at least 1", workers)
-			}
-			if !(threshold > 0) {
-				return fmt.Errorf("--threshold %v: want a positive distance", threshold)
-			}
-			if resume && overwrite {
+			// The library takes zero for its default and checks the rest too;
+			// the command line refuses zero and names the flags, before any work.
+			switch {
+			case opts.Restarts < 1:
+				return fmt.Errorf("--restarts %d: want at least 1", opts.Restarts)
+			case opts.Workers < 1:
+				return fmt.Errorf("--workers %d: want at least 1", opts.Workers)
+			case !(opts.Threshold > 0):
+				return fmt.Errorf("--threshold %v: want a positive distance", opts.Threshold)
+			case opts.Resume && opts.Overwrite:
 				return errors.New("--resume and --overwrite: give one")
-			}
-			if out == "" {
+			case opts.Out == "":
 				return errors.New("--out: give the census file (JSON lines)")
-			}
-			cfg.Seed = g.Seed
-			if cfg, err = cfg.Normalize(); err != nil {
-				return err
 			}
 			if plotPath != "" {
 				if err := checkPlotPath(plotPath); err != nil {
 					return err
 				}
 			}
+			opts.Config.Seed = g.Seed
 			b, err := engine.Open(g.Backend)
 			if err != nil {
 				return err
@@ -141,51 +111,43 @@ and the distance distributions.
 				stop()
 			}()
 			update, finish := progress(cmd, "census")
-			start := time.Now()
-			run, err := landscape.RunCensus(ctx, b, cfg, depths, restarts, out, landscape.RunOptions{
-				Resume: resume, Overwrite: overwrite, Workers: workers, Progress: update, Log: cmd.ErrOrStderr()})
+			opts.Progress, opts.Log = update, cmd.ErrOrStderr()
+			res, err := landscape.TakeCensus(ctx, b, opts)
 			finish()
-			seconds := time.Since(start).Seconds()
 			if err != nil {
-				if errors.Is(err, context.Canceled) && run.Census != nil {
+				if errors.Is(err, context.Canceled) && res != nil {
 					return fmt.Errorf("interrupted: %d restarts of %d are in %s; run the same command with --resume to finish",
-						len(run.Census.Records), len(depths)*restarts, out)
+						len(res.Census.Records), len(opts.Depths)*opts.Restarts, opts.Out)
 				}
 				return err
 			}
-			sums, err := landscape.Summarize(b, run.Census, landscape.SummaryOptions{Threshold: threshold, Depths: depths, Restarts: restarts})
-			if err != nil {
-				return err
-			}
-			res := censusResult{Out: out, Config: run.Census.Config, Archs: run.Archs, Restarts: restarts, Threshold: threshold,
-				Ran: run.Ran, Skipped: run.Skipped, Seconds: seconds, Backend: b.Info().Backend, Workers: workers, Depths: sums}
-			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: %s: %d restarts run, %d found done, in %.1fs\n", out, run.Ran, run.Skipped, seconds)
-			return emitAndPlot(cmd, g, censusTable(res), res, plotPath, func(path string) error { return censusPlot(path, res) })
+			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: %s: %d restarts run, %d found done, in %.1fs\n", res.Out, res.Ran, res.Skipped, res.Seconds)
+			return emitAndPlot(cmd, g, censusTable(res), res, plotPath, func(path string) error { return report.CensusPlot(path, res) })
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&cfg.Data, "data", "iris", "data set: "+strings.Join(datasets.Names(), ", "))
-	fl.IntVar(&cfg.Subset, "subset", 0, "use this many training samples, drawn from --seed (0: all)")
-	fl.Float64Var(&cfg.TestFraction, "test-fraction", 0.2, "held out for testing from sets with no test set of their own")
-	fl.IntVar(&cfg.Budget, "budget", 500, "parameter budget P")
-	fl.Float64Var(&cfg.Tolerance, "tolerance", landscape.DefaultTolerance, "largest relative distance of a depth's parameter count from the budget")
+	fl.StringVar(&opts.Config.Data, "data", "iris", "data set: "+strings.Join(datasets.Names(), ", "))
+	fl.IntVar(&opts.Config.Subset, "subset", 0, "use this many training samples, drawn from --seed (0: all)")
+	fl.Float64Var(&opts.Config.TestFraction, "test-fraction", 0.2, "held out for testing from sets with no test set of their own")
+	fl.IntVar(&opts.Config.Budget, "budget", 500, "parameter budget P")
+	fl.Float64Var(&opts.Config.Tolerance, "tolerance", landscape.DefaultTolerance, "largest relative distance of a depth's parameter count from the budget")
 	fl.StringVar(&depthSpec, "depths", "1:4", "depths (hidden layers): lo:hi, or a list like 1,2,4")
-	fl.IntVar(&restarts, "restarts", 50, "seeded restarts per depth")
-	fl.StringVar(&cfg.Activation, "act", landscape.DefaultActivation, "activation of the hidden layers: "+strings.Join(activation.Names(), ", "))
-	fl.StringVar(&cfg.Loss, "loss", landscape.DefaultLoss, "loss: "+strings.Join(models.LossNames(), ", "))
-	fl.StringVar(&cfg.Init, "init", landscape.DefaultInit, "initialisation: "+strings.Join(models.InitNames(), ", "))
-	fl.Float64Var(&cfg.WeightDecay, "weight-decay", landscape.DefaultWeightDecay, "L2 penalty (wd/2)|theta|^2 of the objective (with cross-entropy, 0 leaves minima at infinity)")
-	fl.IntVar(&cfg.AdamSteps, "adam-steps", landscape.DefaultAdamSteps, "full-batch Adam steps before L-BFGS (0: none)")
-	fl.Float64Var(&cfg.AdamLR, "adam-lr", landscape.DefaultAdamLR, "Adam's learning rate")
-	fl.IntVar(&cfg.LBFGSSteps, "lbfgs-steps", landscape.DefaultLBFGSSteps, "most L-BFGS iterations")
-	fl.Float64Var(&cfg.GradTol, "grad-tol", landscape.DefaultGradTol, "a restart is converged when the objective's gradient norm is at most this")
-	fl.IntVar(&cfg.DenseMax, "dense-max", landscape.DefaultDenseMax, "dense exact Hessian up to this many parameters; Lanczos/SLQ estimates above")
-	fl.Float64Var(&cfg.EigTol, "eig-tol", landscape.DefaultEigTol, "tau = eig-tol max|lambda|: eigenvalues below -tau count in the index, above tau in the log-volume")
-	fl.Float64Var(&threshold, "threshold", landscape.DefaultThreshold, "function-space distance below which end points are one stationary point")
-	fl.IntVar(&workers, "workers", runtime.NumCPU(), "restarts run at once (results do not depend on it)")
-	fl.StringVar(&out, "out", "census.jsonl", "census file (JSON lines), written as restarts finish")
-	fl.BoolVar(&resume, "resume", false, "continue the census in --out")
-	fl.BoolVar(&overwrite, "overwrite", false, "start --out afresh when it exists")
+	fl.IntVar(&opts.Restarts, "restarts", landscape.DefaultCensusRestarts, "seeded restarts per depth")
+	fl.StringVar(&opts.Config.Activation, "act", landscape.DefaultActivation, "activation of the hidden layers: "+strings.Join(activation.Names(), ", "))
+	fl.StringVar(&opts.Config.Loss, "loss", landscape.DefaultLoss, "loss: "+strings.Join(models.LossNames(), ", "))
+	fl.StringVar(&opts.Config.Init, "init", landscape.DefaultInit, "initialisation: "+strings.Join(models.InitNames(), ", "))
+	fl.Float64Var(&opts.Config.WeightDecay, "weight-decay", landscape.DefaultWeightDecay, "L2 penalty (wd/2)|theta|^2 of the objective (with cross-entropy, 0 leaves minima at infinity)")
+	fl.IntVar(&opts.Config.AdamSteps, "adam-steps", landscape.DefaultAdamSteps, "full-batch Adam steps before L-BFGS (0: none)")
+	fl.Float64Var(&opts.Config.AdamLR, "adam-lr", landscape.DefaultAdamLR, "Adam's learning rate")
+	fl.IntVar(&opts.Config.LBFGSSteps, "lbfgs-steps", landscape.DefaultLBFGSSteps, "most L-BFGS iterations")
+	fl.Float64Var(&opts.Config.GradTol, "grad-tol", landscape.DefaultGradTol, "a restart is converged when the objective's gradient norm is at most this")
+	fl.IntVar(&opts.Config.DenseMax, "dense-max", landscape.DefaultDenseMax, "dense exact Hessian up to this many parameters; Lanczos/SLQ estimates above")
+	fl.Float64Var(&opts.Config.EigTol, "eig-tol", landscape.DefaultEigTol, "tau = eig-tol max|lambda|: eigenvalues below -tau count in the index, above tau in the log-volume")
+	fl.Float64Var(&opts.Threshold, "threshold", landscape.DefaultThreshold, "function-space distance below which end points are one stationary point")
+	fl.IntVar(&opts.Workers, "workers", runtime.NumCPU(), "restarts run at once (results do not depend on it)")
+	fl.StringVar(&opts.Out, "out", "census.jsonl", "census file (JSON lines), written as restarts finish")
+	fl.BoolVar(&opts.Resume, "resume", false, "continue the census in --out")
+	fl.BoolVar(&opts.Overwrite, "overwrite", false, "start --out afresh when it exists")
 	fl.StringVar(&plotPath, "plot", "", "draw the census here (.png or .svg)")
 	return cmd
 }
@@ -219,15 +181,7 @@ func parseDepths(s string) ([]int, error) {
 	return out, nil
 }
 
-// fmt4 formats x to 4 significant digits, "-" for a missing value.
-func fmt4(x *float64) string {
-	if x == nil {
-		return "-"
-	}
-	return strconv.FormatFloat(*x, 'g', 4, 64)
-}
-
-func censusTable(res censusResult) table {
+func censusTable(res *landscape.TakeCensusResult) table {
 	c := res.Config
 	t := table{
 		Title: fmt.Sprintf("census %s: %s, budget %d (tolerance %g), %s, %s, weight decay %g; %d restarts per depth (Adam %d steps, then L-BFGS to |grad| <= %g); distinct: function distance < %g; medians over distinct minima (%s, %d workers, %.1fs)",
@@ -242,258 +196,14 @@ func censusTable(res censusResult) table {
 			lmin, lmax = &d.TrainLoss.Min, &d.TrainLoss.Max
 		}
 		t.Rows = append(t.Rows, []string{
-			fmt.Sprint(d.Depth), models.FormatArch(d.Widths), fmt.Sprint(d.Params),
-			fmt.Sprintf("%d/%d", d.Converged, d.Restarts), fmt.Sprint(d.Saddles),
-			fmt.Sprint(d.DistinctMinima), fmt.Sprint(d.DistinctStationary),
-			fmt4(lmin), fmt4(median(d.TrainLoss)), fmt4(lmax), fmt4(median(d.TestAccuracy)),
-			fmt4(median(d.MaxEig)), fmt4(median(d.Trace)), fmt4(median(d.LogVolumePerP)),
-			fmt4(median(d.FunctionDist)), fmt4(median(d.ParamDistRel)), fmt4(median(d.UnalignedRel)),
-			fmt4(d.LossFlatnessRS), fmt4(d.MaxWithin), fmt4(d.MinBetween),
+			strconv.Itoa(d.Depth), models.FormatArch(d.Widths), strconv.Itoa(d.Params),
+			fmt.Sprintf("%d/%d", d.Converged, d.Restarts), strconv.Itoa(d.Saddles),
+			strconv.Itoa(d.DistinctMinima), strconv.Itoa(d.DistinctStationary),
+			optFloat(lmin), optFloat(median(d.TrainLoss)), optFloat(lmax), optFloat(median(d.TestAccuracy)),
+			optFloat(median(d.MaxEig)), optFloat(median(d.Trace)), optFloat(median(d.LogVolumePerP)),
+			optFloat(median(d.FunctionDist)), optFloat(median(d.ParamDistRel)), optFloat(median(d.UnalignedRel)),
+			optFloat(d.LossFlatnessRS), optFloat(d.MaxWithin), optFloat(d.MinBetween),
 		})
-	}
-	return t
-}
-
-// censusGlyphs are filled shapes (the distinct minima of panel (a));
-// repeats of a minimum are drawn as rings under them.
-var censusGlyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}}
-
-// censusPlot draws four panels: (a) train loss against log-volume per
-// parameter, every converged end point, one colour per depth, distinct
-// minima filled; (b) distinct minima and distinct stationary points per
-// depth out of the restarts; (c) the distribution of log10 function
-// distances between all pairs of converged end points, with the threshold;
-// (d) the empirical distribution function of the aligned relative
-// parameter distances between distinct minima.
-func censusPlot(path string, res censusResult) error {
-	if len(res.Depths) == 0 {
-		return errors.New("plot: no depths")
-	}
-	col := func(i int) color.Color { return report.Palette[i%len(report.Palette)] }
-	label := func(d landscape.DepthSummary) string {
-		return fmt.Sprintf("depth %d (%s, P %d)", d.Depth, models.FormatArch(d.Widths), d.Params)
-	}
-
-	// (a) loss against flatness.
-	pa := plot.New()
-	pa.Title.Text = "loss against flatness (filled: distinct minima)"
-	pa.X.Label.Text = "log-volume / P = -1/(2P) sum log lambda"
-	pa.Y.Label.Text = "train loss (mean cross-entropy)"
-	for i, d := range res.Depths {
-		var reps, rest plotter.XYs
-		for _, p := range d.Points {
-			if p.Index != 0 {
-				continue
-			}
-			xy := plotter.XY{X: p.LogVolume / float64(d.Params), Y: p.TrainLoss}
-			if p.Representative {
-				reps = append(reps, xy)
-			} else {
-				rest = append(rest, xy)
-			}
-		}
-		var legendThumb plot.Thumbnailer
-		for k, set := range []plotter.XYs{rest, reps} {
-			if len(set) == 0 {
-				continue
-			}
-			sc, err := plotter.NewScatter(set)
-			if err != nil {
-				return fmt.Errorf("plot %s: %w", path, err)
-			}
-			sc.GlyphStyle.Color = col(i)
-			sc.GlyphStyle.Radius = vg.Points(3)
-			if k == 0 {
-				sc.GlyphStyle.Shape = draw.RingGlyph{}
-			} else {
-				sc.GlyphStyle.Shape = censusGlyphs[i%len(censusGlyphs)]
-				legendThumb = sc
-			}
-			pa.Add(sc)
-		}
-		if legendThumb != nil {
-			pa.Legend.Add(label(d), legendThumb)
-		}
-	}
-	// Room above the points for the legend.
-	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	for _, d := range res.Depths {
-		for _, p := range d.Points {
-			if p.Index == 0 {
-				x := p.LogVolume / float64(d.Params)
-				xlo, xhi = math.Min(xlo, x), math.Max(xhi, x)
-				ylo, yhi = math.Min(ylo, p.TrainLoss), math.Max(yhi, p.TrainLoss)
-			}
-		}
-	}
-	if ylo <= yhi {
-		span := math.Max(yhi-ylo, 1e-3*math.Abs(yhi))
-		pa.Y.Min, pa.Y.Max = ylo-0.05*span, yhi+0.06*span*float64(len(res.Depths)+2)
-		span = math.Max(xhi-xlo, 1e-3*math.Abs(xhi))
-		pa.X.Min, pa.X.Max = xlo-0.04*span, xhi+0.04*span
-	}
-	pa.X.Tick.Marker = digitTicks{}
-	pa.Y.Tick.Marker = digitTicks{}
-	pa.Legend.Top = true
-	pa.Add(plotter.NewGrid())
-
-	// (b) distinct minima per depth.
-	pb := plot.New()
-	pb.Title.Text = fmt.Sprintf("distinct points out of %d restarts (function distance < %g)", res.Restarts, res.Threshold)
-	pb.X.Label.Text = "depth (hidden layers)"
-	pb.Y.Label.Text = "count"
-	var dm, ds, conv plotter.XYs
-	for _, d := range res.Depths {
-		x := float64(d.Depth)
-		dm = append(dm, plotter.XY{X: x, Y: float64(d.DistinctMinima)})
-		ds = append(ds, plotter.XY{X: x, Y: float64(d.DistinctStationary)})
-		conv = append(conv, plotter.XY{X: x, Y: float64(d.Converged)})
-	}
-	for k, s := range []struct {
-		name string
-		xy   plotter.XYs
-		dash bool
-	}{{"distinct minima", dm, false}, {"distinct stationary points", ds, true}, {"converged restarts", conv, true}} {
-		l, pts, err := plotter.NewLinePoints(s.xy)
-		if err != nil {
-			return fmt.Errorf("plot %s: %w", path, err)
-		}
-		c := []color.Color{color.RGBA{R: 30, G: 60, B: 160, A: 255}, color.RGBA{R: 200, G: 50, B: 40, A: 255}, color.Gray{Y: 120}}[k]
-		l.Color, pts.Color = c, c
-		pts.Shape = censusGlyphs[k]
-		if s.dash {
-			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-		}
-		pb.Add(l, pts)
-		pb.Legend.Add(s.name, l, pts)
-	}
-	pb.Y.Min, pb.Y.Max = 0, 1.15*float64(res.Restarts)
-	pb.X.Min, pb.X.Max = float64(res.Depths[0].Depth)-0.3, float64(res.Depths[len(res.Depths)-1].Depth)+0.3
-	pb.X.Tick.Marker = integerTicks{}
-	pb.Y.Tick.Marker = digitTicks{}
-	pb.Legend.Top = true
-	pb.Legend.Left = true
-	pb.Add(plotter.NewGrid())
-
-	// (c) histogram of log10 function distances between all converged pairs.
-	pc := plot.New()
-	pc.Title.Text = "function distance between converged end points (all pairs)"
-	pc.X.Label.Text = "log10 function distance"
-	pc.Y.Label.Text = "fraction of pairs per 1/4 decade"
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, d := range res.Depths {
-		for _, v := range d.PairDistances {
-			if v > 0 {
-				lo, hi = math.Min(lo, math.Log10(v)), math.Max(hi, math.Log10(v))
-			}
-		}
-	}
-	if lo <= hi {
-		lo, hi = math.Floor(lo*4)/4, math.Ceil(hi*4)/4+0.25
-		lo = math.Min(lo, math.Log10(res.Threshold)-0.5)
-		bins := int(math.Round((hi - lo) * 4))
-		top := 0.0
-		for i, d := range res.Depths {
-			if len(d.PairDistances) == 0 {
-				continue
-			}
-			counts := make([]float64, bins)
-			for _, v := range d.PairDistances {
-				k := 0
-				if v > 0 {
-					k = min(bins-1, max(0, int(math.Floor((math.Log10(v)-lo)*4))))
-				}
-				counts[k] += 1 / float64(len(d.PairDistances))
-			}
-			var xy plotter.XYs // a step outline
-			for k, c := range counts {
-				x0 := lo + float64(k)/4
-				xy = append(xy, plotter.XY{X: x0, Y: c}, plotter.XY{X: x0 + 0.25, Y: c})
-				top = math.Max(top, c)
-			}
-			l, err := plotter.NewLine(xy)
-			if err != nil {
-				return fmt.Errorf("plot %s: %w", path, err)
-			}
-			l.Color, l.Width = col(i), vg.Points(1.5)
-			pc.Add(l)
-			pc.Legend.Add(fmt.Sprintf("depth %d", d.Depth), l)
-		}
-		th, err := plotter.NewLine(plotter.XYs{{X: math.Log10(res.Threshold), Y: 0}, {X: math.Log10(res.Threshold), Y: 1.1 * top}})
-		if err != nil {
-			return fmt.Errorf("plot %s: %w", path, err)
-		}
-		th.Color, th.Dashes = color.Gray{Y: 60}, []vg.Length{vg.Points(4), vg.Points(3)}
-		pc.Add(th)
-		pc.Legend.Add(fmt.Sprintf("threshold %g", res.Threshold), th)
-		pc.Y.Min = 0
-	}
-	pc.Legend.Top = true
-	pc.Add(plotter.NewGrid())
-
-	// (d) ECDF of aligned relative parameter distances between distinct minima.
-	pd := plot.New()
-	pd.Title.Text = "distinct minima: aligned parameter distance (distribution function)"
-	pd.X.Label.Text = "|theta_a - align(theta_b)| / sqrt(|theta_a|^2 + |theta_b|^2)"
-	pd.Y.Label.Text = "fraction of pairs <= x"
-	for i, d := range res.Depths {
-		if len(d.ParamDistances) == 0 {
-			continue
-		}
-		s := append([]float64(nil), d.ParamDistances...)
-		sort.Float64s(s)
-		var xy plotter.XYs
-		for k, v := range s {
-			xy = append(xy, plotter.XY{X: v, Y: float64(k) / float64(len(s))}, plotter.XY{X: v, Y: float64(k+1) / float64(len(s))})
-		}
-		l, err := plotter.NewLine(xy)
-		if err != nil {
-			return fmt.Errorf("plot %s: %w", path, err)
-		}
-		l.Color, l.Width = col(i), vg.Points(1.5)
-		pd.Add(l)
-		pd.Legend.Add(fmt.Sprintf("depth %d (%d minima)", d.Depth, d.DistinctMinima), l)
-	}
-	pd.Y.Min, pd.Y.Max = 0, 1.05
-	pd.Legend.Top = true
-	pd.Legend.Left = true
-	pd.Add(plotter.NewGrid())
-	return report.SaveGrid([][]*plot.Plot{{pa, pb}, {pc, pd}}, 15*vg.Inch, 11*vg.Inch, path)
-}
-
-// digitTicks are gonum's default ticks labelled with enough significant
-// digits to tell them apart.
-type digitTicks struct{}
-
-func (digitTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	for digits := 3; digits <= 10; digits++ {
-		seen := map[string]bool{}
-		unique := true
-		for i, t := range ticks {
-			if t.Label == "" {
-				continue
-			}
-			ticks[i].Label = strconv.FormatFloat(t.Value, 'g', digits, 64)
-			if seen[ticks[i].Label] {
-				unique = false
-			}
-			seen[ticks[i].Label] = true
-		}
-		if unique {
-			break
-		}
-	}
-	return ticks
-}
-
-// integerTicks marks the integers of an axis.
-type integerTicks struct{}
-
-func (integerTicks) Ticks(lo, hi float64) []plot.Tick {
-	var t []plot.Tick
-	for v := math.Ceil(lo); v <= hi; v++ {
-		t = append(t, plot.Tick{Value: v, Label: strconv.Itoa(int(v))})
 	}
 	return t
 }

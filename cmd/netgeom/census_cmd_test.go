@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netgeom/netgeom/landscape"
 )
 
 // smallCensus are the arguments of a census that runs in about a second:
@@ -22,7 +26,8 @@ func smallCensus(out string, restarts string) []string {
 // parameter counts worked by hand, one summary per depth whose counts add
 // up (converged = minima + saddles <= restarts; distinct minima between 1
 // and the minima), and --plot writes a PNG. Run again with --resume it runs
-// nothing and prints the table: the title, a header and one row per depth,
+// nothing; its CSV cells read back as the JSON's numbers, bit for bit; it
+// prints the table: the title, a header and one row per depth,
 // whose converged column reads "k/3".
 func TestCensusCommand(t *testing.T) {
 	dir := t.TempDir()
@@ -31,7 +36,7 @@ func TestCensusCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r censusResult
+	var r landscape.TakeCensusResult
 	if err := json.Unmarshal([]byte(js), &r); err != nil {
 		t.Fatalf("%v\n%s", err, js)
 	}
@@ -47,6 +52,26 @@ func TestCensusCommand(t *testing.T) {
 	raw, err := os.ReadFile(png)
 	if err != nil || !bytes.HasPrefix(raw, []byte("\x89PNG")) {
 		t.Errorf("plot: %v", err)
+	}
+	// CSV keeps every digit: the cells read back as the JSON's numbers.
+	csvOut, err := execCLI(t, append(smallCensus(out, "3"), "--resume", "--format", "csv")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(csvOut)).ReadAll()
+	if err != nil || len(rows) != 3 || rows[0][8] != "loss_med" || rows[0][19] != "min_between" {
+		t.Fatalf("csv %v:\n%s", err, csvOut)
+	}
+	for i, d := range r.Depths {
+		for _, c := range []struct {
+			col  int
+			want *float64
+		}{{8, &d.TrainLoss.Median}, {11, &d.MaxEig.Median}, {18, d.MaxWithin}, {19, d.MinBetween}} {
+			cell := rows[i+1][c.col]
+			if got, err := strconv.ParseFloat(cell, 64); c.want == nil && cell != "-" || c.want != nil && (err != nil || got != *c.want) {
+				t.Errorf("depth %d %s: CSV %q, JSON %s", d.Depth, rows[0][c.col], cell, optFloat(c.want))
+			}
+		}
 	}
 	table, err := execCLI(t, append(smallCensus(out, "3"), "--resume")...)
 	if err != nil {

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/train"
 )
@@ -67,7 +70,8 @@ func trainedModel(t *testing.T, dir string, dataSeed, initSeed uint64, hidden in
 // Bezier curve has the same ends), the barrier is the path's maximum minus
 // the higher end, and with --align the endpoint distance shrinks
 // while the far end's loss is unchanged (alignment keeps the function).
-// Census end points work as models (CENSUS:DEPTH:RESTART).
+// Census end points work as models (CENSUS:DEPTH:RESTART); the CSV cells,
+// t = 1/3 included, read back as the JSON's numbers, bit for bit.
 func TestConnectCommand(t *testing.T) {
 	dir := t.TempDir()
 	a, la := trainedModel(t, dir, 1, 2, 8)
@@ -81,7 +85,7 @@ func TestConnectCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var r connectResult
+		var r landscape.ConnectResult
 		if err := json.Unmarshal([]byte(js), &r); err != nil {
 			t.Fatalf("%v\n%s", err, js)
 		}
@@ -110,6 +114,31 @@ func TestConnectCommand(t *testing.T) {
 	census := filepath.Join(dir, "c.jsonl")
 	if _, err := execCLI(t, "census", "--data", "iris", "--budget", "100", "--depths", "1", "--restarts", "2", "--adam-steps", "100", "--out", census); err != nil {
 		t.Fatal(err)
+	}
+	args := []string{"connect", "--model", census + ":1:0", "--model", census + ":1:1", "--points", "4", "--steps", "0"}
+	js, err := execCLI(t, append(args, "--format", "json")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r landscape.ConnectResult
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		t.Fatal(err)
+	}
+	// CSV keeps every digit: t = 1/3 and the losses read back as the JSON's.
+	csvOut, err := execCLI(t, append(args, "--format", "csv")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(csvOut)).ReadAll()
+	if err != nil || len(rows) != 5 || len(rows[0]) != 4 || r.Bezier != nil {
+		t.Fatalf("csv %v:\n%s", err, csvOut)
+	}
+	for i, p := range r.Linear.Points {
+		for k, want := range []float64{p.T, p.TrainLoss, p.TestLoss, p.Objective} {
+			if got, err := strconv.ParseFloat(rows[i+1][k], 64); err != nil || got != want {
+				t.Errorf("point %d %s: CSV %q, JSON %v", i, rows[0][k], rows[i+1][k], want)
+			}
+		}
 	}
 	table, err := execCLI(t, "connect", "--model", census+":1:0", "--model", census+":1:1", "--points", "3", "--steps", "0")
 	if err != nil {

@@ -306,23 +306,41 @@ func TestStudyOptions(t *testing.T) {
 		{"P", func() error { _, err := PSpinStudy(ctx, b, PSpinStudyOptions{P: 11}); return err }, "P = 11"},
 		{"N", func() error { _, err := PSpinStudy(ctx, b, PSpinStudyOptions{N: 1}); return err }, "N = 1"},
 		{"N^p", func() error { _, err := PSpinStudy(ctx, b, PSpinStudyOptions{P: 4, N: 80}); return err }, "N <= 76"},
-		{"Tol", func() error { _, err := PSpinStudy(ctx, b, PSpinStudyOptions{Census: StudyCensusOptions{Tol: -1}}); return err }, "Tol -1"},
+		{"Tol", func() error {
+			_, err := PSpinStudy(ctx, b, PSpinStudyOptions{Census: StudyCensusOptions{Tol: -1}})
+			return err
+		}, "Tol -1"},
 		{"Tol", func() error {
 			_, err := PSpinStudy(ctx, b, PSpinStudyOptions{Census: StudyCensusOptions{Tol: math.Inf(1)}})
 			return err
 		}, "Tol +Inf"},
-		{"MaxIter", func() error { _, err := PSpinStudy(ctx, b, PSpinStudyOptions{Census: StudyCensusOptions{MaxIter: -1}}); return err }, "MaxIter -1"},
-		{"Batch", func() error { _, err := PSpinStudy(ctx, b, PSpinStudyOptions{Census: StudyCensusOptions{Batch: -2}}); return err }, "Batch -2"},
-		{"Workers", func() error { _, err := PSpinStudy(ctx, b, PSpinStudyOptions{Census: StudyCensusOptions{Workers: -1}}); return err }, "Workers -1"},
+		{"MaxIter", func() error {
+			_, err := PSpinStudy(ctx, b, PSpinStudyOptions{Census: StudyCensusOptions{MaxIter: -1}})
+			return err
+		}, "MaxIter -1"},
+		{"Batch", func() error {
+			_, err := PSpinStudy(ctx, b, PSpinStudyOptions{Census: StudyCensusOptions{Batch: -2}})
+			return err
+		}, "Batch -2"},
+		{"Workers", func() error {
+			_, err := PSpinStudy(ctx, b, PSpinStudyOptions{Census: StudyCensusOptions{Workers: -1}})
+			return err
+		}, "Workers -1"},
 		{"starts", func() error {
 			_, err := LayeredStudy(ctx, b, LayeredStudyOptions{Census: StudyCensusOptions{MinimaStarts: -1}})
 			return err
 		}, "MinimaStarts -1"},
-		{"Layers", func() error { _, err := LayeredStudy(ctx, b, LayeredStudyOptions{Layers: []int{2, 7}, Dim: 5}); return err }, "Layers holds 7 with Dim 5"},
+		{"Layers", func() error {
+			_, err := LayeredStudy(ctx, b, LayeredStudyOptions{Layers: []int{2, 7}, Dim: 5})
+			return err
+		}, "Layers holds 7 with Dim 5"},
 		{"Layers", func() error { _, err := LayeredStudy(ctx, b, LayeredStudyOptions{Layers: []int{0}}); return err }, "Layers holds 0"},
 		{"Layers", func() error { _, err := LayeredStudy(ctx, b, LayeredStudyOptions{Layers: []int{}}); return err }, "Layers is empty"},
 		{"Dim", func() error { _, err := LayeredStudy(ctx, b, LayeredStudyOptions{Dim: -3}); return err }, "Dim -3"},
-		{"backend", func() error { _, err := LayeredStudy(ctx, nil, LayeredStudyOptions{Layers: []int{1}, Dim: 3}); return err }, "nil backend"},
+		{"backend", func() error {
+			_, err := LayeredStudy(ctx, nil, LayeredStudyOptions{Layers: []int{1}, Dim: 3})
+			return err
+		}, "nil backend"},
 		{"Formats", func() error { _, err := FormatCounts(ctx, FormatCountsOptions{}); return err }, "Formats is empty"},
 	} {
 		if err := c.err(); err == nil || !strings.Contains(err.Error(), c.msg) {

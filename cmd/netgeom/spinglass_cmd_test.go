@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/netgeom/netgeom/spinglass"
 )
 
 // TestSpinglassCount: the exact Friedland-Ottaviani counts the issue fixes
@@ -18,7 +20,7 @@ func TestSpinglassCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows []countRow
+	var rows []spinglass.FormatCount
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -47,7 +49,7 @@ func TestSpinglassPSpinJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r pspinResult
+	var r spinglass.PSpinStudyResult
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -85,7 +87,7 @@ func TestSpinglassP2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r pspinResult
+	var r spinglass.PSpinStudyResult
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +111,7 @@ func TestSpinglassLayersJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r layersResult
+	var r spinglass.LayeredStudyResult
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -119,7 +121,7 @@ func TestSpinglassLayersJSON(t *testing.T) {
 	wantDims := []string{"9", "5x4", "3x3x3"}
 	wantComplex := []string{"1", "4", "37"}
 	for i, row := range r.Rows {
-		if formatName(row.Dims) != wantDims[i] || row.ComplexCriticalPoints != wantComplex[i] || row.Starts != 400 {
+		if spinglass.FormatName(row.Dims) != wantDims[i] || row.ComplexCriticalPoints != wantComplex[i] || row.Starts != 400 {
 			t.Errorf("row %d: dims %v, complex %s, starts %d", i, row.Dims, row.ComplexCriticalPoints, row.Starts)
 		}
 	}
@@ -171,8 +173,8 @@ func TestSpinglassErrors(t *testing.T) {
 		{[]string{"--layers", "3:1"}, "hi < lo"},
 		{[]string{"--layers", "x"}, "not a number of layers"},
 		{[]string{"--layers", "7", "--dim", "5"}, "at least one dimension"},
-		{[]string{"--p", "1"}, "p = 1"},
-		{[]string{"--n", "1"}, "N = 1"},
+		{[]string{"--p", "1"}, "--p 1"},
+		{[]string{"--n", "1"}, "--n 1"},
 		{[]string{"--p", "4", "--n", "80"}, "N <= 76"},
 		{[]string{"--saddle-frac", "2"}, "saddle-frac"},
 		{[]string{"--tol", "0"}, "--tol"},
@@ -182,6 +184,38 @@ func TestSpinglassErrors(t *testing.T) {
 		_, err := execCLI(t, append([]string{"spinglass"}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%v: error %v, want one containing %q", c.args, err, c.msg)
+		}
+	}
+}
+
+// TestSpinglassCountBackendNote: --count computes exact integers without
+// the compute engine, so an explicit --backend gets a one-line note on
+// stderr (as engine-free commands get from the root); without --backend,
+// or in a mode that uses the engine, there is no note.
+func TestSpinglassCountBackendNote(t *testing.T) {
+	const note = "netgeom: spinglass --count does not use the compute engine (exact counts); --backend cpu has no effect\n"
+	for _, c := range []struct {
+		args []string
+		note bool
+	}{
+		{[]string{"spinglass", "--count", "3x3x3", "--backend", "cpu"}, true},
+		{[]string{"--backend", "cpu", "spinglass", "--count", "2,5", "--format", "json"}, true},
+		{[]string{"spinglass", "--count", "3x3x3"}, false},
+		{[]string{"spinglass", "--p", "2", "--n", "4", "--starts", "10", "--backend", "cpu"}, false},
+	} {
+		root := newRootCmd()
+		var out, errb bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&errb)
+		root.SetArgs(c.args)
+		if err := root.Execute(); err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		if got := errb.String(); (got == note) != c.note || (!c.note && strings.Contains(got, "compute engine")) {
+			t.Errorf("%v: stderr %q; want the note: %v", c.args, got, c.note)
+		}
+		if out.Len() == 0 {
+			t.Errorf("%v: no output", c.args)
 		}
 	}
 }

@@ -86,8 +86,19 @@ func TestExactTicks(t *testing.T) {
 		t.Errorf("[1.005, 1.035]: ticks %v, want one at 1.02 labelled 1.02", ExactTicks{}.Ticks(1.005, 1.035))
 	}
 	// A log axis within one decade still gets exact labels; across decades, powers of ten.
-	if lt := (LogTicks{}).Ticks(1.01, 1.9); len(lt) < 2 || lt[0].Label != "1.2" {
+	if lt := (LogTicks{}).Ticks(1.01, 1.9); len(lt) < 3 || lt[0].Label != "1.2" {
 		t.Errorf("LogTicks(1.01, 1.9) = %v, want exact labels from 1.2", lt)
+	}
+	// One decade in range: 10 is marked and so are 1-2-5 values below it.
+	if lt := (LogTicks{}).Ticks(6.3, 65); len(lt) != 3 || lt[0].Label != "10" || lt[1].Label != "20" || lt[2].Label != "50" {
+		t.Errorf("LogTicks(6.3, 65) = %v, want 10, 20, 50", lt)
+	}
+	// Four to seven ticks where the range allows (a step of range/6 rounded
+	// up left two or three on [-0.09, 0.03]).
+	for _, r := range [][2]float64{{-0.09, 0.03}, {0, 1}, {2.1, 2.35}, {-1.68, -1.57}} {
+		if n := len((ExactTicks{}).Ticks(r[0], r[1])); n < 4 || n > 11 {
+			t.Errorf("ExactTicks%v: %d ticks", r, n)
+		}
 	}
 	if lt := (LogTicks{}).Ticks(0.5, 300); len(lt) != 3 || lt[0].Label != "1" || lt[2].Label != "1e+02" {
 		t.Errorf("LogTicks(0.5, 300) = %v, want 1, 10, 1e+02", lt)

@@ -23,6 +23,12 @@ import (
 
 func init() { register(newCensusCmd) }
 
+// censusRecordHook, when set, is called after each restart's record is in
+// the census file, with the number of records there. Only the tests set it
+// (in the child process they run as netgeom) to kill a census at an exact
+// point.
+var censusRecordHook func(done int)
+
 func newCensusCmd(g *globals) *cobra.Command {
 	var (
 		opts                landscape.TakeCensusOptions
@@ -112,6 +118,9 @@ and the distance distributions.
 			}()
 			update, finish := progress(cmd, "census")
 			opts.Progress, opts.Log = update, cmd.ErrOrStderr()
+			if hook := censusRecordHook; hook != nil {
+				opts.Progress = func(done, total int) { update(done, total); hook(done) }
+			}
 			res, err := landscape.TakeCensus(ctx, b, opts)
 			finish()
 			if err != nil {

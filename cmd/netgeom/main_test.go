@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -14,6 +16,14 @@ import (
 // hides OpenBLAS needs its own).
 func TestMain(m *testing.M) {
 	if os.Getenv("NETGEOM_TEST_AS_MAIN") == "1" {
+		if k, err := strconv.Atoi(os.Getenv("NETGEOM_TEST_KILL_AFTER_RECORD")); err == nil {
+			// Die by SIGKILL, as a killed census would, once k records are in its file.
+			censusRecordHook = func(done int) {
+				if done == k {
+					syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				}
+			}
+		}
 		os.Args = append([]string{"netgeom"}, os.Args[1:]...)
 		main()
 		os.Exit(0)

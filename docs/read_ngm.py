@@ -7,6 +7,7 @@ in Python 3 with the standard library only. It was written from that spec
 
     python3 docs/read_ngm.py MODEL.ngm                 # header, layers, first weights
     python3 docs/read_ngm.py MODEL.ngm --input 0.1,-0.2,0.3,0.5   # plus the logits
+    python3 docs/read_ngm.py MODEL.ngm --input=-1,0.5,2,0        # (= when X starts with -)
     python3 docs/read_ngm.py MODEL.ngm --json          # the same as JSON
     python3 docs/read_ngm.py MODEL.ngm --rewrite OUT.ngm   # re-encode (new JSON, new hash)
 

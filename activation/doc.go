@@ -2,6 +2,13 @@
 // networks (tanh, erf, ReLU, sigmoid, GELU, ...) together with their first
 // three derivatives, looked up by name or by a stable integer ID.
 //
+// Entry points: Lookup (by name, case-insensitive; "logistic" and
+// "hardtanh" are aliases), ByID, and Names (the canonical names in ID order).
+// A Func carries Phi, its derivatives D1, D2, D3, its Kinks and whether it is
+// Odd. GELU is the exact form, x times the standard normal CDF of x
+// (Hendrycks and Gimpel 2016), swish is
+// x sigmoid(x) (Ramachandran, Zoph and Le 2017).
+//
 // It is a leaf package. Mean-field quadrature code integrates Phi, D1 and D2
 // against Gaussians and uses Kinks to split integrals where phi is not
 // infinitely differentiable, and Odd for sign-flip symmetries. Compute

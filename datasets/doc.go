@@ -6,6 +6,12 @@
 // spirals, concentric circles, a Gaussian mixture, and a random teacher
 // network).
 //
+// Entry points: Load(name, seed) returns a named set (Names and List say
+// which exist) as training and test parts (test nil when the set has none);
+// Split makes a stratified split, FitStandardizer a per-feature
+// standardisation; ReadCSV, LoadCSV, ReadIDX and LoadIDX read files; TwoSpirals,
+// Circles, GaussianMixture and Teacher draw the synthetic sets.
+//
 // # Layout
 //
 // A Dataset stores its N samples of D features in one row-major N x D slice,

@@ -2,11 +2,22 @@
 // their stationary points: a census of many seeded trainings at a fixed
 // parameter budget and the mode connectivity of pairs of minima.
 //
-// Census (Becker, Zhang and Lee 2020 ask, at a fixed parameter count, how
-// the number of minima, their clustering and the trade-off between the depth
-// (loss) and the width (flatness) of minima change with depth). For a data
-// set and a budget P, Architectures picks for each depth h = 1..D (h hidden
-// layers) the widths, as equal as possible, whose parameter count is nearest
+// The formulas and the conventions are in docs/science.md section 5.
+// Entry points: Architectures (and BudgetWidths) pick the widths, Prepare and
+// RunCensus run a census into a JSON-lines file, ReadCensus reads it back,
+// Summarize groups its end points per depth; MeasureCurvature and CurvatureOf
+// give the Hessian measures of one point; Align, Assign, Distance,
+// RelativeDistance, FunctionDistance and Outputs compare networks;
+// NewPathEvaluator with LinearPath, BezierPath and TrainBezier measure mode
+// connectivity.
+//
+// Census. Becker, Zhang and Lee ("Geometry of energy landscapes and the
+// optimizability of deep neural networks", Physical Review Letters 2020) ask,
+// at a fixed parameter count, how the number of minima, their clustering and
+// the trade-off between the depth (loss) and the width (flatness) of minima
+// change with depth. For a data set and a budget P, Architectures picks for
+// each depth h = 1..D (h hidden layers) the widths, as equal as possible,
+// whose parameter count is nearest
 // P within a stated tolerance. Each restart, a pure function of the census
 // settings, the depth and the restart index, trains from a seeded
 // initialisation with Adam and then L-BFGS to a gradient-norm threshold of
@@ -23,10 +34,14 @@
 // Distances respect the network's symmetries: the function-space distance
 // compares outputs on the data; the parameter-space distance first aligns
 // the hidden units of one network to the other's, layer by layer, by
-// permutations found with the Hungarian method (Assign) and, for odd
-// activations, sign flips (Align).
+// permutations found with the Hungarian method (Assign; Kuhn 1955, Munkres
+// 1957, in Jonker and Volgenant's shortest-augmenting-path form) and, for
+// odd activations, sign flips (Align, refined by weight matching as in
+// Ainsworth, Hayase and Srinivasa, "Git Re-Basin", ICLR 2023).
 //
 // Mode connectivity: LinearPath and BezierPath evaluate the loss along the
-// straight segment and along a quadratic Bezier curve, whose control point
-// is trained, between two minima, and report the barrier.
+// straight segment and along a quadratic Bezier curve between two minima,
+// whose control point TrainBezier trains (Garipov, Izmailov, Podoprikhin,
+// Vetrov and Wilson, "Loss surfaces, mode connectivity, and fast ensembling
+// of DNNs", NeurIPS 2018), and report the barrier.
 package landscape

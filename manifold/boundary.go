@@ -24,7 +24,6 @@ type BoundaryOptions struct {
 	Points int     // boundary points to measure
 	Q      float64 // squared length per coordinate of the random inputs
 	Seed   uint64
-	// Chunk bounds the directions pushed through the network at once
 	// Progress, when set, is called after each point.
 	Progress func(done, total int)
 }

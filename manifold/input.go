@@ -1,13 +1,3 @@
-// Package manifold pushes input manifolds (great circles, user curves, pairs
-// of points) through deep networks as second-order jets and measures, layer
-// by layer, what the network does to them: the mean squared length q, the
-// Euclidean length L^E, the extrinsic curvature kappa and its width-scaled
-// form kbar = sqrt(N) kappa, the Grassmannian length L^G, the
-// principal-component spectrum of the points (from the B x B Gram matrix,
-// never N x N), and the autocorrelation c(dtheta) along the curve.
-// Definitions are those of Poole et al. (2016), in SCIENCE.md section 3.
-// Statistics are computed on the backend where the layer lives; only
-// per-point scalars and the Gram matrix come back to the host.
 package manifold
 
 import (

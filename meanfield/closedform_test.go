@@ -58,7 +58,7 @@ var (
 )
 
 // TestErfAgainstClosedForms: for erf every quantity has a closed form
-// (SCIENCE.md section 2). Over sigma_w in [0.5, 5] x sigma_b in [0, 2] the
+// (docs/science.md section 2). Over sigma_w in [0.5, 5] x sigma_b in [0, 2] the
 // quadrature's q*, chi_1, chi_2, V'(q*), c* and C'(c*) must agree with the
 // closed forms to 1e-10 relative, the accuracy the package promises for
 // smooth activations. The oracle solves the closed-form fixed-point

@@ -6,7 +6,22 @@
 // and chi_2, the depth scales xi_q and xi_c, the phase (ordered, critical,
 // chaotic), the critical sigma_w and the order-to-chaos curve, the
 // layer-by-layer length and curvature of a great circle pushed through the
-// network (Poole's eq. 8), and phase grids over (sigma_w, sigma_b).
+// network (Poole's eq. 8), and phase grids over (sigma_w, sigma_b). It also
+// gives the derivative moments mu_k of Pennington, Schoenholz and Ganguli
+// (2017) that predict the spectrum of the input-output Jacobian, and the mean
+// field of networks with product (multiplication-neuron) layers. The
+// formulas, their sources and the conventions are in docs/science.md
+// sections 2, 3, 4 and 7.
+//
+// Entry points: New (or NewVar) builds a Model; Model.Analyze gives q*, c*,
+// chi_1, chi_2, xi_q, xi_c and the phase at once; Model.LengthMap,
+// FixedLength, CovarianceMap, CMap, Chi1, Chi2, Moments and Expect2 are the
+// pieces; Model.Circle and CorrelationTrajectory give layer-by-layer
+// predictions; CriticalSigmaW, CriticalCurve and PhaseGrid scan parameters;
+// Model.DerivativeMoment and JacobianMoments serve Jacobian spectra; the
+// Product* and Stack* methods and SigmaWForChi1 handle product layers
+// (product.go states their derivations). The closed forms ErfKernel,
+// ReLUKernel, ... are exported as test references.
 //
 // It is pure scalar numerics and imports no compute backend.
 //
@@ -102,13 +117,14 @@
 // # Circle through the network (Poole eq. 8)
 //
 // Layer 0 is the input great circle h^0(theta) = sqrt(N q0)(u0 cos theta +
-// u1 sin theta), fed to the network as a pre-activation (Poole's code, and
-// SCIENCE.md's h^1; netgeom numbers it 0 everywhere): q^0 = q0,
-// gbar^0 = q0, kbar^0 = 1/sqrt(q0). Layer l+1 applies
+// u1 sin theta), fed to the network as a pre-activation (Poole's code; Poole's
+// paper calls it h^1, netgeom numbers it 0 everywhere, see docs/science.md
+// section 1): q^0 = q0, gbar^0 = q0, kbar^0 = 1/sqrt(q0). Layer l+1 applies
 // gbar^{l+1} = chi_1 gbar^l and kbar_{l+1}^2 = 3 chi_2/chi_1^2 + kbar_l^2/chi_1
 // with chi_1 and chi_2 evaluated at q^l, the length of the layer's input (the
 // transient q^l when q0 != q*; at q0 = q* they are the fixed-point values).
 // Lengths are reported per sqrt(N): Length = L^E/sqrt(N) = 2 pi sqrt(gbar),
-// since N is not a mean-field parameter; the Grassmannian length
-// L^G = 2 pi sqrt(gbar) kbar does not depend on N.
+// since N is not a mean-field parameter (package manifold and `netgeom
+// curvature` report the full L^E: multiply by sqrt(N) to compare); the
+// Grassmannian length L^G = 2 pi sqrt(gbar) kbar does not depend on N.
 package meanfield

@@ -60,7 +60,7 @@ func (m *Model) DerivativeMoment(q float64, k int) (float64, error) {
 // values of a depth-L network's input-output Jacobian at the fixed point q*:
 // the mean is chi_1^L; at criticality (chi_1 = 1) the variance is
 // L (mu2/mu1^2 - 1 - s1), s1 = -1 for Gaussian and 0 for orthogonal weights
-// (Pennington, Schoenholz, Ganguli 2017; SCIENCE.md section 4). Off
+// (Pennington, Schoenholz, Ganguli 2017; docs/science.md section 4). Off
 // criticality the variance formula does not apply and ok is false.
 func (m *Model) JacobianMoments(qStar float64, L int, orthogonal bool) (mean, variance float64, ok bool, err error) {
 	mu1, err := m.DerivativeMoment(qStar, 1)

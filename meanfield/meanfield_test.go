@@ -292,7 +292,7 @@ func TestReLUPowerLaw(t *testing.T) {
 }
 
 // TestCircleEq8 checks the eq.-8 predictions against their own closed
-// consequences (SCIENCE.md section 3):
+// consequences (docs/science.md section 3):
 //   - layer 0 is the input circle: gbar = q0, kbar = 1/sqrt(q0), L^G = 2 pi;
 //   - chaotic (tanh sigma_w = 4, sigma_b = 0.3, q0 = q*): gbar grows by chi_1
 //     per layer, kbar^2 -> 3 chi_2/(chi_1 (chi_1 - 1)) (geometric rate

@@ -9,7 +9,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 )
 
-// Mean field of product (multiplication-neuron) layers, SCIENCE.md section
+// Mean field of product (multiplication-neuron) layers, docs/science.md section
 // 7: h = u * w elementwise with u = W x + b and w = V x + c, two independent
 // affine factors of the same law as a dense layer's pre-activation
 // (x = phi(h_prev)).

@@ -14,7 +14,7 @@ import (
 // for product layers). A product layer h = (W x + b) * (V x + c) has the
 // tangent map dh = diag(w) W dx + diag(u) V dx with its factors u = W x + b,
 // w = V x + c at the input, and the adjoint W^T (w * g) + V^T (u * g). It
-// serves Lanczos on J^T J for the singular values (SCIENCE.md section 4).
+// serves Lanczos on J^T J for the singular values (docs/science.md section 4).
 type Jacobian struct {
 	b       engine.Backend
 	net     *RandomDense

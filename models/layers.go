@@ -153,7 +153,7 @@ func softmaxJVP(b engine.Backend, m, n int, a, s, out, tmp, dots engine.Buffer) 
 	)
 }
 
-// onesVector returns a scratch vector of n ones (re-filled each call).
+// ones returns a scratch vector of n ones (re-filled each call).
 func (s *arena) ones(n int) (engine.Buffer, error) {
 	o, err := s.get("ones", n)
 	if err != nil {

@@ -41,7 +41,7 @@ import (
 // when no chunk size is given.
 const DefaultChunk = 4096
 
-// layerState holds one chunk's per-layer matrices (w_l x cols, leading
+// chunkState holds one chunk's per-layer matrices (w_l x cols, leading
 // dimension w_l), index l = 0..L.
 type chunkState struct {
 	cols  int

@@ -8,7 +8,7 @@ import (
 	"github.com/netgeom/netgeom/engine"
 )
 
-// ProductLayer is a layer of multiplication neurons (SCIENCE.md section 7):
+// ProductLayer is a layer of multiplication neurons (docs/science.md section 7):
 //
 //	h = (W1 x + b1) * (W2 x + b2)   (elementwise)
 //

@@ -50,7 +50,7 @@ const (
 	Dense LayerKind = iota
 	// Product (multiplication neurons): h = (W1 x + b1) * (W2 x + b2)
 	// elementwise, two independent affine factors of the same law
-	// (SCIENCE.md section 7).
+	// (docs/science.md section 7).
 	Product
 	// Attention: single-head dot-product self-attention (AttentionLayer)
 	// over the T = N / D tokens of dimension D = RandomSpec.TokenDim that

@@ -1,7 +1,3 @@
-// Package report draws netgeom's figures with gonum/plot: the per-layer
-// curves of a manifold run beside their mean-field predictions (Poole et al.
-// 2016, figures 3 and 4), and helpers shared by every figure, such as
-// saving a grid of panels as PNG or SVG chosen by the file's extension.
 package report
 
 import (

@@ -6,10 +6,15 @@
 // projected problems (at most a few hundred rows) are solved on the host,
 // with gonum's LAPACK.
 //
+// The formulas and the conventions are in docs/science.md section 5. Entry
+// points: Lanczos, SLQ (with Quadrature.Density, Integrate and Measure, and
+// DefaultGrid) and Trace, each on an Operator.
+//
 // Three tools:
 //
 //   - Lanczos: a few extreme eigenpairs (largest, smallest or largest in
-//     magnitude) by thick-restart Lanczos with full reorthogonalisation. The
+//     magnitude) by thick-restart Lanczos (Wu and Simon, SIAM J. Matrix
+//     Anal. Appl. 2000) with full reorthogonalisation. The
 //     Krylov basis is one Dim x (MaxBasis+1) column-major buffer on the
 //     backend; every new vector is orthogonalised against all basis vectors
 //     by classical Gram-Schmidt, twice (and a third time when the second pass
@@ -17,9 +22,11 @@
 //     value carries the residual bound |beta s_last| (plus any residual that
 //     a restart with a fresh vector dropped), which is ||A y - theta y|| in
 //     exact arithmetic.
-//   - SLQ: stochastic Lanczos quadrature (Ubaru, Chen and Saad 2017; Ghorbani
-//     et al. 2019) for the spectral density and for traces tr f(A).
-//   - Trace: Hutchinson's estimator with Rademacher vectors.
+//   - SLQ: stochastic Lanczos quadrature (Ubaru, Chen and Saad, SIAM J.
+//     Matrix Anal. Appl. 2017; Ghorbani, Krishnan and Xiao, ICML 2019) for
+//     the spectral density and for traces tr f(A).
+//   - Trace: Hutchinson's estimator (Hutchinson 1989) with Rademacher
+//     vectors, and its standard error.
 //
 // Random vectors. Every random vector comes from the backend's Philox
 // normals (Backend.FillNormal), so results are reproducible bit for bit from

@@ -1,6 +1,17 @@
 // Package spinglass computes the landscapes of spin-glass models of deep
 // networks on the engine, and the random-matrix and algebraic curves they are
-// compared with (SCIENCE.md section 6).
+// compared with (docs/science.md section 6). The layered model follows the
+// questions of Choromanska, Henaff, Mathieu, Ben Arous and LeCun, "The loss
+// surfaces of multilayer networks" (AISTATS 2015) and Becker, Zhang and Lee,
+// "Geometry of energy landscapes and the optimizability of deep neural
+// networks" (Physical Review Letters 2020), whose claims it measures rather
+// than assumes.
+//
+// Entry points: NewPSpin and NewLayered build a model on a backend; its At
+// gives the energy, Riemannian gradient and Hessian at a point and its Census
+// searches for critical points (CensusOptions in, Census out, with ByIndex
+// and Minima). The theory curves are plain functions (see Theory below);
+// SplitDims splits a total dimension over layers.
 //
 // Models:
 //
@@ -13,19 +24,24 @@
 //     for the p-spin.
 //
 // Both live on a product of spheres; Census finds their critical points from
-// many random starts (saddle-free Newton descent for minima, Levenberg-
-// Marquardt Newton on |grad|^2 for saddles of every index), polishes them to
+// many random starts (saddle-free Newton descent for minima,
+// Levenberg-Marquardt Newton on |grad|^2 for saddles of every index), polishes them to
 // a small Riemannian gradient, deduplicates them, and records energy per
 // dimension u = E/D and Morse index (negative eigenvalues of the Riemannian
 // Hessian on the tangent space).
 //
-// Theory: the Auffinger-Ben Arous-Cerny complexity of the p-spin (EInf, I1,
-// Theta, ThetaTotal, Ek, IndexFraction); the Friedland-Ottaviani number of
-// singular-vector tuples of a tensor and the Cartwright-Sturmfels number of
-// eigenvectors of a symmetric tensor, in exact integers (the complex critical
-// points of the layered and p-spin models); Marchenko-Pastur and Wigner
-// semicircle densities with fitted scales, and Pennington and Bahri's critical
-// energy e_c(phi) with the 3/2 law of the index (rmt.go).
+// Theory: the complexity of the p-spin (EInf, I1, Theta, ThetaTotal, Ek,
+// IndexFraction; Auffinger, Ben Arous and Cerny, "Random matrices and
+// complexity of spin glasses", Comm. Pure Appl. Math. 2013); the number of
+// singular-vector tuples of a tensor (SingularTupleCount; Friedland and
+// Ottaviani, Found. Comput. Math. 2014) and of eigenvectors of a symmetric
+// tensor (EigenvectorCount; Cartwright and Sturmfels, Linear Algebra Appl.
+// 2013), in exact integers: the complex critical points of the layered and
+// p-spin models; Marchenko-Pastur and Wigner semicircle densities with
+// fitted scales (MarchenkoPastur, Semicircle, Fit*); and Pennington and
+// Bahri's critical energy e_c(phi) with the 3/2 law of the index
+// (CriticalEnergy, IndexLaw, FitIndexLaw; "Geometry of neural network loss
+// surfaces via random matrix theory", ICML 2017).
 //
 // Heavy contractions (the coupling tensor against the points, a batch of
 // starts at a time) run on an engine.Backend; the small dense eigenproblems

@@ -6,7 +6,7 @@ import (
 	"math"
 )
 
-// Random-matrix baselines drawn over measured Hessian densities (SCIENCE.md
+// Random-matrix baselines drawn over measured Hessian densities (docs/science.md
 // section 6).
 
 // MarchenkoPasturEdges returns the support [lo, hi] of the Marchenko-Pastur

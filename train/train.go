@@ -1,15 +1,3 @@
-// Package train fits netgeom's trainable networks (models.MLP) to data:
-// full-batch gradient descent, stochastic gradient descent with momentum,
-// Adam and L-BFGS (with a strong Wolfe line search), seeded, with stopping
-// rules on the number of steps, the gradient norm and a loss plateau. It
-// also prepares the named data sets for training (subset, stratified
-// split, standardisation) and rebuilds them from a checkpoint's record, so
-// that an analysis of a trained model sees the same training set.
-//
-// Everything runs on the backend's buffers through models.Evaluator, except
-// Adam's elementwise update (a square root and a division per parameter,
-// which the engine has no op for): it runs on the host and moves 2P
-// float64s per step.
 package train
 
 import (

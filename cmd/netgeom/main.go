@@ -1,8 +1,3 @@
-// Command netgeom measures the geometry of deep networks: how random and
-// trained networks bend input manifolds, where the order-to-chaos transition
-// lies, and what their loss surfaces look like. Each analysis is a
-// subcommand; every subcommand prints a table by default and takes
-// --format json or csv.
 package main
 
 import (

@@ -42,5 +42,7 @@
 // engine.ErrUnavailable, so engine.Open("auto") falls back to the CPU and
 // reports why.
 //
-// Importing this package registers the "cuda" backend with engine.Open.
+// Importing this package registers the "cuda" backend with engine.Open,
+// which is how netgeom uses it; New opens one with explicit Options (device,
+// BLAS, library paths).
 package cuda

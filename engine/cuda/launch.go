@@ -12,7 +12,7 @@ type devptr uint64
 // kernel names one __global__ function of package kernels and its
 // parameters, one letter each: p a device pointer (devptr), l a long long
 // (int64), u an unsigned long long (uint64), i an int (int32), d a double
-// (float64). kernelsTest checks every signature against the PTX.
+// (float64). TestKernelSignatures checks every signature against the PTX.
 type kernel struct {
 	module string // kernels module (file name without .cu)
 	name   string
@@ -67,7 +67,7 @@ type kernelArgs struct {
 	ptrs [maxKernelArg]uintptr
 }
 
-// packArgs checks args against the kernel's signature and stores them.
+// pack checks args against the kernel's signature and stores them.
 func (ka *kernelArgs) pack(k *kernel, args []any) error {
 	if len(args) != len(k.sig) || len(args) > maxKernelArg {
 		return fmt.Errorf("internal error: kernel %s takes %d arguments, %d given", k.name, len(k.sig), len(args))

@@ -1,13 +1,3 @@
-// Package enginetest is the conformance suite of engine.Backend: every op of
-// a backend against plain reference loops written here, on random shapes and
-// edge cases (1x1, tall, wide, transposed, leading dimension larger than the
-// rows, zero sizes), with a stated tolerance per op, bit equality of
-// repeated calls, bit equality of the Philox normals with package engine/rng,
-// and the error paths (bad shapes, foreign and freed buffers, float32).
-//
-// A backend's tests call Run with a function that opens a fresh backend.
-// The suite knows nothing about any backend, so the CUDA backend plugs in
-// unchanged.
 package enginetest
 
 import (

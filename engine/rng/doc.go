@@ -1,5 +1,12 @@
 // Package rng provides the reproducible random numbers of netgeom.
 //
+// Entry points: Normal(seed, stream, i) is one standard normal, FillNormal
+// a run of them; Philox4x32 is the counter-based generator (Salmon, Moraes,
+// Dror and Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC 2011, as
+// in Random123), Uniform53 its conversion to (0, 1), and Log, Sin and Cos
+// the exactly specified elementary functions of the Box-Muller transform.
+// Which stream holds which weights is listed in docs/science.md section 1.
+//
 // Random network weights are standard normal float64 values produced by a
 // counter-based generator: normal number i of stream s under seed k is a
 // pure function of (k, s, i). Any chunk of a stream can therefore be

@@ -9,7 +9,7 @@ import (
 
 // TestBoundaryPlotNamesEveryLayer: with 11 layers (the figure
 // named 3 of them) the colour bar labels every one, 0 to 10, and both axes
-// read exactly.
+// read exactly, also on a narrow range.
 func TestBoundaryPlotNamesEveryLayer(t *testing.T) {
 	res := &manifold.DecisionBoundaryResult{}
 	for l := 0; l <= 10; l++ {
@@ -31,4 +31,13 @@ func TestBoundaryPlotNamesEveryLayer(t *testing.T) {
 		}
 	}
 	checkWrites(t, func(path string) error { return BoundaryPlot(path, res) })
+	// A narrow range of curvatures, where gonum's default ticks print 1.02
+	// as "1", still reads exactly.
+	for i := range res.Layers {
+		res.Layers[i].MeanSpectrum = []float64{1.005, 1.01 + 0.002*float64(i), 1.035}
+	}
+	if p, _, err = boundaryPanels(res); err != nil {
+		t.Fatal(err)
+	}
+	checkAxisLabels(t, "narrow curvature axis", p.Y)
 }

@@ -77,7 +77,7 @@ func DecisionBoundary(ctx context.Context, b engine.Backend, opts DecisionBounda
 		return nil, &OptionError{"Net", nil, "want a random network (models.NewRandomDense)"}
 	}
 	if N := net.Width(0); N > MaxBoundaryWidth {
-		return nil, &OptionError{"Net", fmt.Sprintf("width %d", N), fmt.Sprintf("the curvatures need an N x N Hessian per layer and point; use a width of at most %d", MaxBoundaryWidth)}
+		return nil, &OptionError{"Net width", N, fmt.Sprintf("want at most %d: the curvatures need an N x N Hessian per layer and point", MaxBoundaryWidth)}
 	}
 	if opts.Points == 0 {
 		opts.Points = 10

@@ -86,7 +86,7 @@ func TestDecisionBoundaryOptionErrors(t *testing.T) {
 		field string
 	}{
 		{DecisionBoundaryOptions{}, "Net"},
-		{DecisionBoundaryOptions{Net: wide}, "Net"},
+		{DecisionBoundaryOptions{Net: wide}, "Net width"},
 		{DecisionBoundaryOptions{Net: small, Points: -1}, "Points"},
 		{DecisionBoundaryOptions{Net: small, Q: -1}, "Q"},
 	} {

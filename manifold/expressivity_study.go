@@ -133,7 +133,7 @@ func (o ExpressivityOptions) withDefaults() (ExpressivityOptions, error) {
 	case o.Functions < 1:
 		return o, &OptionError{"Functions", o.Functions, "want at least 1"}
 	case 2*o.Functions >= o.Points:
-		return o, &OptionError{"Functions", o.Functions, fmt.Sprintf("2 x Functions must be below Points = %d to be resolved", o.Points)}
+		return o, &OptionError{"Functions", o.Functions, fmt.Sprintf("2 x functions (the targets) must be below the %d points to be resolved", o.Points)}
 	case len(o.Depths)+len(o.ShallowWidths) == 0:
 		return o, &OptionError{"Depths", o.Depths, "want at least one deep or shallow network"}
 	}

@@ -46,7 +46,7 @@ toward the input. Cost grows like width^2 per layer; widths of a few hundred.`,
 				Q: run.q0, Seed: g.Seed, Progress: update})
 			finish()
 			if err != nil {
-				return optionFlagError(err, map[string]string{"Net": "width", "Points": "points", "Q": "q"})
+				return optionFlagError(err, map[string]string{"Net width": "width", "Points": "points", "Q": "q"})
 			}
 			t := table{Title: fmt.Sprintf("%s, sigma_w %g, sigma_b %g, width %d, depth %d, %d boundary points, seed %d: principal curvatures (means over points)",
 				res.Activation, res.SigmaW, res.SigmaB, res.Width, res.Depth, res.Points, res.Seed),

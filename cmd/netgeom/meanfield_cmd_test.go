@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -127,5 +129,62 @@ func TestMeanfieldErrors(t *testing.T) {
 	}
 	if m["xi_c"] != "+Inf" || m["phase"] != "critical" || m["q_star"].(float64) != 1 {
 		t.Errorf("critical relu: %s", out)
+	}
+}
+
+// TestHeadersNameNormalisations: a column whose quantity is normalised or
+// has a unit says so in its name. meanfield --layers prints the circle's
+// length per sqrt(N), which for Poole's great circle is exactly
+// L^E / sqrt(N) = 2 pi sqrt(gbar) (to 1e-14: one square root); the depth
+// scales are in layers; the jacobian columns are moments of the squared
+// singular values.
+func TestHeadersNameNormalisations(t *testing.T) {
+	out, err := execCLI(t, "meanfield", "--sigma-w", "2.5", "--sigma-b", "0.3", "--layers", "3", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(recs) != 5 {
+		t.Fatalf("csv: %v\n%s", err, out)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	li, ok := col["length_per_sqrtN"]
+	if !ok {
+		t.Fatalf("header %v has no length_per_sqrtN", recs[0])
+	}
+	for _, r := range recs[1:] {
+		length, _ := strconv.ParseFloat(r[li], 64)
+		gbar, _ := strconv.ParseFloat(r[col["gbar"]], 64)
+		if want := 2 * math.Pi * math.Sqrt(gbar); math.Abs(length-want) > 1e-14*want {
+			t.Errorf("layer %s: length_per_sqrtN %v, 2 pi sqrt(gbar) = %v", r[0], length, want)
+		}
+	}
+	out, err = execCLI(t, "meanfield", "--sigma-w", "2.5", "--sigma-b", "0.3", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"\nxi_q_layers,", "\nxi_c_layers,"} {
+		if !strings.Contains(out, q) {
+			t.Errorf("meanfield quantities lack %q:\n%s", strings.TrimSpace(q), out)
+		}
+	}
+	for _, c := range []struct {
+		args   []string
+		header string
+	}{
+		{[]string{"phase", "--sigma-w", "1:2:2", "--sigma-b", "0"}, "sigma_w,sigma_b,q_star,c_star,chi1,xi_c_layers,phase,iterations"},
+		{[]string{"jacobian", "--width", "8", "--depths", "1", "--weights", "orthogonal", "--inputs", "1"},
+			"weights,depth,mean_sq_sv,mean_sq_sv_theory,var_sq_sv,var_sq_sv_theory,max_sq_sv,min_sq_sv"},
+	} {
+		out, err := execCLI(t, append(c.args, "--format", "csv")...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first, _, _ := strings.Cut(out, "\n"); first != c.header {
+			t.Errorf("%s header %q, want %q", c.args[0], first, c.header)
+		}
 	}
 }

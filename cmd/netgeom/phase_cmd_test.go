@@ -26,7 +26,7 @@ func TestPhaseCSVAndPlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1+15 || strings.Join(rows[0], ",") != "sigma_w,sigma_b,q_star,c_star,chi1,xi_c,phase,iterations" {
+	if len(rows) != 1+15 || strings.Join(rows[0], ",") != "sigma_w,sigma_b,q_star,c_star,chi1,xi_c_layers,phase,iterations" {
 		t.Fatalf("csv:\n%s", out)
 	}
 	for _, r := range rows[1:] {
@@ -53,7 +53,7 @@ func TestPhaseCSVAndPlot(t *testing.T) {
 }
 
 // TestPhaseCritical: --critical prints the critical curve; tanh's is exactly
-// 1 at sigma_b = 0 and rises with sigma_b.
+// 1 at sigma_b = 0 and rises with sigma_b, and its CSV keeps full precision.
 func TestPhaseCritical(t *testing.T) {
 	out, err := execCLI(t, "phase", "--act", "tanh", "--critical", "--sigma-b", "0:2:5", "--format", "json")
 	if err != nil {
@@ -69,6 +69,20 @@ func TestPhaseCritical(t *testing.T) {
 	for i := 1; i < 5; i++ {
 		if c.Points[i].CriticalSigmaW <= c.Points[i-1].CriticalSigmaW {
 			t.Errorf("not rising: %v", c.Points)
+		}
+	}
+	// The CSV carries every digit: each cell reads back as the JSON value.
+	out, err = execCLI(t, "phase", "--act", "tanh", "--critical", "--sigma-b", "0:2:5", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(rows) != 6 {
+		t.Fatalf("csv: %v\n%s", err, out)
+	}
+	for i, r := range rows[1:] {
+		if v, err := strconv.ParseFloat(r[1], 64); err != nil || v != c.Points[i].CriticalSigmaW {
+			t.Errorf("sigma_b %s: CSV %q, JSON %v", r[0], r[1], c.Points[i].CriticalSigmaW)
 		}
 	}
 }

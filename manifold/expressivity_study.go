@@ -1,0 +1,225 @@
+package manifold
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
+)
+
+// ExpressivityOptions describe Poole et al.'s (2016, figure 5) comparison
+// of deep and shallow random networks as feature maps. The zero value of
+// every field is the default its comment names.
+type ExpressivityOptions struct {
+	// Activation of every layer; the zero value (Name "") means tanh.
+	Activation activation.Func
+	// SigmaW is the weight scale; 0 means 4 (the chaotic phase of tanh).
+	SigmaW float64
+	// SigmaB is the bias standard deviation; default 0.
+	SigmaB float64
+	// InputDim is the dimension of the input space, at least 2; 0 means 500.
+	InputDim int
+	// Q is the inputs' squared length per coordinate; 0 means 1.
+	Q float64
+	// Width of the deep networks' layers; 0 means 500.
+	Width int
+	// Depths of the deep networks, each at least 1; nil means 1..8. An
+	// empty non-nil slice asks for none.
+	Depths []int
+	// ShallowWidths are the widths of the one-layer networks, each at least
+	// 1; nil means 50, 100, 200, 500, 1000, 2000. An empty non-nil slice
+	// asks for none.
+	ShallowWidths []int
+	// Points on half a great circle, at least 3; 0 means 1000.
+	Points int
+	// Functions is the number K of Fourier frequencies (2K targets); 2K
+	// must be below Points for the targets to be resolved. 0 means 100.
+	Functions int
+	// Seed names the input circle and the networks.
+	Seed uint64
+	// Progress, when set, is called after each network.
+	Progress func(done, total int)
+}
+
+// ExpressivityNetwork is one network's fit errors.
+type ExpressivityNetwork struct {
+	Kind        string  `json:"kind"` // "deep" or "shallow"
+	Depth       int     `json:"depth"`
+	Width       int     `json:"width"`
+	MeanError   float64 `json:"mean_error"`   // mean over the targets of 1 - cos(y, yhat)
+	MedianError float64 `json:"median_error"` // the upper median (element T/2 of the sorted errors)
+	// Errors per target, in the order of ExpressivityResult.Frequencies.
+	Errors []float64 `json:"errors"`
+	// FrequencyError[k-1] is the mean error of the cos and sin targets of
+	// frequency k = 1..Functions; not in the JSON encoding.
+	FrequencyError []float64 `json:"-"`
+}
+
+// Neurons is the network's number of hidden units, depth x width.
+func (n ExpressivityNetwork) Neurons() int { return n.Depth * n.Width }
+
+// ExpressivityResult is the outcome of Expressivity. Its JSON fields are in
+// alphabetical order, the order netgeom's expressivity command has always
+// printed them in.
+type ExpressivityResult struct {
+	Activation string `json:"activation"`
+	// Frequencies[i] is the frequency of target i: 1, 1, 2, 2, ... (cos, sin).
+	Frequencies []int `json:"frequencies"`
+	InputDim    int   `json:"input_dim"`
+	// Networks: the deep ones in the order of Depths, then the shallow ones
+	// in the order of ShallowWidths.
+	Networks []ExpressivityNetwork `json:"networks"`
+	Points   int                   `json:"points"`
+	Seed     uint64                `json:"seed"`
+	SigmaB   float64               `json:"sigma_b"`
+	SigmaW   float64               `json:"sigma_w"`
+	// Width of the deep networks, Q the inputs' squared length per
+	// coordinate; not in the JSON encoding.
+	Width int     `json:"-"`
+	Q     float64 `json:"-"`
+}
+
+func (o ExpressivityOptions) withDefaults() (ExpressivityOptions, error) {
+	if o.Activation.Name == "" {
+		act, err := activation.Lookup("tanh")
+		if err != nil {
+			return o, err
+		}
+		o.Activation = act
+	}
+	if o.SigmaW == 0 {
+		o.SigmaW = 4
+	}
+	if o.InputDim == 0 {
+		o.InputDim = 500
+	}
+	if o.Q == 0 {
+		o.Q = 1
+	}
+	if o.Width == 0 {
+		o.Width = 500
+	}
+	if o.Depths == nil {
+		o.Depths = []int{1, 2, 3, 4, 5, 6, 7, 8}
+	}
+	if o.ShallowWidths == nil {
+		o.ShallowWidths = []int{50, 100, 200, 500, 1000, 2000}
+	}
+	if o.Points == 0 {
+		o.Points = 1000
+	}
+	if o.Functions == 0 {
+		o.Functions = 100
+	}
+	switch {
+	case o.Activation.Phi == nil:
+		return o, &OptionError{"Activation", o.Activation.Name, "want an activation from activation.Lookup"}
+	case !(o.SigmaW > 0) || math.IsInf(o.SigmaW, 0):
+		return o, &OptionError{"SigmaW", o.SigmaW, "want a finite value > 0"}
+	case !(o.SigmaB >= 0) || math.IsInf(o.SigmaB, 0):
+		return o, &OptionError{"SigmaB", o.SigmaB, "want a finite value >= 0"}
+	case o.InputDim < 2:
+		return o, &OptionError{"InputDim", o.InputDim, "want at least 2 (a great circle needs a plane)"}
+	case !(o.Q > 0) || math.IsInf(o.Q, 0):
+		return o, &OptionError{"Q", o.Q, "want a finite q > 0"}
+	case o.Width < 1:
+		return o, &OptionError{"Width", o.Width, "want at least 1"}
+	case o.Points < 3:
+		return o, &OptionError{"Points", o.Points, "want at least 3"}
+	case o.Functions < 1:
+		return o, &OptionError{"Functions", o.Functions, "want at least 1"}
+	case 2*o.Functions >= o.Points:
+		return o, &OptionError{"Functions", o.Functions, fmt.Sprintf("2 x functions (the targets) must be below the %d points to be resolved", o.Points)}
+	case len(o.Depths)+len(o.ShallowWidths) == 0:
+		return o, &OptionError{"Depths", o.Depths, "want at least one deep or shallow network"}
+	}
+	for _, d := range o.Depths {
+		if d < 1 {
+			return o, &OptionError{"Depths", o.Depths, "every depth must be at least 1"}
+		}
+	}
+	for _, w := range o.ShallowWidths {
+		if w < 1 {
+			return o, &OptionError{"ShallowWidths", o.ShallowWidths, "every width must be at least 1"}
+		}
+	}
+	return o, nil
+}
+
+// Expressivity feeds opts.Points inputs on half a great circle (HalfCircle)
+// to deep networks (width opts.Width, depths opts.Depths) and to one-layer
+// networks (widths opts.ShallowWidths), and fits the 2K Fourier functions
+// cos(2 pi k t), sin(2 pi k t), k = 1..K, t in [0, 1] along the half
+// circle, by least squares from each network's last-layer features plus a
+// constant (FitErrors). The error of a fit is 1 - cos(y, yhat) (Poole et
+// al. 2016, figure 5). ctx is checked after every network.
+func Expressivity(ctx context.Context, b engine.Backend, opts ExpressivityOptions) (*ExpressivityResult, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	x, err := HalfCircle(o.InputDim, o.Points, o.Q, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	y, freq := FourierTargets(o.Points, o.Functions)
+	res := &ExpressivityResult{Activation: o.Activation.Name, Frequencies: freq, InputDim: o.InputDim, Points: o.Points,
+		Seed: o.Seed, SigmaB: o.SigmaB, SigmaW: o.SigmaW, Width: o.Width, Q: o.Q}
+	type job struct {
+		kind         string
+		depth, width int
+	}
+	var jobs []job
+	for _, d := range o.Depths {
+		jobs = append(jobs, job{"deep", d, o.Width})
+	}
+	for _, w := range o.ShallowWidths {
+		jobs = append(jobs, job{"shallow", 1, w})
+	}
+	for i, j := range jobs {
+		widths := append([]int{o.InputDim}, models.UniformWidths(j.width, j.depth)[1:]...)
+		net, err := models.NewRandomDense(models.RandomSpec{Widths: widths, Act: o.Activation, SigmaW: o.SigmaW, SigmaB: o.SigmaB, Seed: o.Seed})
+		if err != nil {
+			return nil, err
+		}
+		errs, err := FitErrors(b, net, x, o.Points, y, 2*o.Functions)
+		if err != nil {
+			return nil, fmt.Errorf("%s depth %d width %d: %w", j.kind, j.depth, j.width, err)
+		}
+		sorted := append([]float64(nil), errs...)
+		sort.Float64s(sorted)
+		mean := 0.0
+		for _, e := range errs {
+			mean += e / float64(len(errs))
+		}
+		res.Networks = append(res.Networks, ExpressivityNetwork{Kind: j.kind, Depth: j.depth, Width: j.width, MeanError: mean,
+			MedianError: sorted[len(sorted)/2], Errors: errs, FrequencyError: frequencyMeans(errs, freq, o.Functions)})
+		if o.Progress != nil {
+			o.Progress(i+1, len(jobs))
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// frequencyMeans averages the errors of the targets of each frequency
+// k = 1..K (their cos and sin), in target order.
+func frequencyMeans(errs []float64, freq []int, K int) []float64 {
+	byK := make([][]float64, K+1)
+	for i, e := range errs {
+		byK[freq[i]] = append(byK[freq[i]], e)
+	}
+	out := make([]float64, K)
+	for k := 1; k <= K; k++ {
+		for _, e := range byK[k] {
+			out[k-1] += e / float64(len(byK[k]))
+		}
+	}
+	return out
+}

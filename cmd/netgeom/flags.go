@@ -12,7 +12,9 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/isometry"
 	"github.com/netgeom/netgeom/landscape"
+	"github.com/netgeom/netgeom/manifold"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 )
@@ -249,4 +251,54 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 		return []byte(`"NaN"`), nil
 	}
 	return []byte(strconv.FormatFloat(x, 'g', -1, 64)), nil
+}
+
+// optionFlagError rewrites an invalid-option error of package manifold or
+// isometry as one about the flag that set the option (flags maps option
+// fields to flag names); other errors pass unchanged.
+func optionFlagError(err error, flags map[string]string) error {
+	var field, want string
+	var value any
+	var me *manifold.OptionError
+	var ie *isometry.OptionError
+	switch {
+	case errors.As(err, &me):
+		field, value, want = me.Field, me.Value, me.Want
+	case errors.As(err, &ie):
+		field, value, want = ie.Field, ie.Value, ie.Want
+	default:
+		return err
+	}
+	flag, ok := flags[field]
+	if !ok {
+		return err
+	}
+	switch s := value.(type) {
+	case []float64:
+		value = joinList(s, fmtFloat)
+	case []int:
+		value = joinList(s, strconv.Itoa)
+	}
+	return fmt.Errorf("--%s %v: %s", flag, value, want)
+}
+
+// joinList writes a list in the comma-separated form the flags take.
+func joinList[T any](s []T, format func(T) string) string {
+	parts := make([]string, len(s))
+	for i, v := range s {
+		parts[i] = format(v)
+	}
+	return strings.Join(parts, ",")
+}
+
+// explicitZero refuses a flag set to 0 on the command line where the
+// library reads 0 as "the default": the user asked for zero, not for the
+// default.
+func explicitZero(cmd *cobra.Command, names ...string) error {
+	for _, n := range names {
+		if f := cmd.Flags().Lookup(n); f != nil && f.Changed && f.Value.String() == "0" {
+			return fmt.Errorf("--%s 0: want a positive value", n)
+		}
+	}
+	return nil
 }

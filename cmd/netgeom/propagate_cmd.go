@@ -1,14 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/netgeom/netgeom/isometry"
 	"github.com/netgeom/netgeom/manifold"
 )
 
@@ -67,54 +63,4 @@ q is the squared length per coordinate, |h|^2 / N.`,
 	fl.IntVar(&pairs, "pairs", 20, "independent input pairs per correlation")
 	fl.Float64Var(&q, "q", 0, "squared length per coordinate of the inputs (default: q*)")
 	return cmd
-}
-
-// optionFlagError rewrites an invalid-option error of package manifold or
-// isometry as one about the flag that set the option (flags maps option
-// fields to flag names); other errors pass unchanged.
-func optionFlagError(err error, flags map[string]string) error {
-	var field, want string
-	var value any
-	var me *manifold.OptionError
-	var ie *isometry.OptionError
-	switch {
-	case errors.As(err, &me):
-		field, value, want = me.Field, me.Value, me.Want
-	case errors.As(err, &ie):
-		field, value, want = ie.Field, ie.Value, ie.Want
-	default:
-		return err
-	}
-	flag, ok := flags[field]
-	if !ok {
-		return err
-	}
-	switch s := value.(type) {
-	case []float64:
-		value = joinList(s, fmtFloat)
-	case []int:
-		value = joinList(s, strconv.Itoa)
-	}
-	return fmt.Errorf("--%s %v: %s", flag, value, want)
-}
-
-// joinList writes a list in the comma-separated form the flags take.
-func joinList[T any](s []T, format func(T) string) string {
-	parts := make([]string, len(s))
-	for i, v := range s {
-		parts[i] = format(v)
-	}
-	return strings.Join(parts, ",")
-}
-
-// explicitZero refuses a flag set to 0 on the command line where the
-// library reads 0 as "the default": the user asked for zero, not for the
-// default.
-func explicitZero(cmd *cobra.Command, names ...string) error {
-	for _, n := range names {
-		if f := cmd.Flags().Lookup(n); f != nil && f.Changed && f.Value.String() == "0" {
-			return fmt.Errorf("--%s 0: want a positive value", n)
-		}
-	}
-	return nil
 }

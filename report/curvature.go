@@ -9,10 +9,12 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/netgeom/netgeom/manifold"
 )
 
 // LayerSeries is one per-layer measure with its mean-field prediction
-// (Theory may be nil).
+// (Theory may be nil, and NaN where a layer has none).
 type LayerSeries struct {
 	Name     string
 	Layers   []float64
@@ -59,9 +61,10 @@ func SeriesPlot(s LayerSeries) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = s.Name
 	p.X.Label.Text = "layer"
+	p.Y.Tick.Marker = ExactTicks{}
 	if s.Log {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = DecadeTicks{}
+		p.Y.Tick.Marker = LogTicks{}
 	}
 	if s.Theory != nil {
 		l, err := plotter.NewLine(xys(s.Layers, s.Theory))
@@ -132,4 +135,78 @@ func AutocorrelationPlot(acs []Autocorrelation) (*plot.Plot, error) {
 	}
 	p.Legend.Top = true
 	return p, nil
+}
+
+// CurvaturePlot draws a curvature run (Poole et al. 2016, figures 3 and 4):
+// q, L^E, kbar and L^G against depth with their mean-field lines (over the
+// layers that have a prediction), and below them the autocorrelation and
+// the principal-component projections at the result's three layers.
+func CurvaturePlot(path string, res *manifold.CurvatureResult) error {
+	n := len(res.Layers)
+	layers := make([]float64, n)
+	for i := range layers {
+		layers[i] = float64(i)
+	}
+	get := func(f func(manifold.CurvatureLayer) float64) []float64 {
+		v := make([]float64, n)
+		for i, r := range res.Layers {
+			v[i] = f(r)
+		}
+		return v
+	}
+	theory := func(f func(manifold.CurvatureLayer) *float64) []float64 {
+		v, some := make([]float64, n), false
+		for i, r := range res.Layers {
+			v[i] = math.NaN()
+			if p := f(r); p != nil {
+				v[i], some = *p, true
+			}
+		}
+		if !some {
+			return nil
+		}
+		return v
+	}
+	series := []LayerSeries{
+		{Name: "q (length per neuron)", Measured: get(func(r manifold.CurvatureLayer) float64 { return r.Q }),
+			Theory: theory(func(r manifold.CurvatureLayer) *float64 { return r.QTheory })},
+		{Name: "Euclidean length L^E", Log: true, Measured: get(func(r manifold.CurvatureLayer) float64 { return r.Length }),
+			Theory: theory(func(r manifold.CurvatureLayer) *float64 { return r.LengthTheory })},
+		{Name: "kbar = sqrt(N) kappa", Measured: get(func(r manifold.CurvatureLayer) float64 { return r.KappaBar }),
+			Theory: theory(func(r manifold.CurvatureLayer) *float64 { return r.KappaBarTheory })},
+		{Name: "Grassmannian length L^G", Log: true, Measured: get(func(r manifold.CurvatureLayer) float64 { return r.GrassmannLength }),
+			Theory: theory(func(r manifold.CurvatureLayer) *float64 { return r.GrassmannLengthTheory })},
+	}
+	var top, bottom []*plot.Plot
+	for _, s := range series {
+		s.Layers = layers
+		p, err := SeriesPlot(s)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		top = append(top, p)
+	}
+	if len(res.Autocorrelations) > 0 {
+		acs := make([]Autocorrelation, len(res.Autocorrelations))
+		for i, ac := range res.Autocorrelations {
+			acs[i] = Autocorrelation{Layer: ac.Layer, Offsets: ac.Offsets, Measured: ac.Measured, Theory: ac.Theory}
+		}
+		p, err := AutocorrelationPlot(acs)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		bottom = append(bottom, p)
+	}
+	for _, pr := range res.Projections {
+		p, err := ProjectionPlot(Projection{Layer: pr.Layer, PC1: pr.PC1, PC2: pr.PC2, Closed: res.Closed})
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		bottom = append(bottom, p)
+	}
+	panels := [][]*plot.Plot{top}
+	if len(bottom) > 0 {
+		panels = append(panels, bottom)
+	}
+	return SaveGrid(panels, 16*vg.Inch, 8*vg.Inch, path)
 }

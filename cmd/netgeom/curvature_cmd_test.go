@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,5 +71,18 @@ func TestCurvatureKindsErrors(t *testing.T) {
 		if code == 0 || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want an error mentioning %q", c.args, code, errOut, c.want)
 		}
+	}
+}
+
+// TestCurvatureNoDefaultPlot: without --plot, curvature writes no figure
+// (it used to write curvature.png in the working directory).
+func TestCurvatureNoDefaultPlot(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if _, errOut, code := runCLI(t, nil, "curvature", "--width", "12", "--depth", "2", "--points", "8"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if ents, err := os.ReadDir(dir); err != nil || len(ents) != 0 {
+		t.Errorf("files written without --plot: %v (%v)", ents, err)
 	}
 }

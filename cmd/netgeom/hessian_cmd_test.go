@@ -13,6 +13,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/train"
 )
@@ -139,7 +140,7 @@ func TestHessianCommand(t *testing.T) {
 			t.Errorf("trace lacks %q: %s", k, raw["trace"])
 		}
 	}
-	var res hessianResult
+	var res landscape.HessianSpectrumResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
@@ -200,12 +201,12 @@ func TestHessianCommand(t *testing.T) {
 // a good fit the residual term is small).
 func TestHessianGaussNewton(t *testing.T) {
 	model := trainedIris(t)
-	run := func(args ...string) hessianResult {
+	run := func(args ...string) landscape.HessianSpectrumResult {
 		out, err := execCLI(t, append([]string{"hessian", "--model", model, "--format", "json"}, args...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var r hessianResult
+		var r landscape.HessianSpectrumResult
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatal(err)
 		}
@@ -272,7 +273,7 @@ func TestHessianOverlay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var res hessianResult
+		var res landscape.HessianSpectrumResult
 		if err := json.Unmarshal([]byte(out), &res); err != nil {
 			t.Fatal(err)
 		}

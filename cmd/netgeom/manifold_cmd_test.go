@@ -130,7 +130,14 @@ func TestCurvatureUserCurve(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var res curvatureResult
+	var res struct {
+		Points int `json:"points"`
+		Layers []struct {
+			Length          float64  `json:"length"`
+			GrassmannLength float64  `json:"grassmann_length"`
+			QTheory         *float64 `json:"q_theory"`
+		} `json:"layers"`
+	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}

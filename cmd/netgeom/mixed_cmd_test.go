@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/netgeom/netgeom/landscape"
+	"github.com/netgeom/netgeom/train"
 )
 
 // TestMixedModelsThroughCommands: networks with multiplication and
@@ -33,7 +36,7 @@ func TestMixedModelsThroughCommands(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var tr trainResult
+			var tr train.RunResult
 			if err := json.Unmarshal([]byte(out), &tr); err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
@@ -44,7 +47,7 @@ func TestMixedModelsThroughCommands(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var res hessianResult
+			var res landscape.HessianSpectrumResult
 			if err := json.Unmarshal([]byte(out), &res); err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}

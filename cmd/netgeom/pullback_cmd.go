@@ -2,47 +2,20 @@ package main
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/spf13/cobra"
 
 	"github.com/netgeom/netgeom/geometry"
-	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/train"
 )
 
 func init() { register(newPullbackCmd) }
 
-// pullbackProbs are the quantiles the pullback command reports.
-var pullbackProbs = []float64{0, 0.1, 0.25, 0.5, 0.75, 0.9, 1}
-
-type pullbackLayer struct {
-	Layer            int       `json:"layer"`
-	Width            int       `json:"width"`
-	K                int       `json:"k"`
-	Probs            []float64 `json:"probs"`
-	LogVolume        []float64 `json:"log_volume_quantiles"`
-	MeanLogVolume    float64   `json:"mean_log_volume"` // -Inf if any sample has rank < k
-	LogSigmaMax      []float64 `json:"log_sigma_max_quantiles"`
-	MeanSquaredSigma float64   `json:"mean_squared_sigma"`
-	MedianRank       int       `json:"median_rank"`
-	RankDeficient    float64   `json:"rank_deficient"` // fraction of samples with numerical rank < k
-}
-
-// pullbackResult is what `netgeom pullback --format json` prints.
-type pullbackResult struct {
-	Model   string          `json:"model"`
-	Data    string          `json:"data"`
-	On      string          `json:"on"`
-	Samples int             `json:"samples"`
-	Inputs  int             `json:"inputs"`
-	Arch    string          `json:"arch"`
-	Layers  []pullbackLayer `json:"layers"`
-}
-
 func newPullbackCmd(g *globals) *cobra.Command {
 	var (
-		modelPath, dataName, on string
-		dim, samples, chunk     int
+		mf           modelFlags
+		on           string
+		dim, samples int
 	)
 	cmd := &cobra.Command{
 		Use:   "pullback",
@@ -74,79 +47,37 @@ below k.
 			if dim < 0 || samples < 0 {
 				return fmt.Errorf("--dim %d, --samples %d: want >= 0", dim, samples)
 			}
-			m, err := loadGeomModel(g, modelPath, dataName)
+			if on != "train" && on != "test" {
+				return fmt.Errorf("--on %q: want train or test", on)
+			}
+			b, m, err := mf.open(g, train.LoadOptions{})
 			if err != nil {
 				return err
 			}
-			defer m.close()
-			data, err := m.pick(on)
+			defer b.Close()
+			defer m.Free()
+			res, err := geometry.ModelPullback(cmd.Context(), geometry.ModelPullbackOptions{Model: m, On: on, Dim: dim, Samples: samples, Chunk: mf.chunk})
 			if err != nil {
 				return err
 			}
-			if samples > 0 && samples < data.N {
-				if data, err = data.Columns(0, samples); err != nil {
-					return err
-				}
-			}
-			lps, err := geometry.PullbackMetric(m.net, m.net.Params(), data, geometry.PullbackOptions{Dim: dim, Chunk: chunk})
-			if err != nil {
-				return err
-			}
-			res := pullbackResult{Model: modelPath, Data: m.hdr.Data.Name, On: on, Samples: data.N, Inputs: m.net.Width(0), Arch: models.FormatArch(m.hdr.Widths)}
 			t := table{Header: []string{"layer", "width", "k", "logvol_min", "q10", "q25", "median", "q75", "q90", "logvol_max", "median_log_sigma1", "mean_sigma2", "median_rank", "rank_deficient"}}
-			for _, lp := range lps {
-				mean := 0.0
-				for _, v := range lp.LogVolume {
-					mean += v / float64(len(lp.LogVolume))
-				}
-				pl := pullbackLayer{Layer: lp.Layer, Width: lp.Width, K: lp.K, Probs: pullbackProbs,
-					LogVolume: geometry.Quantiles(lp.LogVolume, pullbackProbs), MeanLogVolume: mean,
-					LogSigmaMax: geometry.Quantiles(lp.LogSigmaMax, pullbackProbs), MeanSquaredSigma: lp.MeanSquaredSigma}
-				ranks := make([]float64, len(lp.Rank))
-				for i, r := range lp.Rank {
-					ranks[i] = float64(r)
-					if r < lp.K {
-						pl.RankDeficient += 1 / float64(len(lp.Rank))
-					}
-				}
-				pl.MedianRank = int(geometry.Quantiles(ranks, []float64{0.5})[0])
-				res.Layers = append(res.Layers, pl)
-				row := []string{fmt.Sprint(lp.Layer), fmt.Sprint(lp.Width), fmt.Sprint(lp.K)}
-				for _, q := range pl.LogVolume {
+			for _, l := range res.Layers {
+				row := []string{fmt.Sprint(l.Layer), fmt.Sprint(l.Width), fmt.Sprint(l.K)}
+				for _, q := range l.LogVolume {
 					row = append(row, fmtFloat(q))
 				}
-				row = append(row, fmtFloat(pl.LogSigmaMax[3]), fmtFloat(lp.MeanSquaredSigma), fmt.Sprint(pl.MedianRank), fmtFloat(pl.RankDeficient))
+				row = append(row, fmtFloat(l.LogSigmaMax[3]), fmtFloat(l.MeanSquaredSigma), fmt.Sprint(l.MedianRank), fmtFloat(l.RankDeficient))
 				t.Rows = append(t.Rows, row)
 			}
 			t.Title = fmt.Sprintf("%s (%s %s) on %s %s, %d samples: log volume element sum_{r<=k} log sigma_r(dx_l/dx) per layer (layer %d: logits)",
-				modelPath, res.Arch, m.hdr.Activation, res.Data, on, data.N, m.net.Depth())
-			for i := range res.Layers { // JSON has no infinities
-				l := &res.Layers[i]
-				for _, q := range [][]float64{l.LogVolume, l.LogSigmaMax} {
-					for j := range q {
-						q[j] = finiteOrMin(q[j])
-					}
-				}
-				l.MeanLogVolume = finiteOrMin(l.MeanLogVolume)
-			}
+				res.Model, res.Arch, m.Header.Activation, res.Data, res.On, res.Samples, m.Net.Depth())
 			return emit(cmd, g, t, res)
 		},
 	}
+	mf.add(cmd, "points per batched tangent pass (0: auto)")
 	fl := cmd.Flags()
-	fl.StringVar(&modelPath, "model", "", "model file written by 'netgeom train'")
-	fl.StringVar(&dataName, "data", "", "data set (must be the model's; default: the model's)")
 	fl.StringVar(&on, "on", "train", "the train or the test set")
-	fl.IntVar(&dim, "dim", 0, "k: the number of largest singular values in the volume element (0: all)")
+	fl.IntVar(&dim, "dim", 0, "k: the number of largest singular values in the log volume element (0: all)")
 	fl.IntVar(&samples, "samples", 0, "use the first N samples (0: all)")
-	fl.IntVar(&chunk, "chunk", 0, "points per batched tangent pass (0: auto)")
 	return cmd
-}
-
-// finiteOrMin maps -Inf (a rank-deficient Jacobian) to -MaxFloat64 so that
-// the JSON encoder accepts it.
-func finiteOrMin(x float64) float64 {
-	if math.IsInf(x, -1) {
-		return -math.MaxFloat64
-	}
-	return x
 }

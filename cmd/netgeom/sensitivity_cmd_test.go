@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/geometry"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -20,7 +21,7 @@ func TestSensitivityCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r sensitivityResult
+	var r geometry.ModelSensitivityResult
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestPullbackCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r pullbackResult
+	var r geometry.ModelPullbackResult
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestPullbackCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r1 pullbackResult
+	var r1 geometry.ModelPullbackResult
 	if err := json.Unmarshal([]byte(out), &r1); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine/cpu"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/train"
 )
 
 // TestTrainCommand: `netgeom train --data iris --out FILE` with the defaults
@@ -26,7 +27,7 @@ func TestTrainCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r trainResult
+	var r train.RunResult
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -76,7 +77,7 @@ func TestTrainOptimizersAndData(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", args, err)
 		}
-		var r trainResult
+		var r train.RunResult
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatal(err)
 		}

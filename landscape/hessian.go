@@ -1,0 +1,331 @@
+package landscape
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/spectrum"
+	"github.com/netgeom/netgeom/spinglass"
+	"github.com/netgeom/netgeom/train"
+)
+
+// HessianSpectrumOptions configure HessianSpectrum. At least one of Top,
+// Trace, Density and Overlay must ask for something.
+type HessianSpectrumOptions struct {
+	// Model is the trained model; the operator is taken at its parameters
+	// on its training set (Model.Train). Required.
+	Model *train.Model
+	// GaussNewton takes the Gauss-Newton matrix J^T H_z J instead of the
+	// Hessian.
+	GaussNewton bool
+	// Chunk is the samples per batched pass (0: the models default, 4096).
+	Chunk int
+
+	// Top is the number of eigenvalues found by thick-restart Lanczos (0:
+	// none), at the end of the spectrum Which names (the zero value:
+	// the largest).
+	Top   int
+	Which spectrum.Which
+	// Tol is Lanczos's relative residual tolerance: residual <=
+	// Tol max(|lambda|, 1e-3 ||H||); 0 means 1e-8.
+	Tol float64
+	// MaxBasis is the number of Lanczos basis vectors held (0: max(4 Top,
+	// 40)) and MaxHVPs the cap on Lanczos's products (0: max(1000,
+	// 20 basis)).
+	MaxBasis, MaxHVPs int
+
+	// Trace estimates the trace by Hutchinson's estimator with
+	// TraceSamples Rademacher vectors (0: 100; at least 2).
+	Trace        bool
+	TraceSamples int
+
+	// Density estimates the spectral density by stochastic Lanczos
+	// quadrature, SLQVectors probe vectors (0: 5) of SLQSteps steps (0:
+	// 80), smoothed by a Gaussian of width Sigma (0: 1/500 of the range of
+	// the quadrature nodes) on a grid of Grid points (0: 2000; at least 2)
+	// padded by 5 Sigma.
+	Density              bool
+	SLQVectors, SLQSteps int
+	Sigma                float64
+	Grid                 int
+	// Overlay fits a random-matrix law to the density by least squares
+	// (and implies Density): "semicircle" (Wigner) or "mp"
+	// (Marchenko-Pastur of ratio MPRatio, 0 meaning 1); "" fits none.
+	Overlay string
+	MPRatio float64
+
+	// Seed draws Lanczos's start vector and the trace's and the density's
+	// probe vectors.
+	Seed uint64
+	// Progress, when set, is called after every Hessian-vector product
+	// with the products so far and the most the run can take.
+	Progress func(done, total int)
+}
+
+// HessianEigen is one Ritz pair: the eigenvalue and the residual bound
+// ||H y - value y|| of its unit Ritz vector y.
+type HessianEigen struct {
+	Value    float64 `json:"value"`
+	Residual float64 `json:"residual"`
+}
+
+// HessianTrace is Hutchinson's estimate of the trace with its standard
+// error.
+type HessianTrace struct {
+	Value   float64 `json:"value"`
+	StdErr  float64 `json:"stderr"`
+	Samples int     `json:"samples"`
+}
+
+// HessianDensity is the smoothed spectral density on a grid.
+type HessianDensity struct {
+	Grid    []float64 `json:"grid"`
+	Values  []float64 `json:"values"`
+	Sigma   float64   `json:"sigma"`
+	Vectors int       `json:"vectors"`
+	Steps   int       `json:"steps"`
+}
+
+// HessianOverlay is a random-matrix law fitted to the measured density by
+// least squares: the Wigner semicircle of radius 2 Scale, or the
+// Marchenko-Pastur law of ratio Ratio and mean Scale.
+type HessianOverlay struct {
+	Law   string  `json:"law"`
+	Scale float64 `json:"scale"`
+	Ratio float64 `json:"ratio,omitempty"`
+	// Values is the fitted law's density on the density's grid.
+	Values []float64 `json:"-"`
+}
+
+// HessianSpectrumResult is the spectrum of a trained model's loss Hessian
+// (or Gauss-Newton matrix). The fields tagged "-" describe the run for a
+// title and are not part of the JSON document.
+type HessianSpectrumResult struct {
+	Model    string  `json:"model"`
+	Data     string  `json:"data"`
+	Samples  int     `json:"samples"`
+	Params   int     `json:"params"`
+	Operator string  `json:"operator"` // "hessian" or "gauss-newton"
+	Loss     float64 `json:"loss"`     // the mean training loss
+	// Which is the end of the spectrum of the eigenvalues (largest,
+	// smallest or magnitude) and Converged whether every residual met the
+	// tolerance; both absent without eigenvalues.
+	Which       string          `json:"which,omitempty"`
+	Converged   *bool           `json:"converged,omitempty"`
+	Eigenvalues []HessianEigen  `json:"eigenvalues"`
+	Trace       *HessianTrace   `json:"trace,omitempty"`
+	Density     *HessianDensity `json:"density,omitempty"`
+	Overlay     *HessianOverlay `json:"overlay,omitempty"`
+	HVPs        int             `json:"hvps"`
+	Seconds     float64         `json:"seconds"`
+	Network     string          `json:"-"` // "4-16-16-3 tanh"
+	LossName    string          `json:"-"` // "cross-entropy"
+	LanczosHVPs int             `json:"-"` // Lanczos's share of HVPs
+}
+
+// HessianSpectrum studies the Hessian of a trained model's mean training
+// loss at its parameters (the weight-decay penalty of training is not
+// included: it would add its coefficient to every eigenvalue), applied by
+// exact Hessian-vector products: its extreme eigenvalues by Lanczos, its
+// trace by Hutchinson's estimator, and its spectral density by stochastic
+// Lanczos quadrature with an optional random-matrix fit.
+func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrumOptions) (*HessianSpectrumResult, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	m := o.Model
+	start := time.Now()
+	h, err := models.NewHessian(m.Net, m.Net.Params(), m.Train, models.HessianOptions{Chunk: o.Chunk, GaussNewton: o.GaussNewton})
+	if err != nil {
+		return nil, err
+	}
+	defer h.Free()
+	dim := h.Dim()
+	if o.Top > dim {
+		return nil, fmt.Errorf("hessian: Top %d: the model has only %d parameters", o.Top, dim)
+	}
+	spec := m.Net.Spec()
+	res := &HessianSpectrumResult{Model: m.Path, Data: m.Header.Data.Name, Samples: m.Train.N, Params: dim, Operator: "hessian",
+		Loss: h.Loss(), Eigenvalues: []HessianEigen{}, Network: spec.Describe() + " " + spec.Act.Name, LossName: spec.Loss.String()}
+	if o.GaussNewton {
+		res.Operator = "gauss-newton"
+	}
+	// Every product checks ctx and reports progress; the total shrinks
+	// when Lanczos converges before its cap.
+	lanczosCap := 0
+	if o.Top > 0 {
+		lanczosCap = o.MaxHVPs
+		if lanczosCap == 0 {
+			basis := o.MaxBasis
+			if basis == 0 {
+				basis = min(dim, max(4*o.Top, 40))
+			}
+			lanczosCap = max(1000, 20*basis)
+		}
+	}
+	total, done := lanczosCap, 0
+	if o.Trace {
+		total += o.TraceSamples
+	}
+	if o.Density {
+		total += o.SLQVectors * min(o.SLQSteps, dim)
+	}
+	op := spectrum.Operator{Dim: dim, Apply: func(x, y engine.Buffer) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := h.Apply(x, y); err != nil {
+			return err
+		}
+		done++
+		if o.Progress != nil {
+			o.Progress(done, max(total, done))
+		}
+		return nil
+	}}
+	if o.Top > 0 {
+		lz, err := spectrum.Lanczos(b, op, spectrum.LanczosOptions{K: o.Top, Which: o.Which, Tol: o.Tol, MaxBasis: o.MaxBasis, MaxMatVecs: o.MaxHVPs, Seed: o.Seed})
+		if err != nil {
+			return nil, err
+		}
+		total -= lanczosCap - lz.MatVecs
+		res.Which, res.Converged, res.LanczosHVPs = hessianWhich(o.Which), &lz.Converged, lz.MatVecs
+		for _, p := range lz.Pairs {
+			res.Eigenvalues = append(res.Eigenvalues, HessianEigen{Value: p.Value, Residual: p.Residual})
+		}
+	}
+	if o.Trace {
+		tr, err := spectrum.Trace(b, op, spectrum.TraceOptions{Samples: o.TraceSamples, Seed: o.Seed})
+		if err != nil {
+			return nil, err
+		}
+		res.Trace = &HessianTrace{Value: tr.Value, StdErr: tr.StdErr, Samples: tr.Samples}
+	}
+	if o.Density {
+		if res.Density, res.Overlay, err = hessianDensity(b, op, o); err != nil {
+			return nil, err
+		}
+	}
+	res.HVPs = h.Products()
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// withDefaults fills in the documented defaults and checks the options.
+func (o HessianSpectrumOptions) withDefaults() (HessianSpectrumOptions, error) {
+	if o.Model == nil || o.Model.Net == nil || o.Model.Train == nil {
+		return o, errors.New("hessian: Model: give a trained model with its training set (train.LoadModel)")
+	}
+	if o.Model.Header.Data == nil {
+		return o, fmt.Errorf("hessian: Model %s records no training data", o.Model.Path)
+	}
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&o.TraceSamples, 100)
+	def(&o.SLQVectors, 5)
+	def(&o.SLQSteps, 80)
+	def(&o.Grid, 2000)
+	if o.Tol == 0 {
+		o.Tol = 1e-8
+	}
+	if o.MPRatio == 0 {
+		o.MPRatio = 1
+	}
+	switch o.Overlay {
+	case "":
+	case "semicircle", "mp":
+		o.Density = true
+	default:
+		return o, fmt.Errorf("hessian: Overlay %q: want semicircle or mp (or empty for none)", o.Overlay)
+	}
+	switch {
+	case o.Top == 0 && !o.Trace && !o.Density:
+		return o, errors.New("hessian: nothing to compute: ask for Top eigenvalues, the Trace or the Density")
+	case o.Top < 0 || o.MaxBasis < 0 || o.MaxHVPs < 0 || o.Chunk < 0:
+		return o, fmt.Errorf("hessian: Top %d, MaxBasis %d, MaxHVPs %d, Chunk %d: want >= 0", o.Top, o.MaxBasis, o.MaxHVPs, o.Chunk)
+	case o.TraceSamples < 2:
+		return o, fmt.Errorf("hessian: TraceSamples %d: want at least 2 (a standard error needs two)", o.TraceSamples)
+	case o.SLQVectors < 1 || o.SLQSteps < 1 || o.Grid < 2:
+		return o, fmt.Errorf("hessian: SLQVectors %d, SLQSteps %d, Grid %d: want at least 1, 1 and 2", o.SLQVectors, o.SLQSteps, o.Grid)
+	case !(o.Tol > 0) || math.IsInf(o.Tol, 0):
+		return o, fmt.Errorf("hessian: Tol %v: want a finite tolerance > 0", o.Tol)
+	case !(o.Sigma >= 0) || math.IsInf(o.Sigma, 0):
+		return o, fmt.Errorf("hessian: Sigma %v: want a finite width >= 0 (0: automatic)", o.Sigma)
+	case !(o.MPRatio > 0) || math.IsInf(o.MPRatio, 0):
+		return o, fmt.Errorf("hessian: MPRatio %v: want a finite ratio > 0", o.MPRatio)
+	case o.Which != spectrum.Largest && o.Which != spectrum.Smallest && o.Which != spectrum.LargestMagnitude:
+		return o, fmt.Errorf("hessian: Which %v: want spectrum.Largest, Smallest or LargestMagnitude", o.Which)
+	}
+	return o, nil
+}
+
+// hessianWhich names an end of the spectrum as `netgeom hessian --which`
+// does.
+func hessianWhich(w spectrum.Which) string {
+	if w == spectrum.LargestMagnitude {
+		return "magnitude"
+	}
+	return w.String()
+}
+
+// hessianDensity runs SLQ, smooths its quadrature on a grid padded by
+// 5 sigma (sigma 0: 1/500 of the range of the nodes) and fits the overlay.
+func hessianDensity(b engine.Backend, op spectrum.Operator, o HessianSpectrumOptions) (*HessianDensity, *HessianOverlay, error) {
+	q, err := spectrum.SLQ(b, op, spectrum.SLQOptions{Vectors: o.SLQVectors, Steps: o.SLQSteps, Seed: o.Seed})
+	if err != nil {
+		return nil, nil, err
+	}
+	sigma := o.Sigma
+	if sigma == 0 {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, ns := range q.Nodes {
+			for _, t := range ns {
+				lo, hi = math.Min(lo, t), math.Max(hi, t)
+			}
+		}
+		sigma = (hi - lo) / 500
+		if !(sigma > 0) {
+			sigma = math.Max(1e-3*math.Abs(hi), 1e-12)
+		}
+	}
+	grid, err := spectrum.DefaultGrid(q, o.Grid, 5*sigma)
+	if err != nil {
+		return nil, nil, err
+	}
+	vals, _, err := q.Density(grid, sigma)
+	if err != nil {
+		return nil, nil, err
+	}
+	d := &HessianDensity{Grid: grid, Values: vals, Sigma: sigma, Vectors: o.SLQVectors, Steps: min(o.SLQSteps, op.Dim)}
+	if o.Overlay == "" {
+		return d, nil, nil
+	}
+	ov := &HessianOverlay{Law: o.Overlay, Values: make([]float64, len(grid))}
+	switch o.Overlay {
+	case "semicircle":
+		ov.Scale, err = spinglass.FitSemicircleDensity(grid, vals)
+	case "mp":
+		ov.Ratio = o.MPRatio
+		ov.Scale, err = spinglass.FitMarchenkoPasturDensity(grid, vals, o.MPRatio)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("hessian: Overlay %s: %w", o.Overlay, err)
+	}
+	for i, x := range grid {
+		if o.Overlay == "mp" {
+			ov.Values[i] = spinglass.MarchenkoPastur(x, ov.Ratio, ov.Scale)
+		} else {
+			ov.Values[i] = spinglass.Semicircle(x, ov.Scale)
+		}
+	}
+	return d, ov, nil
+}

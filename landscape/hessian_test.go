@@ -1,0 +1,189 @@
+package landscape
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/netgeom/netgeom/spectrum"
+	"github.com/netgeom/netgeom/train"
+)
+
+// hessianTestModel trains a 4-5-3 tanh network (43 parameters) on iris
+// for 200 Adam steps: a model near, not at, a minimum.
+func hessianTestModel(t *testing.T) *train.Model {
+	t.Helper()
+	res, err := train.Run(context.Background(), cpuBackend(t), train.RunOptions{Arch: []int{4, 5, 3}, Steps: 200, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(res.Model.Free)
+	return res.Model
+}
+
+// TestHessianSpectrumMatchesDense: against the dense Hessian of the mean
+// training loss by central differences of the gradient (fdHessian, an
+// oracle independent of the R-operator; its entries err by ~1e-10), the
+// top 5 Lanczos eigenvalues agree to 1e-6 of the largest with residuals
+// within the tolerance, the smallest 3 too (Which: Smallest); the
+// Hutchinson trace lies within 4 standard errors of the dense trace; the
+// SLQ density integrates to 1 within 1% on its grid (the grid holds all
+// but ~1e-6 of the mass); the progress reports end at the run's products.
+func TestHessianSpectrumMatchesDense(t *testing.T) {
+	m := hessianTestModel(t)
+	b := m.Net.Backend()
+	H := fdHessian(t, m.Net, m.Train, 0, 1e-5)
+	var es mat.EigenSym
+	if !es.Factorize(H, false) {
+		t.Fatal("dense eigendecomposition failed")
+	}
+	vals := es.Values(nil) // ascending
+	P := len(vals)
+	top := math.Max(math.Abs(vals[0]), math.Abs(vals[P-1]))
+	last, lastTotal := 0, 0
+	res, err := HessianSpectrum(context.Background(), b, HessianSpectrumOptions{Model: m, Top: 5, Trace: true, Density: true, Seed: 2,
+		Progress: func(done, total int) { last, lastTotal = done, total }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Params != P || res.Samples != 120 || res.Operator != "hessian" || res.Which != "largest" || res.Converged == nil || !*res.Converged {
+		t.Fatalf("result %+v", res)
+	}
+	for i, e := range res.Eigenvalues {
+		if want := vals[P-1-i]; math.Abs(e.Value-want) > 1e-6*top {
+			t.Errorf("eigenvalue %d: Lanczos %.12g, dense %.12g", i+1, e.Value, want)
+		}
+		if e.Residual > 1e-8*math.Max(math.Abs(e.Value), 1e-3*top) {
+			t.Errorf("eigenvalue %d: residual %.3g above the tolerance", i+1, e.Residual)
+		}
+	}
+	trace := 0.0
+	for i := 0; i < P; i++ {
+		trace += H.At(i, i)
+	}
+	if res.Trace.Samples != 100 || math.Abs(res.Trace.Value-trace) > 4*res.Trace.StdErr {
+		t.Errorf("trace %.6g +- %.3g (%d samples); dense %.6g", res.Trace.Value, res.Trace.StdErr, res.Trace.Samples, trace)
+	}
+	d := res.Density
+	mass := 0.0
+	for i := 1; i < len(d.Grid); i++ {
+		mass += 0.5 * (d.Values[i] + d.Values[i-1]) * (d.Grid[i] - d.Grid[i-1])
+	}
+	if len(d.Grid) != 2000 || d.Vectors != 5 || d.Steps != min(80, P) || math.Abs(mass-1) > 0.01 {
+		t.Errorf("density: %d points, %d vectors x %d steps, mass %.6g", len(d.Grid), d.Vectors, d.Steps, mass)
+	}
+	if last != res.HVPs || lastTotal < last {
+		t.Errorf("progress ended at %d of %d; the run made %d products", last, lastTotal, res.HVPs)
+	}
+
+	low, err := HessianSpectrum(context.Background(), b, HessianSpectrumOptions{Model: m, Top: 3, Which: spectrum.Smallest, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range low.Eigenvalues {
+		if math.Abs(e.Value-vals[i]) > 1e-6*top {
+			t.Errorf("smallest %d: Lanczos %.12g, dense %.12g", i+1, e.Value, vals[i])
+		}
+	}
+	if low.Which != "smallest" || low.Trace != nil || low.Density != nil {
+		t.Errorf("smallest: which %q, trace %v, density %v", low.Which, low.Trace, low.Density)
+	}
+}
+
+// TestHessianSpectrumGaussNewton: the Gauss-Newton matrix is positive
+// semi-definite (its smallest eigenvalues >= -1e-10 of its largest),
+// where this model's Hessian has a negative eigenvalue below that.
+func TestHessianSpectrumGaussNewton(t *testing.T) {
+	m := hessianTestModel(t)
+	b := m.Net.Backend()
+	run := func(gn bool, which spectrum.Which) *HessianSpectrumResult {
+		r, err := HessianSpectrum(context.Background(), b, HessianSpectrumOptions{Model: m, GaussNewton: gn, Top: 2, Which: which, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	gnTop, gnLow, hLow := run(true, spectrum.Largest), run(true, spectrum.Smallest), run(false, spectrum.Smallest)
+	lmax := gnTop.Eigenvalues[0].Value
+	if gnTop.Operator != "gauss-newton" || hLow.Operator != "hessian" {
+		t.Errorf("operators %q, %q", gnTop.Operator, hLow.Operator)
+	}
+	for _, e := range gnLow.Eigenvalues {
+		if e.Value < -1e-10*lmax {
+			t.Errorf("Gauss-Newton eigenvalue %.3g < 0 (largest %.3g)", e.Value, lmax)
+		}
+	}
+	if hLow.Eigenvalues[0].Value >= -1e-10*lmax {
+		t.Errorf("the Hessian's smallest eigenvalue %.3g is not negative: the test cannot tell the operators apart", hLow.Eigenvalues[0].Value)
+	}
+}
+
+// TestHessianSpectrumOverlay: an overlay implies the density, carries the
+// fitted law on the density's grid (the semicircle of radius 2 scale
+// vanishes outside [-2 scale, 2 scale] and is (1/(2 pi s^2)) sqrt(4 s^2 -
+// x^2) inside: checked at every grid point to 1e-12), and the
+// Marchenko-Pastur fit keeps its ratio.
+func TestHessianSpectrumOverlay(t *testing.T) {
+	m := hessianTestModel(t)
+	b := m.Net.Backend()
+	res, err := HessianSpectrum(context.Background(), b, HessianSpectrumOptions{Model: m, Overlay: "semicircle", SLQVectors: 2, SLQSteps: 20, Grid: 200, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := res.Overlay
+	if res.Density == nil || o == nil || o.Law != "semicircle" || !(o.Scale > 0) || len(o.Values) != 200 || len(res.Eigenvalues) != 0 || res.Converged != nil {
+		t.Fatalf("overlay %+v, density %v", o, res.Density != nil)
+	}
+	s := o.Scale
+	for i, x := range res.Density.Grid {
+		want := 0.0
+		if math.Abs(x) < 2*s {
+			want = math.Sqrt(4*s*s-x*x) / (2 * math.Pi * s * s)
+		}
+		if math.Abs(o.Values[i]-want) > 1e-12*math.Max(want, 1) {
+			t.Errorf("semicircle at %v: %v, want %v", x, o.Values[i], want)
+			break
+		}
+	}
+	res, err = HessianSpectrum(context.Background(), b, HessianSpectrumOptions{Model: m, GaussNewton: true, Overlay: "mp", MPRatio: 0.5, SLQVectors: 2, SLQSteps: 20, Grid: 200, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := res.Overlay; o == nil || o.Law != "mp" || o.Ratio != 0.5 || !(o.Scale > 0) {
+		t.Errorf("mp overlay %+v", o)
+	}
+}
+
+// TestHessianSpectrumErrors: bad options name the field; a cancelled
+// context stops at the first product.
+func TestHessianSpectrumErrors(t *testing.T) {
+	m := hessianTestModel(t)
+	b := m.Net.Backend()
+	for _, c := range []struct {
+		o    HessianSpectrumOptions
+		want string
+	}{
+		{HessianSpectrumOptions{}, "Model"},
+		{HessianSpectrumOptions{Model: m}, "nothing to compute"},
+		{HessianSpectrumOptions{Model: m, Top: 44}, "only 43 parameters"},
+		{HessianSpectrumOptions{Model: m, Top: -1}, "Top -1"},
+		{HessianSpectrumOptions{Model: m, Overlay: "gaussian"}, "Overlay"},
+		{HessianSpectrumOptions{Model: m, Trace: true, TraceSamples: 1}, "TraceSamples 1"},
+		{HessianSpectrumOptions{Model: m, Density: true, MPRatio: -1}, "MPRatio"},
+		{HessianSpectrumOptions{Model: m, Top: 1, Tol: -1}, "Tol"},
+		{HessianSpectrumOptions{Model: m, Top: 1, Which: 9}, "Which"},
+	} {
+		if _, err := HessianSpectrum(context.Background(), b, c.o); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want one naming %q", c.o, err, c.want)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := HessianSpectrum(ctx, b, HessianSpectrumOptions{Model: m, Top: 1}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}

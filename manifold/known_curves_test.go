@@ -118,8 +118,8 @@ func TestKappaQuantilesAgainstSort(t *testing.T) {
 // TestOpenCurvesInClosedForm: open curves are integrated by the trapezoid
 // rule with half weights at both ends.
 //   - A helix segment (r cos s, r sin s, c s), s in [0, T], has constant
-//     speed sqrt(r^2 + c^2) and curvature r / (r^2 + c^2): L^E = T sqrt(r^2
-//   - c^2) and L^G = T r / sqrt(r^2 + c^2), which the trapezoid rule gets
+//     speed sqrt(r^2 + c^2) and curvature r / (r^2 + c^2): so L^E =
+//     T sqrt(r^2 + c^2) and L^G = T r / sqrt(r^2 + c^2), which the trapezoid rule gets
 //     exactly (to rounding, 1e-13) for any number of points; full end
 //     weights would add one step's worth.
 //   - A parabola (s, s^2), s in [-1, 2], has L^E = [s sqrt(1+4s^2)/2 +

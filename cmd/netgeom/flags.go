@@ -27,10 +27,7 @@ type netFlags struct {
 	sigmaW, sigmaB float64
 	width, depth   int
 	weights        string
-	// Set by commands that offer them (curvature): the layer kinds cycled
-	// over the depth (nil: all dense), the attention layers' token
-	// dimension and residual connection.
-	kinds    []models.LayerKind
+	// Attention layers' token dimension and residual connection (curvature).
 	tokenDim int
 	residual bool
 }
@@ -47,32 +44,6 @@ func parseKinds(s string) ([]models.LayerKind, error) {
 		out = append(out, k)
 	}
 	return out, nil
-}
-
-// layerKinds cycles the kinds over depth layers (nil for none).
-func (f *netFlags) layerKinds() []models.LayerKind { return cycleKinds(f.kinds, f.depth) }
-
-// cycleKinds repeats kinds over n layers (nil when kinds is empty).
-func cycleKinds(kinds []models.LayerKind, n int) []models.LayerKind {
-	if len(kinds) == 0 {
-		return nil
-	}
-	out := make([]models.LayerKind, n)
-	for i := range out {
-		out[i] = kinds[i%len(kinds)]
-	}
-	return out
-}
-
-// firstNonDense is the first layer (1..depth) that is not dense; depth + 1
-// when all are.
-func (f *netFlags) firstNonDense() int {
-	for i, k := range f.layerKinds() {
-		if k != models.Dense {
-			return i + 1
-		}
-	}
-	return f.depth + 1
 }
 
 func (f *netFlags) add(cmd *cobra.Command, width, depth int) {
@@ -108,12 +79,8 @@ func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.
 		widths[0] = inputWidth
 	}
 	net, err := models.NewRandomDense(models.RandomSpec{Widths: widths, Act: act,
-		SigmaW: f.sigmaW, SigmaB: f.sigmaB, Law: law, Seed: seed, ActivateInput: true,
-		Kinds: f.layerKinds(), TokenDim: f.tokenDim, Residual: f.residual})
+		SigmaW: f.sigmaW, SigmaB: f.sigmaB, Law: law, Seed: seed, ActivateInput: true})
 	if err != nil {
-		if f.kinds != nil {
-			return act, nil, nil, fmt.Errorf("--kinds/--token-dim: %w", err)
-		}
 		return act, nil, nil, err
 	}
 	mf, err := meanfield.New(act, f.sigmaW, f.sigmaB, nil)
@@ -173,7 +140,6 @@ func inputQ(mf *meanfield.Model, q float64) (float64, error) {
 	return fp.Q, nil
 }
 
-func ptr[T any](v T) *T { return &v }
 
 func parseList(flag, s string) ([]float64, error) {
 	var out []float64

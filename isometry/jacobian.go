@@ -14,6 +14,7 @@ import (
 	"github.com/netgeom/netgeom/engine/rng"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 	"github.com/netgeom/netgeom/spectrum"
 )
 
@@ -140,18 +141,6 @@ type JacobianResult struct {
 	Chi1 float64 `json:"-"`
 }
 
-// OptionError is an invalid option: the field, its value and what is
-// allowed.
-type OptionError struct {
-	Field string
-	Value any
-	Want  string
-}
-
-func (e *OptionError) Error() string {
-	return fmt.Sprintf("isometry: %s = %v: %s", e.Field, e.Value, e.Want)
-}
-
 // withDefaults fills the zero fields and checks the rest.
 func (o JacobianOptions) withDefaults() (JacobianOptions, error) {
 	if o.Activation.Name == "" {
@@ -178,34 +167,34 @@ func (o JacobianOptions) withDefaults() (JacobianOptions, error) {
 	}
 	switch {
 	case o.Activation.Phi == nil:
-		return o, &OptionError{"Activation", o.Activation.Name, "want an activation from activation.Lookup"}
+		return o, &options.Error{Op: "isometry.Jacobian", Field: "Activation", Value: o.Activation.Name, Want: "want an activation from activation.Lookup"}
 	case !(o.SigmaW >= 0) || math.IsInf(o.SigmaW, 0):
-		return o, &OptionError{"SigmaW", o.SigmaW, "want a finite value > 0, or 0 for the critical value"}
+		return o, &options.Error{Op: "isometry.Jacobian", Field: "SigmaW", Value: o.SigmaW, Want: "want a finite value > 0, or 0 for the critical value"}
 	case !(o.SigmaB >= 0) || math.IsInf(o.SigmaB, 0):
-		return o, &OptionError{"SigmaB", o.SigmaB, "want a finite value >= 0"}
+		return o, &options.Error{Op: "isometry.Jacobian", Field: "SigmaB", Value: o.SigmaB, Want: "want a finite value >= 0"}
 	case !(o.Q >= 0) || math.IsInf(o.Q, 0):
-		return o, &OptionError{"Q", o.Q, "want a finite q > 0, or 0 for q*"}
+		return o, &options.Error{Op: "isometry.Jacobian", Field: "Q", Value: o.Q, Want: "want a finite q > 0, or 0 for q*"}
 	case o.Width < 2:
-		return o, &OptionError{"Width", o.Width, "want at least 2"}
+		return o, &options.Error{Op: "isometry.Jacobian", Field: "Width", Value: o.Width, Want: "want at least 2"}
 	case len(o.Depths) == 0:
-		return o, &OptionError{"Depths", o.Depths, "want at least one depth"}
+		return o, &options.Error{Op: "isometry.Jacobian", Field: "Depths", Value: o.Depths, Want: "want at least one depth"}
 	case len(o.Laws) == 0:
-		return o, &OptionError{"Laws", o.Laws, "want at least one weight law"}
+		return o, &options.Error{Op: "isometry.Jacobian", Field: "Laws", Value: o.Laws, Want: "want at least one weight law"}
 	case o.Inputs < 1:
-		return o, &OptionError{"Inputs", o.Inputs, "want at least 1"}
+		return o, &options.Error{Op: "isometry.Jacobian", Field: "Inputs", Value: o.Inputs, Want: "want at least 1"}
 	case o.Method != Dense && o.Method != Lanczos:
-		return o, &OptionError{"Method", o.Method, "want Dense or Lanczos"}
+		return o, &options.Error{Op: "isometry.Jacobian", Field: "Method", Value: o.Method, Want: "want Dense or Lanczos"}
 	case o.Samples < 2:
-		return o, &OptionError{"Samples", o.Samples, "want at least 2 (a standard error needs two)"}
+		return o, &options.Error{Op: "isometry.Jacobian", Field: "Samples", Value: o.Samples, Want: "want at least 2 (a standard error needs two)"}
 	}
 	for _, L := range o.Depths {
 		if L < 1 {
-			return o, &OptionError{"Depths", o.Depths, "every depth must be at least 1"}
+			return o, &options.Error{Op: "isometry.Jacobian", Field: "Depths", Value: o.Depths, Want: "every depth must be at least 1"}
 		}
 	}
 	for _, l := range o.Laws {
 		if l != models.Gaussian && l != models.Orthogonal {
-			return o, &OptionError{"Laws", o.Laws, "want Gaussian or Orthogonal"}
+			return o, &options.Error{Op: "isometry.Jacobian", Field: "Laws", Value: o.Laws, Want: "want Gaussian or Orthogonal"}
 		}
 	}
 	return o, nil
@@ -236,13 +225,13 @@ func Jacobian(ctx context.Context, b engine.Backend, opts JacobianOptions) (*Jac
 	if q == 0 {
 		fp, err := mf.FixedLength(1)
 		if errors.Is(err, meanfield.ErrNoFixedPoint) {
-			return nil, &OptionError{"Q", 0.0, fmt.Sprintf("0 asks for q*, which does not exist here (%v): give a q > 0", err)}
+			return nil, &options.Error{Op: "isometry.Jacobian", Field: "Q", Value: 0.0, Want: fmt.Sprintf("0 asks for q*, which does not exist here (%v): give a q > 0", err)}
 		}
 		if err != nil {
 			return nil, err
 		}
 		if fp.Q == 0 {
-			return nil, &OptionError{"Q", 0.0, "0 asks for q*, which is 0 here (the length map sends every input to 0): give a q > 0"}
+			return nil, &options.Error{Op: "isometry.Jacobian", Field: "Q", Value: 0.0, Want: "0 asks for q*, which is 0 here (the length map sends every input to 0): give a q > 0"}
 		}
 		q = fp.Q
 	}

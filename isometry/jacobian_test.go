@@ -11,6 +11,7 @@ import (
 	"github.com/netgeom/netgeom/engine/cpu"
 	"github.com/netgeom/netgeom/manifold"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 )
 
 func backend(t testing.TB) engine.Backend {
@@ -182,7 +183,7 @@ func TestJacobianOptionErrors(t *testing.T) {
 		{JacobianOptions{Width: 10, Laws: []models.WeightLaw{9}}, "Laws"},
 	} {
 		_, err := Jacobian(context.Background(), nil, c.opts)
-		var oe *OptionError
+		var oe *options.Error
 		if !errors.As(err, &oe) || oe.Field != c.field {
 			t.Errorf("%+v: error %v; want one about %s", c.opts, err, c.field)
 		}

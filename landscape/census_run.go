@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/options"
 )
 
 // Defaults of TakeCensusOptions (the CLI's defaults too).
@@ -117,7 +118,7 @@ func TakeCensus(ctx context.Context, b engine.Backend, opts TakeCensusOptions) (
 // RunCensus).
 func (o TakeCensusOptions) normalize() (TakeCensusOptions, error) {
 	bad := func(field string, v any, want string) error {
-		return &OptionError{Op: "census", Field: field, Value: v, Want: want}
+		return &options.Error{Op: "landscape.TakeCensus", Field: field, Value: v, Want: want}
 	}
 	if o.Depths == nil {
 		for d := 1; d <= DefaultCensusMaxDepth; d++ {

@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/netgeom/netgeom/options"
 )
 
 // TestTakeCensus: TakeCensus is RunCensus followed by Summarize. Its file
@@ -104,7 +106,7 @@ func TestTakeCensusCancelled(t *testing.T) {
 
 // TestTakeCensusOptions: zero fields take the documented defaults (depths
 // 1..4, 50 restarts, one worker per CPU, threshold 1e-5); each bad option
-// is an OptionError naming its field, returned before the census file is
+// is an options.Error naming its field, returned before the census file is
 // created.
 func TestTakeCensusOptions(t *testing.T) {
 	o, err := TakeCensusOptions{Out: "x"}.normalize()
@@ -132,9 +134,9 @@ func TestTakeCensusOptions(t *testing.T) {
 		o := TakeCensusOptions{Config: testConfig(), Depths: testDepths, Restarts: 1, Out: out}
 		c.set(&o)
 		_, err := TakeCensus(context.Background(), cpuBackend(t), o)
-		var oe *OptionError
+		var oe *options.Error
 		if !errors.As(err, &oe) || oe.Field != c.field {
-			t.Errorf("%s: error %v, want an OptionError for %s", c.field, err, c.field)
+			t.Errorf("%s: error %v, want an options.Error for %s", c.field, err, c.field)
 		}
 		if _, err := os.Stat(out); err == nil {
 			t.Fatalf("%s: the census file was created before the options were checked", c.field)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 	"github.com/netgeom/netgeom/train"
 )
 
@@ -242,7 +243,7 @@ func Connect(ctx context.Context, b engine.Backend, opts ConnectOptions) (*Conne
 // normalize fills the defaults of o and checks the values.
 func (o ConnectOptions) normalize() (ConnectOptions, error) {
 	bad := func(field string, v any, want string) error {
-		return &OptionError{Op: "connect", Field: field, Value: v, Want: want}
+		return &options.Error{Op: "landscape.Connect", Field: field, Value: v, Want: want}
 	}
 	if o.Points == 0 {
 		o.Points = DefaultConnectPoints
@@ -287,14 +288,14 @@ func (o ConnectOptions) check(a, b *Endpoint) (float64, error) {
 			a.Ref, b.Ref, a.Data.Name, a.Data.Seed, b.Data.Name, b.Data.Seed)
 	}
 	if o.Data != "" && o.Data != a.Data.Name {
-		return 0, &OptionError{Op: "connect", Field: "Data", Value: o.Data,
+		return 0, &options.Error{Op: "landscape.Connect", Field: "Data", Value: o.Data,
 			Want: fmt.Sprintf("the models were trained on %s (leave it out or give %s)", a.Data.Name, a.Data.Name)}
 	}
 	if o.WeightDecay != nil {
 		return *o.WeightDecay, nil
 	}
 	if a.WeightDecay != b.WeightDecay {
-		return 0, &OptionError{Op: "connect", Field: "WeightDecay",
+		return 0, &options.Error{Op: "landscape.Connect", Field: "WeightDecay",
 			Want: fmt.Sprintf("the models were trained with weight decay %g and %g; give the objective's", a.WeightDecay, b.WeightDecay)}
 	}
 	return a.WeightDecay, nil

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 	"github.com/netgeom/netgeom/train"
 )
 
@@ -183,7 +184,7 @@ func TestConnect(t *testing.T) {
 
 // TestConnectErrors: options out of range, a data set other than the
 // models', and models of different weight decays without an explicit one
-// are OptionErrors naming the field; models of different architectures or
+// are options.Errors naming the field; models of different architectures or
 // data cannot be joined; a cancelled context stops Connect.
 func TestConnectErrors(t *testing.T) {
 	census := censusFile(t)
@@ -218,9 +219,9 @@ func TestConnectErrors(t *testing.T) {
 	} {
 		c.opts.LinearOnly = true
 		_, err := Connect(context.Background(), cpuBackend(t), c.opts)
-		var oe *OptionError
+		var oe *options.Error
 		if !errors.As(err, &oe) || oe.Field != c.field {
-			t.Errorf("%s: error %v, want an OptionError for %s", c.field, err, c.field)
+			t.Errorf("%s: error %v, want an options.Error for %s", c.field, err, c.field)
 		}
 	}
 	wd := 0.01

@@ -6,6 +6,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 )
 
 // MaxBoundaryWidth is the widest network DecisionBoundary takes: it forms
@@ -74,16 +75,16 @@ type DecisionBoundaryResult struct {
 func DecisionBoundary(ctx context.Context, b engine.Backend, opts DecisionBoundaryOptions) (*DecisionBoundaryResult, error) {
 	net := opts.Net
 	if net == nil {
-		return nil, &OptionError{"Net", nil, "want a random network (models.NewRandomDense)"}
+		return nil, &options.Error{Op: "manifold.DecisionBoundary", Field: "Net", Value: nil, Want: "want a random network (models.NewRandomDense)"}
 	}
 	if N := net.Width(0); N > MaxBoundaryWidth {
-		return nil, &OptionError{"Net width", N, fmt.Sprintf("want at most %d: the curvatures need an N x N Hessian per layer and point", MaxBoundaryWidth)}
+		return nil, &options.Error{Op: "manifold.DecisionBoundary", Field: "Net width", Value: N, Want: fmt.Sprintf("want at most %d: the curvatures need an N x N Hessian per layer and point", MaxBoundaryWidth)}
 	}
 	if opts.Points == 0 {
 		opts.Points = 10
 	}
 	if opts.Points < 1 {
-		return nil, &OptionError{"Points", opts.Points, "want at least 1"}
+		return nil, &options.Error{Op: "manifold.DecisionBoundary", Field: "Points", Value: opts.Points, Want: "want at least 1"}
 	}
 	q, err := inputLength(net, opts.Q)
 	if err != nil {

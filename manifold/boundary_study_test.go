@@ -7,6 +7,7 @@ import (
 
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 )
 
 // TestDecisionBoundaryStudy: DecisionBoundary is BoundaryPoints followed by
@@ -91,7 +92,7 @@ func TestDecisionBoundaryOptionErrors(t *testing.T) {
 		{DecisionBoundaryOptions{Net: small, Q: -1}, "Q"},
 	} {
 		_, err := DecisionBoundary(context.Background(), nil, c.opts)
-		var oe *OptionError
+		var oe *options.Error
 		if !errors.As(err, &oe) || oe.Field != c.field {
 			t.Errorf("%+v: error %v; want one about %s", c.opts, err, c.field)
 		}

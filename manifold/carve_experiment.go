@@ -11,6 +11,7 @@ import (
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 )
 
 // CarveOptions control Carve. The zero value of every field means the
@@ -71,24 +72,6 @@ type CarveOptions struct {
 	// the units done and their total.
 	Progress func(done, total int)
 }
-
-// CarveOptionError reports a CarveOptions field that Carve cannot use.
-type CarveOptionError struct {
-	Field string // the CarveOptions field, e.g. "Resolution"
-	Value any    // its value
-	Want  string // what would be right
-	Err   error  // the underlying error, if any
-}
-
-func (e *CarveOptionError) Error() string {
-	s := fmt.Sprintf("manifold: Carve: %s = %v: want %s", e.Field, e.Value, e.Want)
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-func (e *CarveOptionError) Unwrap() error { return e.Err }
 
 // CarveNetwork is one network of the matched comparison.
 type CarveNetwork struct {
@@ -260,7 +243,7 @@ func (o CarveOptions) withDefaults() CarveOptions {
 // check validates options whose defaults are filled in.
 func (o CarveOptions) check() error {
 	bad := func(field string, v any, want string) error {
-		return &CarveOptionError{Field: field, Value: v, Want: want}
+		return &options.Error{Op: "manifold.Carve", Field: field, Value: v, Want: "want " + want}
 	}
 	finitePos := func(v float64) bool { return v > 0 && !math.IsInf(v, 0) }
 	switch {
@@ -350,13 +333,13 @@ func (r *carveRun) step() {
 //     and the product network. The relu and product networks of count and
 //     boundary take raw inputs.
 //
-// An invalid option is reported as a *CarveOptionError. ctx is checked
+// An invalid option is reported as a *options.Error. ctx is checked
 // between networks.
 func Carve(ctx context.Context, b engine.Backend, opts CarveOptions) (*CarveResult, error) {
 	o := opts.withDefaults()
 	act, err := activation.Lookup(o.Act)
 	if err != nil {
-		return nil, &CarveOptionError{Field: "Act", Value: fmt.Sprintf("%q", o.Act), Want: "a known activation", Err: err}
+		return nil, &options.Error{Op: "manifold.Carve", Field: "Act", Value: o.Act, Want: "want a known activation", Err: err}
 	}
 	if err := o.check(); err != nil {
 		return nil, err
@@ -373,7 +356,7 @@ func Carve(ctx context.Context, b engine.Backend, opts CarveOptions) (*CarveResu
 	for _, p := range carvePatterns {
 		sw, orbit, err := meanfield.SigmaWForChi1(act, o.SigmaB, p.mf, o.Chi1, nil)
 		if err != nil {
-			return nil, &CarveOptionError{Field: "Chi1", Value: o.Chi1, Want: fmt.Sprintf("a chi_1 per layer that the %s network reaches", p.name), Err: err}
+			return nil, &options.Error{Op: "manifold.Carve", Field: "Chi1", Value: o.Chi1, Want: fmt.Sprintf("want a chi_1 per layer that the %s network reaches", p.name), Err: err}
 		}
 		r.res.Networks = append(r.res.Networks, CarveNetwork{Name: p.name, Pattern: patternString(p.mf), SigmaW: sw, Chi1: orbit.MeanChi1, Chi1By: orbit.Chi1, QOrbit: orbit.Q})
 	}

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/netgeom/netgeom/options"
 )
 
 // carveSmallOptions is a small Carve run: a few seconds at most.
@@ -143,7 +145,7 @@ func TestCarveDefaults(t *testing.T) {
 	}
 }
 
-// TestCarveOptionErrors: each invalid option is a *CarveOptionError naming
+// TestCarveOptionErrors: each invalid option is a *options.Error naming
 // its field, before any network runs.
 func TestCarveOptionErrors(t *testing.T) {
 	b := backend(t)
@@ -170,9 +172,9 @@ func TestCarveOptionErrors(t *testing.T) {
 		opt := carveSmallOptions()
 		c.set(&opt)
 		_, err := Carve(context.Background(), b, opt)
-		var oe *CarveOptionError
+		var oe *options.Error
 		if !errors.As(err, &oe) || oe.Field != c.field || !strings.Contains(err.Error(), c.text) {
-			t.Errorf("%s: error %v; want a CarveOptionError on %s mentioning %q", c.field, err, c.field, c.text)
+			t.Errorf("%s: error %v; want an options.Error on %s mentioning %q", c.field, err, c.field, c.text)
 		}
 	}
 }

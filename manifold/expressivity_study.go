@@ -9,6 +9,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 )
 
 // ExpressivityOptions describe Poole et al.'s (2016, figure 5) comparison
@@ -117,34 +118,34 @@ func (o ExpressivityOptions) withDefaults() (ExpressivityOptions, error) {
 	}
 	switch {
 	case o.Activation.Phi == nil:
-		return o, &OptionError{"Activation", o.Activation.Name, "want an activation from activation.Lookup"}
+		return o, &options.Error{Op: "manifold.Expressivity", Field: "Activation", Value: o.Activation.Name, Want: "want an activation from activation.Lookup"}
 	case !(o.SigmaW > 0) || math.IsInf(o.SigmaW, 0):
-		return o, &OptionError{"SigmaW", o.SigmaW, "want a finite value > 0"}
+		return o, &options.Error{Op: "manifold.Expressivity", Field: "SigmaW", Value: o.SigmaW, Want: "want a finite value > 0"}
 	case !(o.SigmaB >= 0) || math.IsInf(o.SigmaB, 0):
-		return o, &OptionError{"SigmaB", o.SigmaB, "want a finite value >= 0"}
+		return o, &options.Error{Op: "manifold.Expressivity", Field: "SigmaB", Value: o.SigmaB, Want: "want a finite value >= 0"}
 	case o.InputDim < 2:
-		return o, &OptionError{"InputDim", o.InputDim, "want at least 2 (a great circle needs a plane)"}
+		return o, &options.Error{Op: "manifold.Expressivity", Field: "InputDim", Value: o.InputDim, Want: "want at least 2 (a great circle needs a plane)"}
 	case !(o.Q > 0) || math.IsInf(o.Q, 0):
-		return o, &OptionError{"Q", o.Q, "want a finite q > 0"}
+		return o, &options.Error{Op: "manifold.Expressivity", Field: "Q", Value: o.Q, Want: "want a finite q > 0"}
 	case o.Width < 1:
-		return o, &OptionError{"Width", o.Width, "want at least 1"}
+		return o, &options.Error{Op: "manifold.Expressivity", Field: "Width", Value: o.Width, Want: "want at least 1"}
 	case o.Points < 3:
-		return o, &OptionError{"Points", o.Points, "want at least 3"}
+		return o, &options.Error{Op: "manifold.Expressivity", Field: "Points", Value: o.Points, Want: "want at least 3"}
 	case o.Functions < 1:
-		return o, &OptionError{"Functions", o.Functions, "want at least 1"}
+		return o, &options.Error{Op: "manifold.Expressivity", Field: "Functions", Value: o.Functions, Want: "want at least 1"}
 	case 2*o.Functions >= o.Points:
-		return o, &OptionError{"Functions", o.Functions, fmt.Sprintf("2 x functions (the targets) must be below the %d points to be resolved", o.Points)}
+		return o, &options.Error{Op: "manifold.Expressivity", Field: "Functions", Value: o.Functions, Want: fmt.Sprintf("2 x functions (the targets) must be below the %d points to be resolved", o.Points)}
 	case len(o.Depths)+len(o.ShallowWidths) == 0:
-		return o, &OptionError{"Depths", o.Depths, "want at least one deep or shallow network"}
+		return o, &options.Error{Op: "manifold.Expressivity", Field: "Depths", Value: o.Depths, Want: "want at least one deep or shallow network"}
 	}
 	for _, d := range o.Depths {
 		if d < 1 {
-			return o, &OptionError{"Depths", o.Depths, "every depth must be at least 1"}
+			return o, &options.Error{Op: "manifold.Expressivity", Field: "Depths", Value: o.Depths, Want: "every depth must be at least 1"}
 		}
 	}
 	for _, w := range o.ShallowWidths {
 		if w < 1 {
-			return o, &OptionError{"ShallowWidths", o.ShallowWidths, "every width must be at least 1"}
+			return o, &options.Error{Op: "manifold.Expressivity", Field: "ShallowWidths", Value: o.ShallowWidths, Want: "every width must be at least 1"}
 		}
 	}
 	return o, nil

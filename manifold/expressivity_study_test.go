@@ -7,6 +7,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/netgeom/netgeom/options"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -95,7 +96,7 @@ func TestExpressivityOptionErrors(t *testing.T) {
 		{ExpressivityOptions{Depths: []int{}, ShallowWidths: []int{}}, "Depths"},
 	} {
 		_, err := Expressivity(context.Background(), nil, c.opts)
-		var oe *OptionError
+		var oe *options.Error
 		if !errors.As(err, &oe) || oe.Field != c.field {
 			t.Errorf("%+v: error %v; want one about %s", c.opts, err, c.field)
 		}

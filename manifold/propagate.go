@@ -9,6 +9,7 @@ import (
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 )
 
 // PropagateOptions describe pairs of inputs sent through one random
@@ -69,7 +70,7 @@ type PropagateResult struct {
 func Propagate(ctx context.Context, b engine.Backend, opts PropagateOptions) (*PropagateResult, error) {
 	net := opts.Net
 	if net == nil {
-		return nil, &OptionError{"Net", nil, "want a random network (models.NewRandomDense)"}
+		return nil, &options.Error{Op: "manifold.Propagate", Field: "Net", Value: nil, Want: "want a random network (models.NewRandomDense)"}
 	}
 	if opts.C0 == nil {
 		opts.C0 = []float64{0.2, 0.5, 0.8}
@@ -78,14 +79,14 @@ func Propagate(ctx context.Context, b engine.Backend, opts PropagateOptions) (*P
 		opts.Pairs = 20
 	}
 	if opts.Pairs < 1 {
-		return nil, &OptionError{"Pairs", opts.Pairs, "want at least 1"}
+		return nil, &options.Error{Op: "manifold.Propagate", Field: "Pairs", Value: opts.Pairs, Want: "want at least 1"}
 	}
 	if len(opts.C0) == 0 {
-		return nil, &OptionError{"C0", opts.C0, "want at least one correlation"}
+		return nil, &options.Error{Op: "manifold.Propagate", Field: "C0", Value: opts.C0, Want: "want at least one correlation"}
 	}
 	for _, c0 := range opts.C0 {
 		if !(c0 >= -1 && c0 <= 1) {
-			return nil, &OptionError{"C0", opts.C0, fmt.Sprintf("correlation %v outside [-1, 1]", c0)}
+			return nil, &options.Error{Op: "manifold.Propagate", Field: "C0", Value: opts.C0, Want: fmt.Sprintf("correlation %v outside [-1, 1]", c0)}
 		}
 	}
 	q0, err := inputLength(net, opts.Q)
@@ -167,7 +168,7 @@ func inputLength(net *models.RandomDense, q float64) (float64, error) {
 		return q, nil
 	}
 	if q != 0 {
-		return 0, &OptionError{"Q", q, "want a finite q > 0, or 0 for q*"}
+		return 0, &options.Error{Op: "manifold.Propagate", Field: "Q", Value: q, Want: "want a finite q > 0, or 0 for q*"}
 	}
 	spec := net.Spec()
 	mf, err := meanfield.New(spec.Act, spec.SigmaW, spec.SigmaB, nil)
@@ -177,12 +178,12 @@ func inputLength(net *models.RandomDense, q float64) (float64, error) {
 	fp, err := mf.FixedLength(1)
 	if err != nil {
 		if errors.Is(err, meanfield.ErrNoFixedPoint) {
-			return 0, &OptionError{"Q", 0.0, fmt.Sprintf("0 asks for q*, which does not exist here (%v): give a q > 0", err)}
+			return 0, &options.Error{Op: "manifold.Propagate", Field: "Q", Value: 0.0, Want: fmt.Sprintf("0 asks for q*, which does not exist here (%v): give a q > 0", err)}
 		}
 		return 0, err
 	}
 	if fp.Q == 0 {
-		return 0, &OptionError{"Q", 0.0, "0 asks for q*, which is 0 here (the length map sends every input to 0): give a q > 0"}
+		return 0, &options.Error{Op: "manifold.Propagate", Field: "Q", Value: 0.0, Want: "0 asks for q*, which is 0 here (the length map sends every input to 0): give a q > 0"}
 	}
 	return fp.Q, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 )
 
 // TestPropagateOrthogonalLinear: a linear network with orthogonal weights
@@ -104,7 +105,7 @@ func TestPropagateOptions(t *testing.T) {
 		{PropagateOptions{Net: net, Q: math.Inf(1)}, "Q"},
 	} {
 		_, err := Propagate(context.Background(), nil, c.opts)
-		var oe *OptionError
+		var oe *options.Error
 		if !errors.As(err, &oe) || oe.Field != c.field {
 			t.Errorf("%+v: error %v; want one about %s", c.opts, err, c.field)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -95,14 +94,8 @@ the relu and product networks of count and boundary take raw inputs.`,
 				Samples: samples, Resolution: resolution, ReLUSigmaW: reluSW, ProductSigmaW: prodSW,
 				BoundaryWidth: bWidth, BoundaryDepth: bDepth, BoundaryPoints: bPoints, Progress: update})
 			finish()
-			if oe := (*manifold.CarveOptionError)(nil); errors.As(err, &oe) {
-				msg := fmt.Sprintf("--%s %v: want %s", carveFlags[oe.Field], oe.Value, oe.Want)
-				if oe.Err != nil {
-					return fmt.Errorf("%s: %w", msg, oe.Err)
-				}
-				return errors.New(msg)
-			} else if err != nil {
-				return err
+			if err != nil {
+				return optionFlagError(err, carveFlags)
 			}
 			if err := emitCarve(cmd, g, res); err != nil || plotPath == "" {
 				return err

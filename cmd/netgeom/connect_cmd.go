@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -79,7 +78,7 @@ CENSUS.jsonl:DEPTH:RESTART.
 			res, err := landscape.Connect(cmd.Context(), b, opts)
 			finish()
 			if err != nil {
-				return flagError(err, connectFlags)
+				return optionFlagError(err, connectFlags)
 			}
 			return emitAndPlot(cmd, g, connectTable(res), res, plotPath, func(path string) error { return report.ConnectPlot(path, res) })
 		},
@@ -124,21 +123,4 @@ func alignNote(res *landscape.ConnectResult) string {
 		return fmt.Sprintf(" after alignment (%.4g before)", res.UnalignedDistance)
 	}
 	return ""
-}
-
-// flagError rewrites a landscape.OptionError in the terms of the command's
-// flags (flags maps an options field to its flag); other errors pass.
-func flagError(err error, flags map[string]string) error {
-	var oe *landscape.OptionError
-	if !errors.As(err, &oe) {
-		return err
-	}
-	flag, ok := flags[oe.Field]
-	if !ok {
-		return err
-	}
-	if oe.Value == nil {
-		return fmt.Errorf("--%s: %s", flag, oe.Want)
-	}
-	return fmt.Errorf("--%s %v: %s", flag, oe.Value, oe.Want)
 }

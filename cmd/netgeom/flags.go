@@ -12,11 +12,10 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/isometry"
 	"github.com/netgeom/netgeom/landscape"
-	"github.com/netgeom/netgeom/manifold"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 )
 
 // Flag groups and parsers shared by several subcommands.
@@ -140,7 +139,6 @@ func inputQ(mf *meanfield.Model, q float64) (float64, error) {
 	return fp.Q, nil
 }
 
-
 func parseList(flag, s string) ([]float64, error) {
 	var out []float64
 	for _, f := range strings.Split(s, ",") {
@@ -219,33 +217,33 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 	return []byte(strconv.FormatFloat(x, 'g', -1, 64)), nil
 }
 
-// optionFlagError rewrites an invalid-option error of package manifold or
-// isometry as one about the flag that set the option (flags maps option
+// optionFlagError rewrites an *options.Error (an experiment's option it
+// cannot use) as one about the flag that set the option (flags maps option
 // fields to flag names); other errors pass unchanged.
 func optionFlagError(err error, flags map[string]string) error {
-	var field, want string
-	var value any
-	var me *manifold.OptionError
-	var ie *isometry.OptionError
-	switch {
-	case errors.As(err, &me):
-		field, value, want = me.Field, me.Value, me.Want
-	case errors.As(err, &ie):
-		field, value, want = ie.Field, ie.Value, ie.Want
-	default:
+	var oe *options.Error
+	if !errors.As(err, &oe) {
 		return err
 	}
-	flag, ok := flags[field]
+	flag, ok := flags[oe.Field]
 	if !ok {
 		return err
 	}
-	switch s := value.(type) {
+	var msg string
+	switch v := oe.Value.(type) {
+	case nil:
+		msg = fmt.Sprintf("--%s: %s", flag, oe.Want)
 	case []float64:
-		value = joinList(s, fmtFloat)
+		msg = fmt.Sprintf("--%s %s: %s", flag, joinList(v, fmtFloat), oe.Want)
 	case []int:
-		value = joinList(s, strconv.Itoa)
+		msg = fmt.Sprintf("--%s %s: %s", flag, joinList(v, strconv.Itoa), oe.Want)
+	default:
+		msg = fmt.Sprintf("--%s %v: %s", flag, v, oe.Want)
 	}
-	return fmt.Errorf("--%s %v: %s", flag, value, want)
+	if oe.Err != nil {
+		return fmt.Errorf("%s: %w", msg, oe.Err)
+	}
+	return errors.New(msg)
 }
 
 // joinList writes a list in the comma-separated form the flags take.

@@ -92,7 +92,7 @@ type JacobianOptions struct {
 	// (InputStream) and the Lanczos and Hutchinson vectors.
 	Seed uint64
 	// Progress, when set, is called after each input of each network.
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // JacobianRow is one network's spectrum of J^T J (averaged over the inputs)

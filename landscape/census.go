@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/options"
 )
 
 // A census file is JSON lines: the first line is the Config (the header),
@@ -161,7 +162,7 @@ type RunOptions struct {
 	Limit int
 	// Progress is called after every restart with the restarts finished
 	// (in the file) and wanted.
-	Progress func(done, total int)
+	Progress options.Progress
 	// Log receives messages (nil: none).
 	Log io.Writer
 }

@@ -48,7 +48,7 @@ type TakeCensusOptions struct {
 	Threshold float64
 	// Progress, when set, is called after every restart with the restarts
 	// in the file and the restarts wanted.
-	Progress func(done, total int)
+	Progress options.Progress
 	// Log receives messages, such as a half-written line dropped on resume
 	// (nil: none).
 	Log io.Writer

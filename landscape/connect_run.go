@@ -121,7 +121,7 @@ type ConnectOptions struct {
 	Seed uint64
 	// Progress, when set, is called after every Adam step of the Bezier
 	// training with the steps done and the steps.
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // ConnectResult is the loss along the paths between two minima: what

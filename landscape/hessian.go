@@ -9,6 +9,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 	"github.com/netgeom/netgeom/spectrum"
 	"github.com/netgeom/netgeom/spinglass"
 	"github.com/netgeom/netgeom/train"
@@ -64,7 +65,7 @@ type HessianSpectrumOptions struct {
 	Seed uint64
 	// Progress, when set, is called after every Hessian-vector product
 	// with the products so far and the most the run can take.
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // HessianEigen is one Ritz pair: the eigenvalue and the residual bound

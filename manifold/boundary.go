@@ -10,6 +10,7 @@ import (
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/rng"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 )
 
 // Readout is a linear decision function on a network's last layer:
@@ -25,7 +26,7 @@ type BoundaryOptions struct {
 	Q      float64 // squared length per coordinate of the random inputs
 	Seed   uint64
 	// Progress, when set, is called after each point.
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // BoundaryLayer holds the principal curvatures of the decision boundary as

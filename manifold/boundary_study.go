@@ -29,7 +29,7 @@ type DecisionBoundaryOptions struct {
 	// Seed names the readout and the random inputs (BoundaryStream).
 	Seed uint64
 	// Progress, when set, is called after each point's curvatures.
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // DecisionBoundaryLayer is the boundary seen from the input of one layer.

@@ -70,7 +70,7 @@ type CarveOptions struct {
 	// Progress, when set, is called after each unit of work (a layer pass
 	// of the circle, a network pair of the count, a boundary point) with
 	// the units done and their total.
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // CarveNetwork is one network of the matched comparison.

@@ -12,6 +12,7 @@ import (
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 )
 
 // CurvatureOptions configure Curvature. The zero value runs Poole et al.'s
@@ -59,7 +60,7 @@ type CurvatureOptions struct {
 	Seed uint64
 	// Progress, when set, is called after each layer of each chunk with
 	// the number of layer passes done and the total.
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // CurvatureLayer is one layer of a curvature run, measured and predicted

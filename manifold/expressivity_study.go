@@ -43,7 +43,7 @@ type ExpressivityOptions struct {
 	// Seed names the input circle and the networks.
 	Seed uint64
 	// Progress, when set, is called after each network.
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // ExpressivityNetwork is one network's fit errors.

@@ -7,6 +7,7 @@ import (
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/rng"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 )
 
 // SimOptions control a curve's pass through a network.
@@ -19,7 +20,7 @@ type SimOptions struct {
 	KeepKappa bool
 	// Progress, when set, is called after each layer of each chunk with the
 	// number of layer passes done and the total.
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // Simulate pushes curve c through net as second-order jets, chunk by chunk,

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/options"
 )
 
 // CensusOptions configures a census of critical points. Zero values take the
@@ -45,7 +46,7 @@ type CensusOptions struct {
 	// eigenvalues in the result.
 	KeepPoints bool
 	// Progress, when set, is called with (starts finished, starts in all).
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // CriticalPoint is one distinct critical point found by a census.

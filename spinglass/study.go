@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/options"
 )
 
 // Default numbers of random starts of the studies, split evenly between
@@ -133,7 +134,7 @@ type PSpinStudyOptions struct {
 	// half of them saddle starts].
 	Census StudyCensusOptions
 	// Progress, when set, is called with (starts finished, starts in all).
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // PSpinIndexRow is the census of one index beside ABC's large-N index at the
@@ -315,7 +316,7 @@ type LayeredStudyOptions struct {
 	Census StudyCensusOptions
 	// Progress, when set, is called with (starts finished, starts in all)
 	// counted over every layer count.
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // LayeredStudyRow is the census of the layered spin glass at one number of

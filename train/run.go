@@ -10,6 +10,7 @@ import (
 	"github.com/netgeom/netgeom/datasets"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
 )
 
 // RunOptions configure Run: the data, the network, its initialisation and
@@ -72,7 +73,7 @@ type RunOptions struct {
 	Out string
 	// Progress, when set, is called at every check of the training loop
 	// with the steps done and the steps asked for.
-	Progress func(done, total int)
+	Progress options.Progress
 }
 
 // RunResult reports a training run: the network and data, the optimiser,

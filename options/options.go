@@ -45,7 +45,7 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Progress reports that done of total units of work have finished. It is
-// called from the goroutine running the experiment, in order, with done
-// never decreasing.
+// Progress reports that done of total units of work have finished.
+// Experiments call it one call at a time (from worker goroutines where
+// they have them), with done never decreasing.
 type Progress func(done, total int)

@@ -21,7 +21,9 @@
 //     is the Fisher information of the model's predictive distribution,
 //     averaged over the inputs).
 //
-// Entry points: Sensitivity (with Initial, which rebuilds a network's
+// Entry points: ModelSensitivity and ModelPullback run `netgeom
+// sensitivity` and `netgeom pullback` on a train.Model. Below them,
+// Sensitivity (with Initial, which rebuilds a network's
 // initial weights from its init scheme and seed), PullbackMetric and
 // Jacobians, LayerNorms, WeightDistances and FisherRao (Liang, Poggio,
 // Rakhlin and Stokes, "Fisher-Rao metric, geometry, and complexity of neural

@@ -3,7 +3,13 @@
 // parameter budget and the mode connectivity of pairs of minima.
 //
 // The formulas and the conventions are in docs/science.md section 5.
-// Entry points: Architectures (and BudgetWidths) pick the widths, Prepare and
+// Entry points: the experiments TakeCensus (a census across depth, run and
+// summarised), Connect (mode connectivity between two models, with
+// LoadEndpoint reading a model file or a census record) and
+// HessianSpectrum (top eigenvalues with residuals, Hutchinson trace and SLQ
+// density of a trained model's Hessian or Gauss-Newton matrix), each
+// (ctx, backend, options) to a result type. Below them, Architectures (and
+// BudgetWidths) pick the widths, Prepare and
 // RunCensus run a census into a JSON-lines file, ReadCensus reads it back,
 // Summarize groups its end points per depth; MeasureCurvature and CurvatureOf
 // give the Hessian measures of one point; Align, Assign, Distance,

@@ -21,6 +21,15 @@
 //
 // Entry points:
 //
+//   - The experiments, each Name(ctx, backend, NameOptions) returning
+//     (*NameResult, error) with an *options.Error for an option it cannot
+//     use: Curvature (a great circle or a user curve through a random
+//     network, per-layer measures beside mean field: Poole et al. figures 3
+//     and 4), Propagate (pairs of inputs, figure 2), DecisionBoundary
+//     (figure 4G), Expressivity (deep against shallow, figure 5) and Carve
+//     (additive against multiplicative networks at matched chi_1). The
+//     netgeom commands of the same names call them; report draws their
+//     results. The pieces below are what they are built from.
 //   - Curves and their measures: Circle (a great circle at a given q, from
 //     Philox stream CircleStream), ReadCurve (a user curve), Simulate (the
 //     measures of every layer, as LayerStats; Recorder.Observe is the

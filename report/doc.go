@@ -2,7 +2,11 @@
 // science packages and computes nothing: every curve it draws, theory
 // included, comes from their results.
 //
-// Entry points: SeriesPlot (a per-layer measure beside its mean-field
+// Entry points: one plot per experiment, taking that experiment's result
+// and computing nothing (the theory curves are in the result):
+// CurvaturePlot, CarvePlot, BoundaryPlot, ExpressivityPlot, JacobianPlot,
+// PhasePlot, HessianDensityPlot, CensusPlot, ConnectPlot, PSpinPlot and
+// LayeredPlot. Below them, SeriesPlot (a per-layer measure beside its mean-field
 // prediction, Poole et al. 2016 figures 3 and 4), AutocorrelationPlot and
 // ProjectionPlot (a curve's autocorrelation and its principal-component
 // projections per layer), and the helpers shared by every figure: SaveGrid

@@ -7,7 +7,12 @@
 // networks" (Physical Review Letters 2020), whose claims it measures rather
 // than assumes.
 //
-// Entry points: NewPSpin and NewLayered build a model on a backend; its At
+// Entry points: the experiments of `netgeom spinglass` are PSpinStudy (a
+// p-spin critical-point census beside the ABC complexity curves),
+// LayeredStudy (the layered model over depth at a fixed total dimension)
+// and FormatCounts (exact complex critical-point counts, no backend), each
+// taking a context (and a backend where it computes on one) and options. Below them,
+// NewPSpin and NewLayered build a model on a backend; its At
 // gives the energy, Riemannian gradient and Hessian at a point and its Census
 // searches for critical points (CensusOptions in, Census out, with ByIndex
 // and Minima). The theory curves are plain functions (see Theory below);

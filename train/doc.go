@@ -8,7 +8,11 @@
 // stratified split, standardisation) and rebuilds them from a checkpoint's
 // record, so that an analysis of a trained model sees the same training set.
 //
-// Entry points: Train(net, data, Options) returns a Result (steps, stop
+// Entry points: Run(ctx, backend, RunOptions) prepares a data set, builds,
+// trains, evaluates and optionally saves a network (what `netgeom train`
+// does), and LoadModel reads a model file back with its training and test
+// sets rebuilt exactly. Below them, Train(net, data, Options) returns a
+// Result (steps, stop
 // reason, final objective and gradient norm); Prepare turns a DataSpec into
 // training and test sets with the record a checkpoint keeps
 // (models.CheckpointData), Rebuild remakes them from that record, and Upload

@@ -389,7 +389,7 @@ func (r *carveRun) circle() error {
 		if err != nil {
 			return fmt.Errorf("manifold: Carve: circle: %s network: %w", p.name, err)
 		}
-		st, err := Simulate(r.b, net, circle, SimOptions{Gram: true, Progress: func(int, int) { r.step() }})
+		st, err := Simulate(r.ctx, r.b, net, circle, SimOptions{Gram: true, Progress: func(int, int) { r.step() }})
 		if err != nil {
 			return fmt.Errorf("manifold: Carve: circle: %s network: %w", p.name, err)
 		}

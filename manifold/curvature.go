@@ -58,6 +58,11 @@ type CurvatureOptions struct {
 	Curve *Curve
 	// Seed draws the network's weights and the circle's plane.
 	Seed uint64
+	// Figure also computes what report.CurvaturePlot draws beyond the
+	// rows: the autocorrelation beside mean field and the principal
+	// projections at three layers (the mean-field autocorrelation takes
+	// several hundred 2-D integrals, about a second).
+	Figure bool
 	// Progress, when set, is called after each layer of each chunk with
 	// the number of layer passes done and the total.
 	Progress options.Progress
@@ -139,7 +144,8 @@ type CurvatureResult struct {
 	Stats []LayerStats `json:"-"`
 	// Autocorrelations and Projections are at three layers spread over the
 	// depth (Poole's 5, 10 and 15 of 20: Depth/4, Depth/2, 3 Depth/4, at
-	// least 1); empty when the curve ran in chunks.
+	// least 1); empty without CurvatureOptions.Figure or when the curve ran
+	// in chunks.
 	Autocorrelations []CurvatureAutocorrelation `json:"-"`
 	Projections      []CurvatureProjection      `json:"-"`
 }
@@ -194,7 +200,7 @@ func Curvature(ctx context.Context, b engine.Backend, opts CurvatureOptions) (*C
 		res.Kinds, res.TokenDim, res.Residual = strings.Join(names, ","), o.TokenDim, o.Residual
 	}
 	start := time.Now()
-	stats, err := curvatureSimulate(ctx, b, net, c, o.Chunk, o.Progress)
+	stats, err := Simulate(ctx, b, net, c, SimOptions{Chunk: o.Chunk, Gram: true, Progress: o.Progress})
 	if err != nil {
 		return nil, err
 	}
@@ -224,6 +230,9 @@ func Curvature(ctx context.Context, b engine.Backend, opts CurvatureOptions) (*C
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if !o.Figure {
+		return res, nil
 	}
 	picks := []int{max(1, o.Depth/4), max(1, o.Depth/2), max(1, 3*o.Depth/4)}
 	for _, l := range picks {
@@ -332,56 +341,6 @@ func curvatureInputQ(mf *meanfield.Model, q float64) (float64, error) {
 		return 0, fmt.Errorf("curvature: Q = 0 asks for q*: %w: q* = 0 here (the length map sends every input to 0); give the circle's length Q", ErrNoQStar)
 	}
 	return fp.Q, nil
-}
-
-// curvatureSimulate is Simulate with the principal components and the
-// autocorrelation, checking ctx after every layer of every chunk.
-func curvatureSimulate(ctx context.Context, b engine.Backend, net *models.RandomDense, c *Curve, chunk int, progress func(done, total int)) ([]LayerStats, error) {
-	if net.Width(0) != c.Width {
-		return nil, fmt.Errorf("curvature: the curve lives in %d dimensions, the network's input has %d", c.Width, net.Width(0))
-	}
-	if chunk <= 0 || chunk > c.Points {
-		chunk = c.Points
-	}
-	rec := NewRecorder(b, c, RecorderOptions{Gram: chunk == c.Points})
-	N, B := c.Width, c.Points
-	total, done := (B+chunk-1)/chunk*(net.Depth()+1), 0
-	obs := func(layer int, h engine.Buffer, width, cols int) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := rec.Observe(layer, h, width, cols); err != nil {
-			return err
-		}
-		done++
-		if progress != nil {
-			progress(done, total)
-		}
-		return nil
-	}
-	jet := c.Jet()
-	for off := 0; off < B; off += chunk {
-		n := min(chunk, B-off)
-		part := make([]float64, 0, 3*N*n)
-		for k := 0; k < 3; k++ {
-			part = append(part, jet[k*N*B+off*N:k*N*B+(off+n)*N]...)
-		}
-		in, err := engine.FromHost(b, part)
-		if err != nil {
-			return nil, err
-		}
-		if err := rec.SetChunk(off, n); err != nil {
-			b.Free(in)
-			return nil, err
-		}
-		out, err := net.Run(b, in, n, models.RunOptions{Jet: true}, obs)
-		b.Free(in)
-		if err != nil {
-			return nil, err
-		}
-		b.Free(out)
-	}
-	return rec.Stats()
 }
 
 // curvatureAutocorrelation samples layer l's autocorrelation at about 25

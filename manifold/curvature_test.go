@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -71,7 +72,7 @@ func TestCurvatureMatchesSimulate(t *testing.T) {
 	b := backend(t)
 	for _, chunk := range []int{0, 7} {
 		opts := CurvatureOptions{Activation: "relu", SigmaW: 1.5, SigmaB: 0.1, Width: 20, Depth: 3, Points: 30, Chunk: chunk, Q: 0.7,
-			Weights: models.Orthogonal, Seed: 5}
+			Weights: models.Orthogonal, Seed: 5, Figure: true}
 		res, err := Curvature(context.Background(), b, opts)
 		if err != nil {
 			t.Fatal(err)
@@ -85,7 +86,7 @@ func TestCurvatureMatchesSimulate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := Simulate(b, net, c, SimOptions{Chunk: chunk, Gram: true})
+		want, err := Simulate(context.Background(), b, net, c, SimOptions{Chunk: chunk, Gram: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,9 +117,14 @@ func TestCurvatureMatchesSimulate(t *testing.T) {
 // (measured worst case over seeds 2, 3, 4: 0.008, 0.021, 0.007; taking the
 // prediction of the layer before instead misses by 0.12).
 func TestCurvatureAutocorrelationTheory(t *testing.T) {
-	res, err := Curvature(context.Background(), backend(t), CurvatureOptions{SigmaW: 2.5, SigmaB: 0.3, Width: 800, Depth: 4, Points: 100, Seed: 2})
+	res, err := Curvature(context.Background(), backend(t), CurvatureOptions{SigmaW: 2.5, SigmaB: 0.3, Width: 800, Depth: 4, Points: 100, Seed: 2, Figure: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Without Figure, the rows are the same and the figure's extras absent.
+	bare, err := Curvature(context.Background(), backend(t), CurvatureOptions{SigmaW: 2.5, SigmaB: 0.3, Width: 800, Depth: 4, Points: 100, Seed: 2})
+	if err != nil || len(bare.Autocorrelations) != 0 || len(bare.Projections) != 0 || !reflect.DeepEqual(bare.Layers, res.Layers) {
+		t.Fatalf("without Figure: err %v, %d autocorrelations, %d projections, rows equal %v", err, len(bare.Autocorrelations), len(bare.Projections), reflect.DeepEqual(bare.Layers, res.Layers))
 	}
 	if len(res.Autocorrelations) != 3 || len(res.Projections) != 3 {
 		t.Fatalf("%d autocorrelations, %d projections; want 3 of each", len(res.Autocorrelations), len(res.Projections))
@@ -153,7 +159,7 @@ func TestCurvatureAutocorrelationTheory(t *testing.T) {
 func TestCurvatureKindsAndCurve(t *testing.T) {
 	b := backend(t)
 	res, err := Curvature(context.Background(), b, CurvatureOptions{SigmaW: 1.5, Width: 24, Depth: 4, Points: 40,
-		Kinds: []models.LayerKind{models.Dense, models.Attention}, TokenDim: 4, Residual: true})
+		Kinds: []models.LayerKind{models.Dense, models.Attention}, TokenDim: 4, Residual: true, Figure: true})
 	if err != nil {
 		t.Fatal(err)
 	}

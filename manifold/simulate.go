@@ -1,6 +1,7 @@
 package manifold
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -24,8 +25,9 @@ type SimOptions struct {
 }
 
 // Simulate pushes curve c through net as second-order jets, chunk by chunk,
-// and returns the measures of the input (layer 0) and of every layer.
-func Simulate(b engine.Backend, net *models.RandomDense, c *Curve, opt SimOptions) ([]LayerStats, error) {
+// and returns the measures of the input (layer 0) and of every layer. It
+// checks ctx after every layer of every chunk.
+func Simulate(ctx context.Context, b engine.Backend, net *models.RandomDense, c *Curve, opt SimOptions) ([]LayerStats, error) {
 	if err := c.Check(); err != nil {
 		return nil, err
 	}
@@ -40,16 +42,18 @@ func Simulate(b engine.Backend, net *models.RandomDense, c *Curve, opt SimOption
 	N, B := c.Width, c.Points
 	chunks := (B + chunk - 1) / chunk
 	total, done := chunks*(net.Depth()+1), 0
-	obs := rec.Observe
-	if opt.Progress != nil {
-		obs = func(layer int, h engine.Buffer, width, cols int) error {
-			if err := rec.Observe(layer, h, width, cols); err != nil {
-				return err
-			}
-			done++
-			opt.Progress(done, total)
-			return nil
+	obs := func(layer int, h engine.Buffer, width, cols int) error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
+		if err := rec.Observe(layer, h, width, cols); err != nil {
+			return err
+		}
+		done++
+		if opt.Progress != nil {
+			opt.Progress(done, total)
+		}
+		return nil
 	}
 	jet := c.Jet()
 	for off := 0; off < B; off += chunk {

@@ -1,6 +1,7 @@
 package manifold
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -33,7 +34,7 @@ func deviations(t *testing.T, sw float64, N, seeds int) (dev [4][10][]float64) {
 			t.Fatal(err)
 		}
 		net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 10), Act: tanh, SigmaW: sw, SigmaB: 0.3, Seed: uint64(s + 1), ActivateInput: true})
-		st, err := Simulate(b, net, c, SimOptions{})
+		st, err := Simulate(context.Background(), b, net, c, SimOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -74,7 +74,7 @@ attention layer.`,
 			}
 			defer b.Close()
 			update, finish := progress(cmd, "curvature")
-			opts.Progress = update
+			opts.Progress, opts.Figure = update, plotPath != ""
 			res, err := manifold.Curvature(cmd.Context(), b, opts)
 			finish()
 			if errors.Is(err, manifold.ErrNoQStar) {

@@ -137,7 +137,7 @@ func printHessian(cmd *cobra.Command, g *globals, res *landscape.HessianSpectrum
 		opName = "Gauss-Newton matrix"
 	}
 	title := fmt.Sprintf("%s: %s, %s, %d parameters; %s of the mean loss (%s) over %d training samples of %s",
-		res.Model, res.Network, res.LossName, res.Params, opName, fmtFloat(res.Loss), res.Samples, res.Data)
+		res.Model, res.Network, res.LossName, res.Params, opName, fmtShort(res.Loss), res.Samples, res.Data)
 	switch g.Format {
 	case "json", "jsonl":
 		return emit(cmd, g, table{}, res)
@@ -173,7 +173,7 @@ func printHessian(cmd *cobra.Command, g *globals, res *landscape.HessianSpectrum
 		fmt.Fprintln(w, title)
 	}
 	if res.Trace != nil {
-		fmt.Fprintf(w, "trace  %s +- %s (Hutchinson, %d Rademacher vectors)\n", fmtFloat(res.Trace.Value), fmtFloat(res.Trace.StdErr), res.Trace.Samples)
+		fmt.Fprintf(w, "trace  %s +- %s (Hutchinson, %d Rademacher vectors)\n", fmtShort(res.Trace.Value), fmtShort(res.Trace.StdErr), res.Trace.Samples)
 	}
 	if d := res.Density; d != nil {
 		peak := 0
@@ -183,13 +183,13 @@ func printHessian(cmd *cobra.Command, g *globals, res *landscape.HessianSpectrum
 			}
 		}
 		fmt.Fprintf(w, "density  on [%s, %s], peak %s at %s (SLQ, %d vectors x %d steps, sigma %s)\n",
-			fmtFloat(d.Grid[0]), fmtFloat(d.Grid[len(d.Grid)-1]), fmtFloat(d.Values[peak]), fmtFloat(d.Grid[peak]), d.Vectors, d.Steps, fmtFloat(d.Sigma))
+			fmtShort(d.Grid[0]), fmtShort(d.Grid[len(d.Grid)-1]), fmtShort(d.Values[peak]), fmtShort(d.Grid[peak]), d.Vectors, d.Steps, fmtShort(d.Sigma))
 	}
 	if o := res.Overlay; o != nil {
 		if o.Law == "mp" {
-			fmt.Fprintf(w, "overlay  Marchenko-Pastur, ratio %s, fitted scale %s (least squares on the density)\n", fmtFloat(o.Ratio), fmtFloat(o.Scale))
+			fmt.Fprintf(w, "overlay  Marchenko-Pastur, ratio %s, fitted scale %s (least squares on the density)\n", fmtShort(o.Ratio), fmtShort(o.Scale))
 		} else {
-			fmt.Fprintf(w, "overlay  Wigner semicircle, fitted scale %s (radius %s; least squares on the density)\n", fmtFloat(o.Scale), fmtFloat(2*o.Scale))
+			fmt.Fprintf(w, "overlay  Wigner semicircle, fitted scale %s (radius %s; least squares on the density)\n", fmtShort(o.Scale), fmtShort(2*o.Scale))
 		}
 	}
 	fmt.Fprintf(w, "hvps  %d in %.3gs\n", res.HVPs, res.Seconds)

@@ -157,7 +157,7 @@ length L^G = 2 pi sqrt(gbar) kbar.`,
 				}
 				t = table{
 					Title: t.Title + fmt.Sprintf("; q* = %s, c* = %s, chi1 = %s, phase %s; circle from q = %s, c0 = %s",
-						fmtFloat(s.QStar), fmtFloat(s.CStar), fmtFloat(s.Chi1), s.Phase, fmtFloat(start), fmtFloat(c0)),
+						fmtShort(s.QStar), fmtShort(s.CStar), fmtShort(s.Chi1), s.Phase, fmtShort(start), fmtShort(c0)),
 					Header: []string{"layer", "q", "c", "gbar", "kbar", "length_per_sqrtN", "grassmann_length"},
 				}
 				for i, l := range circ {

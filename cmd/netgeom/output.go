@@ -101,6 +101,10 @@ func fmtFloat(x float64) string {
 	return strconv.FormatFloat(x, 'g', -1, 64)
 }
 
+// fmtShort formats x to six significant digits, for titles and prose
+// (table cells take fmtFloat; the table format shortens them itself).
+func fmtShort(x float64) string { return shortFloat(fmtFloat(x)) }
+
 // shortFloat rewrites a cell that holds a decimal number (one with a point
 // or an exponent) to six significant digits for the table format; other
 // cells (integers, names, "-") pass unchanged.

@@ -73,8 +73,8 @@ included).
 			t.Title = fmt.Sprintf("%s (%s %s, %s init seed %d) on %s %s (%d samples): trained accuracy %s, loss %s; %d re-randomisations from seed %d\n"+
 				"path length sum_l mean|x_l| = %s, sum_l |W_l - W_l(0)|_F = %s, Fisher-Rao norm theta^T G theta = %s (training set)",
 				res.Model, m.Net.Spec().Describe(), m.Header.Activation, res.Init, res.InitSeed, res.Data, res.On, res.Samples,
-				fmtFloat(res.Trained.Accuracy), fmtFloat(res.Trained.Loss), len(res.RerandomSeeds), res.RerandomSeeds[0],
-				fmtFloat(res.PathLength), fmtFloat(res.WeightPath), fmtFloat(res.FisherRao))
+				fmtShort(res.Trained.Accuracy), fmtShort(res.Trained.Loss), len(res.RerandomSeeds), res.RerandomSeeds[0],
+				fmtShort(res.PathLength), fmtShort(res.WeightPath), fmtShort(res.FisherRao))
 			return emit(cmd, g, t, res)
 		},
 	}

@@ -285,6 +285,9 @@ func sampleCurve(a, b float64, f func(float64) float64) Curve {
 	c := Curve{X: make([]float64, CurvePoints), Y: make([]float64, CurvePoints)}
 	for i := range c.X {
 		u := a + (b-a)*float64(i)/(CurvePoints-1)
+		if i == CurvePoints-1 {
+			u = b // a + (b-a) need not round to b
+		}
 		c.X[i], c.Y[i] = u, f(u)
 	}
 	return c

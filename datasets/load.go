@@ -117,6 +117,10 @@ func Load(name string, seed uint64) (train, test *Dataset, err error) {
 			return d, nil, err
 		}
 	}
+	if strings.HasPrefix(name, NpyPrefix) {
+		train, err = loadNpyName(name)
+		return train, nil, err
+	}
 	switch name {
 	case "fashion-mnist":
 		return LoadFashionMNIST(FashionMNISTDir())
@@ -129,7 +133,7 @@ func Load(name string, seed uint64) (train, test *Dataset, err error) {
 	case "teacher":
 		train, err = Teacher(DefaultSyntheticN, DefaultTeacherD, DefaultTeacherClasses, DefaultTeacherHidden, seed)
 	default:
-		return nil, nil, fmt.Errorf("datasets: unknown data set %q: expected one of %s", name, strings.Join(Names(), ", "))
+		return nil, nil, fmt.Errorf("datasets: unknown data set %q: expected one of %s, or npy:FEATURES.npy,LABELS.npy", name, strings.Join(Names(), ", "))
 	}
 	return train, nil, err
 }

@@ -46,6 +46,11 @@ type Prepared struct {
 
 // Prepare loads, subsets, splits and standardises a data set.
 func Prepare(spec DataSpec) (*Prepared, error) {
+	name, err := datasets.CanonicalName(spec.Name)
+	if err != nil {
+		return nil, err
+	}
+	spec.Name = name
 	train, test, frac, err := split(spec)
 	if err != nil {
 		return nil, err

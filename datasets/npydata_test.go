@@ -42,11 +42,11 @@ func TestLoadNpy(t *testing.T) {
 	zeros := write("zeros.npy", &npy.Array{Shape: []int{60}, Data: make([]float64, 60)})
 	short := write("short.npy", &npy.Array{Shape: []int{59}, Data: make([]float64, 59)})
 	for name, want := range map[string]string{
-		NpyPrefix + flat + "," + yp:    "want a 2-D array",
-		NpyPrefix + xp + "," + halves:  "label 0 is 0.5",
-		NpyPrefix + xp + "," + zeros:   "at least two classes",
-		NpyPrefix + xp + "," + short:   "the 60 samples",
-		NpyPrefix + xp:                 "npy:FEATURES.npy,LABELS.npy",
+		NpyPrefix + flat + "," + yp:     "want a 2-D array",
+		NpyPrefix + xp + "," + halves:   "label 0 is 0.5",
+		NpyPrefix + xp + "," + zeros:    "at least two classes",
+		NpyPrefix + xp + "," + short:    "the 60 samples",
+		NpyPrefix + xp:                  "npy:FEATURES.npy,LABELS.npy",
 		NpyPrefix + xp + ",missing.npy": "missing.npy",
 	} {
 		if _, _, err := Load(name, 1); err == nil || !strings.Contains(err.Error(), want) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/netgeom/netgeom/datasets"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/models"
 )
@@ -52,7 +53,10 @@ func (m *Model) Set(name string) (*models.Data, error) {
 type LoadOptions struct {
 	// Data, when not "", is the data set the caller expects the model to
 	// have been trained on; another name is a *DataMismatchError. "" takes
-	// the one the model records.
+	// the one the model records. For a model that records no data (one
+	// imported from PyTorch, say) Data names the set it was trained on,
+	// which is used whole and as it is: every sample is a training sample,
+	// nothing is standardised.
 	Data string
 	// Subset, when not nil, is the training subset the caller expects (0:
 	// all samples); another is a *DataMismatchError.
@@ -85,6 +89,30 @@ func (e *DataMismatchError) Error() string {
 // train`).
 var ErrNoData = errors.New("the model file records no training data")
 
+// loadWithData completes m, a model that records no data, with the set
+// called name, whole and unstandardised, as its training set.
+func loadWithData(b engine.Backend, m *Model, name string) (*Model, error) {
+	canon, err := datasets.CanonicalName(name)
+	if err == nil {
+		var d *datasets.Dataset
+		if d, _, err = datasets.Load(canon, 0); err == nil {
+			spec := m.Net.Spec()
+			if in, out := spec.Widths[0], spec.Widths[len(spec.Widths)-1]; d.D != in || d.Classes > out {
+				err = fmt.Errorf("data %s has %d features and %d classes; the network %s takes %d inputs and has %d outputs", name, d.D, d.Classes, spec.Describe(), in, out)
+			} else {
+				d.Classes = out
+				m.Header.Data = &models.CheckpointData{Name: canon, Train: d.N}
+				m.Train, err = Upload(b, d)
+			}
+		}
+	}
+	if err != nil {
+		m.Free()
+		return nil, fmt.Errorf("%s: %w", m.Path, err)
+	}
+	return m, nil
+}
+
 // LoadModel loads the model file at path onto b and rebuilds and uploads
 // the data it was trained on. The caller frees the model.
 func LoadModel(b engine.Backend, path string, opts LoadOptions) (*Model, error) {
@@ -98,10 +126,19 @@ func LoadModel(b engine.Backend, path string, opts LoadOptions) (*Model, error) 
 		return nil, err
 	}
 	if hdr.Data == nil {
-		return fail(fmt.Errorf("%s: %w; it was not written by 'netgeom train'", path, ErrNoData))
+		if opts.Data == "" {
+			return fail(fmt.Errorf("%s: %w (it was not written by 'netgeom train'); name the data it was trained on", path, ErrNoData))
+		}
+		return loadWithData(b, m, opts.Data)
 	}
-	if opts.Data != "" && opts.Data != hdr.Data.Name {
-		return fail(&DataMismatchError{Path: path, Given: opts.Data, Recorded: hdr.Data.Name})
+	if opts.Data != "" {
+		given, err := datasets.CanonicalName(opts.Data)
+		if err != nil {
+			return fail(err)
+		}
+		if given != hdr.Data.Name {
+			return fail(&DataMismatchError{Path: path, Given: opts.Data, Recorded: hdr.Data.Name})
+		}
 	}
 	if opts.Subset != nil && *opts.Subset != hdr.Data.Subset {
 		return fail(&DataMismatchError{Path: path, Given: fmt.Sprint(*opts.Subset), Recorded: fmt.Sprint(hdr.Data.Subset), Subset: true})

@@ -10,11 +10,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/internal/outfile"
 )
 
 // Checkpoint file format (version 1), all integers little-endian:
@@ -257,7 +257,9 @@ func DecodeCheckpoint(raw []byte, name string) (CheckpointHeader, []float64, err
 }
 
 // SaveCheckpoint writes net with header h to path, through a temporary file
-// renamed into place so that a crash never leaves a half-written model.
+// synced and renamed into place (outfile.Write), so that a crash or a full
+// disk never leaves a half-written model and a failed save leaves an older
+// file at path as it was.
 func SaveCheckpoint(path string, net *MLP, h CheckpointHeader) error {
 	params, err := net.HostParams()
 	if err != nil {
@@ -267,22 +269,8 @@ func SaveCheckpoint(path string, net *MLP, h CheckpointHeader) error {
 	if err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if _, err := tmp.Write(raw); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save %s: %w", path, err)
+	if err := outfile.WriteFile(path, raw); err != nil {
+		return fmt.Errorf("save model: %w", err)
 	}
 	return nil
 }

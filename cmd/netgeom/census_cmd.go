@@ -112,7 +112,7 @@ and the distance distributions.
 				stop()
 			}()
 			update, finish := progress(cmd, "census")
-			opts.Progress, opts.Log = update, cmd.ErrOrStderr()
+			opts.Progress, opts.Log = update, logWriter(cmd)
 			if hook := censusRecordHook; hook != nil {
 				opts.Progress = func(done, total int) { update(done, total); hook(done) }
 			}
@@ -125,7 +125,11 @@ and the distance distributions.
 				}
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: %s: %d restarts run, %d found done, in %.1fs\n", res.Out, res.Ran, res.Skipped, res.Seconds)
+			replaced := ""
+			if what, ok := g.replacing[opts.Out]; ok && opts.Overwrite {
+				replaced = ", replacing " + what
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: %s: %d restarts run, %d found done, in %.1fs%s\n", res.Out, res.Ran, res.Skipped, res.Seconds, replaced)
 			return emitAndPlot(cmd, g, censusTable(res), res, plotPath, func(path string) error { return report.CensusPlot(path, res) })
 		},
 	}

@@ -30,10 +30,13 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./bench/ ./engine/rng/
 	$(GO) run ./bench/roofline
 
-# The dataset parsers' fuzzers, FUZZTIME each.
+# The file readers' fuzzers, FUZZTIME each: data sets (CSV, IDX), model
+# files, curve files.
 fuzz:
 	$(GO) test ./datasets -run '^$$' -fuzz '^FuzzReadCSV$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./datasets -run '^$$' -fuzz '^FuzzReadIDX$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./models -run '^$$' -fuzz '^FuzzDecodeCheckpoint$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./manifold -run '^$$' -fuzz '^FuzzReadCurve$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

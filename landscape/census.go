@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/internal/outfile"
 	"github.com/netgeom/netgeom/options"
 )
 
@@ -182,7 +182,10 @@ type RunResult struct {
 // file's records, including any of other depths or restarts from earlier
 // runs). When ctx is cancelled it starts no new restart, lets those in
 // progress finish and be written, and returns ctx's error with the result
-// so far.
+// so far. It holds the file's lock (outfile.Acquire, the lock file
+// PATH.lock) from before it reads the file until it returns: while one
+// process runs a census, another one on the same file fails at once with
+// an error naming the first one's process ID.
 func RunCensus(ctx context.Context, b engine.Backend, cfg Config, depths []int, restarts int, path string, opt RunOptions) (RunResult, error) {
 	cfg, err := cfg.Normalize()
 	if err != nil {
@@ -197,6 +200,13 @@ func RunCensus(ctx context.Context, b engine.Backend, cfg Config, depths []int, 
 			fmt.Fprintf(opt.Log, format+"\n", args...)
 		}
 	}
+	// One process at a time appends to a census: a second one would
+	// splice its lines into the first's.
+	lock, err := outfile.Acquire(path)
+	if err != nil {
+		return RunResult{}, fmt.Errorf("census: %w", err)
+	}
+	defer lock.Release()
 	p, err := Prepare(b, cfg)
 	if err != nil {
 		return RunResult{}, err
@@ -384,7 +394,7 @@ func appendLine(f *os.File, line []byte) error {
 }
 
 // writeCensus writes c to path in canonical order through a temporary file
-// in the same directory, fsynced and renamed into place.
+// in the same directory, fsynced and renamed into place (outfile.Write).
 func writeCensus(path string, c *Census) error {
 	var buf bytes.Buffer
 	hdr, err := json.Marshal(c.Config)
@@ -401,34 +411,8 @@ func writeCensus(path string, c *Census) error {
 		buf.Write(line)
 		buf.WriteByte('\n')
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("census: %w", err)
-	}
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	_, err = tmp.Write(buf.Bytes())
-	if err == nil {
-		err = tmp.Chmod(mode) // CreateTemp makes 0600; keep the census's own mode
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("census: rewrite %s: %w", path, err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
+	if err := outfile.WriteFile(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("census: rewrite: %w", err)
 	}
 	return nil
 }

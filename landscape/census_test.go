@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/internal/outfile"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -291,5 +293,33 @@ func TestRestartEndPoint(t *testing.T) {
 	}
 	if math.Abs(r1.Hessian.Trace-sum) > 1e-12*math.Abs(sum) || r1.Hessian.Positive+r1.Hessian.Null+r1.Hessian.Index != r1.Params {
 		t.Errorf("Hessian record %+v; eigenvalues sum to %v", *r1.Hessian, sum)
+	}
+}
+
+// TestCensusLocked: while one process holds a census file's lock, a
+// census on it fails at once, naming the holder's PID, and leaves the file
+// as it was (two writers used to splice their lines into one file); once
+// the lock is released the census runs.
+func TestCensusLocked(t *testing.T) {
+	b := cpuBackend(t)
+	path := filepath.Join(t.TempDir(), "c.jsonl")
+	held, err := outfile.Acquire(path) // flock conflicts between two open files of one process too
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = RunCensus(context.Background(), b, testConfig(), testDepths, 1, path, RunOptions{})
+	var he *outfile.HeldError
+	if !errors.As(err, &he) || !strings.Contains(err.Error(), fmt.Sprintf("in use by process %d", os.Getpid())) {
+		t.Fatalf("census on a locked file: %v; want a HeldError naming PID %d", err, os.Getpid())
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the refused census touched its file: %v", err)
+	}
+	held.Release()
+	if _, err := RunCensus(context.Background(), b, testConfig(), testDepths, 1, path, RunOptions{}); err != nil {
+		t.Fatalf("after the lock's release: %v", err)
+	}
+	if _, err := os.Stat(path + ".lock"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the census left its lock file: %v", err)
 	}
 }

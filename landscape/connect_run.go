@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/netgeom/netgeom/engine"
@@ -34,7 +35,7 @@ type Endpoint struct {
 	WeightDecay float64
 }
 
-var censusEndpointRef = regexp.MustCompile(`^(.+):(\d+):(\d+)$`)
+var censusEndpointRef = regexp.MustCompile(`^(.+):([^:/]*):([^:/]*)$`)
 
 // LoadEndpoint reads a model: a file written by `netgeom train`
 // (models.SaveCheckpoint with the data recorded), or the end point of a
@@ -43,12 +44,14 @@ var censusEndpointRef = regexp.MustCompile(`^(.+):(\d+):(\d+)$`)
 func LoadEndpoint(ref string) (*Endpoint, error) {
 	m := &Endpoint{Ref: ref}
 	if sub := censusEndpointRef.FindStringSubmatch(ref); sub != nil {
-		if _, err := os.Stat(ref); err != nil { // not a file whose name has colons
-			depth, err1 := strconv.Atoi(sub[2])
-			restart, err2 := strconv.Atoi(sub[3])
-			if err1 != nil || err2 != nil {
-				return nil, fmt.Errorf("%s: depth %q, restart %q: not integers", ref, sub[2], sub[3])
-			}
+		depth, err1 := strconv.Atoi(sub[2])
+		restart, err2 := strconv.Atoi(sub[3])
+		_, refErr := os.Stat(ref)
+		_, censusErr := os.Stat(sub[1])
+		if refErr != nil && censusErr == nil && (err1 != nil || err2 != nil) {
+			return nil, fmt.Errorf("%s: depth %q, restart %q: not integers (write CENSUS.jsonl:DEPTH:RESTART)", ref, sub[2], sub[3])
+		}
+		if refErr != nil && err1 == nil && err2 == nil { // not a file whose name has colons
 			c, err := ReadCensus(sub[1])
 			if err != nil {
 				return nil, err
@@ -284,8 +287,8 @@ func (o ConnectOptions) check(a, b *Endpoint) (float64, error) {
 			a.Ref, a.Spec.Describe(), a.Spec.Act.Name, a.Spec.Loss, b.Ref, b.Spec.Describe(), b.Spec.Act.Name, b.Spec.Loss)
 	}
 	if !reflect.DeepEqual(a.Data, b.Data) {
-		return 0, fmt.Errorf("connect: %s and %s were trained on different data (set, subset, split seed or standardisation: %s seed %d against %s seed %d); their losses are not on one training set",
-			a.Ref, b.Ref, a.Data.Name, a.Data.Seed, b.Data.Name, b.Data.Seed)
+		return 0, fmt.Errorf("connect: %s and %s were trained on different data (%s); their losses are not on one training set",
+			a.Ref, b.Ref, dataDiff(a.Data, b.Data))
 	}
 	if o.Data != "" && o.Data != a.Data.Name {
 		return 0, &options.Error{Op: "landscape.Connect", Field: "Data", Value: o.Data,
@@ -299,4 +302,28 @@ func (o ConnectOptions) check(a, b *Endpoint) (float64, error) {
 			Want: fmt.Sprintf("the models were trained with weight decay %g and %g; give the objective's", a.WeightDecay, b.WeightDecay)}
 	}
 	return a.WeightDecay, nil
+}
+
+// dataDiff says how two records of training data differ, field by field
+// (the set, subset, split and standardisation).
+func dataDiff(a, b models.CheckpointData) string {
+	var d []string
+	add := func(name string, x, y any) {
+		if !reflect.DeepEqual(x, y) {
+			d = append(d, fmt.Sprintf("%s %v against %v", name, x, y))
+		}
+	}
+	add("data set", a.Name, b.Name)
+	add("subset", a.Subset, b.Subset)
+	add("test fraction", a.TestFraction, b.TestFraction)
+	add("split seed", a.Seed, b.Seed)
+	add("training samples", a.Train, b.Train)
+	add("test samples", a.Test, b.Test)
+	if !reflect.DeepEqual(a.Mean, b.Mean) || !reflect.DeepEqual(a.Std, b.Std) {
+		d = append(d, "standardisation differs")
+	}
+	if len(d) == 0 {
+		return "their data records differ"
+	}
+	return strings.Join(d, ", ")
 }

@@ -91,6 +91,7 @@ func TestLoadEndpoint(t *testing.T) {
 		{filepath.Join(dir, "none.jsonl") + ":1:0", "none.jsonl"},
 		{filepath.Join(dir, "none.ngm"), "none.ngm"},
 		{census + ":99999999999999999999:0", "not integers"},
+		{census + ":x:y", "not integers"}, // used to be read as a model file named so
 	} {
 		if _, err := LoadEndpoint(c.ref); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.ref, err, c.want)
@@ -237,5 +238,22 @@ func TestConnectErrors(t *testing.T) {
 	cancel()
 	if _, err := Connect(ctx, cpuBackend(t), ConnectOptions{ModelA: a, ModelB: b2}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestDataDiff: the error about two models trained on different data names
+// the fields that differ (it used to print the set and seed only, which
+// read "iris seed 1 against iris seed 1" for models of two subsets).
+func TestDataDiff(t *testing.T) {
+	a := models.CheckpointData{Name: "iris", Seed: 1, Train: 120, Test: 30, Mean: []float64{1}}
+	b := a
+	b.Subset, b.Train, b.Test = 60, 48, 12
+	if got, want := dataDiff(a, b), "subset 0 against 60, training samples 120 against 48, test samples 30 against 12"; got != want {
+		t.Errorf("dataDiff = %q, want %q", got, want)
+	}
+	b = a
+	b.Mean = []float64{2}
+	if got := dataDiff(a, b); got != "standardisation differs" {
+		t.Errorf("dataDiff of two standardisations = %q", got)
 	}
 }

@@ -10,11 +10,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/internal/outfile"
 )
 
 // Checkpoint file format (version 1), all integers little-endian:
@@ -239,6 +239,9 @@ func DecodeCheckpoint(raw []byte, name string) (CheckpointHeader, []float64, err
 	if err != nil {
 		return fail("header: %v", err)
 	}
+	if err := countable(spec); err != nil {
+		return fail("header: %v", err)
+	}
 	if h.Params != spec.NumParams() {
 		return fail("header: %d parameters, but a %s network has %d", h.Params, spec.Describe(), spec.NumParams())
 	}
@@ -256,8 +259,38 @@ func DecodeCheckpoint(raw []byte, name string) (CheckpointHeader, []float64, err
 	return h, params, nil
 }
 
+// maxCheckpointWidth bounds the widths and token dimension a model file
+// may declare, and maxCheckpointParams its parameter count, so that
+// counting the parameters cannot overflow int: a hostile header's widths
+// could make NumParams wrap around to the count the file holds.
+const (
+	maxCheckpointWidth  = 1 << 30
+	maxCheckpointParams = 1 << 61
+)
+
+// countable checks that spec's parameters can be counted without
+// overflowing int (so that NumParams is exact).
+func countable(spec MLPSpec) error {
+	for _, w := range append([]int{spec.TokenDim}, spec.Widths...) {
+		if w > maxCheckpointWidth {
+			return fmt.Errorf("width or token dimension %d exceeds %d", w, maxCheckpointWidth)
+		}
+	}
+	total := 0
+	for l := 1; l < len(spec.Widths); l++ {
+		// Each term is below 2^62 and total at most 2^61 before it is
+		// added, so the sum does not overflow.
+		if total += spec.LayerParamCount(l); total > maxCheckpointParams {
+			return fmt.Errorf("a %s network has more than 2^61 parameters", spec.Describe())
+		}
+	}
+	return nil
+}
+
 // SaveCheckpoint writes net with header h to path, through a temporary file
-// renamed into place so that a crash never leaves a half-written model.
+// synced and renamed into place (outfile.Write), so that a crash or a full
+// disk never leaves a half-written model and a failed save leaves an older
+// file at path as it was.
 func SaveCheckpoint(path string, net *MLP, h CheckpointHeader) error {
 	params, err := net.HostParams()
 	if err != nil {
@@ -267,22 +300,8 @@ func SaveCheckpoint(path string, net *MLP, h CheckpointHeader) error {
 	if err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if _, err := tmp.Write(raw); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save %s: %w", path, err)
+	if err := outfile.WriteFile(path, raw); err != nil {
+		return fmt.Errorf("save model: %w", err)
 	}
 	return nil
 }

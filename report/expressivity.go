@@ -3,8 +3,8 @@ package report
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/netgeom/netgeom/internal/outfile"
 	"github.com/netgeom/netgeom/manifold"
 )
 
@@ -165,7 +166,8 @@ func saveWithColourBar(path string, main, bar *plot.Plot, w, h vg.Length) error 
 }
 
 // saveCanvasAs creates a w x h canvas, PNG (at SaveGrid's 110 dpi) or SVG by
-// path's extension, lets paint draw on it, and writes it to path.
+// path's extension, lets paint draw on it, and writes it to path (whole or
+// not at all, like SaveGrid).
 func saveCanvasAs(path string, w, h vg.Length, paint func(draw.Canvas)) error {
 	var c vg.CanvasWriterTo
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
@@ -177,13 +179,8 @@ func saveCanvasAs(path string, w, h vg.Length, paint func(draw.Canvas)) error {
 		return fmt.Errorf("plot %s: unknown extension %q: use .png or .svg", path, ext)
 	}
 	paint(draw.New(c))
-	f, err := os.Create(path)
-	if err != nil {
+	if err := outfile.Write(path, func(w io.Writer) error { _, err := c.WriteTo(w); return err }); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
-	if _, err := c.WriteTo(f); err != nil {
-		f.Close()
-		return fmt.Errorf("plot %s: %w", path, err)
-	}
-	return f.Close()
+	return nil
 }

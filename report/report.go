@@ -3,8 +3,8 @@ package report
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,26 +14,29 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/netgeom/netgeom/internal/outfile"
 )
 
 // SaveGrid draws panels (rows of plots; nil leaves a cell empty) on one
 // canvas of the given size and writes it to path, as PNG or SVG by the
-// extension.
+// extension, through a temporary file renamed into place (outfile.Write):
+// path holds the whole figure or what it held before.
 func SaveGrid(panels [][]*plot.Plot, width, height vg.Length, path string) error {
 	ext := strings.ToLower(filepath.Ext(path))
 	var c interface {
 		vg.CanvasSizer
 	}
-	var write func(f *os.File) error
+	var write func(w io.Writer) error
 	switch ext {
 	case ".png":
 		img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(110))
 		c = img
-		write = func(f *os.File) error { _, err := vgimg.PngCanvas{Canvas: img}.WriteTo(f); return err }
+		write = func(w io.Writer) error { _, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w); return err }
 	case ".svg":
 		svg := vgsvg.New(width, height)
 		c = svg
-		write = func(f *os.File) error { _, err := svg.WriteTo(f); return err }
+		write = func(w io.Writer) error { _, err := svg.WriteTo(w); return err }
 	default:
 		return fmt.Errorf("plot %s: unknown extension %q: use .png or .svg", path, ext)
 	}
@@ -65,15 +68,10 @@ func SaveGrid(panels [][]*plot.Plot, width, height vg.Length, path string) error
 			p.Draw(canvases[i][j])
 		}
 	}
-	f, err := os.Create(path)
-	if err != nil {
+	if err := outfile.Write(path, write); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("plot %s: %w", path, err)
-	}
-	return f.Close()
+	return nil
 }
 
 // DecadeTicks labels a logarithmic axis at powers of ten as 1e-3, 1, 1e+03.

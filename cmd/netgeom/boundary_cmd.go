@@ -31,11 +31,6 @@ toward the input. Cost grows like width^2 per layer; widths of a few hundred.`,
 			if err := explicitZero(cmd, "points"); err != nil {
 				return err
 			}
-			if plotPath != "" {
-				if err := checkPlotPath(plotPath); err != nil {
-					return err
-				}
-			}
 			run, err := nf.open(g, q)
 			if err != nil {
 				return err
@@ -61,6 +56,6 @@ toward the input. Cost grows like width^2 per layer; widths of a few hundred.`,
 	fl := cmd.Flags()
 	fl.IntVar(&points, "points", 10, "boundary points")
 	fl.Float64Var(&q, "q", 0, "squared length per coordinate of the random inputs (default: q*)")
-	fl.StringVar(&plotPath, "plot", "", "write the principal curvature spectra per layer here (.png or .svg)")
+	outputFlag(cmd, &plotPath, "plot", "", "figure", "write the principal curvature spectra per layer here (.png or .svg)")
 	return cmd
 }

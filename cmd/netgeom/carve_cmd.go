@@ -62,11 +62,6 @@ The matched networks take the circle as a pre-activation (Poole's convention);
 the relu and product networks of count and boundary take raw inputs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if plotPath != "" {
-				if err := checkPlotPath(plotPath); err != nil {
-					return err
-				}
-			}
 			depths, err := parseInts("count-depths", depthList)
 			if err != nil {
 				return err
@@ -103,7 +98,7 @@ the relu and product networks of count and boundary take raw inputs.`,
 			if err := report.CarvePlot(plotPath, res); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: wrote %s\n", plotPath)
+			g.wrote(cmd, plotPath)
 			return nil
 		},
 	}
@@ -126,7 +121,7 @@ the relu and product networks of count and boundary take raw inputs.`,
 	fl.IntVar(&bWidth, "boundary-width", 40, "boundary: width of every network")
 	fl.IntVar(&bDepth, "boundary-depth", 4, "boundary: depth of every network")
 	fl.IntVar(&bPoints, "boundary-points", 4, "boundary: points on each decision boundary")
-	fl.StringVar(&plotPath, "plot", "", "write the figure here (.png or .svg; default: no figure)")
+	outputFlag(cmd, &plotPath, "plot", "", "figure", "write the figure here (.png or .svg; default: no figure)")
 	return cmd
 }
 

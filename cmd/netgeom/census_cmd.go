@@ -99,11 +99,6 @@ and the distance distributions.
 			case opts.Out == "":
 				return errors.New("--out: give the census file (JSON lines)")
 			}
-			if plotPath != "" {
-				if err := checkPlotPath(plotPath); err != nil {
-					return err
-				}
-			}
 			opts.Config.Seed = g.Seed
 			b, err := engine.Open(g.Backend)
 			if err != nil {
@@ -117,7 +112,7 @@ and the distance distributions.
 				stop()
 			}()
 			update, finish := progress(cmd, "census")
-			opts.Progress, opts.Log = update, cmd.ErrOrStderr()
+			opts.Progress, opts.Log = update, logWriter(cmd)
 			if hook := censusRecordHook; hook != nil {
 				opts.Progress = func(done, total int) { update(done, total); hook(done) }
 			}
@@ -130,7 +125,11 @@ and the distance distributions.
 				}
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: %s: %d restarts run, %d found done, in %.1fs\n", res.Out, res.Ran, res.Skipped, res.Seconds)
+			replaced := ""
+			if what, ok := g.replacing[opts.Out]; ok && opts.Overwrite {
+				replaced = ", replacing " + what
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: %s: %d restarts run, %d found done, in %.1fs%s\n", res.Out, res.Ran, res.Skipped, res.Seconds, replaced)
 			return emitAndPlot(cmd, g, censusTable(res), res, plotPath, func(path string) error { return report.CensusPlot(path, res) })
 		},
 	}
@@ -154,10 +153,10 @@ and the distance distributions.
 	fl.Float64Var(&opts.Config.EigTol, "eig-tol", landscape.DefaultEigTol, "tau = eig-tol max|lambda|: eigenvalues below -tau count in the index, above tau in the log-volume")
 	fl.Float64Var(&opts.Threshold, "threshold", landscape.DefaultThreshold, "function-space distance below which end points are one stationary point")
 	fl.IntVar(&opts.Workers, "workers", runtime.NumCPU(), "restarts run at once (results do not depend on it)")
-	fl.StringVar(&opts.Out, "out", "census.jsonl", "census file (JSON lines), written as restarts finish")
+	outputFlag(cmd, &opts.Out, "out", "census.jsonl", "census", "census file (JSON lines), written as restarts finish")
 	fl.BoolVar(&opts.Resume, "resume", false, "continue the census in --out")
 	fl.BoolVar(&opts.Overwrite, "overwrite", false, "start --out afresh when it exists")
-	fl.StringVar(&plotPath, "plot", "", "draw the census here (.png or .svg)")
+	outputFlag(cmd, &plotPath, "plot", "", "figure", "draw the census here (.png or .svg)")
 	return cmd
 }
 

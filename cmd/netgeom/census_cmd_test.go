@@ -142,8 +142,13 @@ func TestCensusErrors(t *testing.T) {
 			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.want)
 		}
 	}
-	os.WriteFile(out, []byte("{}\n"), 0o644)
+	os.WriteFile(out, []byte(`{"format":"netgeom-census-1"}`+"\n"), 0o644)
 	if _, err := execCLI(t, smallCensus(out, "1")...); err == nil || !strings.Contains(err.Error(), "--resume") {
-		t.Errorf("existing file: %v", err)
+		t.Errorf("existing census: %v", err)
+	}
+	// A file that is not a census is not taken for one, even with --overwrite.
+	os.WriteFile(out, []byte("{}\n"), 0o644)
+	if _, err := execCLI(t, append(smallCensus(out, "1"), "--overwrite")...); err == nil || !strings.Contains(err.Error(), "is not a netgeom census") {
+		t.Errorf("existing foreign file with --overwrite: %v", err)
 	}
 }

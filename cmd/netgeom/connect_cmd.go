@@ -59,11 +59,6 @@ CENSUS.jsonl:DEPTH:RESTART.
 				return fmt.Errorf("--points %d, --steps %d, --batch %d, --lr %v: want points >= 2, steps >= 0, batch >= 1, lr > 0",
 					opts.Points, opts.Steps, opts.Batch, opts.LR)
 			}
-			if plotPath != "" {
-				if err := checkPlotPath(plotPath); err != nil {
-					return err
-				}
-			}
 			opts.ModelA, opts.ModelB, opts.LinearOnly, opts.Seed = refs[0], refs[1], opts.Steps == 0, g.Seed
 			if cmd.Flags().Changed("weight-decay") {
 				opts.WeightDecay = &wd
@@ -92,7 +87,7 @@ CENSUS.jsonl:DEPTH:RESTART.
 	fl.IntVar(&opts.Batch, "batch", landscape.DefaultBezierBatch, "values of t per Adam step (stratified)")
 	fl.Float64Var(&wd, "weight-decay", 0, "weight decay of the objective (default: the models' own)")
 	fl.BoolVar(&opts.Align, "align", false, "align b's hidden units to a's (permutations and sign flips) first")
-	fl.StringVar(&plotPath, "plot", "", "draw the losses along the paths here (.png or .svg)")
+	outputFlag(cmd, &plotPath, "plot", "", "figure", "draw the losses along the paths here (.png or .svg)")
 	return cmd
 }
 

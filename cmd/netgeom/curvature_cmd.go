@@ -63,11 +63,6 @@ attention layer.`,
 					return err
 				}
 			}
-			if plotPath != "" {
-				if err := checkPlotPath(plotPath); err != nil {
-					return err
-				}
-			}
 			b, err := engine.Open(g.Backend)
 			if err != nil {
 				return err
@@ -110,7 +105,7 @@ attention layer.`,
 	fl.IntVar(&points, "points", 500, "points on the circle")
 	fl.IntVar(&chunk, "chunk", 0, "points per batch (0: all; principal components need all)")
 	fl.Float64Var(&q, "q", 0, "squared length per coordinate of the input circle (default: q* of the length map)")
-	fl.StringVar(&plotPath, "plot", "", "write the figure here (.png or .svg)")
+	outputFlag(cmd, &plotPath, "plot", "", "figure", "write the figure here (.png or .svg)")
 	fl.StringVar(&curveFile, "curve", "", "measure this curve instead of a great circle: CSV, one sample per line, 3N numbers (point, first and second derivative); fed in as layer 0 (a pre-activation)")
 	fl.BoolVar(&openCurve, "open", false, "with --curve: the curve is open (samples span [0, period], ends included); default closed (samples span one period)")
 	fl.Float64Var(&period, "period", 2*math.Pi, "with --curve: the parameter range the samples span")

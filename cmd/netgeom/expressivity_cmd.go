@@ -44,11 +44,6 @@ last layer's features plus a constant. The error of a fit is 1 - cos(y, yhat)
 			if err := explicitZero(cmd, "sigma-w", "input-dim", "q", "width", "points", "functions"); err != nil {
 				return err
 			}
-			if plotPath != "" {
-				if err := checkPlotPath(plotPath); err != nil {
-					return err
-				}
-			}
 			b, err := engine.Open(g.Backend)
 			if err != nil {
 				return err
@@ -83,6 +78,6 @@ last layer's features plus a constant. The error of a fit is 1 - cos(y, yhat)
 	fl.StringVar(&shallowList, "shallow-widths", "50,100,200,500,1000,2000", "widths of the one-layer networks")
 	fl.IntVar(&points, "points", 1000, "points on the half circle")
 	fl.IntVar(&functions, "functions", 100, "Fourier frequencies (2 targets each)")
-	fl.StringVar(&plotPath, "plot", "", "write error against frequency here (.png or .svg)")
+	outputFlag(cmd, &plotPath, "plot", "", "figure", "write error against frequency here (.png or .svg)")
 	return cmd
 }

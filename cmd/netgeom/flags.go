@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -180,17 +179,6 @@ func parseInts(flag, s string) ([]int, error) {
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-// checkPlotPath fails early (before a long run) on a plot file that
-// report.SaveGrid would refuse.
-func checkPlotPath(path string) error {
-	switch ext := strings.ToLower(filepath.Ext(path)); ext {
-	case ".png", ".svg":
-		return nil
-	default:
-		return fmt.Errorf("--plot %s: unknown extension %q: use .png or .svg", path, ext)
-	}
 }
 
 func median(s *landscape.Stats) *float64 {

@@ -67,9 +67,6 @@ It reports how many Hessian-vector products and seconds the run took.
 				return fmt.Errorf("--which %q: valid values are largest, smallest, magnitude", which)
 			}
 			if plotPath != "" {
-				if err := checkPlotPath(plotPath); err != nil {
-					return err
-				}
 				doDensity = true
 			}
 			if top == 0 && !doTrace && !doDensity && overlay == "" {
@@ -104,7 +101,7 @@ It reports how many Hessian-vector products and seconds the run took.
 				if err := report.HessianDensityPlot(plotPath, res); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: wrote %s\n", plotPath)
+				g.wrote(cmd, plotPath)
 			}
 			return nil
 		},
@@ -124,7 +121,7 @@ It reports how many Hessian-vector products and seconds the run took.
 	fl.IntVar(&slqSteps, "slq-steps", 80, "Lanczos steps per probe vector")
 	fl.Float64Var(&sigma, "sigma", 0, "Gaussian smoothing of the density (0: 1/500 of the spectrum's range)")
 	fl.IntVar(&gridPoints, "grid", 2000, "points of the density grid")
-	fl.StringVar(&plotPath, "plot", "", "draw the density here (.png or .svg; implies --density)")
+	outputFlag(cmd, &plotPath, "plot", "", "figure", "draw the density here (.png or .svg; implies --density)")
 	fl.StringVar(&overlay, "overlay", "", "fit a random-matrix law to the density and draw it: semicircle or mp (Marchenko-Pastur; implies --density)")
 	fl.Float64Var(&mpRatio, "mp-ratio", 1, "with --overlay mp: the law's ratio g (dimension over samples)")
 	fl.BoolVar(&gaussNewton, "gauss-newton", false, "use the Gauss-Newton matrix J^T H_z J instead of the Hessian")

@@ -67,11 +67,6 @@ sigma_w to the order-to-chaos boundary at --sigma-b.`,
 				}
 				opts.SigmaW = sigmaW
 			}
-			if plotPath != "" {
-				if err := checkPlotPath(plotPath); err != nil {
-					return err
-				}
-			}
 			b, err := engine.Open(g.Backend)
 			if err != nil {
 				return err
@@ -107,6 +102,6 @@ sigma_w to the order-to-chaos boundary at --sigma-b.`,
 	fl.IntVar(&inputs, "inputs", 2, "random inputs per network (results are averaged)")
 	fl.StringVar(&method, "method", "dense", "dense (full SVD) or lanczos (matrix-free)")
 	fl.IntVar(&samples, "samples", 40, "with --method lanczos: Hutchinson samples for the moments")
-	fl.StringVar(&plotPath, "plot", "", "write mean and variance against depth here (.png or .svg)")
+	outputFlag(cmd, &plotPath, "plot", "", "figure", "write mean and variance against depth here (.png or .svg)")
 	return cmd
 }

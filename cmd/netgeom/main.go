@@ -20,6 +20,9 @@ type globals struct {
 	Backend string
 	Seed    uint64
 	Format  string
+	// replacing holds the output files that exist before the command
+	// writes them, with what they are (checkOutput, wrote).
+	replacing map[string]string
 }
 
 var factories []func(g *globals) *cobra.Command
@@ -47,7 +50,7 @@ func newRootCmd() *cobra.Command {
 				fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: %s does not use the compute engine (%s); --backend %s has no effect\n",
 					cmd.Name(), cmd.Annotations[noEngine], g.Backend)
 			}
-			return nil
+			return g.checkOutputs(cmd)
 		},
 	}
 	root.SetVersionTemplate(versionLine() + "\n")

@@ -109,7 +109,7 @@ length L^G = 2 pi sqrt(gbar) kbar.`,
 			s, err := m.Analyze(q0)
 			if errors.Is(err, meanfield.ErrNoFixedPoint) {
 				chi1, _ := m.Chi1(1)
-				return fmt.Errorf("%w\n(q grows without bound: no q*, c* or depth scales; chi_1 at q = 1 is %.6g)", err, chi1)
+				return fmt.Errorf("%w; so no q*, c* or depth scales (chi_1 at q = 1 is %.6g)", err, chi1)
 			}
 			if err != nil {
 				return err

@@ -181,6 +181,6 @@ func emitAndPlot(cmd *cobra.Command, g *globals, t table, v any, path string, dr
 	if err := draw(path); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: wrote %s\n", path)
+	g.wrote(cmd, path)
 	return nil
 }

@@ -90,11 +90,6 @@ With --critical it prints the critical sigma_w (chi_1 = 1) for each sigma_b of
 			if err != nil {
 				return fmt.Errorf("--sigma-w: %w", err)
 			}
-			if plotFile != "" {
-				if err := checkPlotPath(plotFile); err != nil {
-					return err
-				}
-			}
 			grid, err := meanfield.PhaseGrid(act, sws, sbs, opt)
 			if err != nil {
 				return err
@@ -103,6 +98,7 @@ With --critical it prints the critical sigma_w (chi_1 = 1) for each sigma_b of
 				if err := report.PhasePlot(plotFile, act.Name, grid); err != nil {
 					return err
 				}
+				g.wrote(cmd, plotFile)
 			}
 			t := table{
 				Title:  fmt.Sprintf("phase grid, %s: %d sigma_w x %d sigma_b", act.Name, len(sws), len(sbs)),
@@ -125,7 +121,7 @@ With --critical it prints the critical sigma_w (chi_1 = 1) for each sigma_b of
 	f.StringVar(&actName, "act", "tanh", "activation: "+fmt.Sprint(activation.Names()))
 	f.StringVar(&swRange, "sigma-w", "1:5:81", "sigma_w values, lo:hi:n or one number")
 	f.StringVar(&sbRange, "sigma-b", "0:4:81", "sigma_b values, lo:hi:n or one number")
-	f.StringVar(&plotFile, "plot", "", "draw the heat maps to FILE.png or FILE.svg")
+	outputFlag(cmd, &plotFile, "plot", "", "figure", "draw the heat maps to FILE.png or FILE.svg")
 	f.BoolVar(&critical, "critical", false, "print the critical sigma_w for each sigma_b instead of the grid")
 	f.Float64Var(&tol, "tol", 1e-10, "relative accuracy of the Gaussian integrals")
 	return cmd

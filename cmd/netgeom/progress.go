@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -43,4 +44,35 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// logWriter is where a library's log messages go: the command's stderr,
+// each line starting "netgeom: " like the command's own messages.
+func logWriter(cmd *cobra.Command) io.Writer {
+	return &prefixWriter{w: cmd.ErrOrStderr(), prefix: []byte("netgeom: "), lineStart: true}
+}
+
+// prefixWriter writes prefix at the start of every line.
+type prefixWriter struct {
+	mu        sync.Mutex
+	w         io.Writer
+	prefix    []byte
+	lineStart bool
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []byte
+	for _, c := range b {
+		if p.lineStart {
+			out = append(out, p.prefix...)
+		}
+		out = append(out, c)
+		p.lineStart = c == '\n'
+	}
+	if _, err := p.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }

@@ -79,11 +79,6 @@ Friedland and Ottaviani's generating function) of a tensor format:
 			}
 			saddle := int(math.Round(saddleFrac * float64(starts)))
 			co := spinglass.StudyCensusOptions{MinimaStarts: starts - saddle, SaddleStarts: saddle, Tol: tol, Batch: batch, MaxIter: maxIter}
-			if plotPath != "" {
-				if err := checkPlotPath(plotPath); err != nil {
-					return err
-				}
-			}
 			if layered {
 				ls, err := parseLayerList(layers)
 				if err != nil {
@@ -111,7 +106,7 @@ Friedland and Ottaviani's generating function) of a tensor format:
 	fl.StringVar(&layers, "layers", "", "layered spin glass: numbers of layers, lo:hi or a list like 1,2,4")
 	fl.IntVar(&dim, "dim", 60, "layered spin glass: total dimension, split evenly over the layers")
 	fl.StringArrayVar(&counts, "count", nil, "print the exact number of complex singular-vector tuples of a tensor format: 3x3x3, 2,3,4 or 4^3 (repeatable)")
-	fl.StringVar(&plotPath, "plot", "", "write the figure here (.png or .svg)")
+	outputFlag(cmd, &plotPath, "plot", "", "figure", "write the figure here (.png or .svg)")
 	return cmd
 }
 

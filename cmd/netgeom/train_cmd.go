@@ -86,6 +86,9 @@ the hidden layers with a dense output layer. 'netgeom hessian' and
 			}
 			if o.Out == "" {
 				o.Out = o.Data + ".ngm"
+				if err := g.checkOutput(cmd, "out", o.Out, "model"); err != nil {
+					return err
+				}
 			}
 			b, err := engine.Open(g.Backend)
 			if err != nil {
@@ -107,7 +110,7 @@ the hidden layers with a dense output layer. 'netgeom hessian' and
 				Header: []string{"train_loss", "train_accuracy", "test_loss", "test_accuracy"},
 				Rows:   [][]string{{fmtFloat(r.TrainLoss), fmtFloat(r.TrainAccuracy), fmtFloat(r.TestLoss), fmtFloat(r.TestAccuracy)}},
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: wrote %s\n", r.Out)
+			g.wrote(cmd, r.Out)
 			return emit(cmd, g, t, r)
 		},
 	}
@@ -137,7 +140,7 @@ the hidden layers with a dense output layer. 'netgeom hessian' and
 	fl.IntVar(&o.Patience, "patience", 0, "stop when the loss has not improved for this many checks (0: off)")
 	fl.Float64Var(&o.MinDelta, "min-delta", 0, "relative improvement that counts for --patience")
 	fl.IntVar(&o.Chunk, "chunk", 0, "samples per batched pass (0: 4096)")
-	fl.StringVar(&o.Out, "out", "", "model file to write (default: DATA.ngm)")
+	outputFlag(cmd, &o.Out, "out", "", "model", "model file to write (default: DATA.ngm)")
 	return cmd
 }
 

@@ -44,10 +44,11 @@ func methodValues() []string { return append(train.MethodNames(), "dense", "lanc
 
 // fileFlags complete to files with these extensions.
 var fileFlags = map[string][]string{
-	"plot":  {"png", "svg"},
-	"model": {"ngm", "jsonl"},
-	"out":   {"ngm", "jsonl"},
-	"curve": {"csv"},
+	"plot":        {"png", "svg"},
+	"model":       {"ngm", "jsonl"},
+	"safetensors": {"safetensors"},
+	"out":         {"ngm", "jsonl"},
+	"curve":       {"csv"},
 }
 
 // addCompletions registers value completion for every flag of c and its

@@ -23,9 +23,10 @@ import (
 
 // The kinds of file the commands write, by the name outputFlag records.
 var outputKinds = map[string]outfile.Kind{
-	"figure": {Name: "PNG or SVG image", Exts: []string{".png", ".svg"}, Is: isFigure},
-	"model":  {Name: "netgeom model", Exts: []string{".ngm"}, Is: isModel},
-	"census": {Name: "netgeom census", Exts: []string{".jsonl"}, Is: isCensus},
+	"figure":      {Name: "PNG or SVG image", Exts: []string{".png", ".svg"}, Is: isFigure},
+	"model":       {Name: "netgeom model", Exts: []string{".ngm"}, Is: isModel},
+	"census":      {Name: "netgeom census", Exts: []string{".jsonl"}, Is: isCensus},
+	"safetensors": {Name: "safetensors file", Exts: []string{".safetensors"}, Is: isSafetensors},
 }
 
 // outputAnnotation marks an output flag; its value is the kind's name.
@@ -40,6 +41,12 @@ func isFigure(ext string, head []byte) bool {
 
 func isModel(_ string, head []byte) bool {
 	return bytes.HasPrefix(head, []byte(models.CheckpointMagic))
+}
+
+// isSafetensors recognises a safetensors file: an 8-byte header length,
+// then the JSON header's opening brace.
+func isSafetensors(_ string, head []byte) bool {
+	return len(head) > 8 && head[8] == '{'
 }
 
 func isCensus(_ string, head []byte) bool {

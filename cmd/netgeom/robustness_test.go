@@ -369,6 +369,30 @@ func makeFixtures(t *testing.T, dir string) (map[string]string, *outfile.Lock, e
 	if err := syscall.Mkfifo(path("FIFO_PNG", "fifo.png"), 0o644); err != nil {
 		return nil, nil, err
 	}
+	// PyTorch's files: a safetensors state dict and the numpy arrays it was
+	// trained on (package pytorch's fixtures), and a truncated copy.
+	st, err := os.ReadFile(filepath.Join("..", "..", "pytorch", "testdata", "mlp_tanh.safetensors"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := write("SAFETENSORS", "mlp.safetensors", st); err != nil {
+		return nil, nil, err
+	}
+	if err := write("SAFETENSORS_CUT", "cut.safetensors", st[:len(st)-100]); err != nil {
+		return nil, nil, err
+	}
+	for _, a := range []string{"x", "y"} {
+		raw, err := os.ReadFile(filepath.Join("..", "..", "pytorch", "testdata", a+".npy"))
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := write("NPY_"+strings.ToUpper(a), a+".npy", raw); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := run("import", "--safetensors", fx["SAFETENSORS"], "--arch", "4-8-6-3", "--out", path("IMPORTED", "imported.ngm")); err != nil {
+		return nil, nil, err
+	}
 	// A census whose lock this process holds for the whole suite.
 	if err := write("LOCKED", "locked.jsonl", census); err != nil {
 		return nil, nil, err

@@ -133,9 +133,8 @@ type Backend interface {
 	// backend.
 	FillNormal(dst Buffer, seed, stream, start uint64, std float64) error
 
-	// Activate: x = phi(h) elementwise (same length).
-	Activate(act activation.ID, h, x Buffer) error
-	// ActivateDerivative: out = phi^(order)(h), order 0..3.
+	// ActivateDerivative: out = phi^(order)(h) elementwise (same length),
+	// order 0..3; order 0 applies phi itself.
 	ActivateDerivative(act activation.ID, order int, h, out Buffer) error
 	// ActivateJet pushes a second-order jet through phi, elementwise:
 	// x = phi(h), dx = phi'(h) v, ddx = phi''(h) v^2 + phi'(h) a.

@@ -122,7 +122,7 @@ func (t *tracer) run(x0 engine.Buffer, cols int, visit func(l int, x, tan engine
 			if out, err = b.Slice(t.x[l%2], 0, nOut*cols); err != nil {
 				return err
 			}
-			if err := b.Activate(act, y, out); err != nil {
+			if err := b.ActivateDerivative(act, 0, y, out); err != nil {
 				return fmt.Errorf("geometry: layer %d: %w", l, err)
 			}
 			if t.tangent {

@@ -76,7 +76,7 @@ func (n *RandomDense) NewJacobian(b engine.Backend, x []float64) (*Jacobian, err
 			if raw {
 				err = b.Copy(xl, h)
 			} else {
-				err = b.Activate(n.spec.Act.ID, h, xl)
+				err = b.ActivateDerivative(n.spec.Act.ID, 0, h, xl)
 			}
 			if err != nil {
 				return err

@@ -107,7 +107,7 @@ func (l *DenseLayer) Forward(theta, x engine.Buffer, batch int, y engine.Buffer)
 	b := l.b
 	if err := firstErr(
 		b.Copy(cx, x), l.gemm(engine.NoTrans, W, x, h, 0), b.AddBias(l.out, batch, bias, h, l.out),
-		b.ActivateDerivative(l.act, 1, h, d1), b.ActivateDerivative(l.act, 2, h, d2), b.Activate(l.act, h, y),
+		b.ActivateDerivative(l.act, 1, h, d1), b.ActivateDerivative(l.act, 2, h, d2), b.ActivateDerivative(l.act, 0, h, y),
 	); err != nil {
 		return fmt.Errorf("dense layer: forward: %w", err)
 	}

@@ -327,7 +327,7 @@ func (e *Evaluator) forward(theta engine.Buffer, st *chunkState, nTotal int, sec
 		if second {
 			errs = append(errs, b.ActivateDerivative(act, 2, y, st.s[l]))
 		}
-		errs = append(errs, b.Activate(act, y, st.x[l]))
+		errs = append(errs, b.ActivateDerivative(act, 0, y, st.x[l]))
 		if err := firstErr(errs...); err != nil {
 			return 0, fmt.Errorf("mlp: layer %d: %w", l, err)
 		}

@@ -536,7 +536,7 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 			if err := b.ActivateJet(n.spec.Act.ID, part(h, 0), part(h, 1), part(h, 2), part(x, 0), part(x, 1), part(x, 2)); err != nil {
 				return fail(fmt.Errorf("layer %d: %w", l, err))
 			}
-		} else if err := b.Activate(n.spec.Act.ID, h, x); err != nil {
+		} else if err := b.ActivateDerivative(n.spec.Act.ID, 0, h, x); err != nil {
 			return fail(fmt.Errorf("layer %d: %w", l, err))
 		}
 		out := view(cur, nOut*cols)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -33,7 +34,7 @@ func fullCensus(t *testing.T) []byte {
 		return fullCensusBytes
 	}
 	path := filepath.Join(t.TempDir(), "full.jsonl")
-	res, err := RunCensus(context.Background(), cpuBackend(t), testConfig(), testDepths, testRestarts, path, RunOptions{Workers: 1})
+	res, err := RunCensus(context.Background(), enginetest.Open(t), testConfig(), testDepths, testRestarts, path, RunOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestCensusResumeIsIdentical(t *testing.T) {
 			t.Fatalf("line %d is depth %d restart %d: not canonical order", i+2, r.Depth, r.Restart)
 		}
 	}
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	dir := t.TempDir()
 
 	path := filepath.Join(dir, "killed.jsonl")
@@ -179,7 +180,7 @@ func TestCensusResumeIsIdentical(t *testing.T) {
 // file is not a census.
 func TestCensusFileErrors(t *testing.T) {
 	full := fullCensus(t)
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "c.jsonl")
 	os.WriteFile(path, full, 0o644)
@@ -221,7 +222,7 @@ func TestCensusFileErrors(t *testing.T) {
 // to 1e-12 relative, the gradient norm under the tolerance, and the
 // Hessian's trace equal to the sum of its dense eigenvalues.
 func TestRestartEndPoint(t *testing.T) {
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	p, err := Prepare(b, testConfig())
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/options"
 )
 
@@ -44,7 +45,7 @@ func TestCarveSmall(t *testing.T) {
 		}
 		last, total = done, tot
 	}
-	res, err := Carve(context.Background(), backend(t), opt)
+	res, err := Carve(context.Background(), enginetest.Open(t), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestCarveSmall(t *testing.T) {
 func TestCarveLineBound(t *testing.T) {
 	opt := carveSmallOptions()
 	opt.Path, opt.Width, opt.Depth, opt.Points, opt.BoundaryPoints = "line", 8, 1, 8, 1
-	res, err := Carve(context.Background(), backend(t), opt)
+	res, err := Carve(context.Background(), enginetest.Open(t), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestCarveDefaults(t *testing.T) {
 // TestCarveOptionErrors: each invalid option is a *options.Error naming
 // its field, before any network runs.
 func TestCarveOptionErrors(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, c := range []struct {
 		set   func(*CarveOptions)
 		field string
@@ -187,7 +188,7 @@ func TestCarveCancelled(t *testing.T) {
 	opt := carveSmallOptions()
 	calls := 0
 	opt.Progress = func(int, int) { calls++ }
-	if _, err := Carve(ctx, backend(t), opt); !errors.Is(err, context.Canceled) || calls != 0 {
+	if _, err := Carve(ctx, enginetest.Open(t), opt); !errors.Is(err, context.Canceled) || calls != 0 {
 		t.Errorf("error %v after %d progress calls; want context.Canceled after none", err, calls)
 	}
 }

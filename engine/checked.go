@@ -9,9 +9,6 @@ import (
 	"github.com/netgeom/netgeom/activation"
 )
 
-// ErrClosed: the backend was closed.
-var ErrClosed = errors.New("backend closed")
-
 // Checked returns the Backend that serves every op with k after checking
 // its arguments: buffer ownership (a buffer of another backend, a freed
 // one, a nil one), dtypes, shapes and the other conditions listed on

@@ -35,6 +35,5 @@
 // or written by another until that op has returned (as with any memory).
 // Free and Close wait for the ops in flight and exclude new ones while they
 // run; after Close every op fails with ErrClosed. Checked enforces this
-// with a read-write lock; Recorders and Scopes, like Go's own values, are
-// for one goroutine each.
+// with a read-write lock. A Recorder or a Scope is for one goroutine.
 package engine

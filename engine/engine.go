@@ -66,6 +66,8 @@ var (
 	ErrOutOfMemory = errors.New("out of memory")
 	// ErrUnavailable: a backend cannot be opened on this machine.
 	ErrUnavailable = errors.New("backend unavailable")
+	// ErrClosed: the backend was closed.
+	ErrClosed = errors.New("backend closed")
 )
 
 // Buffer is a handle to a backend's memory: a contiguous run of Len elements

@@ -115,3 +115,31 @@ func BenchmarkFillNormal(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mnormals/s")
 }
+
+// BenchmarkSmallOps: the fixed cost of one engine call (argument checks,
+// dispatch, the kernel's setup) on 16-element operands, where the
+// arithmetic is negligible; ns/op is per call.
+func BenchmarkSmallOps(b *testing.B) {
+	const n = 16
+	be := open(b, "")
+	x, y, z := filled(b, be, n, 1), filled(b, be, n, 2), filled(b, be, n, 3)
+	ops := []struct {
+		name string
+		f    func() error
+	}{
+		{"axpy", func() error { return be.Axpy(n, 0.5, x, 1, y, 1) }},
+		{"hadamard", func() error { return be.Hadamard(x, y, z) }},
+		{"gemm4", func() error { return be.Gemm(engine.NoTrans, engine.NoTrans, 4, 4, 4, 1, x, 4, y, 4, 0, z, 4) }},
+		{"dot", func() error { _, err := be.Dot(n, x, 1, y, 1); return err }},
+		{"phi1", func() error { return be.ActivateDerivative(activation.Tanh, 1, x, z) }},
+	}
+	for _, op := range ops {
+		b.Run(op.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if err := op.f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

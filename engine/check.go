@@ -2,8 +2,8 @@ package engine
 
 import "fmt"
 
-// This file holds the argument checks shared by every backend, so that all of
-// them refuse the same bad calls with the same messages.
+// This file holds the argument checks that Checked runs for every backend,
+// so that all of them refuse the same bad calls with the same messages.
 
 // MatrixSpan is the number of elements a column-major rows x cols matrix with
 // leading dimension ld occupies: 0 when it is empty.

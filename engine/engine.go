@@ -66,6 +66,8 @@ var (
 	ErrOutOfMemory = errors.New("out of memory")
 	// ErrUnavailable: a backend cannot be opened on this machine.
 	ErrUnavailable = errors.New("backend unavailable")
+	// ErrClosed: the backend was closed.
+	ErrClosed = errors.New("backend closed")
 )
 
 // Buffer is a handle to a backend's memory: a contiguous run of Len elements
@@ -133,9 +135,8 @@ type Backend interface {
 	// backend.
 	FillNormal(dst Buffer, seed, stream, start uint64, std float64) error
 
-	// Activate: x = phi(h) elementwise (same length).
-	Activate(act activation.ID, h, x Buffer) error
-	// ActivateDerivative: out = phi^(order)(h), order 0..3.
+	// ActivateDerivative: out = phi^(order)(h) elementwise (same length),
+	// order 0..3; order 0 applies phi itself.
 	ActivateDerivative(act activation.ID, order int, h, out Buffer) error
 	// ActivateJet pushes a second-order jet through phi, elementwise:
 	// x = phi(h), dx = phi'(h) v, ddx = phi''(h) v^2 + phi'(h) a.

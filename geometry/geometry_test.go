@@ -8,19 +8,9 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
-
-func backend(t *testing.T) engine.Backend {
-	t.Helper()
-	b, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
-}
 
 // newNet builds widths with activation act, initialised from init and seed.
 func newNet(t *testing.T, b engine.Backend, widths []int, act string, init models.Init, seed uint64) *models.MLP {
@@ -115,7 +105,7 @@ func hostForward(net *models.MLP, p, x []float64) [][]float64 {
 // wrong layer, sign or transposition (O(1) errors) cannot pass. Chunk 4
 // over 9 points crosses chunk boundaries, including a partial one.
 func TestJacobiansFiniteDifference(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, act := range []string{"tanh", "softplus"} {
 		net := newNet(t, b, []int{5, 7, 6, 3}, act, models.Init{Scheme: models.InitGaussian, SigmaW: 1.5, SigmaB: 0.3}, 11)
 		data, x := randomData(t, b, 9, 5, 3, 2)
@@ -155,7 +145,7 @@ func TestJacobiansFiniteDifference(t *testing.T) {
 // volume elements are 3 log 2 and log 120 (top 1: log 2 and log 10). Exact
 // up to rounding in SVD (1e-12).
 func TestPullbackKnownCase(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	net := newNet(t, b, []int{3, 3, 3}, "linear", models.Init{Scheme: models.InitGaussian, SigmaW: 1}, 1)
 	p := make([]float64, net.NumParams())
 	w1, _ := net.Offsets(1)
@@ -205,7 +195,7 @@ func TestReinitReproducesInitial(t *testing.T) {
 }
 
 func reinitReproducesInitial(t *testing.T, kinds []models.LayerKind) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	init := models.Init{Scheme: models.InitGlorot, SigmaB: 0.1}
 	net := newKindsNet(t, b, []int{4, 4, 8, 3}, kinds, "tanh", init, 7)
 	data, _ := randomData(t, b, 20, 4, 3, 5)
@@ -257,7 +247,7 @@ func reinitReproducesInitial(t *testing.T, kinds []models.LayerKind) {
 // gives exactly the initial network's evaluation; re-randomising layer 2
 // changes it. This pins the layer indexing and the restore after each swap.
 func TestSensitivityKnownCase(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	init := models.Init{Scheme: models.InitHe, SigmaB: 0.05}
 	net := newNet(t, b, []int{4, 8, 8, 3}, "relu", init, 3)
 	data, _ := randomData(t, b, 40, 4, 3, 6)
@@ -312,7 +302,7 @@ func TestLayerNormsAndDistances(t *testing.T) {
 }
 
 func layerNormsAndDistances(t *testing.T, kinds []models.LayerKind) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	net := newKindsNet(t, b, []int{5, 6, 4}, kinds, "erf", models.Init{Scheme: models.InitGaussian, SigmaW: 2, SigmaB: 0.5}, 9)
 	data, x := randomData(t, b, 13, 5, 4, 8)
 	p, _ := net.HostParams()
@@ -368,7 +358,7 @@ func layerNormsAndDistances(t *testing.T, kinds []models.LayerKind) {
 // rounded terms; a missing factor, a wrong loss Hessian or a bias leak
 // would be O(1) off.
 func TestFisherRaoHomogeneous(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, act := range []string{"linear", "relu"} {
 		net := newNet(t, b, []int{4, 6, 5, 3}, act, models.Init{Scheme: models.InitHe}, 21)
 		data, x := randomData(t, b, 30, 4, 3, 9)
@@ -419,7 +409,7 @@ func TestQuantiles(t *testing.T) {
 // rank is 2, the full (k = 3) log volume is -Inf (not the rounding-level
 // log(120e-18)) and the k = 2 one is log 60 (to SVD rounding, 1e-12).
 func TestPullbackRankDeficient(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	net := newNet(t, b, []int{3, 3, 3}, "linear", models.Init{Scheme: models.InitGaussian, SigmaW: 1}, 1)
 	p := make([]float64, net.NumParams())
 	w1, _ := net.Offsets(1)

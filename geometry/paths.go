@@ -56,7 +56,9 @@ func WeightDistances(net *models.MLP, theta, theta0 engine.Buffer) (dist, norm0 
 		s, s0 := 0.0, 0.0
 		for k := range ws {
 			w, w0 := make([]float64, ws[k].Len()), make([]float64, ws0[k].Len())
-			if err := firstErr(b.Download(w, ws[k]), b.Download(w0, ws0[k])); err != nil {
+			ops := engine.Ops(b)
+			ops.Download(w, ws[k])
+			if err := ops.Download(w0, ws0[k]); err != nil {
 				return nil, nil, err
 			}
 			for i := range w {

@@ -36,7 +36,7 @@ type tracer struct {
 	y, d1   engine.Buffer    // y_l and phi'(y_l), maxW x cap
 	t       [2]engine.Buffer // tangents ping-pong, D maxW x cap
 	eye     engine.Buffer    // I_D
-	all     []engine.Buffer
+	sc      *engine.Scope    // owns the buffers above
 }
 
 func newTracer(net *models.MLP, theta engine.Buffer, cap int, tangent bool) (*tracer, error) {
@@ -54,41 +54,24 @@ func newTracer(net *models.MLP, theta engine.Buffer, cap int, tangent bool) (*tr
 	for l := 1; l <= net.Depth(); l++ {
 		maxW = max(maxW, net.Width(l))
 	}
-	t := &tracer{net: net, b: b, theta: theta, cap: cap, d: net.Width(0), tangent: tangent}
-	alloc := func(n int) engine.Buffer {
-		x, err := b.Alloc(engine.Float64, n)
-		if err != nil {
-			return nil
+	sc := engine.NewScope(b)
+	t := &tracer{net: net, b: b, theta: theta, cap: cap, d: net.Width(0), tangent: tangent, sc: sc}
+	t.x[0], t.x[1], t.y, t.d1 = sc.Alloc(maxW*cap), sc.Alloc(maxW*cap), sc.Alloc(maxW*cap), sc.Alloc(maxW*cap)
+	if tangent {
+		id := make([]float64, t.d*t.d)
+		for i := 0; i < t.d; i++ {
+			id[i*t.d+i] = 1
 		}
-		t.all = append(t.all, x)
-		return x
+		t.t[0], t.t[1], t.eye = sc.Alloc(t.d*maxW*cap), sc.Alloc(t.d*maxW*cap), sc.FromHost(id)
 	}
-	t.x[0], t.x[1], t.y, t.d1 = alloc(maxW*cap), alloc(maxW*cap), alloc(maxW*cap), alloc(maxW*cap)
-	ok := t.x[0] != nil && t.x[1] != nil && t.y != nil && t.d1 != nil
-	if tangent && ok {
-		t.t[0], t.t[1], t.eye = alloc(t.d*maxW*cap), alloc(t.d*maxW*cap), alloc(t.d*t.d)
-		ok = t.t[0] != nil && t.t[1] != nil && t.eye != nil
-		if ok {
-			id := make([]float64, t.d*t.d)
-			for i := 0; i < t.d; i++ {
-				id[i*t.d+i] = 1
-			}
-			ok = b.Upload(t.eye, id) == nil
-		}
-	}
-	if !ok {
-		t.free()
-		return nil, fmt.Errorf("geometry: could not allocate scratch for %d points", cap)
+	if err := sc.Err(); err != nil {
+		sc.Close()
+		return nil, fmt.Errorf("geometry: scratch for %d points: %w", cap, err)
 	}
 	return t, nil
 }
 
-func (t *tracer) free() {
-	for _, x := range t.all {
-		t.b.Free(x)
-	}
-	t.all = nil
-}
+func (t *tracer) free() { t.sc.Close() }
 
 // run evaluates the network on x0, a D x cols matrix (cols <= cap), and
 // calls visit for l = 1..L with x_l (w_l x cols) and, when tracing
@@ -110,10 +93,9 @@ func (t *tracer) run(x0 engine.Buffer, cols int, visit func(l int, x, tan engine
 		if err != nil {
 			return err
 		}
-		if err := firstErr(
-			b.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, W, nOut, in, nIn, 0, y, nOut),
-			b.AddBias(nOut, cols, bias, y, nOut),
-		); err != nil {
+		ops := engine.Ops(b)
+		ops.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, W, nOut, in, nIn, 0, y, nOut)
+		if err := ops.AddBias(nOut, cols, bias, y, nOut); err != nil {
 			return fmt.Errorf("geometry: layer %d: %w", l, err)
 		}
 		out := y
@@ -122,7 +104,7 @@ func (t *tracer) run(x0 engine.Buffer, cols int, visit func(l int, x, tan engine
 			if out, err = b.Slice(t.x[l%2], 0, nOut*cols); err != nil {
 				return err
 			}
-			if err := b.Activate(act, y, out); err != nil {
+			if err := b.ActivateDerivative(act, 0, y, out); err != nil {
 				return fmt.Errorf("geometry: layer %d: %w", l, err)
 			}
 			if t.tangent {
@@ -155,15 +137,6 @@ func (t *tracer) run(x0 engine.Buffer, cols int, visit func(l int, x, tan engine
 			return err
 		}
 		in, tin = out, tout
-	}
-	return nil
-}
-
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/train"
 )
 
@@ -19,7 +20,7 @@ import (
 func trainedModel(t *testing.T, o train.RunOptions) *train.Model {
 	t.Helper()
 	o.Seed = 1
-	res, err := train.Run(context.Background(), backend(t), o)
+	res, err := train.Run(context.Background(), enginetest.Open(t), o)
 	if err != nil {
 		t.Fatal(err)
 	}

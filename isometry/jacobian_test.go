@@ -7,21 +7,11 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/activation"
-	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/manifold"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 )
-
-func backend(t testing.TB) engine.Backend {
-	t.Helper()
-	b, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func mustAct(t testing.TB, name string) activation.Func {
 	t.Helper()
@@ -38,7 +28,7 @@ func mustAct(t testing.TB, name string) activation.Func {
 // SVD of a 60 x 60 matrix), and the formula's variance
 // L (mu2/mu1^2 - 1 - s1) is exactly 0 (mu2 = mu1^2 = 1, s1 = 0).
 func TestOrthogonalLinearIsIsometric(t *testing.T) {
-	res, err := Jacobian(context.Background(), backend(t), JacobianOptions{Activation: mustAct(t, "linear"), Q: 1,
+	res, err := Jacobian(context.Background(), enginetest.Open(t), JacobianOptions{Activation: mustAct(t, "linear"), Q: 1,
 		Width: 60, Depths: []int{1, 3}, Laws: []models.WeightLaw{models.Orthogonal}, Inputs: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +56,7 @@ func TestOrthogonalLinearIsIsometric(t *testing.T) {
 // spreads. Orthogonal weights cut the variance fifteen-fold: the point of
 // the paper.
 func TestVarianceAgainstPennington(t *testing.T) {
-	res, err := Jacobian(context.Background(), backend(t), JacobianOptions{Activation: mustAct(t, "tanh"), SigmaB: 0.05,
+	res, err := Jacobian(context.Background(), enginetest.Open(t), JacobianOptions{Activation: mustAct(t, "tanh"), SigmaB: 0.05,
 		Width: 200, Depths: []int{4}, Inputs: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +87,7 @@ func TestVarianceAgainstPennington(t *testing.T) {
 // (sigma_w = 1.1) there is no variance prediction and the mean is
 // chi_1^L = (1.21/2)^L.
 func TestReluTheory(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	res, err := Jacobian(context.Background(), b, JacobianOptions{Activation: mustAct(t, "relu"), Q: 1, Width: 20, Depths: []int{3, 5}, Inputs: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +123,7 @@ func TestReluTheory(t *testing.T) {
 // about 4% and 7% with 40 samples, so this catches a wrong operator or
 // normalisation, not a bias of a few percent).
 func TestLanczosMatchesDense(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	opts := JacobianOptions{Activation: mustAct(t, "relu"), Q: 1, Width: 150, Depths: []int{4}, Inputs: 1}
 	dense, err := Jacobian(context.Background(), b, opts)
 	if err != nil {
@@ -211,7 +201,7 @@ func TestMeanAtCriticality(t *testing.T) {
 	const seeds = 8
 	means := map[string][]float64{}
 	for seed := uint64(1); seed <= seeds; seed++ {
-		res, err := Jacobian(context.Background(), backend(t), JacobianOptions{Activation: mustAct(t, "tanh"), SigmaB: 0.05,
+		res, err := Jacobian(context.Background(), enginetest.Open(t), JacobianOptions{Activation: mustAct(t, "tanh"), SigmaB: 0.05,
 			Width: 200, Depths: []int{4}, Inputs: 1, Seed: seed})
 		if err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -16,7 +17,7 @@ import (
 // moves and negates numbers). For ReLU, which is not odd, no sign is
 // flipped.
 func TestAlignPermutedCopy(t *testing.T) {
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	r := rand.New(rand.NewPCG(5, 6))
 	data := randomData(t, b, r, 40, 4, 3)
 	defer data.Free()
@@ -66,7 +67,7 @@ func TestAlignPermutedCopy(t *testing.T) {
 // the original's to 1e-12 relative, and never increases the distance to the
 // target (the identity is among the candidates of every step).
 func TestAlignPreservesFunction(t *testing.T) {
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	r := rand.New(rand.NewPCG(7, 8))
 	data := randomData(t, b, r, 40, 4, 3)
 	defer data.Free()

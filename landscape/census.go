@@ -252,9 +252,9 @@ func RunCensus(ctx context.Context, b engine.Backend, cfg Config, depths []int, 
 	}
 
 	var (
-		mu       sync.Mutex
-		firstErr error
-		next     int
+		mu     sync.Mutex
+		failed error
+		next   int
 	)
 	fresh := make([]Record, 0, len(jobs))
 	var wg sync.WaitGroup
@@ -264,7 +264,7 @@ func RunCensus(ctx context.Context, b engine.Backend, cfg Config, depths []int, 
 			defer wg.Done()
 			for {
 				mu.Lock()
-				if firstErr != nil || next == len(jobs) || ctx.Err() != nil {
+				if failed != nil || next == len(jobs) || ctx.Err() != nil {
 					mu.Unlock()
 					return
 				}
@@ -288,8 +288,8 @@ func RunCensus(ctx context.Context, b engine.Backend, cfg Config, depths []int, 
 				}
 				if err != nil {
 					mu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("census: depth %d restart %d: %w", j.a.Depth, j.r, err)
+					if failed == nil {
+						failed = fmt.Errorf("census: depth %d restart %d: %w", j.a.Depth, j.r, err)
 					}
 					mu.Unlock()
 					return
@@ -306,8 +306,8 @@ func RunCensus(ctx context.Context, b engine.Backend, cfg Config, depths []int, 
 		census.Records = append(census.Records, r)
 	}
 	slices.SortFunc(census.Records, func(a, b Record) int { return compareKeys(a.Key(), b.Key()) })
-	if firstErr != nil {
-		return res, firstErr
+	if failed != nil {
+		return res, failed
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/options"
 )
 
@@ -27,7 +28,7 @@ import (
 // done and summarises them to the same numbers; asked for 2 restarts of
 // the 3 in the file, it summarises restarts 0 and 1 only.
 func TestTakeCensus(t *testing.T) {
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	path := filepath.Join(t.TempDir(), "c.jsonl")
 	opts := TakeCensusOptions{Config: testConfig(), Depths: testDepths, Restarts: testRestarts, Out: path, Workers: 1}
 	res, err := TakeCensus(context.Background(), b, opts)
@@ -92,7 +93,7 @@ func TestTakeCensusCancelled(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.jsonl")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res, err := TakeCensus(ctx, cpuBackend(t), TakeCensusOptions{Config: testConfig(), Depths: testDepths, Restarts: testRestarts, Out: path})
+	res, err := TakeCensus(ctx, enginetest.Open(t), TakeCensusOptions{Config: testConfig(), Depths: testDepths, Restarts: testRestarts, Out: path})
 	if !errors.Is(err, context.Canceled) || res == nil {
 		t.Fatalf("cancelled census: %v, %+v", err, res)
 	}
@@ -133,7 +134,7 @@ func TestTakeCensusOptions(t *testing.T) {
 	} {
 		o := TakeCensusOptions{Config: testConfig(), Depths: testDepths, Restarts: 1, Out: out}
 		c.set(&o)
-		_, err := TakeCensus(context.Background(), cpuBackend(t), o)
+		_, err := TakeCensus(context.Background(), enginetest.Open(t), o)
 		var oe *options.Error
 		if !errors.As(err, &oe) || oe.Field != c.field {
 			t.Errorf("%s: error %v, want an options.Error for %s", c.field, err, c.field)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/internal/outfile"
 	"github.com/netgeom/netgeom/models"
 )
@@ -35,7 +36,7 @@ func fullCensus(t *testing.T) []byte {
 		return fullCensusBytes
 	}
 	path := filepath.Join(t.TempDir(), "full.jsonl")
-	res, err := RunCensus(context.Background(), cpuBackend(t), testConfig(), testDepths, testRestarts, path, RunOptions{Workers: 1})
+	res, err := RunCensus(context.Background(), enginetest.Open(t), testConfig(), testDepths, testRestarts, path, RunOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestCensusResumeIsIdentical(t *testing.T) {
 			t.Fatalf("line %d is depth %d restart %d: not canonical order", i+2, r.Depth, r.Restart)
 		}
 	}
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	dir := t.TempDir()
 
 	path := filepath.Join(dir, "killed.jsonl")
@@ -181,7 +182,7 @@ func TestCensusResumeIsIdentical(t *testing.T) {
 // file is not a census.
 func TestCensusFileErrors(t *testing.T) {
 	full := fullCensus(t)
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "c.jsonl")
 	os.WriteFile(path, full, 0o644)
@@ -223,7 +224,7 @@ func TestCensusFileErrors(t *testing.T) {
 // to 1e-12 relative, the gradient norm under the tolerance, and the
 // Hessian's trace equal to the sum of its dense eigenvalues.
 func TestRestartEndPoint(t *testing.T) {
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	p, err := Prepare(b, testConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -301,7 +302,7 @@ func TestRestartEndPoint(t *testing.T) {
 // as it was (two writers used to splice their lines into one file); once
 // the lock is released the census runs.
 func TestCensusLocked(t *testing.T) {
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	path := filepath.Join(t.TempDir(), "c.jsonl")
 	held, err := outfile.Acquire(path) // flock conflicts between two open files of one process too
 	if err != nil {

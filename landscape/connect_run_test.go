@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 	"github.com/netgeom/netgeom/train"
@@ -31,7 +32,7 @@ func censusFile(t *testing.T) string {
 // weight decay wd.
 func saveEndpoint(t *testing.T, e *Endpoint, path string, data models.CheckpointData, wd float64) {
 	t.Helper()
-	net, err := models.NewMLP(cpuBackend(t), e.Spec)
+	net, err := models.NewMLP(enginetest.Open(t), e.Spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestConnect(t *testing.T) {
 	c, _ := ReadCensus(census)
 	ra, _ := c.Find(2, 0)
 	rb, _ := c.Find(2, 1)
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	var calls, last int
 	opts := ConnectOptions{ModelA: census + ":2:0", ModelB: census + ":2:1", Points: 5, Steps: 30, Seed: 7,
 		Progress: func(done, _ int) { calls, last = calls+1, done }}
@@ -219,24 +220,24 @@ func TestConnectErrors(t *testing.T) {
 		{"WeightDecay", ConnectOptions{ModelA: a, ModelB: otherWD}},
 	} {
 		c.opts.LinearOnly = true
-		_, err := Connect(context.Background(), cpuBackend(t), c.opts)
+		_, err := Connect(context.Background(), enginetest.Open(t), c.opts)
 		var oe *options.Error
 		if !errors.As(err, &oe) || oe.Field != c.field {
 			t.Errorf("%s: error %v, want an options.Error for %s", c.field, err, c.field)
 		}
 	}
 	wd := 0.01
-	if _, err := Connect(context.Background(), cpuBackend(t), ConnectOptions{ModelA: a, ModelB: otherWD, WeightDecay: &wd, LinearOnly: true, Points: 2}); err != nil {
+	if _, err := Connect(context.Background(), enginetest.Open(t), ConnectOptions{ModelA: a, ModelB: otherWD, WeightDecay: &wd, LinearOnly: true, Points: 2}); err != nil {
 		t.Errorf("models of different weight decays with WeightDecay given: %v", err)
 	}
 	for _, c := range []struct{ b, want string }{{census + ":1:0", "one architecture"}, {otherData, "different data"}} {
-		if _, err := Connect(context.Background(), cpuBackend(t), ConnectOptions{ModelA: a, ModelB: c.b}); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := Connect(context.Background(), enginetest.Open(t), ConnectOptions{ModelA: a, ModelB: c.b}); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.b, err, c.want)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Connect(ctx, cpuBackend(t), ConnectOptions{ModelA: a, ModelB: b2}); !errors.Is(err, context.Canceled) {
+	if _, err := Connect(ctx, enginetest.Open(t), ConnectOptions{ModelA: a, ModelB: b2}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -16,7 +17,7 @@ func connectProblem(t *testing.T) (*PathEvaluator, []float64, []float64, func())
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	prep, err := Prepare(b, p.census.Config)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/engine/rng"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/spectrum"
@@ -116,7 +117,7 @@ func fdHessian(t *testing.T, net *models.MLP, d *models.Data, wd, h float64) *ma
 // catches a dropped term of the R-operator or a missing wd); the random
 // point is not a minimum, so the index is positive and must agree.
 func TestDenseCurvatureFiniteDifferences(t *testing.T) {
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	net, d := smallProblem(t, b)
 	defer net.Free()
 	defer d.Free()
@@ -155,7 +156,7 @@ func TestDenseCurvatureFiniteDifferences(t *testing.T) {
 // Philox normals of streams 0..V-1), to 1e-8 relative; the index and
 // positive counts are the same sums with indicator functions, rounded.
 func TestEstimatedCurvatureMatchesOracle(t *testing.T) {
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	net, d := smallProblem(t, b)
 	defer net.Free()
 	defer d.Free()

@@ -6,18 +6,8 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
 	"github.com/netgeom/netgeom/models"
 )
-
-func cpuBackend(t *testing.T) engine.Backend {
-	t.Helper()
-	b, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func mlpSpec(t *testing.T, act string, widths ...int) models.MLPSpec {
 	t.Helper()

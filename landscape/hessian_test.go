@@ -9,6 +9,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/spectrum"
 	"github.com/netgeom/netgeom/train"
 )
@@ -17,7 +18,7 @@ import (
 // for 200 Adam steps: a model near, not at, a minimum.
 func hessianTestModel(t *testing.T) *train.Model {
 	t.Helper()
-	res, err := train.Run(context.Background(), cpuBackend(t), train.RunOptions{Arch: []int{4, 5, 3}, Steps: 200, Seed: 1})
+	res, err := train.Run(context.Background(), enginetest.Open(t), train.RunOptions{Arch: []int{4, 5, 3}, Steps: 200, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // TestStatsAndSpearman: order statistics and rank correlations worked by
@@ -46,7 +48,7 @@ func TestSummarizeSymmetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := p.census
-	b := cpuBackend(t)
+	b := enginetest.Open(t)
 	before, err := Summarize(b, c, SummaryOptions{})
 	if err != nil {
 		t.Fatal(err)

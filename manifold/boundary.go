@@ -63,7 +63,7 @@ func readoutValues(b engine.Backend, net *models.RandomDense, beta engine.Buffer
 		return nil, err
 	}
 	defer b.Free(x)
-	if err := b.Activate(net.Spec().Act.ID, h, x); err != nil {
+	if err := b.ActivateDerivative(net.Spec().Act.ID, 0, h, x); err != nil {
 		return nil, err
 	}
 	out, err := b.Alloc(engine.Float64, cols)

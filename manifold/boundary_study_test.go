@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
@@ -17,7 +18,7 @@ import (
 // the bit. MeanSpectrum is the index-wise mean of the sorted curvatures,
 // whose ends are the min and max means (to 1e-15 relative: the same sums).
 func TestDecisionBoundaryStudy(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	act := mustAct(t, "tanh")
 	net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(8, 3), Act: act, SigmaW: 2, SigmaB: 0.3, Seed: 4, ActivateInput: true})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -14,7 +15,7 @@ import (
 // (readoutHessian, below), and both equal central finite differences of F
 // (step 1e-3, error O(step^2) of the fourth derivative, ~1e-6 relative).
 func TestReadoutHessianMatchesFiniteDifferences(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const N = 6
 	net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 3), Act: mustAct(t, "tanh"), SigmaW: 2, SigmaB: 0.3, Seed: 4, ActivateInput: true})
 	ro := NewReadout(N, 4)
@@ -132,7 +133,7 @@ func TestPrincipalCurvaturesOfSphere(t *testing.T) {
 // principal curvatures 0 (the jets' second derivatives vanish exactly up
 // to rounding; 1e-12 of the curvature scale 1/sqrt(N q)).
 func TestBoundaryPointsAndLinearNetwork(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const N = 12
 	for _, name := range []string{"linear", "tanh"} {
 		net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 4), Act: mustAct(t, name), SigmaW: 1.5, SigmaB: 0.3, Seed: 6, ActivateInput: true})

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -16,7 +17,7 @@ import (
 // differences in package models) to 1e-10 relative, at every layer, for
 // both input conventions.
 func TestProductReadoutHessianMatchesJets(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const N = 6
 	for _, actIn := range []bool{true, false} {
 		net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 4), Act: mustAct(t, "tanh"), SigmaW: 1.3, SigmaB: 0.3, Seed: 4,
@@ -94,7 +95,7 @@ func TestProductReadoutHessianMatchesJets(t *testing.T) {
 // not all 0 (a dense linear network's are, see
 // TestBoundaryPointsAndLinearNetwork).
 func TestProductQuadricBoundary(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const N = 8
 	net, _ := models.NewRandomDense(models.RandomSpec{Widths: []int{N, N}, Act: mustAct(t, "linear"), SigmaW: 1, SigmaB: 0.5, Seed: 3, ActivateInput: true, Kinds: []models.LayerKind{models.Product}})
 	opt := BoundaryOptions{Points: 3, Q: 1, Seed: 3}

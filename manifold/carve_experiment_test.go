@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/options"
 )
 
@@ -45,7 +46,7 @@ func TestCarveSmall(t *testing.T) {
 		}
 		last, total = done, tot
 	}
-	res, err := Carve(context.Background(), backend(t), opt)
+	res, err := Carve(context.Background(), enginetest.Open(t), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestCarveSmall(t *testing.T) {
 func TestCarveLineBound(t *testing.T) {
 	opt := carveSmallOptions()
 	opt.Path, opt.Width, opt.Depth, opt.Points, opt.BoundaryPoints = "line", 8, 1, 8, 1
-	res, err := Carve(context.Background(), backend(t), opt)
+	res, err := Carve(context.Background(), enginetest.Open(t), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestCarveDefaults(t *testing.T) {
 // TestCarveOptionErrors: each invalid option is a *options.Error naming
 // its field, before any network runs.
 func TestCarveOptionErrors(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, c := range []struct {
 		set   func(*CarveOptions)
 		field string
@@ -185,7 +186,7 @@ func TestCarveCancelled(t *testing.T) {
 	opt := carveSmallOptions()
 	calls := 0
 	opt.Progress = func(int, int) { calls++ }
-	if _, err := Carve(ctx, backend(t), opt); !errors.Is(err, context.Canceled) || calls != 0 {
+	if _, err := Carve(ctx, enginetest.Open(t), opt); !errors.Is(err, context.Canceled) || calls != 0 {
 		t.Errorf("error %v after %d progress calls; want context.Canceled after none", err, calls)
 	}
 }
@@ -206,7 +207,7 @@ func TestCarveCircleQ(t *testing.T) {
 		o := carveSmallOptions()
 		o.Seed = seed
 		o.CountDepths, o.CountWidths, o.CountSeeds = []int{1}, []int{8}, 1
-		res, err := Carve(context.Background(), backend(t), o)
+		res, err := Carve(context.Background(), enginetest.Open(t), o)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -60,7 +61,7 @@ func affineAlong(W, bias []float64, path Path, nIn, nOut int) (c, A, B []float64
 // even 2 samples (the end points) plus bisection must find them all. Along
 // the circle, c + A cos + B sin changes sign twice when |c| < sqrt(A^2 + B^2).
 func TestCountOneLayerReLU(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const nIn, nOut = 10, 40
 	net, W, bias, _, _ := oneLayer(t, "relu", models.Dense, nIn, nOut, 3)
 	beta := NewReadout(nOut, 3).Beta
@@ -120,7 +121,7 @@ func TestCountOneLayerReLU(t *testing.T) {
 // along the circle: 4 sign changes when |P| < sqrt(Q^2 + R^2), else 0. A
 // smooth activation has no pattern (PatternChanges = Pieces = -1).
 func TestCountProductQuadratic(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const nIn, nOut = 6, 9
 	for seed := uint64(1); seed <= 6; seed++ {
 		net, W, bw, V, cv := oneLayer(t, "linear", models.Product, nIn, nOut, seed)
@@ -191,7 +192,7 @@ func TestCountProductQuadratic(t *testing.T) {
 // most 2^L along a line (a polynomial of degree 2^L) and 2^(L+1) along the
 // circle (a trigonometric polynomial of degree 2^L), even on the circle.
 func TestCountDeepAgainstDenseSampling(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const N, L = 12, 3
 	for _, c := range []struct {
 		act  string

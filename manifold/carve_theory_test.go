@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 )
@@ -44,7 +45,7 @@ func meanSE(xs []float64) (mean, se float64) {
 // within 4 SE of zero plus 0.5% for the O(1/N) bias of mean field.
 func TestProductCircleFollowsMeanField(t *testing.T) {
 	const N, B, seeds, sw = 2000, 64, 6, 2.2
-	b := backend(t)
+	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
 	kinds := []models.LayerKind{models.Product, models.Product, models.Dense}
 	m, err := meanfield.New(tanh, sw, 0.3, nil)
@@ -145,7 +146,7 @@ func TestProductCircleFollowsMeanField(t *testing.T) {
 // the O(1/N) bias, as in TestPairsFollowCMap.
 func TestProductPairsFollowMaps(t *testing.T) {
 	const N, seeds, pairs, sw = 2000, 4, 10, 2.2
-	b := backend(t)
+	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
 	m, _ := meanfield.New(tanh, sw, 0.3, nil)
 	mk := []meanfield.LayerKind{meanfield.Dense, meanfield.Product}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 )
@@ -18,7 +19,7 @@ import (
 // L^G = 2 pi, two principal components; the theory columns equal the same
 // closed forms. Tolerance 1e-9 relative: sums over 64 points in float64.
 func TestCurvatureInputLayer(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	res, err := Curvature(context.Background(), b, CurvatureOptions{SigmaW: 2.5, SigmaB: 0.3, Width: 50, Depth: 3, Points: 64, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +70,7 @@ func TestCurvatureInputLayer(t *testing.T) {
 // for the same network and circle, in one batch and in chunks of 7 points
 // (bit for bit: the same products in the same order).
 func TestCurvatureMatchesSimulate(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, chunk := range []int{0, 7} {
 		opts := CurvatureOptions{Activation: "relu", SigmaW: 1.5, SigmaB: 0.1, Width: 20, Depth: 3, Points: 30, Chunk: chunk, Q: 0.7,
 			Weights: models.Orthogonal, Seed: 5, Figure: true}
@@ -117,12 +118,12 @@ func TestCurvatureMatchesSimulate(t *testing.T) {
 // (measured worst case over seeds 2, 3, 4: 0.008, 0.021, 0.007; taking the
 // prediction of the layer before instead misses by 0.12).
 func TestCurvatureAutocorrelationTheory(t *testing.T) {
-	res, err := Curvature(context.Background(), backend(t), CurvatureOptions{SigmaW: 2.5, SigmaB: 0.3, Width: 800, Depth: 4, Points: 100, Seed: 2, Figure: true})
+	res, err := Curvature(context.Background(), enginetest.Open(t), CurvatureOptions{SigmaW: 2.5, SigmaB: 0.3, Width: 800, Depth: 4, Points: 100, Seed: 2, Figure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Without Figure, the rows are the same and the figure's extras absent.
-	bare, err := Curvature(context.Background(), backend(t), CurvatureOptions{SigmaW: 2.5, SigmaB: 0.3, Width: 800, Depth: 4, Points: 100, Seed: 2})
+	bare, err := Curvature(context.Background(), enginetest.Open(t), CurvatureOptions{SigmaW: 2.5, SigmaB: 0.3, Width: 800, Depth: 4, Points: 100, Seed: 2})
 	if err != nil || len(bare.Autocorrelations) != 0 || len(bare.Projections) != 0 || !reflect.DeepEqual(bare.Layers, res.Layers) {
 		t.Fatalf("without Figure: err %v, %d autocorrelations, %d projections, rows equal %v", err, len(bare.Autocorrelations), len(bare.Projections), reflect.DeepEqual(bare.Layers, res.Layers))
 	}
@@ -157,7 +158,7 @@ func TestCurvatureAutocorrelationTheory(t *testing.T) {
 // number of points, L^E = 4 pi and L^G = 2 pi at layer 0 (1e-12: the
 // periodic trapezoid rule is exact for it).
 func TestCurvatureKindsAndCurve(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	res, err := Curvature(context.Background(), b, CurvatureOptions{SigmaW: 1.5, Width: 24, Depth: 4, Points: 40,
 		Kinds: []models.LayerKind{models.Dense, models.Attention}, TokenDim: 4, Residual: true, Figure: true})
 	if err != nil {
@@ -212,7 +213,7 @@ func TestCurvatureDefaults(t *testing.T) {
 // length map without a fixed point matches ErrNoQStar; a cancelled context
 // stops the run.
 func TestCurvatureErrors(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	small := CurvatureOptions{Width: 10, Depth: 2, Points: 8}
 	for _, c := range []struct {
 		edit func(*CurvatureOptions)

@@ -79,7 +79,7 @@ func FitErrors(b engine.Backend, net *models.RandomDense, inputs []float64, P in
 		return nil, err
 	}
 	defer b.Free(x)
-	if err := b.Activate(net.Spec().Act.ID, h, x); err != nil {
+	if err := b.ActivateDerivative(net.Spec().Act.ID, 0, h, x); err != nil {
 		return nil, err
 	}
 	// feat = [x; 1]: a Gemm with the identity would do it; copying columns

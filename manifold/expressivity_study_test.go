@@ -7,6 +7,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/options"
 	"gonum.org/v1/gonum/mat"
 )
@@ -21,7 +22,7 @@ import (
 // those errors.
 func TestExpressivityLinearNetworks(t *testing.T) {
 	const N, P, K = 8, 40, 5
-	res, err := Expressivity(context.Background(), backend(t), ExpressivityOptions{Activation: mustAct(t, "linear"), SigmaW: 1.3, SigmaB: 0.2,
+	res, err := Expressivity(context.Background(), enginetest.Open(t), ExpressivityOptions{Activation: mustAct(t, "linear"), SigmaW: 1.3, SigmaB: 0.2,
 		InputDim: N, Width: 6, Depths: []int{1, 3}, ShallowWidths: []int{4, 30}, Points: P, Functions: K, Seed: 5})
 	if err != nil {
 		t.Fatal(err)

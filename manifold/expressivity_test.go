@@ -6,6 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -17,7 +18,7 @@ import (
 // (N+1 > P). Tolerance 1e-9: the Gram matrices square the condition number,
 // so their rounding (1e-16 relative) reaches the fit at about 1e-12 here.
 func TestFitErrorsLinearNetwork(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, c := range []struct{ N, P int }{{8, 60}, {40, 25}} {
 		net, _ := models.NewRandomDense(models.RandomSpec{Widths: []int{c.N, c.N, c.N}, Act: mustAct(t, "linear"), SigmaW: 1.2, SigmaB: 0.4, Seed: 3})
 		x, err := HalfCircle(c.N, c.P, 1, 3)

@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/engine/rng"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
@@ -62,7 +63,7 @@ func jacobianSquaredSingularValues(t *testing.T, b engine.Backend, net *models.R
 // corrections). Measured: 13.0 against 17.2 (Gaussian), 1.12 against 1.17
 // (orthogonal).
 func TestOrthogonalJacobianIsNarrower(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
 	const sb, N, L, nets = 0.05, 300, 16, 3
 	sw, err := meanfield.CriticalSigmaW(tanh, sb, nil)

@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // measureCurve runs the recorder on c as layer 0 (no network) and returns
 // its stats.
 func measureCurve(t *testing.T, c *Curve, opt RecorderOptions) LayerStats {
 	t.Helper()
-	b := backend(t)
+	b := enginetest.Open(t)
 	t.Cleanup(func() { b.Close() })
 	jet, err := b.Alloc(engine.Float64, 3*c.Width*c.Points)
 	if err != nil {

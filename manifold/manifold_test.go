@@ -8,18 +8,9 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
-
-func backend(t testing.TB) engine.Backend {
-	t.Helper()
-	b, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func mustAct(t testing.TB, name string) activation.Func {
 	f, err := activation.Lookup(name)
@@ -59,7 +50,7 @@ func run(t *testing.T, b engine.Backend, net *models.RandomDense, c *Curve, opt 
 // rule is exact for these trigonometric integrands at B >= 3, so the only
 // error is rounding: 1e-10.
 func TestInputCircle(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const N, q = 300, 0.7
 	for _, B := range []int{64, 100, 257} {
 		c, err := Circle(N, B, q, 5)
@@ -106,7 +97,7 @@ func itoa(i int) string {
 // converges geometrically; with 256 points the error is at rounding level
 // for the ellipses of these networks: 1e-10.
 func TestLinearNetworkKeepsGrassmannLength(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const N = 200
 	c, err := Circle(N, 256, 1, 7)
 	if err != nil {
@@ -134,7 +125,7 @@ func TestLinearNetworkKeepsGrassmannLength(t *testing.T) {
 // layers at sigma_w = 2.5 rounding grows by about sqrt(chi_1) per layer:
 // 1e-12 relative is ample.
 func TestChunkedEqualsWhole(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const N, B = 80, 60
 	c, _ := Circle(N, B, 0.5, 3)
 	net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 5), Act: mustAct(t, "tanh"), SigmaW: 2.5, SigmaB: 0.3, Seed: 8, ActivateInput: true})

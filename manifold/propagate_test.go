@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 )
@@ -25,7 +26,7 @@ func TestPropagateOrthogonalLinear(t *testing.T) {
 		t.Fatal(err)
 	}
 	c0 := []float64{-0.4, 0.3, 0.9}
-	res, err := Propagate(context.Background(), backend(t), PropagateOptions{Net: net, Q: q0, C0: c0, Pairs: 4, Seed: 2})
+	res, err := Propagate(context.Background(), enginetest.Open(t), PropagateOptions{Net: net, Q: q0, C0: c0, Pairs: 4, Seed: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func TestPropagateTheoryLinearWithBias(t *testing.T) {
 		t.Fatal(err)
 	}
 	c0 := []float64{0.1, 0.6}
-	res, err := Propagate(context.Background(), backend(t), PropagateOptions{Net: net, Q: q0, C0: c0, Pairs: 30, Seed: 3})
+	res, err := Propagate(context.Background(), enginetest.Open(t), PropagateOptions{Net: net, Q: q0, C0: c0, Pairs: 30, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestPropagateTheoryLinearWithBias(t *testing.T) {
 // accuracy, 1e-12) and bad options as errors naming the field.
 func TestPropagateOptions(t *testing.T) {
 	net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(10, 1), Act: mustAct(t, "tanh"), SigmaW: 2, SigmaB: 0.3, ActivateInput: true})
-	res, err := Propagate(context.Background(), backend(t), PropagateOptions{Net: net})
+	res, err := Propagate(context.Background(), enginetest.Open(t), PropagateOptions{Net: net})
 	if err != nil {
 		t.Fatal(err)
 	}

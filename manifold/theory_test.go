@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 )
@@ -14,7 +15,7 @@ import (
 // at layers 1..10, the relative deviation from mean field of each seed.
 func deviations(t *testing.T, sw float64, N, seeds int) (dev [4][10][]float64) {
 	t.Helper()
-	b := backend(t)
+	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
 	m, err := meanfield.New(tanh, sw, 0.3, nil)
 	if err != nil {
@@ -113,7 +114,7 @@ func TestMeanFieldErrorShrinksWithWidth(t *testing.T) {
 // 4 standard errors of the mean over the 30 pairs (the measured spread
 // over pairs / sqrt(30)) plus 0.01 for the O(1/N) bias.
 func TestPairsFollowCMap(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
 	m, _ := meanfield.New(tanh, 2.5, 0.3, nil)
 	fp, err := m.FixedLength(1)

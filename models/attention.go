@@ -28,7 +28,7 @@ type AttentionLayer struct {
 	b        engine.Backend
 	d, t     int
 	residual bool
-	ar       *arena
+	sc       *engine.Scope // scratch buffers, and the ops of the call in progress
 	batch    int
 	stage    int
 	hasRx    bool
@@ -43,7 +43,7 @@ func NewAttentionLayer(b engine.Backend, D, T int, residual bool) (*AttentionLay
 	if D < 1 || T < 1 {
 		return nil, fmt.Errorf("attention layer: dimension %d, tokens %d; both must be >= 1", D, T)
 	}
-	return &AttentionLayer{b: b, d: D, t: T, residual: residual, ar: newArena(b)}, nil
+	return &AttentionLayer{b: b, d: D, t: T, residual: residual, sc: engine.NewScope(b)}, nil
 }
 
 // InDim is D T.
@@ -65,7 +65,7 @@ func (a *AttentionLayer) Dim() int { return a.d }
 func (a *AttentionLayer) Residual() bool { return a.residual }
 
 // Free releases the layer's scratch buffers.
-func (a *AttentionLayer) Free() { a.ar.free(); a.stage = 0 }
+func (a *AttentionLayer) Free() { a.sc.Close(); a.stage = 0 }
 
 // AttentionStream is the Philox stream of matrix k (0: Wq, 1: Wk, 2: Wv)
 // of an attention layer l: 2^60 + 4l + k, apart from the dense (2l,
@@ -82,12 +82,11 @@ func (a *AttentionLayer) InitRandom(theta engine.Buffer, seed uint64, l int, sig
 		return err
 	}
 	s := sigmaW / math.Sqrt(float64(a.d))
+	ops := engine.Ops(a.b)
 	for k := range 3 {
-		if err := a.b.FillNormal(W[k], seed, AttentionStream(l, k), 0, s); err != nil {
-			return err
-		}
+		ops.FillNormal(W[k], seed, AttentionStream(l, k), 0, s)
 	}
-	return nil
+	return ops.Err()
 }
 
 // params returns views Wq, Wk, Wv of theta.
@@ -111,29 +110,39 @@ type bmat struct {
 func (a *AttentionLayer) tok(x engine.Buffer) bmat { return bmat{x, a.d, a.t} }
 func (a *AttentionLayer) sq(x engine.Buffer) bmat  { return bmat{x, a.t, a.t} }
 
-// mm sets C = alpha op(A) op(B) + beta C for every sample of the batch (a
-// strided batched Gemm).
-func (a *AttentionLayer) mm(alpha float64, A bmat, tA engine.Transpose, B bmat, tB engine.Transpose, beta float64, C bmat) error {
+// mm records C = alpha op(A) op(B) + beta C for every sample of the batch
+// (a strided batched Gemm).
+func (a *AttentionLayer) mm(alpha float64, A bmat, tA engine.Transpose, B bmat, tB engine.Transpose, beta float64, C bmat) {
 	k := A.cols
 	if tA {
 		k = A.rows
 	}
-	return a.b.GemmStridedBatched(tA, tB, C.rows, C.cols, k, alpha, A.x, A.rows, A.rows*A.cols, B.x, B.rows, B.rows*B.cols, beta, C.x, C.rows, C.rows*C.cols, a.batch)
+	a.sc.GemmStridedBatched(tA, tB, C.rows, C.cols, k, alpha, A.x, A.rows, A.rows*A.cols, B.x, B.rows, B.rows*B.cols, beta, C.x, C.rows, C.rows*C.cols, a.batch)
 }
 
-// proj sets out = W x + beta out for all D x (T n) tokens.
-func (a *AttentionLayer) proj(W, x, out engine.Buffer, beta float64) error {
-	return a.b.Gemm(engine.NoTrans, engine.NoTrans, a.d, a.t*a.batch, a.d, 1, W, a.d, x, a.d, beta, out, a.d)
+// proj records out = W x + beta out for all D x (T n) tokens.
+func (a *AttentionLayer) proj(W, x, out engine.Buffer, beta float64) {
+	a.sc.Gemm(engine.NoTrans, engine.NoTrans, a.d, a.t*a.batch, a.d, 1, W, a.d, x, a.d, beta, out, a.d)
 }
 
-// projT sets out = W^T g + beta out for all tokens.
-func (a *AttentionLayer) projT(W, g, out engine.Buffer, beta float64) error {
-	return a.b.Gemm(engine.Trans, engine.NoTrans, a.d, a.t*a.batch, a.d, 1, W, a.d, g, a.d, beta, out, a.d)
+// projT records out = W^T g + beta out for all tokens.
+func (a *AttentionLayer) projT(W, g, out engine.Buffer, beta float64) {
+	a.sc.Gemm(engine.Trans, engine.NoTrans, a.d, a.t*a.batch, a.d, 1, W, a.d, g, a.d, beta, out, a.d)
 }
 
-// outer adds g x^T (summed over all tokens) to the D x D matrix gW.
-func (a *AttentionLayer) outer(g, x, gW engine.Buffer) error {
-	return a.b.Gemm(engine.NoTrans, engine.Trans, a.d, a.d, a.t*a.batch, 1, g, a.d, x, a.d, 1, gW, a.d)
+// outer records the addition of g x^T (summed over all tokens) to the D x D
+// matrix gW.
+func (a *AttentionLayer) outer(g, x, gW engine.Buffer) {
+	a.sc.Gemm(engine.NoTrans, engine.Trans, a.d, a.d, a.t*a.batch, 1, g, a.d, x, a.d, 1, gW, a.d)
+}
+
+// scratch returns the scratch buffers called names, n elements each.
+func (a *AttentionLayer) scratch(n int, names ...string) []engine.Buffer {
+	out := make([]engine.Buffer, len(names))
+	for i, name := range names {
+		out[i] = a.sc.Scratch(name, n)
+	}
+	return out
 }
 
 func (a *AttentionLayer) scale() float64 { return 1 / math.Sqrt(float64(a.d)) }
@@ -164,27 +173,23 @@ func (a *AttentionLayer) Forward(theta, x engine.Buffer, batch int, y engine.Buf
 		return err
 	}
 	nd, ns := a.d*a.t*batch, a.t*a.t*batch
-	f, err := a.ar.gets(nd, "X", "Q", "K", "V")
-	if err != nil {
-		return err
-	}
+	s := a.sc
+	s.Reset()
+	f := a.scratch(nd, "X", "Q", "K", "V")
 	X, Q, K, V := f[0], f[1], f[2], f[3]
-	g, err := a.ar.gets(ns, "S", "A")
-	if err != nil {
-		return err
-	}
+	g := a.scratch(ns, "S", "A")
 	S, A := g[0], g[1]
-	b := a.b
-	errs := []error{
-		b.Copy(X, x), a.proj(W[0], x, Q, 0), a.proj(W[1], x, K, 0), a.proj(W[2], x, V, 0),
-		a.mm(a.scale(), a.tok(K), engine.Trans, a.tok(Q), engine.NoTrans, 0, a.sq(S)),
-		b.Softmax(a.t, a.t*batch, S, a.t, A, a.t, false),
-		a.mm(1, a.tok(V), engine.NoTrans, a.sq(A), engine.NoTrans, 0, a.tok(y)),
-	}
+	s.Copy(X, x)
+	a.proj(W[0], x, Q, 0)
+	a.proj(W[1], x, K, 0)
+	a.proj(W[2], x, V, 0)
+	a.mm(a.scale(), a.tok(K), engine.Trans, a.tok(Q), engine.NoTrans, 0, a.sq(S))
+	s.Softmax(a.t, a.t*batch, S, a.t, A, a.t, false)
+	a.mm(1, a.tok(V), engine.NoTrans, a.sq(A), engine.NoTrans, 0, a.tok(y))
 	if a.residual {
-		errs = append(errs, b.Axpy(nd, 1, x, 1, y, 1))
+		s.Axpy(nd, 1, x, 1, y, 1)
 	}
-	if err := firstErr(errs...); err != nil {
+	if err := s.Err(); err != nil {
 		return fmt.Errorf("attention layer: forward: %w", err)
 	}
 	a.stage = 1
@@ -211,55 +216,54 @@ func (a *AttentionLayer) Jet(theta, x, v, acc engine.Buffer, batch int, y, dy, d
 		return err
 	}
 	nd, ns, cols := a.d*a.t*batch, a.t*a.t*batch, a.t*batch
-	f, err := a.ar.gets(nd, "jQ0", "jQ1", "jQ2", "jK0", "jK1", "jK2", "jV0", "jV1", "jV2")
-	if err != nil {
-		return err
-	}
-	g, err := a.ar.gets(ns, "jS0", "jS1", "jS2", "jA0", "jA1", "jA2", "jT", "jT2")
-	if err != nil {
-		return err
-	}
-	dots, err := a.ar.get("jdots", cols)
-	if err != nil {
-		return err
-	}
+	b := a.sc
+	b.Reset()
+	f := a.scratch(nd, "jQ0", "jQ1", "jQ2", "jK0", "jK1", "jK2", "jV0", "jV1", "jV2")
+	g := a.scratch(ns, "jS0", "jS1", "jS2", "jA0", "jA1", "jA2", "jT", "jT2")
+	dots := b.Scratch("jdots", cols)
 	var Q, K, V [3]bmat
 	for i := range 3 {
 		Q[i], K[i], V[i] = a.tok(f[i]), a.tok(f[3+i]), a.tok(f[6+i])
 	}
 	S0, S1, S2, A0, A1, A2, T1, T2 := g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]
-	b, s, sq := a.b, a.scale(), a.sq
+	s, sq := a.scale(), a.sq
 	in := []engine.Buffer{x, v, acc}
-	var errs []error
 	for i := range 3 {
-		errs = append(errs, a.proj(W[0], in[i], Q[i].x, 0), a.proj(W[1], in[i], K[i].x, 0), a.proj(W[2], in[i], V[i].x, 0))
+		a.proj(W[0], in[i], Q[i].x, 0)
+		a.proj(W[1], in[i], K[i].x, 0)
+		a.proj(W[2], in[i], V[i].x, 0)
 	}
-	errs = append(errs,
-		a.mm(s, K[0], engine.Trans, Q[0], engine.NoTrans, 0, sq(S0)),
-		a.mm(s, K[1], engine.Trans, Q[0], engine.NoTrans, 0, sq(S1)),
-		a.mm(s, K[0], engine.Trans, Q[1], engine.NoTrans, 1, sq(S1)),
-		a.mm(s, K[2], engine.Trans, Q[0], engine.NoTrans, 0, sq(S2)),
-		a.mm(2*s, K[1], engine.Trans, Q[1], engine.NoTrans, 1, sq(S2)),
-		a.mm(s, K[0], engine.Trans, Q[2], engine.NoTrans, 1, sq(S2)),
-		b.Softmax(a.t, cols, S0, a.t, A0, a.t, false),
-		softmaxJVP(b, a.t, cols, A0, S1, A1, T1, dots),
-		softmaxJVP(b, a.t, cols, A0, S2, A2, T1, dots),
-		b.Hadamard(A1, S1, T1), b.Axpy(ns, 1, T1, 1, A2, 1),
-		b.ColumnDots(a.t, cols, A0, a.t, S1, a.t, dots),
-		b.Copy(T2, A1), b.ScaleColumns(a.t, cols, dots, T2, a.t), b.Axpy(ns, -1, T2, 1, A2, 1),
-		b.ColumnDots(a.t, cols, A1, a.t, S1, a.t, dots),
-		b.Copy(T2, A0), b.ScaleColumns(a.t, cols, dots, T2, a.t), b.Axpy(ns, -1, T2, 1, A2, 1),
-		a.mm(1, V[0], engine.NoTrans, sq(A0), engine.NoTrans, 0, a.tok(y)),
-		a.mm(1, V[1], engine.NoTrans, sq(A0), engine.NoTrans, 0, a.tok(dy)),
-		a.mm(1, V[0], engine.NoTrans, sq(A1), engine.NoTrans, 1, a.tok(dy)),
-		a.mm(1, V[2], engine.NoTrans, sq(A0), engine.NoTrans, 0, a.tok(ddy)),
-		a.mm(2, V[1], engine.NoTrans, sq(A1), engine.NoTrans, 1, a.tok(ddy)),
-		a.mm(1, V[0], engine.NoTrans, sq(A2), engine.NoTrans, 1, a.tok(ddy)),
-	)
+	a.mm(s, K[0], engine.Trans, Q[0], engine.NoTrans, 0, sq(S0))
+	a.mm(s, K[1], engine.Trans, Q[0], engine.NoTrans, 0, sq(S1))
+	a.mm(s, K[0], engine.Trans, Q[1], engine.NoTrans, 1, sq(S1))
+	a.mm(s, K[2], engine.Trans, Q[0], engine.NoTrans, 0, sq(S2))
+	a.mm(2*s, K[1], engine.Trans, Q[1], engine.NoTrans, 1, sq(S2))
+	a.mm(s, K[0], engine.Trans, Q[2], engine.NoTrans, 1, sq(S2))
+	b.Softmax(a.t, cols, S0, a.t, A0, a.t, false)
+	softmaxJVP(&b.Recorder, a.t, cols, A0, S1, A1, T1, dots)
+	softmaxJVP(&b.Recorder, a.t, cols, A0, S2, A2, T1, dots)
+	b.Hadamard(A1, S1, T1)
+	b.Axpy(ns, 1, T1, 1, A2, 1)
+	b.ColumnDots(a.t, cols, A0, a.t, S1, a.t, dots)
+	b.Copy(T2, A1)
+	b.ScaleColumns(a.t, cols, dots, T2, a.t)
+	b.Axpy(ns, -1, T2, 1, A2, 1)
+	b.ColumnDots(a.t, cols, A1, a.t, S1, a.t, dots)
+	b.Copy(T2, A0)
+	b.ScaleColumns(a.t, cols, dots, T2, a.t)
+	b.Axpy(ns, -1, T2, 1, A2, 1)
+	a.mm(1, V[0], engine.NoTrans, sq(A0), engine.NoTrans, 0, a.tok(y))
+	a.mm(1, V[1], engine.NoTrans, sq(A0), engine.NoTrans, 0, a.tok(dy))
+	a.mm(1, V[0], engine.NoTrans, sq(A1), engine.NoTrans, 1, a.tok(dy))
+	a.mm(1, V[2], engine.NoTrans, sq(A0), engine.NoTrans, 0, a.tok(ddy))
+	a.mm(2, V[1], engine.NoTrans, sq(A1), engine.NoTrans, 1, a.tok(ddy))
+	a.mm(1, V[0], engine.NoTrans, sq(A2), engine.NoTrans, 1, a.tok(ddy))
 	if a.residual {
-		errs = append(errs, b.Axpy(nd, 1, x, 1, y, 1), b.Axpy(nd, 1, v, 1, dy, 1), b.Axpy(nd, 1, acc, 1, ddy, 1))
+		b.Axpy(nd, 1, x, 1, y, 1)
+		b.Axpy(nd, 1, v, 1, dy, 1)
+		b.Axpy(nd, 1, acc, 1, ddy, 1)
 	}
-	if err := firstErr(errs...); err != nil {
+	if err := b.Err(); err != nil {
 		return fmt.Errorf("attention layer: jet: %w", err)
 	}
 	return nil
@@ -285,44 +289,41 @@ func (a *AttentionLayer) Backward(theta, gy, gx, gtheta engine.Buffer) error {
 	if err := a.start(a.batch, bufs); err != nil {
 		return err
 	}
-	nd, ns, cols := a.d*a.t*a.batch, a.t*a.t*a.batch, a.t*a.batch
-	f, err := a.ar.gets(nd, "X", "Q", "K", "V", "G", "dQ", "dK", "dV")
-	if err != nil {
-		return err
-	}
-	X, Q, K, V, G, dQ, dK, dV := f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
-	g, err := a.ar.gets(ns, "A", "dA", "dS", "T")
-	if err != nil {
-		return err
-	}
-	A, dA, dS, T := g[0], g[1], g[2], g[3]
-	dots, err := a.ar.get("dots", cols)
-	if err != nil {
-		return err
-	}
-	b, s, tok, sq := a.b, a.scale(), a.tok, a.sq
-	errs := []error{
-		b.Copy(G, gy),
-		a.mm(1, tok(G), engine.NoTrans, sq(A), engine.Trans, 0, tok(dV)),
-		a.mm(1, tok(V), engine.Trans, tok(G), engine.NoTrans, 0, sq(dA)),
-		softmaxJVP(b, a.t, cols, A, dA, dS, T, dots),
-		a.mm(s, tok(K), engine.NoTrans, sq(dS), engine.NoTrans, 0, tok(dQ)),
-		a.mm(s, tok(Q), engine.NoTrans, sq(dS), engine.Trans, 0, tok(dK)),
-	}
+	var gW []engine.Buffer
 	if gtheta != nil {
-		gW, err := a.params("gradient", gtheta)
-		if err != nil {
+		if gW, err = a.params("gradient", gtheta); err != nil {
 			return err
 		}
-		errs = append(errs, a.outer(dQ, X, gW[0]), a.outer(dK, X, gW[1]), a.outer(dV, X, gW[2]))
+	}
+	nd, ns, cols := a.d*a.t*a.batch, a.t*a.t*a.batch, a.t*a.batch
+	b := a.sc
+	b.Reset()
+	f := a.scratch(nd, "X", "Q", "K", "V", "G", "dQ", "dK", "dV")
+	X, Q, K, V, G, dQ, dK, dV := f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
+	g := a.scratch(ns, "A", "dA", "dS", "T")
+	A, dA, dS, T := g[0], g[1], g[2], g[3]
+	dots := b.Scratch("dots", cols)
+	s, tok, sq := a.scale(), a.tok, a.sq
+	b.Copy(G, gy)
+	a.mm(1, tok(G), engine.NoTrans, sq(A), engine.Trans, 0, tok(dV))
+	a.mm(1, tok(V), engine.Trans, tok(G), engine.NoTrans, 0, sq(dA))
+	softmaxJVP(&b.Recorder, a.t, cols, A, dA, dS, T, dots)
+	a.mm(s, tok(K), engine.NoTrans, sq(dS), engine.NoTrans, 0, tok(dQ))
+	a.mm(s, tok(Q), engine.NoTrans, sq(dS), engine.Trans, 0, tok(dK))
+	if gtheta != nil {
+		a.outer(dQ, X, gW[0])
+		a.outer(dK, X, gW[1])
+		a.outer(dV, X, gW[2])
 	}
 	if gx != nil {
-		errs = append(errs, a.projT(W[0], dQ, gx, 0), a.projT(W[1], dK, gx, 1), a.projT(W[2], dV, gx, 1))
+		a.projT(W[0], dQ, gx, 0)
+		a.projT(W[1], dK, gx, 1)
+		a.projT(W[2], dV, gx, 1)
 		if a.residual {
-			errs = append(errs, b.Axpy(nd, 1, G, 1, gx, 1))
+			b.Axpy(nd, 1, G, 1, gx, 1)
 		}
 	}
-	if err := firstErr(errs...); err != nil {
+	if err := b.Err(); err != nil {
 		return fmt.Errorf("attention layer: backward: %w", err)
 	}
 	a.stage = 2
@@ -351,37 +352,33 @@ func (a *AttentionLayer) RForward(theta, dtheta, rx, ry engine.Buffer) error {
 		return err
 	}
 	nd, ns, cols := a.d*a.t*a.batch, a.t*a.t*a.batch, a.t*a.batch
-	f, err := a.ar.gets(nd, "X", "Q", "K", "V", "RX", "RQ", "RK", "RV")
-	if err != nil {
-		return err
-	}
+	b := a.sc
+	b.Reset()
+	f := a.scratch(nd, "X", "Q", "K", "V", "RX", "RQ", "RK", "RV")
 	X, Q, K, V, RX, RQ, RK, RV := f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
-	g, err := a.ar.gets(ns, "A", "RS", "RA", "T")
-	if err != nil {
-		return err
-	}
+	g := a.scratch(ns, "A", "RS", "RA", "T")
 	A, RS, RA, T := g[0], g[1], g[2], g[3]
-	dots, err := a.ar.get("dots", cols)
-	if err != nil {
-		return err
-	}
-	b, s, tok, sq := a.b, a.scale(), a.tok, a.sq
-	errs := []error{a.proj(dW[0], X, RQ, 0), a.proj(dW[1], X, RK, 0), a.proj(dW[2], X, RV, 0)}
+	dots := b.Scratch("dots", cols)
+	s, tok, sq := a.scale(), a.tok, a.sq
+	a.proj(dW[0], X, RQ, 0)
+	a.proj(dW[1], X, RK, 0)
+	a.proj(dW[2], X, RV, 0)
 	a.hasRx = rx != nil
 	if rx != nil {
-		errs = append(errs, b.Copy(RX, rx), a.proj(W[0], rx, RQ, 1), a.proj(W[1], rx, RK, 1), a.proj(W[2], rx, RV, 1))
+		b.Copy(RX, rx)
+		a.proj(W[0], rx, RQ, 1)
+		a.proj(W[1], rx, RK, 1)
+		a.proj(W[2], rx, RV, 1)
 	}
-	errs = append(errs,
-		a.mm(s, tok(RK), engine.Trans, tok(Q), engine.NoTrans, 0, sq(RS)),
-		a.mm(s, tok(K), engine.Trans, tok(RQ), engine.NoTrans, 1, sq(RS)),
-		softmaxJVP(b, a.t, cols, A, RS, RA, T, dots),
-		a.mm(1, tok(RV), engine.NoTrans, sq(A), engine.NoTrans, 0, tok(ry)),
-		a.mm(1, tok(V), engine.NoTrans, sq(RA), engine.NoTrans, 1, tok(ry)),
-	)
+	a.mm(s, tok(RK), engine.Trans, tok(Q), engine.NoTrans, 0, sq(RS))
+	a.mm(s, tok(K), engine.Trans, tok(RQ), engine.NoTrans, 1, sq(RS))
+	softmaxJVP(&b.Recorder, a.t, cols, A, RS, RA, T, dots)
+	a.mm(1, tok(RV), engine.NoTrans, sq(A), engine.NoTrans, 0, tok(ry))
+	a.mm(1, tok(V), engine.NoTrans, sq(RA), engine.NoTrans, 1, tok(ry))
 	if a.residual && rx != nil {
-		errs = append(errs, b.Axpy(nd, 1, rx, 1, ry, 1))
+		b.Axpy(nd, 1, rx, 1, ry, 1)
 	}
-	if err := firstErr(errs...); err != nil {
+	if err := b.Err(); err != nil {
 		return fmt.Errorf("attention layer: R-forward: %w", err)
 	}
 	a.stage = 3
@@ -415,58 +412,63 @@ func (a *AttentionLayer) RBackward(theta, dtheta, rgy, rgx, rgtheta engine.Buffe
 	if err := a.start(a.batch, bufs); err != nil {
 		return err
 	}
-	nd, ns, cols := a.d*a.t*a.batch, a.t*a.t*a.batch, a.t*a.batch
-	f, err := a.ar.gets(nd, "X", "Q", "K", "V", "G", "dQ", "dK", "dV", "RX", "RQ", "RK", "RV", "RdQ", "RdK", "RdV")
-	if err != nil {
-		return err
-	}
-	X, Q, K, V, G, dQ, dK, dV := f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
-	RX, RQ, RK, RV, RdQ, RdK, RdV := f[8], f[9], f[10], f[11], f[12], f[13], f[14]
-	g, err := a.ar.gets(ns, "A", "dA", "dS", "RA", "RdA", "RdS", "T", "T2")
-	if err != nil {
-		return err
-	}
-	A, dA, dS, RA, RdA, RdS, T, T2 := g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]
-	dots, err := a.ar.get("dots", cols)
-	if err != nil {
-		return err
-	}
-	b, s, tok, sq := a.b, a.scale(), a.tok, a.sq
-	errs := []error{
-		a.mm(1, tok(rgy), engine.NoTrans, sq(A), engine.Trans, 0, tok(RdV)),
-		a.mm(1, tok(G), engine.NoTrans, sq(RA), engine.Trans, 1, tok(RdV)),
-		a.mm(1, tok(RV), engine.Trans, tok(G), engine.NoTrans, 0, sq(RdA)),
-		a.mm(1, tok(V), engine.Trans, tok(rgy), engine.NoTrans, 1, sq(RdA)),
-		softmaxJVP(b, a.t, cols, A, RdA, RdS, T, dots),
-		b.Hadamard(RA, dA, T), b.Axpy(ns, 1, T, 1, RdS, 1),
-		b.ColumnDots(a.t, cols, RA, a.t, dA, a.t, dots),
-		b.Copy(T2, A), b.ScaleColumns(a.t, cols, dots, T2, a.t), b.Axpy(ns, -1, T2, 1, RdS, 1),
-		b.ColumnDots(a.t, cols, A, a.t, dA, a.t, dots),
-		b.Copy(T2, RA), b.ScaleColumns(a.t, cols, dots, T2, a.t), b.Axpy(ns, -1, T2, 1, RdS, 1),
-		a.mm(s, tok(RK), engine.NoTrans, sq(dS), engine.NoTrans, 0, tok(RdQ)),
-		a.mm(s, tok(K), engine.NoTrans, sq(RdS), engine.NoTrans, 1, tok(RdQ)),
-		a.mm(s, tok(RQ), engine.NoTrans, sq(dS), engine.Trans, 0, tok(RdK)),
-		a.mm(s, tok(Q), engine.NoTrans, sq(RdS), engine.Trans, 1, tok(RdK)),
-	}
+	var gW []engine.Buffer
 	if rgtheta != nil {
-		gW, err := a.params("R gradient", rgtheta)
-		if err != nil {
+		if gW, err = a.params("R gradient", rgtheta); err != nil {
 			return err
 		}
-		errs = append(errs, a.outer(RdQ, X, gW[0]), a.outer(RdK, X, gW[1]), a.outer(RdV, X, gW[2]))
+	}
+	nd, ns, cols := a.d*a.t*a.batch, a.t*a.t*a.batch, a.t*a.batch
+	b := a.sc
+	b.Reset()
+	f := a.scratch(nd, "X", "Q", "K", "V", "G", "dQ", "dK", "dV", "RX", "RQ", "RK", "RV", "RdQ", "RdK", "RdV")
+	X, Q, K, V, G, dQ, dK, dV := f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
+	RX, RQ, RK, RV, RdQ, RdK, RdV := f[8], f[9], f[10], f[11], f[12], f[13], f[14]
+	g := a.scratch(ns, "A", "dA", "dS", "RA", "RdA", "RdS", "T", "T2")
+	A, dA, dS, RA, RdA, RdS, T, T2 := g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]
+	dots := b.Scratch("dots", cols)
+	s, tok, sq := a.scale(), a.tok, a.sq
+	a.mm(1, tok(rgy), engine.NoTrans, sq(A), engine.Trans, 0, tok(RdV))
+	a.mm(1, tok(G), engine.NoTrans, sq(RA), engine.Trans, 1, tok(RdV))
+	a.mm(1, tok(RV), engine.Trans, tok(G), engine.NoTrans, 0, sq(RdA))
+	a.mm(1, tok(V), engine.Trans, tok(rgy), engine.NoTrans, 1, sq(RdA))
+	softmaxJVP(&b.Recorder, a.t, cols, A, RdA, RdS, T, dots)
+	b.Hadamard(RA, dA, T)
+	b.Axpy(ns, 1, T, 1, RdS, 1)
+	b.ColumnDots(a.t, cols, RA, a.t, dA, a.t, dots)
+	b.Copy(T2, A)
+	b.ScaleColumns(a.t, cols, dots, T2, a.t)
+	b.Axpy(ns, -1, T2, 1, RdS, 1)
+	b.ColumnDots(a.t, cols, A, a.t, dA, a.t, dots)
+	b.Copy(T2, RA)
+	b.ScaleColumns(a.t, cols, dots, T2, a.t)
+	b.Axpy(ns, -1, T2, 1, RdS, 1)
+	a.mm(s, tok(RK), engine.NoTrans, sq(dS), engine.NoTrans, 0, tok(RdQ))
+	a.mm(s, tok(K), engine.NoTrans, sq(RdS), engine.NoTrans, 1, tok(RdQ))
+	a.mm(s, tok(RQ), engine.NoTrans, sq(dS), engine.Trans, 0, tok(RdK))
+	a.mm(s, tok(Q), engine.NoTrans, sq(RdS), engine.Trans, 1, tok(RdK))
+	if rgtheta != nil {
+		a.outer(RdQ, X, gW[0])
+		a.outer(RdK, X, gW[1])
+		a.outer(RdV, X, gW[2])
 		if a.hasRx {
-			errs = append(errs, a.outer(dQ, RX, gW[0]), a.outer(dK, RX, gW[1]), a.outer(dV, RX, gW[2]))
+			a.outer(dQ, RX, gW[0])
+			a.outer(dK, RX, gW[1])
+			a.outer(dV, RX, gW[2])
 		}
 	}
 	if rgx != nil {
-		errs = append(errs,
-			a.projT(W[0], RdQ, rgx, 0), a.projT(W[1], RdK, rgx, 1), a.projT(W[2], RdV, rgx, 1),
-			a.projT(dW[0], dQ, rgx, 1), a.projT(dW[1], dK, rgx, 1), a.projT(dW[2], dV, rgx, 1))
+		a.projT(W[0], RdQ, rgx, 0)
+		a.projT(W[1], RdK, rgx, 1)
+		a.projT(W[2], RdV, rgx, 1)
+		a.projT(dW[0], dQ, rgx, 1)
+		a.projT(dW[1], dK, rgx, 1)
+		a.projT(dW[2], dV, rgx, 1)
 		if a.residual {
-			errs = append(errs, b.Axpy(nd, 1, rgy, 1, rgx, 1))
+			b.Axpy(nd, 1, rgy, 1, rgx, 1)
 		}
 	}
-	if err := firstErr(errs...); err != nil {
+	if err := b.Err(); err != nil {
 		return fmt.Errorf("attention layer: R-backward: %w", err)
 	}
 	return nil

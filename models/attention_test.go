@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // refAttention is an independent plain-Go forward pass of the attention
@@ -64,7 +65,7 @@ func refAttention(D, T, batch int, residual bool, theta, x []float64) []float64 
 // TestAttentionForwardReference: Forward against refAttention (rounding
 // only: 1e-13 relative), with and without the residual, 3 samples.
 func TestAttentionForwardReference(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const D, T, N = 4, 5, 3
 	for _, res := range []bool{false, true} {
 		a, err := NewAttentionLayer(b, D, T, res)
@@ -86,7 +87,7 @@ func TestAttentionForwardReference(t *testing.T) {
 // of 1e3 carry rounding ~1e-13 absolute, so 1e-11 relative); Jet, Backward
 // and the R-passes must be finite.
 func TestAttentionLargeLogits(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const D, T, N = 2, 6, 2
 	a, err := NewAttentionLayer(b, D, T, true)
 	if err != nil {
@@ -157,7 +158,7 @@ func TestAttentionLargeLogits(t *testing.T) {
 // same seed and Kinds = {Product} does (linear activation, raw input): the
 // same Philox streams and the same ops, so to rounding (1e-14).
 func TestProductLayerMatchesRandomNet(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const in, out, N = 5, 7, 4
 	p, err := NewProductLayer(b, in, out)
 	if err != nil {
@@ -184,7 +185,7 @@ func TestProductLayerMatchesRandomNet(t *testing.T) {
 // TestLayerErrors: calls out of order and buffers of the wrong size are
 // refused with errors, not panics.
 func TestLayerErrors(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	p, _ := NewProductLayer(b, 2, 3)
 	a, _ := NewAttentionLayer(b, 2, 3, false)
 	for _, L := range []Layer{p, a} {

@@ -9,11 +9,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 func testCheckpoint(t *testing.T) (*MLP, CheckpointHeader, []byte) {
 	t.Helper()
-	b := backend(t)
+	b := enginetest.Open(t)
 	n := smallNet(t, b, []int{4, 5, 3}, "gelu", CrossEntropy, 5)
 	h := CheckpointHeader{Init: "glorot", SigmaW: 1.3, SigmaB: 0.3, Seed: 5,
 		Data: &CheckpointData{Name: "iris", TestFraction: 0.2, Seed: 5, Train: 120, Test: 30,

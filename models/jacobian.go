@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/netgeom/netgeom/engine"
@@ -24,6 +25,7 @@ type Jacobian struct {
 	// factor's weights V^l and the factors' values u^l, w^l at the input.
 	factorW, uvals, wvals []engine.Buffer
 	scratch               [3]engine.Buffer
+	sc                    *engine.Scope // owns every buffer above
 }
 
 // NewJacobian prepares J at the input x (length N_0) on backend b. Close
@@ -34,63 +36,50 @@ func (n *RandomDense) NewJacobian(b engine.Backend, x []float64) (*Jacobian, err
 	}
 	L := n.Depth()
 	j := &Jacobian{b: b, net: n, derivs: make([]engine.Buffer, L), weights: make([]engine.Buffer, L),
-		factorW: make([]engine.Buffer, L), uvals: make([]engine.Buffer, L), wvals: make([]engine.Buffer, L)}
+		factorW: make([]engine.Buffer, L), uvals: make([]engine.Buffer, L), wvals: make([]engine.Buffer, L),
+		sc: engine.NewScope(b)}
 	maxW := 0
 	for _, w := range n.spec.Widths {
 		maxW = max(maxW, w)
 	}
+	s := j.sc
 	for k := range j.scratch {
-		s, err := b.Alloc(engine.Float64, maxW)
-		if err != nil {
-			j.Close()
-			return nil, err
-		}
-		j.scratch[k] = s
+		j.scratch[k] = s.Alloc(maxW)
 	}
-	in, err := engine.FromHost(b, x)
-	if err != nil {
+	// tmp holds what only this function needs: the input, the inputs of
+	// the product layers, the biases of the dense layers.
+	tmp := engine.NewScope(b)
+	defer tmp.Close()
+	in := tmp.FromHost(x)
+	if err := cmp.Or(s.Err(), tmp.Err()); err != nil {
 		j.Close()
 		return nil, err
 	}
-	defer b.Free(in)
 	// inputs[l-1] = x^{l-1}, the input of product layer l.
 	inputs := make([]engine.Buffer, L)
-	defer func() {
-		for _, x := range inputs {
-			if x != nil {
-				b.Free(x)
-			}
-		}
-	}()
 	out, err := n.Run(b, in, 1, RunOptions{}, func(l int, h engine.Buffer, width, _ int) error {
 		if l == L {
 			return nil
 		}
 		raw := l == 0 && !n.spec.ActivateInput // the first layer sees x itself
 		if n.Kind(l+1) == Product {
-			xl, err := b.Alloc(engine.Float64, width)
-			if err != nil {
-				return err
-			}
+			xl := tmp.Alloc(width)
 			inputs[l] = xl
 			if raw {
-				err = b.Copy(xl, h)
+				tmp.Copy(xl, h)
 			} else {
-				err = b.Activate(n.spec.Act.ID, h, xl)
+				tmp.ActivateDerivative(n.spec.Act.ID, 0, h, xl)
 			}
-			if err != nil {
+			if err := tmp.Err(); err != nil {
 				return err
 			}
 		}
 		if raw {
 			return nil // its derivative is the identity
 		}
-		d, err := b.Alloc(engine.Float64, width)
-		if err != nil {
-			return err
-		}
+		d := s.Alloc(width)
 		j.derivs[l] = d
-		return b.ActivateDerivative(n.spec.Act.ID, 1, h, d)
+		return s.ActivateDerivative(n.spec.Act.ID, 1, h, d)
 	})
 	if err != nil {
 		j.Close()
@@ -101,20 +90,20 @@ func (n *RandomDense) NewJacobian(b engine.Backend, x []float64) (*Jacobian, err
 	// and, for a product layer, returns the factor's value at the input.
 	load := func(l int, second bool) (W, value engine.Buffer, err error) {
 		nOut, nIn := n.Width(l), n.Width(l-1)
-		if W, err = b.Alloc(engine.Float64, nOut*nIn); err != nil {
+		W = s.Alloc(nOut * nIn)
+		owner := tmp // a dense layer's bias is needed only to load it
+		if inputs[l-1] != nil {
+			owner = s // a product layer's is overwritten by its factor's value
+		}
+		bias := owner.Alloc(nOut)
+		if err := cmp.Or(s.Err(), tmp.Err()); err != nil {
 			return nil, nil, err
 		}
-		bias, err := b.Alloc(engine.Float64, nOut)
-		if err != nil {
-			return W, nil, err
-		}
-		if err = n.loadWeights(b, l, second, W, bias); err != nil || inputs[l-1] == nil {
-			b.Free(bias)
+		if err := n.loadWeights(b, l, second, W, bias); err != nil || inputs[l-1] == nil {
 			return W, nil, err
 		}
 		// value = W x^{l-1} + bias, in place of the bias.
-		if err = b.Gemv(engine.NoTrans, nOut, nIn, 1, W, nOut, inputs[l-1], 1, 1, bias, 1); err != nil {
-			b.Free(bias)
+		if err := b.Gemv(engine.NoTrans, nOut, nIn, 1, W, nOut, inputs[l-1], 1, 1, bias, 1); err != nil {
 			return W, nil, err
 		}
 		return W, bias, nil
@@ -134,15 +123,7 @@ func (n *RandomDense) NewJacobian(b engine.Backend, x []float64) (*Jacobian, err
 
 // Close frees the Jacobian's buffers.
 func (j *Jacobian) Close() {
-	var all []engine.Buffer
-	for _, list := range [][]engine.Buffer{j.weights, j.derivs, j.factorW, j.uvals, j.wvals, j.scratch[:]} {
-		all = append(all, list...)
-	}
-	for _, x := range all {
-		if x != nil {
-			j.b.Free(x)
-		}
-	}
+	j.sc.Close()
 	j.weights, j.derivs, j.factorW, j.uvals, j.wvals = nil, nil, nil, nil, nil
 	j.scratch = [3]engine.Buffer{}
 }

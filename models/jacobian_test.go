@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/engine/rng"
 )
 
@@ -32,7 +33,7 @@ func denseJacobian(t *testing.T, b engine.Backend, n *RandomDense, x []float64) 
 // and J^T is its adjoint, <J v, u> = <v, J^T u>, to rounding (1e-12
 // relative), for rectangular widths and both input conventions.
 func TestJacobianProducts(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, actIn := range []bool{false, true} {
 		n, _ := NewRandomDense(RandomSpec{Widths: []int{7, 20, 13, 9}, Act: act(t, "tanh"), SigmaW: 1.8, SigmaB: 0.2, Seed: 5, ActivateInput: actIn})
 		x := make([]float64, 7)
@@ -80,7 +81,7 @@ func TestJacobianProducts(t *testing.T) {
 // the squared singular values of the dense J (gonum's SVD): checked on the
 // full operator by building J^T J column by column, to 1e-10 relative.
 func TestJacobianGramEigenvalues(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const N = 30
 	n, _ := NewRandomDense(RandomSpec{Widths: UniformWidths(N, 6), Act: act(t, "erf"), SigmaW: 1.2, SigmaB: 0.1, Law: Orthogonal, Seed: 8, ActivateInput: true})
 	x := make([]float64, N)

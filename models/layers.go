@@ -45,8 +45,9 @@ import (
 // dy = d/dt f(x(t)) and ddy = d^2/dt^2 f(x(t)) at t = 0 (for the curvature
 // measures of package manifold). It does not disturb the cached state.
 //
-// A layer holds scratch buffers on its backend sized for the largest batch
-// seen; Free releases them. A layer is not safe for concurrent use.
+// A layer holds scratch buffers on its backend (an engine.Scope) sized for
+// the largest batch seen; Free releases them. A layer is not safe for
+// concurrent use.
 type Layer interface {
 	InDim() int
 	OutDim() int
@@ -62,55 +63,6 @@ type Layer interface {
 // errOrder is returned when a layer's calls come out of order (Backward
 // before Forward, and so on).
 var errOrder = errors.New("layer calls out of order: Forward, Backward, RForward, RBackward")
-
-// arena is a layer's set of named scratch buffers on its backend, each
-// grown on demand and handed out as views of the requested length.
-type arena struct {
-	b    engine.Backend
-	bufs map[string]engine.Buffer
-}
-
-func newArena(b engine.Backend) *arena { return &arena{b: b, bufs: map[string]engine.Buffer{}} }
-
-// get returns a buffer of n elements under name, reusing (a view of) the
-// buffer already there when it is large enough. The contents are whatever
-// the buffer last held.
-func (s *arena) get(name string, n int) (engine.Buffer, error) {
-	if x, ok := s.bufs[name]; ok {
-		if x.Len() >= n {
-			return s.b.Slice(x, 0, n)
-		}
-		s.b.Free(x)
-		delete(s.bufs, name)
-	}
-	x, err := s.b.Alloc(engine.Float64, n)
-	if err != nil {
-		return nil, fmt.Errorf("layer scratch %s (%d elements): %w", name, n, err)
-	}
-	s.bufs[name] = x
-	return s.b.Slice(x, 0, n)
-}
-
-// gets returns buffers of n elements under each name, stopping at the first
-// error.
-func (s *arena) gets(n int, names ...string) ([]engine.Buffer, error) {
-	out := make([]engine.Buffer, len(names))
-	for i, name := range names {
-		var err error
-		if out[i], err = s.get(name, n); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// free releases every buffer.
-func (s *arena) free() {
-	for k, x := range s.bufs {
-		s.b.Free(x)
-		delete(s.bufs, k)
-	}
-}
 
 // checkLen reports a buffer of the wrong length (nil is an error too).
 func checkLen(layer, what string, x engine.Buffer, n int) error {
@@ -138,28 +90,25 @@ func views(b engine.Backend, x engine.Buffer, lens ...int) ([]engine.Buffer, err
 	return out, nil
 }
 
-// softmaxJVP sets out = J(a) s column by column for the m x n matrix a of
-// softmax columns, J(a) = diag(a) - a a^T the (symmetric) Jacobian of the
-// softmax: out = a * (s - 1 <a, s>). It serves the tangent (forward) and
-// the vector-Jacobian product (backward) alike. tmp (m n) and dots (n) are
-// overwritten; out must not alias a or s.
-func softmaxJVP(b engine.Backend, m, n int, a, s, out, tmp, dots engine.Buffer) error {
-	return firstErr(
-		b.ColumnDots(m, n, a, m, s, m, dots),
-		b.Hadamard(a, s, out),
-		b.Copy(tmp, a),
-		b.ScaleColumns(m, n, dots, tmp, m),
-		b.Axpy(m*n, -1, tmp, 1, out, 1),
-	)
+// softmaxJVP records out = J(a) s column by column for the m x n matrix a
+// of softmax columns, J(a) = diag(a) - a a^T the (symmetric) Jacobian of
+// the softmax: out = a * (s - 1 <a, s>). It serves the tangent (forward)
+// and the vector-Jacobian product (backward) alike. tmp (m n) and dots (n)
+// are overwritten; out must not alias a or s.
+func softmaxJVP(ops *engine.Recorder, m, n int, a, s, out, tmp, dots engine.Buffer) {
+	ops.ColumnDots(m, n, a, m, s, m, dots)
+	ops.Hadamard(a, s, out)
+	ops.Copy(tmp, a)
+	ops.ScaleColumns(m, n, dots, tmp, m)
+	ops.Axpy(m*n, -1, tmp, 1, out, 1)
 }
 
-// ones returns a scratch vector of n ones (re-filled each call).
-func (s *arena) ones(n int) (engine.Buffer, error) {
-	o, err := s.get("ones", n)
-	if err != nil {
-		return nil, err
-	}
-	return o, s.b.Fill(o, 1)
+// ones returns the scratch vector "ones" of sc, n elements re-filled with
+// ones at each call.
+func ones(sc *engine.Scope, n int) engine.Buffer {
+	o := sc.Scratch("ones", n)
+	sc.Fill(o, 1)
+	return o
 }
 
 // sqrtInt is sqrt(n) as a float64.

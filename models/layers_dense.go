@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 
@@ -17,7 +18,7 @@ type DenseLayer struct {
 	b       engine.Backend
 	in, out int
 	act     activation.ID
-	ar      *arena
+	sc      *engine.Scope // scratch buffers, and the ops of the call in progress
 	batch   int
 	stage   int
 	hasRx   bool
@@ -35,7 +36,7 @@ func NewDenseLayer(b engine.Backend, in, out int, act activation.ID) (*DenseLaye
 	if _, err := activation.ByID(act); err != nil {
 		return nil, fmt.Errorf("dense layer: %w", err)
 	}
-	return &DenseLayer{b: b, in: in, out: out, act: act, ar: newArena(b)}, nil
+	return &DenseLayer{b: b, in: in, out: out, act: act, sc: engine.NewScope(b)}, nil
 }
 
 // InDim is the number of input features.
@@ -48,7 +49,7 @@ func (l *DenseLayer) OutDim() int { return l.out }
 func (l *DenseLayer) NumParams() int { return l.out * (l.in + 1) }
 
 // Free releases the layer's scratch buffers.
-func (l *DenseLayer) Free() { l.ar.free(); l.stage = 0 }
+func (l *DenseLayer) Free() { l.sc.Close(); l.stage = 0 }
 
 func (l *DenseLayer) params(what string, theta engine.Buffer) (W, bias engine.Buffer, err error) {
 	if err = checkLen("dense layer", what, theta, l.NumParams()); err != nil {
@@ -69,17 +70,19 @@ func (l *DenseLayer) InitRandom(theta engine.Buffer, seed uint64, layer int, sig
 	if err != nil {
 		return err
 	}
-	return firstErr(
-		l.b.FillNormal(W, seed, WeightStream(layer), 0, sigmaW/sqrtInt(l.in)),
-		l.b.FillNormal(bias, seed, BiasStream(layer), 0, sigmaB),
-	)
+	ops := engine.Ops(l.b)
+	ops.FillNormal(W, seed, WeightStream(layer), 0, sigmaW/sqrtInt(l.in))
+	ops.FillNormal(bias, seed, BiasStream(layer), 0, sigmaB)
+	return ops.Err()
 }
 
-func (l *DenseLayer) gemm(tA engine.Transpose, W, x, out engine.Buffer, beta float64) error {
+// gemm records out = op(W) x + beta out on the layer's scope.
+func (l *DenseLayer) gemm(tA engine.Transpose, W, x, out engine.Buffer, beta float64) {
 	if tA {
-		return l.b.Gemm(engine.Trans, engine.NoTrans, l.in, l.batch, l.out, 1, W, l.out, x, l.out, beta, out, l.in)
+		l.sc.Gemm(engine.Trans, engine.NoTrans, l.in, l.batch, l.out, 1, W, l.out, x, l.out, beta, out, l.in)
+		return
 	}
-	return l.b.Gemm(engine.NoTrans, engine.NoTrans, l.out, l.batch, l.in, 1, W, l.out, x, l.in, beta, out, l.out)
+	l.sc.Gemm(engine.NoTrans, engine.NoTrans, l.out, l.batch, l.in, 1, W, l.out, x, l.in, beta, out, l.out)
 }
 
 // Forward sets y = phi(W x + b) and caches x, phi'(h) and phi”(h).
@@ -91,24 +94,21 @@ func (l *DenseLayer) Forward(theta, x engine.Buffer, batch int, y engine.Buffer)
 	if batch < 1 {
 		return fmt.Errorf("dense layer: batch %d; must be >= 1", batch)
 	}
-	if err := firstErr(checkLen("dense layer", "input", x, l.in*batch), checkLen("dense layer", "output", y, l.out*batch)); err != nil {
+	if err := cmp.Or(checkLen("dense layer", "input", x, l.in*batch), checkLen("dense layer", "output", y, l.out*batch)); err != nil {
 		return err
 	}
 	l.stage, l.batch = 0, batch
-	cx, err := l.ar.get("x", l.in*batch)
-	if err != nil {
-		return err
-	}
-	f, err := l.ar.gets(l.out*batch, "h", "d1", "d2")
-	if err != nil {
-		return err
-	}
-	h, d1, d2 := f[0], f[1], f[2]
-	b := l.b
-	if err := firstErr(
-		b.Copy(cx, x), l.gemm(engine.NoTrans, W, x, h, 0), b.AddBias(l.out, batch, bias, h, l.out),
-		b.ActivateDerivative(l.act, 1, h, d1), b.ActivateDerivative(l.act, 2, h, d2), b.Activate(l.act, h, y),
-	); err != nil {
+	s, no := l.sc, l.out*batch
+	s.Reset()
+	cx := s.Scratch("x", l.in*batch)
+	h, d1, d2 := s.Scratch("h", no), s.Scratch("d1", no), s.Scratch("d2", no)
+	s.Copy(cx, x)
+	l.gemm(engine.NoTrans, W, x, h, 0)
+	s.AddBias(l.out, batch, bias, h, l.out)
+	s.ActivateDerivative(l.act, 1, h, d1)
+	s.ActivateDerivative(l.act, 2, h, d2)
+	s.ActivateDerivative(l.act, 0, h, y)
+	if err := s.Err(); err != nil {
 		return fmt.Errorf("dense layer: forward: %w", err)
 	}
 	l.stage = 1
@@ -125,41 +125,37 @@ func (l *DenseLayer) Jet(theta, x, v, a engine.Buffer, batch int, y, dy, ddy eng
 		return fmt.Errorf("dense layer: batch %d; must be >= 1", batch)
 	}
 	ni, no := l.in*batch, l.out*batch
-	if err := firstErr(checkLen("dense layer", "jet x", x, ni), checkLen("dense layer", "jet v", v, ni), checkLen("dense layer", "jet a", a, ni),
+	if err := cmp.Or(checkLen("dense layer", "jet x", x, ni), checkLen("dense layer", "jet v", v, ni), checkLen("dense layer", "jet a", a, ni),
 		checkLen("dense layer", "jet y", y, no), checkLen("dense layer", "jet dy", dy, no), checkLen("dense layer", "jet ddy", ddy, no)); err != nil {
 		return err
 	}
 	saved := l.batch
 	defer func() { l.batch = saved }()
 	l.batch = batch
-	f, err := l.ar.gets(no, "jh0", "jh1", "jh2")
-	if err != nil {
-		return err
-	}
-	if err := firstErr(
-		l.gemm(engine.NoTrans, W, x, f[0], 0), l.b.AddBias(l.out, batch, bias, f[0], l.out),
-		l.gemm(engine.NoTrans, W, v, f[1], 0), l.gemm(engine.NoTrans, W, a, f[2], 0),
-		l.b.ActivateJet(l.act, f[0], f[1], f[2], y, dy, ddy),
-	); err != nil {
+	s := l.sc
+	s.Reset()
+	h0, h1, h2 := s.Scratch("jh0", no), s.Scratch("jh1", no), s.Scratch("jh2", no)
+	l.gemm(engine.NoTrans, W, x, h0, 0)
+	s.AddBias(l.out, batch, bias, h0, l.out)
+	l.gemm(engine.NoTrans, W, v, h1, 0)
+	l.gemm(engine.NoTrans, W, a, h2, 0)
+	s.ActivateJet(l.act, h0, h1, h2, y, dy, ddy)
+	if err := s.Err(); err != nil {
 		return fmt.Errorf("dense layer: jet: %w", err)
 	}
 	return nil
 }
 
-// addGrad adds (gh x^T, gh 1) to the W and b views of g.
-func (l *DenseLayer) addGrad(g, gh, x engine.Buffer) error {
+// addGrad records the addition of (gh x^T, gh 1) to the W and b views of g.
+func (l *DenseLayer) addGrad(g, gh, x engine.Buffer) {
+	s := l.sc
 	gW, gb, err := l.params("gradient", g)
-	if err != nil {
-		return err
+	if s.Fail(err) != nil {
+		return
 	}
-	ones, err := l.ar.ones(l.batch)
-	if err != nil {
-		return err
-	}
-	return firstErr(
-		l.b.Gemm(engine.NoTrans, engine.Trans, l.out, l.in, l.batch, 1, gh, l.out, x, l.in, 1, gW, l.out),
-		l.b.Gemv(engine.NoTrans, l.out, l.batch, 1, gh, l.out, ones, 1, 1, gb, 1),
-	)
+	o := ones(s, l.batch)
+	s.Gemm(engine.NoTrans, engine.Trans, l.out, l.in, l.batch, 1, gh, l.out, x, l.in, 1, gW, l.out)
+	s.Gemv(engine.NoTrans, l.out, l.batch, 1, gh, l.out, o, 1, 1, gb, 1)
 }
 
 // Backward: gh = phi'(h) gy, gtheta += (gh x^T, gh 1), gx = W^T gh.
@@ -179,22 +175,19 @@ func (l *DenseLayer) Backward(theta, gy, gx, gtheta engine.Buffer) error {
 			return err
 		}
 	}
-	f, err := l.ar.gets(l.out*l.batch, "d1", "g", "gh")
-	if err != nil {
-		return err
-	}
-	x, err := l.ar.get("x", l.in*l.batch)
-	if err != nil {
-		return err
-	}
-	errs := []error{l.b.Copy(f[1], gy), l.b.Hadamard(f[0], f[1], f[2])}
+	s, no := l.sc, l.out*l.batch
+	s.Reset()
+	d1, g, gh := s.Scratch("d1", no), s.Scratch("g", no), s.Scratch("gh", no)
+	x := s.Scratch("x", l.in*l.batch)
+	s.Copy(g, gy)
+	s.Hadamard(d1, g, gh)
 	if gtheta != nil {
-		errs = append(errs, l.addGrad(gtheta, f[2], x))
+		l.addGrad(gtheta, gh, x)
 	}
 	if gx != nil {
-		errs = append(errs, l.gemm(engine.Trans, W, f[2], gx, 0))
+		l.gemm(engine.Trans, W, gh, gx, 0)
 	}
-	if err := firstErr(errs...); err != nil {
+	if err := s.Err(); err != nil {
 		return fmt.Errorf("dense layer: backward: %w", err)
 	}
 	l.stage = 2
@@ -217,28 +210,25 @@ func (l *DenseLayer) RForward(theta, dtheta, rx, ry engine.Buffer) error {
 	if err := checkLen("dense layer", "R output", ry, l.out*l.batch); err != nil {
 		return err
 	}
-	f, err := l.ar.gets(l.out*l.batch, "d1", "rh")
-	if err != nil {
-		return err
-	}
-	x, err := l.ar.get("x", l.in*l.batch)
-	if err != nil {
-		return err
-	}
-	errs := []error{l.gemm(engine.NoTrans, dW, x, f[1], 0), l.b.AddBias(l.out, l.batch, db, f[1], l.out)}
-	l.hasRx = rx != nil
 	if rx != nil {
 		if err := checkLen("dense layer", "input tangent", rx, l.in*l.batch); err != nil {
 			return err
 		}
-		crx, err := l.ar.get("rx", l.in*l.batch)
-		if err != nil {
-			return err
-		}
-		errs = append(errs, l.b.Copy(crx, rx), l.gemm(engine.NoTrans, W, rx, f[1], 1))
 	}
-	errs = append(errs, l.b.Hadamard(f[0], f[1], ry))
-	if err := firstErr(errs...); err != nil {
+	s, no := l.sc, l.out*l.batch
+	s.Reset()
+	d1, rh := s.Scratch("d1", no), s.Scratch("rh", no)
+	x := s.Scratch("x", l.in*l.batch)
+	l.gemm(engine.NoTrans, dW, x, rh, 0)
+	s.AddBias(l.out, l.batch, db, rh, l.out)
+	l.hasRx = rx != nil
+	if rx != nil {
+		crx := s.Scratch("rx", l.in*l.batch)
+		s.Copy(crx, rx)
+		l.gemm(engine.NoTrans, W, rx, rh, 1)
+	}
+	s.Hadamard(d1, rh, ry)
+	if err := s.Err(); err != nil {
 		return fmt.Errorf("dense layer: R-forward: %w", err)
 	}
 	l.stage = 3
@@ -267,35 +257,29 @@ func (l *DenseLayer) RBackward(theta, dtheta, rgy, rgx, rgtheta engine.Buffer) e
 			return err
 		}
 	}
-	f, err := l.ar.gets(l.out*l.batch, "d1", "d2", "g", "gh", "rh", "rgh", "t")
-	if err != nil {
-		return err
-	}
-	d1, d2, g, gh, rh, rgh, t := f[0], f[1], f[2], f[3], f[4], f[5], f[6]
-	x, err := l.ar.get("x", l.in*l.batch)
-	if err != nil {
-		return err
-	}
-	b, no := l.b, l.out*l.batch
-	errs := []error{b.Hadamard(d2, rh, t), b.Hadamard(t, g, t), b.Hadamard(d1, rgy, rgh), b.Axpy(no, 1, t, 1, rgh, 1)}
+	s, no := l.sc, l.out*l.batch
+	s.Reset()
+	d1, d2, g, gh := s.Scratch("d1", no), s.Scratch("d2", no), s.Scratch("g", no), s.Scratch("gh", no)
+	rh, rgh, t := s.Scratch("rh", no), s.Scratch("rgh", no), s.Scratch("t", no)
+	x := s.Scratch("x", l.in*l.batch)
+	s.Hadamard(d2, rh, t)
+	s.Hadamard(t, g, t)
+	s.Hadamard(d1, rgy, rgh)
+	s.Axpy(no, 1, t, 1, rgh, 1)
 	if rgtheta != nil {
-		errs = append(errs, l.addGrad(rgtheta, rgh, x))
+		l.addGrad(rgtheta, rgh, x)
 		if l.hasRx {
-			rx, err := l.ar.get("rx", l.in*l.batch)
-			if err != nil {
-				return err
-			}
+			rx := s.Scratch("rx", l.in*l.batch)
 			gW, _, err := l.params("R gradient", rgtheta)
-			if err != nil {
-				return err
-			}
-			errs = append(errs, b.Gemm(engine.NoTrans, engine.Trans, l.out, l.in, l.batch, 1, gh, l.out, rx, l.in, 1, gW, l.out))
+			s.Fail(err)
+			s.Gemm(engine.NoTrans, engine.Trans, l.out, l.in, l.batch, 1, gh, l.out, rx, l.in, 1, gW, l.out)
 		}
 	}
 	if rgx != nil {
-		errs = append(errs, l.gemm(engine.Trans, W, rgh, rgx, 0), l.gemm(engine.Trans, dW, gh, rgx, 1))
+		l.gemm(engine.Trans, W, rgh, rgx, 0)
+		l.gemm(engine.Trans, dW, gh, rgx, 1)
 	}
-	if err := firstErr(errs...); err != nil {
+	if err := s.Err(); err != nil {
 		return fmt.Errorf("dense layer: R-backward: %w", err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 
@@ -21,7 +22,7 @@ type Stack struct {
 	loss   Loss
 	off    []int
 	np     int
-	ar     *arena
+	sc     *engine.Scope // scratch buffers
 }
 
 // NewStack chains layers (layer l's OutDim must equal layer l+1's InDim)
@@ -36,7 +37,7 @@ func NewStack(b engine.Backend, loss Loss, layers ...Layer) (*Stack, error) {
 	if !loss.valid() {
 		return nil, fmt.Errorf("stack: unknown loss %d", int(loss))
 	}
-	s := &Stack{b: b, layers: append([]Layer(nil), layers...), loss: loss, off: make([]int, len(layers)+1), ar: newArena(b)}
+	s := &Stack{b: b, layers: append([]Layer(nil), layers...), loss: loss, off: make([]int, len(layers)+1), sc: engine.NewScope(b)}
 	for l, L := range layers {
 		if l > 0 && layers[l-1].OutDim() != L.InDim() {
 			return nil, fmt.Errorf("stack: layer %d gives %d features, layer %d takes %d", l, layers[l-1].OutDim(), l+1, L.InDim())
@@ -76,12 +77,20 @@ func (s *Stack) Free() {
 	for _, L := range s.layers {
 		L.Free()
 	}
-	s.ar.free()
+	s.sc.Close()
+}
+
+// scratch returns n elements of the scratch buffer called name, or the
+// error of its allocation: the stack's calls run the layers' own ops, each
+// of which returns its error, so the stack's scope only allocates.
+func (s *Stack) scratch(name string, n int) (engine.Buffer, error) {
+	x := s.sc.Scratch(name, n)
+	return x, s.sc.Reset()
 }
 
 // buf returns scratch buffer kind of layer l's outputs for batch samples.
 func (s *Stack) buf(kind string, l, batch int) (engine.Buffer, error) {
-	return s.ar.get(fmt.Sprintf("%s%d", kind, l), s.layers[l].OutDim()*batch)
+	return s.scratch(fmt.Sprintf("%s%d", kind, l), s.layers[l].OutDim()*batch)
 }
 
 // forward runs the layers on x (InDim x batch) and returns the logits and
@@ -90,7 +99,7 @@ func (s *Stack) buf(kind string, l, batch int) (engine.Buffer, error) {
 // (and softmax(z) in "p"): nTotal = batch for the batch's mean loss, the
 // size of the whole set when the batch is one chunk of it.
 func (s *Stack) forward(theta, x, t engine.Buffer, batch, nTotal int, wantDelta bool) (z engine.Buffer, sum float64, err error) {
-	if err := firstErr(checkLen("stack", "parameters", theta, s.np), checkLen("stack", "inputs", x, s.InDim()*batch), checkLen("stack", "targets", t, s.OutDim()*batch)); err != nil {
+	if err := cmp.Or(checkLen("stack", "parameters", theta, s.np), checkLen("stack", "inputs", x, s.InDim()*batch), checkLen("stack", "targets", t, s.OutDim()*batch)); err != nil {
 		return nil, 0, err
 	}
 	in := x
@@ -109,15 +118,14 @@ func (s *Stack) forward(theta, x, t engine.Buffer, batch, nTotal int, wantDelta 
 		in = y
 	}
 	c := s.OutDim()
-	f, err := s.ar.gets(c*batch, "scratch", "delta", "p")
-	if err != nil {
+	scratch, delta, p := s.sc.Scratch("scratch", c*batch), s.sc.Scratch("delta", c*batch), s.sc.Scratch("p", c*batch)
+	if err := s.sc.Reset(); err != nil {
 		return nil, 0, err
 	}
-	var delta, p engine.Buffer
-	if wantDelta {
-		delta, p = f[1], f[2]
+	if !wantDelta {
+		delta, p = nil, nil
 	}
-	sum, err = lossChunk(s.b, s.loss, c, batch, nTotal, in, t, delta, p, f[0])
+	sum, err = lossChunk(engine.Ops(s.b), s.loss, c, batch, nTotal, in, t, delta, p, scratch)
 	if err != nil {
 		return nil, 0, fmt.Errorf("stack: loss: %w", err)
 	}
@@ -129,7 +137,7 @@ func (s *Stack) forward(theta, x, t engine.Buffer, batch, nTotal int, wantDelta 
 func (s *Stack) backward(theta, gy, grad engine.Buffer, batch int) error {
 	if gy == nil {
 		var err error
-		if gy, err = s.ar.get("delta", s.OutDim()*batch); err != nil {
+		if gy, err = s.scratch("delta", s.OutDim()*batch); err != nil {
 			return err
 		}
 	}
@@ -200,7 +208,7 @@ func (s *Stack) GaussNewton(theta, x, t engine.Buffer, batch int, v, out engine.
 
 // product is HVP (gn false) or GaussNewton (gn true) over one batch.
 func (s *Stack) product(theta, x, t engine.Buffer, batch int, v, out engine.Buffer, gn bool) error {
-	if err := firstErr(checkLen("stack", "direction", v, s.np), checkLen("stack", "product", out, s.np)); err != nil {
+	if err := cmp.Or(checkLen("stack", "direction", v, s.np), checkLen("stack", "product", out, s.np)); err != nil {
 		return err
 	}
 	if _, err := s.prime(theta, x, t, batch, batch); err != nil {
@@ -248,21 +256,20 @@ func (s *Stack) rproduct(theta, v engine.Buffer, batch, nTotal int, acc engine.B
 		rx = ry
 	}
 	c := s.OutDim()
-	f, err := s.ar.gets(c*batch, "p", "rd", "scratch")
-	if err != nil {
+	p, rd, scratch := s.sc.Scratch("p", c*batch), s.sc.Scratch("rd", c*batch), s.sc.Scratch("scratch", c*batch)
+	dots := s.sc.Scratch("dots", batch)
+	if err := s.sc.Reset(); err != nil {
 		return err
 	}
-	dots, err := s.ar.get("dots", batch)
-	if err != nil {
-		return err
-	}
-	if err := lossHessian(s.b, s.loss, c, batch, nTotal, f[0], rx, f[1], f[2], dots); err != nil {
+	ops := engine.Ops(s.b)
+	lossHessian(ops, s.loss, c, batch, nTotal, p, rx, rd, scratch, dots)
+	if err := ops.Err(); err != nil {
 		return fmt.Errorf("stack: loss Hessian: %w", err)
 	}
 	if gn {
-		return s.backward(theta, f[1], acc, batch)
+		return s.backward(theta, rd, acc, batch)
 	}
-	rgy := f[1]
+	rgy := rd
 	for l := len(s.layers) - 1; l >= 0; l-- {
 		th, err := s.LayerParams(theta, l)
 		if err != nil {
@@ -307,7 +314,7 @@ func (s *Stack) Jet(theta, x, v, a engine.Buffer, batch int, y, dy, ddy engine.B
 			f := make([]engine.Buffer, 3)
 			for k, kind := range []string{"jy", "jdy", "jddy"} {
 				// Alternate two sets so a layer never writes its input.
-				if f[k], err = s.ar.get(fmt.Sprintf("%s%d", kind, l%2), L.OutDim()*batch); err != nil {
+				if f[k], err = s.scratch(fmt.Sprintf("%s%d", kind, l%2), L.OutDim()*batch); err != nil {
 					return err
 				}
 			}
@@ -323,7 +330,7 @@ func (s *Stack) Jet(theta, x, v, a engine.Buffer, batch int, y, dy, ddy engine.B
 
 // Outputs writes the logits z (OutDim x batch) of the batch x at theta.
 func (s *Stack) Outputs(theta, x engine.Buffer, batch int, z engine.Buffer) error {
-	if err := firstErr(checkLen("stack", "parameters", theta, s.np), checkLen("stack", "inputs", x, s.InDim()*batch), checkLen("stack", "outputs", z, s.OutDim()*batch)); err != nil {
+	if err := cmp.Or(checkLen("stack", "parameters", theta, s.np), checkLen("stack", "inputs", x, s.InDim()*batch), checkLen("stack", "outputs", z, s.OutDim()*batch)); err != nil {
 		return err
 	}
 	in := x

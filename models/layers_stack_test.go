@@ -1,10 +1,12 @@
 package models
 
 import (
+	"cmp"
 	"math"
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // TestStackOfDenseEqualsMLP: a Stack of DenseLayers (tanh hidden, linear
@@ -12,7 +14,7 @@ import (
 // and HVP (independent implementations of the same maths, same layout):
 // 1e-12 relative (rounding, different op orders).
 func TestStackOfDenseEqualsMLP(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	widths := []int{3, 5, 4, 2}
 	for _, loss := range []Loss{SquaredError, CrossEntropy} {
 		net := smallNet(t, b, widths, "tanh", loss, 4)
@@ -70,7 +72,7 @@ func mixedStack(t *testing.T, b engine.Backend, loss Loss) *Stack {
 	at, err2 := NewAttentionLayer(b, 2, 3, true)
 	pr, err3 := NewProductLayer(b, 6, 4)
 	d2, err4 := NewDenseLayer(b, 4, 3, act(t, "linear").ID)
-	if err := firstErr(err1, err2, err3, err4); err != nil {
+	if err := cmp.Or(err1, err2, err3, err4); err != nil {
 		t.Fatal(err)
 	}
 	s, err := NewStack(b, loss, d1, at, pr, d2)
@@ -87,7 +89,7 @@ func mixedStack(t *testing.T, b engine.Backend, loss Loss) *Stack {
 // HVPs is symmetric to 1e-10 relative (rounding only). The jet of the
 // logits along an input curve vs differences of Outputs: 1e-8 and 1e-6.
 func TestStackDerivatives(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const N, h = 4, 2.5e-4
 	for _, loss := range []Loss{SquaredError, CrossEntropy} {
 		s := mixedStack(t, b, loss)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/engine/rng"
 )
 
@@ -243,7 +244,7 @@ func checkLayer(t *testing.T, b engine.Backend, c layerCase) {
 }
 
 func TestProductLayerDerivatives(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	p, err := NewProductLayer(b, 4, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -253,7 +254,7 @@ func TestProductLayerDerivatives(t *testing.T) {
 }
 
 func TestAttentionLayerDerivatives(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, res := range []bool{false, true} {
 		a, err := NewAttentionLayer(b, 3, 4, res)
 		if err != nil {
@@ -282,7 +283,7 @@ func within(t *testing.T, what string, e, tol float64) {
 }
 
 func TestDenseLayerDerivatives(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, name := range []string{"tanh", "softplus"} {
 		l, err := NewDenseLayer(b, 4, 3, act(t, name).ID)
 		if err != nil {

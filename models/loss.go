@@ -60,87 +60,69 @@ func (l Loss) valid() bool { return l == CrossEntropy || l == SquaredError }
 // of the per-sample losses (not yet divided by n) and, when delta is not
 // nil, writes dL/dz = (p - t)/n or (z - t)/n into delta (C x cols). For
 // cross-entropy it leaves softmax(z) in p (C x cols) when p is not nil;
-// scratch (C x cols) is overwritten.
-func lossChunk(b engine.Backend, loss Loss, c, cols, n int, z, t, delta, p, scratch engine.Buffer) (float64, error) {
+// scratch (C x cols) is overwritten. It runs its ops on ops and returns
+// ops' first error.
+func lossChunk(ops *engine.Recorder, loss Loss, c, cols, n int, z, t, delta, p, scratch engine.Buffer) (float64, error) {
 	size := c * cols
+	var sum float64
 	switch loss {
 	case CrossEntropy:
-		if err := b.Softmax(c, cols, z, c, scratch, c, true); err != nil {
-			return 0, err
-		}
-		dot, err := b.Dot(size, t, 1, scratch, 1)
-		if err != nil {
-			return 0, err
-		}
+		ops.Softmax(c, cols, z, c, scratch, c, true)
+		dot, _ := ops.Dot(size, t, 1, scratch, 1)
+		sum = -dot
 		if delta == nil && p == nil {
-			return -dot, nil
+			break
 		}
 		prob := p
 		if prob == nil {
 			prob = scratch
 		}
-		if err := b.Softmax(c, cols, z, c, prob, c, false); err != nil {
-			return 0, err
-		}
+		ops.Softmax(c, cols, z, c, prob, c, false)
 		if delta != nil {
-			if err := firstErr(b.Copy(delta, prob), b.Axpy(size, -1, t, 1, delta, 1), b.Scal(size, 1/float64(n), delta, 1)); err != nil {
-				return 0, err
-			}
+			ops.Copy(delta, prob)
+			ops.Axpy(size, -1, t, 1, delta, 1)
+			ops.Scal(size, 1/float64(n), delta, 1)
 		}
-		return -dot, nil
 	case SquaredError:
 		diff := delta
 		if diff == nil {
 			diff = scratch
 		}
-		if err := firstErr(b.Copy(diff, z), b.Axpy(size, -1, t, 1, diff, 1)); err != nil {
-			return 0, err
-		}
-		sq, err := b.Dot(size, diff, 1, diff, 1)
-		if err != nil {
-			return 0, err
-		}
+		ops.Copy(diff, z)
+		ops.Axpy(size, -1, t, 1, diff, 1)
+		sq, _ := ops.Dot(size, diff, 1, diff, 1)
 		if delta != nil {
-			if err := b.Scal(size, 1/float64(n), delta, 1); err != nil {
-				return 0, err
-			}
+			ops.Scal(size, 1/float64(n), delta, 1)
 		}
-		return 0.5 * sq, nil
+		sum = 0.5 * sq
+	default:
+		ops.Fail(fmt.Errorf("unknown loss %d", int(loss)))
 	}
-	return 0, fmt.Errorf("unknown loss %d", int(loss))
+	if err := ops.Err(); err != nil {
+		return 0, err
+	}
+	return sum, nil
 }
 
-// lossHessian sets out = H_z rz for cols samples out of n, where H_z is the
-// Hessian of the loss in the logits (C x cols, leading dimension C):
+// lossHessian records out = H_z rz for cols samples out of n, where H_z is
+// the Hessian of the loss in the logits (C x cols, leading dimension C):
 // cross-entropy (p * rz - p (p . rz))/n per column, with p = softmax(z)
 // given; squared error rz/n. scratch (C x cols) and dots (cols) are
 // overwritten; out must not alias rz.
-func lossHessian(b engine.Backend, loss Loss, c, cols, n int, p, rz, out, scratch, dots engine.Buffer) error {
+func lossHessian(ops *engine.Recorder, loss Loss, c, cols, n int, p, rz, out, scratch, dots engine.Buffer) {
 	size := c * cols
 	switch loss {
 	case CrossEntropy:
-		return firstErr(
-			b.ColumnDots(c, cols, p, c, rz, c, dots),
-			b.Hadamard(p, rz, out),
-			b.Copy(scratch, p),
-			b.ScaleColumns(c, cols, dots, scratch, c),
-			b.Axpy(size, -1, scratch, 1, out, 1),
-			b.Scal(size, 1/float64(n), out, 1),
-		)
+		ops.ColumnDots(c, cols, p, c, rz, c, dots)
+		ops.Hadamard(p, rz, out)
+		ops.Copy(scratch, p)
+		ops.ScaleColumns(c, cols, dots, scratch, c)
+		ops.Axpy(size, -1, scratch, 1, out, 1)
+		ops.Scal(size, 1/float64(n), out, 1)
 	case SquaredError:
-		return firstErr(b.Copy(out, rz), b.Scal(size, 1/float64(n), out, 1))
+		ops.Copy(out, rz)
+		ops.Scal(size, 1/float64(n), out, 1)
+	default:
+		ops.Fail(fmt.Errorf("unknown loss %d", int(loss)))
 	}
-	return fmt.Errorf("unknown loss %d", int(loss))
-}
-
-// firstErr returns the first non-nil error. Its arguments are evaluated (the
-// ops run) in order before it is called; after a failure the later ops may
-// run on bad data, which is harmless (the error is reported).
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -454,7 +454,7 @@ func (n *MLP) Initialize(init Init, seed uint64) error {
 		gain = 1
 	}
 	// fill draws one rows x cols weight matrix from stream.
-	fill := func(W engine.Buffer, rows, cols int, stream uint64) error {
+	fill := func(ops *engine.Recorder, W engine.Buffer, rows, cols int, stream uint64) {
 		nOut, nIn := float64(rows), float64(cols)
 		if init.Scheme == InitOrthogonal {
 			w := make([]float64, W.Len())
@@ -464,7 +464,8 @@ func (n *MLP) Initialize(init Init, seed uint64) error {
 			for i := range w {
 				w[i] *= scale
 			}
-			return n.b.Upload(W, w)
+			ops.Upload(W, w)
+			return
 		}
 		var std float64
 		switch init.Scheme {
@@ -475,44 +476,44 @@ func (n *MLP) Initialize(init Init, seed uint64) error {
 		case InitHe:
 			std = gain * math.Sqrt(2/nIn)
 		}
-		return n.b.FillNormal(W, seed, stream, 0, std)
+		ops.FillNormal(W, seed, stream, 0, std)
 	}
 	for l := 1; l <= n.Depth(); l++ {
 		nOut, nIn := n.spec.Widths[l], n.spec.Widths[l-1]
-		var err error
+		ops := engine.Ops(n.b)
 		switch n.spec.Kind(l) {
 		case Dense:
-			var W, bias engine.Buffer
-			if W, bias, err = n.LayerParams(n.params, l); err == nil {
-				err = firstErr(fill(W, nOut, nIn, WeightStream(l)), n.b.FillNormal(bias, seed, BiasStream(l), 0, init.SigmaB))
+			W, bias, err := n.LayerParams(n.params, l)
+			if ops.Fail(err) == nil {
+				fill(ops, W, nOut, nIn, WeightStream(l))
+				ops.FillNormal(bias, seed, BiasStream(l), 0, init.SigmaB)
 			}
 		case Product:
 			// Both factors as a dense layer each, from the streams of a
 			// random product network (so the Gaussian scheme gives its
 			// weights exactly).
-			var blk engine.Buffer
-			var v []engine.Buffer
-			if blk, err = n.LayerBlock(n.params, l); err == nil {
-				if v, err = views(n.b, blk, nOut*nIn, nOut, nOut*nIn, nOut); err == nil {
-					err = firstErr(
-						fill(v[0], nOut, nIn, WeightStream(l)), n.b.FillNormal(v[1], seed, BiasStream(l), 0, init.SigmaB),
-						fill(v[2], nOut, nIn, FactorWeightStream(l)), n.b.FillNormal(v[3], seed, FactorBiasStream(l), 0, init.SigmaB))
+			blk, err := n.LayerBlock(n.params, l)
+			if ops.Fail(err) == nil {
+				v, err := views(n.b, blk, nOut*nIn, nOut, nOut*nIn, nOut)
+				if ops.Fail(err) == nil {
+					fill(ops, v[0], nOut, nIn, WeightStream(l))
+					ops.FillNormal(v[1], seed, BiasStream(l), 0, init.SigmaB)
+					fill(ops, v[2], nOut, nIn, FactorWeightStream(l))
+					ops.FillNormal(v[3], seed, FactorBiasStream(l), 0, init.SigmaB)
 				}
 			}
 		case Attention:
 			// Wq, Wk, Wv as D x D dense layers, from the streams of a
 			// random attention network; no biases.
-			var ws []engine.Buffer
-			if ws, err = n.LayerWeights(n.params, l); err == nil {
+			ws, err := n.LayerWeights(n.params, l)
+			if ops.Fail(err) == nil {
 				D := n.spec.TokenDim
 				for k, W := range ws {
-					if err = fill(W, D, D, AttentionStream(l, k)); err != nil {
-						break
-					}
+					fill(ops, W, D, D, AttentionStream(l, k))
 				}
 			}
 		}
-		if err != nil {
+		if err := ops.Err(); err != nil {
 			return fmt.Errorf("mlp: init layer %d: %w", l, err)
 		}
 	}
@@ -563,21 +564,13 @@ func NewData(b engine.Backend, x []float64, d int, t []float64, c int, labels []
 			return nil, fmt.Errorf("data: sample %d feature %d is %v; want finite values", i/d, i%d, v)
 		}
 	}
-	X, err := b.Alloc(engine.Float64, len(x))
-	if err != nil {
+	s := engine.NewScope(b)
+	defer s.Close()
+	X, T := s.FromHost(x), s.FromHost(t)
+	if err := s.Err(); err != nil {
 		return nil, err
 	}
-	T, err := b.Alloc(engine.Float64, len(t))
-	if err != nil {
-		b.Free(X)
-		return nil, err
-	}
-	if err := firstErr(b.Upload(X, x), b.Upload(T, t)); err != nil {
-		b.Free(X)
-		b.Free(T)
-		return nil, err
-	}
-	return &Data{b: b, X: X, T: T, N: n, D: d, C: c, Labels: append([]int(nil), labels...)}, nil
+	return &Data{b: b, X: s.Keep(X), T: s.Keep(T), N: n, D: d, C: c, Labels: append([]int(nil), labels...)}, nil
 }
 
 // Columns returns samples [lo, hi) as views of d (no copy; freeing the
@@ -609,7 +602,10 @@ func (d *Data) Upload(x, t []float64, labels []int) error {
 		return fmt.Errorf("data: upload of %d inputs, %d targets, %d labels into %d samples of %d features and %d targets",
 			len(x), len(t), len(labels), d.N, d.D, d.C)
 	}
-	if err := firstErr(d.b.Upload(d.X, x), d.b.Upload(d.T, t)); err != nil {
+	ops := engine.Ops(d.b)
+	ops.Upload(d.X, x)
+	ops.Upload(d.T, t)
+	if err := ops.Err(); err != nil {
 		return err
 	}
 	if labels != nil {

@@ -64,7 +64,7 @@ type workspace struct {
 	s                     []engine.Buffer // phi''(y_l) g_l storage (uncached second-order passes)
 	ry, rx, rd            []engine.Buffer // R-pass: R{y_l}, R{x_l}, R{delta_l}
 	scratch2, dots        engine.Buffer   // the loss Hessian's scratch (C x cap) and column dots (cap)
-	all                   []engine.Buffer
+	groups                []*engine.Scope // one per group, owning its buffers
 }
 
 // Evaluator computes an MLP's loss, gradient, Hessian-vector and
@@ -121,30 +121,17 @@ func (n *MLP) NewEvaluator(chunk int) (*Evaluator, error) {
 	return e, nil
 }
 
-// group allocates buffers of rows x chunk elements through get; on failure
-// it frees that group's buffers and returns the first error.
+// group allocates buffers of rows x chunk elements through get, in a
+// Scope of their own; on failure it frees that group's buffers and returns
+// the first error.
 func (e *Evaluator) group(f func(get func(rows int) engine.Buffer)) error {
-	var failure error
-	var made []engine.Buffer
-	f(func(rows int) engine.Buffer {
-		if failure != nil {
-			return nil
-		}
-		x, err := e.net.b.Alloc(engine.Float64, rows*e.chunk)
-		if err != nil {
-			failure = fmt.Errorf("mlp: evaluator scratch for %d samples: %w", e.chunk, err)
-			return nil
-		}
-		made = append(made, x)
-		return x
-	})
-	if failure != nil {
-		for _, x := range made {
-			e.net.b.Free(x)
-		}
-		return failure
+	sc := engine.NewScope(e.net.b)
+	f(func(rows int) engine.Buffer { return sc.Alloc(rows * e.chunk) })
+	if err := sc.Err(); err != nil {
+		sc.Close()
+		return fmt.Errorf("mlp: evaluator scratch for %d samples: %w", e.chunk, err)
 	}
-	e.ws.all = append(e.ws.all, made...)
+	e.ws.groups = append(e.ws.groups, sc)
 	return nil
 }
 
@@ -204,10 +191,10 @@ func (e *Evaluator) needRPass() error {
 
 // Free releases the scratch.
 func (e *Evaluator) Free() {
-	for _, x := range e.ws.all {
-		e.net.b.Free(x)
+	for _, sc := range e.ws.groups {
+		sc.Close()
 	}
-	e.ws.all = nil
+	e.ws.groups = nil
 	if e.stack != nil {
 		e.stack.Free()
 		e.stack = nil
@@ -295,7 +282,7 @@ func (e *Evaluator) scratchState(d *Data, lo, cols int, second bool) (*chunkStat
 // phi^(2)(y_l) into s_l when second), and returns the chunk's summed loss;
 // with wantDelta it also sets delta_L = dL/dz (and p for cross-entropy).
 func (e *Evaluator) forward(theta engine.Buffer, st *chunkState, nTotal int, second, wantDelta bool) (float64, error) {
-	n, b := e.net, e.net.b
+	n, ops := e.net, engine.Ops(e.net.b)
 	L, cols := n.Depth(), st.cols
 	in := st.x0
 	for l := 1; l <= L; l++ {
@@ -313,23 +300,21 @@ func (e *Evaluator) forward(theta engine.Buffer, st *chunkState, nTotal int, sec
 		if err != nil {
 			return 0, err
 		}
-		if err := firstErr(
-			b.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, W, nOut, in, nIn, 0, y, nOut),
-			b.AddBias(nOut, cols, bias, y, nOut),
-		); err != nil {
+		ops.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, W, nOut, in, nIn, 0, y, nOut)
+		ops.AddBias(nOut, cols, bias, y, nOut)
+		if l < L {
+			act := n.spec.Act.ID
+			ops.ActivateDerivative(act, 1, y, st.d1[l])
+			if second {
+				ops.ActivateDerivative(act, 2, y, st.s[l])
+			}
+			ops.ActivateDerivative(act, 0, y, st.x[l])
+		}
+		if err := ops.Err(); err != nil {
 			return 0, fmt.Errorf("mlp: layer %d: %w", l, err)
 		}
 		if l == L {
 			break
-		}
-		act := n.spec.Act.ID
-		errs := []error{b.ActivateDerivative(act, 1, y, st.d1[l])}
-		if second {
-			errs = append(errs, b.ActivateDerivative(act, 2, y, st.s[l]))
-		}
-		errs = append(errs, b.Activate(act, y, st.x[l]))
-		if err := firstErr(errs...); err != nil {
-			return 0, fmt.Errorf("mlp: layer %d: %w", l, err)
 		}
 		in = st.x[l]
 	}
@@ -349,7 +334,7 @@ func (e *Evaluator) forward(theta engine.Buffer, st *chunkState, nTotal int, sec
 			p = st.p
 		}
 	}
-	sum, err := lossChunk(b, n.spec.Loss, c, cols, nTotal, z, st.t, delta, p, scratch)
+	sum, err := lossChunk(ops, n.spec.Loss, c, cols, nTotal, z, st.t, delta, p, scratch)
 	if err != nil {
 		return 0, fmt.Errorf("mlp: loss: %w", err)
 	}
@@ -360,7 +345,7 @@ func (e *Evaluator) forward(theta engine.Buffer, st *chunkState, nTotal int, sec
 // into phi^(2)(y_l) g_l when second, and adds the chunk's gradient to grad
 // when grad is not nil.
 func (e *Evaluator) backward(theta engine.Buffer, st *chunkState, grad engine.Buffer, second bool) error {
-	n, b := e.net, e.net.b
+	n, ops := e.net, engine.Ops(e.net.b)
 	L, cols := n.Depth(), st.cols
 	for l := L; l >= 1; l-- {
 		nIn, nOut := n.spec.Widths[l-1], n.spec.Widths[l]
@@ -373,10 +358,9 @@ func (e *Evaluator) backward(theta engine.Buffer, st *chunkState, grad engine.Bu
 			if err != nil {
 				return err
 			}
-			if err := firstErr(
-				b.Gemm(engine.NoTrans, engine.Trans, nOut, nIn, cols, 1, st.delta[l], nOut, in, nIn, 1, gW, nOut),
-				b.Gemv(engine.NoTrans, nOut, cols, 1, st.delta[l], nOut, e.ws.ones, 1, 1, gb, 1),
-			); err != nil {
+			ops.Gemm(engine.NoTrans, engine.Trans, nOut, nIn, cols, 1, st.delta[l], nOut, in, nIn, 1, gW, nOut)
+			ops.Gemv(engine.NoTrans, nOut, cols, 1, st.delta[l], nOut, e.ws.ones, 1, 1, gb, 1)
+			if err := ops.Err(); err != nil {
 				return fmt.Errorf("mlp: backward layer %d: %w", l, err)
 			}
 		}
@@ -391,12 +375,12 @@ func (e *Evaluator) backward(theta engine.Buffer, st *chunkState, grad engine.Bu
 		if err != nil {
 			return err
 		}
-		errs := []error{b.Gemm(engine.Trans, engine.NoTrans, nIn, cols, nOut, 1, W, nOut, st.delta[l], nOut, 0, g, nIn)}
+		ops.Gemm(engine.Trans, engine.NoTrans, nIn, cols, nOut, 1, W, nOut, st.delta[l], nOut, 0, g, nIn)
 		if second {
-			errs = append(errs, b.Hadamard(st.s[l-1], g, st.s[l-1]))
+			ops.Hadamard(st.s[l-1], g, st.s[l-1])
 		}
-		errs = append(errs, b.Hadamard(st.d1[l-1], g, st.delta[l-1]))
-		if err := firstErr(errs...); err != nil {
+		ops.Hadamard(st.d1[l-1], g, st.delta[l-1])
+		if err := ops.Err(); err != nil {
 			return fmt.Errorf("mlp: backward layer %d: %w", l, err)
 		}
 	}
@@ -410,7 +394,7 @@ func (e *Evaluator) rpass(theta, v engine.Buffer, st *chunkState, nTotal int, ou
 	if err := e.needRPass(); err != nil {
 		return err
 	}
-	n, b := e.net, e.net.b
+	n, ops := e.net, engine.Ops(e.net.b)
 	L, cols := n.Depth(), st.cols
 	ry, rx, rd := make([]engine.Buffer, L+1), make([]engine.Buffer, L+1), make([]engine.Buffer, L+1)
 	for l := 1; l <= L; l++ {
@@ -439,19 +423,17 @@ func (e *Evaluator) rpass(theta, v engine.Buffer, st *chunkState, nTotal int, ou
 		if err != nil {
 			return err
 		}
-		var errs []error
 		if l == 1 {
-			errs = append(errs, b.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, V, nOut, st.x0, nIn, 0, ry[l], nOut))
+			ops.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, V, nOut, st.x0, nIn, 0, ry[l], nOut)
 		} else {
-			errs = append(errs,
-				b.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, W, nOut, rx[l-1], nIn, 0, ry[l], nOut),
-				b.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, V, nOut, st.x[l-1], nIn, 1, ry[l], nOut))
+			ops.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, W, nOut, rx[l-1], nIn, 0, ry[l], nOut)
+			ops.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, V, nOut, st.x[l-1], nIn, 1, ry[l], nOut)
 		}
-		errs = append(errs, b.AddBias(nOut, cols, c, ry[l], nOut))
+		ops.AddBias(nOut, cols, c, ry[l], nOut)
 		if l < L {
-			errs = append(errs, b.Hadamard(st.d1[l], ry[l], rx[l]))
+			ops.Hadamard(st.d1[l], ry[l], rx[l])
 		}
-		if err := firstErr(errs...); err != nil {
+		if err := ops.Err(); err != nil {
 			return fmt.Errorf("mlp: R-forward layer %d: %w", l, err)
 		}
 	}
@@ -465,7 +447,8 @@ func (e *Evaluator) rpass(theta, v engine.Buffer, st *chunkState, nTotal int, ou
 	if err != nil {
 		return err
 	}
-	if err := lossHessian(b, n.spec.Loss, C, cols, nTotal, st.p, ry[L], rd[L], scratch, dots); err != nil {
+	lossHessian(ops, n.spec.Loss, C, cols, nTotal, st.p, ry[L], rd[L], scratch, dots)
+	if err := ops.Err(); err != nil {
 		return fmt.Errorf("mlp: loss Hessian: %w", err)
 	}
 	// R-backward.
@@ -479,12 +462,10 @@ func (e *Evaluator) rpass(theta, v engine.Buffer, st *chunkState, nTotal int, ou
 		if err != nil {
 			return err
 		}
-		errs := []error{
-			b.Gemm(engine.NoTrans, engine.Trans, nOut, nIn, cols, 1, rd[l], nOut, in, nIn, 1, oW, nOut),
-			b.Gemv(engine.NoTrans, nOut, cols, 1, rd[l], nOut, e.ws.ones, 1, 1, ob, 1),
-		}
+		ops.Gemm(engine.NoTrans, engine.Trans, nOut, nIn, cols, 1, rd[l], nOut, in, nIn, 1, oW, nOut)
+		ops.Gemv(engine.NoTrans, nOut, cols, 1, rd[l], nOut, e.ws.ones, 1, 1, ob, 1)
 		if l > 1 && !gn {
-			errs = append(errs, b.Gemm(engine.NoTrans, engine.Trans, nOut, nIn, cols, 1, st.delta[l], nOut, rx[l-1], nIn, 1, oW, nOut))
+			ops.Gemm(engine.NoTrans, engine.Trans, nOut, nIn, cols, 1, st.delta[l], nOut, rx[l-1], nIn, 1, oW, nOut)
 		}
 		if l > 1 {
 			W, _, err := n.LayerParams(theta, l)
@@ -495,18 +476,17 @@ func (e *Evaluator) rpass(theta, v engine.Buffer, st *chunkState, nTotal int, ou
 			if err != nil {
 				return err
 			}
-			errs = append(errs, b.Gemm(engine.Trans, engine.NoTrans, nIn, cols, nOut, 1, W, nOut, rd[l], nOut, 0, rd[l-1], nIn))
+			ops.Gemm(engine.Trans, engine.NoTrans, nIn, cols, nOut, 1, W, nOut, rd[l], nOut, 0, rd[l-1], nIn)
 			if !gn {
-				errs = append(errs, b.Gemm(engine.Trans, engine.NoTrans, nIn, cols, nOut, 1, V, nOut, st.delta[l], nOut, 1, rd[l-1], nIn))
+				ops.Gemm(engine.Trans, engine.NoTrans, nIn, cols, nOut, 1, V, nOut, st.delta[l], nOut, 1, rd[l-1], nIn)
 			}
-			errs = append(errs, b.Hadamard(st.d1[l-1], rd[l-1], rd[l-1]))
+			ops.Hadamard(st.d1[l-1], rd[l-1], rd[l-1])
 			if !gn {
-				errs = append(errs,
-					b.Hadamard(st.s[l-1], ry[l-1], ry[l-1]),
-					b.Axpy(nIn*cols, 1, ry[l-1], 1, rd[l-1], 1))
+				ops.Hadamard(st.s[l-1], ry[l-1], ry[l-1])
+				ops.Axpy(nIn*cols, 1, ry[l-1], 1, rd[l-1], 1)
 			}
 		}
-		if err := firstErr(errs...); err != nil {
+		if err := ops.Err(); err != nil {
 			return fmt.Errorf("mlp: R-backward layer %d: %w", l, err)
 		}
 	}
@@ -711,7 +691,7 @@ type Hessian struct {
 	data     *Data
 	gn       bool
 	states   []*chunkState
-	cache    []engine.Buffer
+	cache    *engine.Scope // the whole-data buffers of the states
 	loss     float64
 	products int
 	primed   bool // a Stack network's one chunk is primed (mlp_stack.go)
@@ -749,15 +729,8 @@ func (h *Hessian) build(theta engine.Buffer) error {
 		return h.buildStack()
 	}
 	L := n.Depth()
-	alloc := func(size int) (engine.Buffer, error) {
-		x, err := b.Alloc(engine.Float64, size)
-		if err != nil {
-			return nil, fmt.Errorf("mlp: Hessian cache of %d elements: %w", size, err)
-		}
-		h.cache = append(h.cache, x)
-		return x, nil
-	}
 	// Whole-data buffers: per hidden layer x, d1, s, delta; delta_L and p.
+	h.cache = engine.NewScope(b)
 	full := make([][4]engine.Buffer, L+1)
 	for l := 1; l <= L; l++ {
 		size := n.spec.Widths[l] * d.N
@@ -769,10 +742,11 @@ func (h *Hessian) build(theta engine.Buffer) error {
 			if h.gn && l < L && i == 2 {
 				continue // phi'' g: the Gauss-Newton product does not use it
 			}
-			if full[l][i], err = alloc(size); err != nil {
-				return err
-			}
+			full[l][i] = h.cache.Alloc(size)
 		}
+	}
+	if err := h.cache.Err(); err != nil {
+		return fmt.Errorf("mlp: Hessian cache: %w", err)
 	}
 	total := 0.0
 	err = e.chunks(d, func(lo, cols int) error {
@@ -859,8 +833,8 @@ func (h *Hessian) Apply(v, out engine.Buffer) error {
 // Free releases the cache, the parameter copy and the scratch.
 func (h *Hessian) Free() {
 	b := h.e.net.b
-	for _, x := range h.cache {
-		b.Free(x)
+	if h.cache != nil {
+		h.cache.Close()
 	}
 	h.cache, h.states = nil, nil
 	if h.theta != nil {

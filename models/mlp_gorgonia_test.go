@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	_ "go4.org/unsafe/assume-no-moving-gc" // gorgonia's dependency panics at start on new Go releases without it
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -106,7 +107,7 @@ func gorgoniaLossGrad(t *testing.T, widths []int, actName string, loss Loss, par
 // implementations, so they agree to rounding: 1e-12 relative (observed
 // ~1e-15), where a wrong term is off by O(1).
 func TestGradientAgainstGorgonia(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, loss := range []Loss{CrossEntropy, SquaredError} {
 		for _, a := range []string{"tanh", "sigmoid", "relu", "softplus", "sin", "swish", "linear"} {
 			t.Run(loss.String()+"/"+a, func(t *testing.T) {

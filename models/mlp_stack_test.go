@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // mixedCase is a trainable network with product or attention layers.
@@ -52,7 +53,7 @@ func mixedNet(t *testing.T, b engine.Backend, c mixedCase, seed uint64) *MLP {
 // the cached and uncached products differ only in the order of the
 // chunks' sums (1e-13).
 func TestMixedNetworkDerivatives(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, c := range mixedCases {
 		t.Run(c.name, func(t *testing.T) {
 			n := mixedNet(t, b, c, 51)
@@ -129,7 +130,7 @@ func TestMixedNetworkDerivatives(t *testing.T) {
 // Layer.Backward) equals the dense evaluator's own (the same arithmetic in
 // another order: 1e-13).
 func TestStackGaussNewtonOfDenseEqualsMLP(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	widths := []int{3, 5, 4, 3}
 	n := smallNet(t, b, widths, "tanh", CrossEntropy, 61)
 	defer n.Free()
@@ -155,7 +156,7 @@ func TestStackGaussNewtonOfDenseEqualsMLP(t *testing.T) {
 // networks' Philox streams), bit for bit, and a dense layer of a mixed
 // network the weights it has in an all-dense one.
 func TestMixedInitMatchesRandomLayers(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const sw, sb, seed = 1.4, 0.2, 9
 	spec := MLPSpec{Widths: []int{6, 6, 5, 5, 2}, Act: act(t, "tanh"), Loss: CrossEntropy,
 		Kinds: []LayerKind{Attention, Product, Dense, Dense}, TokenDim: 3}
@@ -231,7 +232,7 @@ func TestMixedSpecErrors(t *testing.T) {
 // flag and parameters bit for bit; a header whose kinds do not fit its
 // widths is refused.
 func TestMixedCheckpointRoundTrip(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	c := mixedCases[1]
 	n := mixedNet(t, b, c, 71)
 	defer n.Free()

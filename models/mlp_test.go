@@ -11,6 +11,7 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // Tolerances of the finite-difference oracles. Central differences of a
@@ -138,7 +139,7 @@ var secondOrderActs = []string{"tanh", "erf", "sigmoid", "softplus", "sin", "gel
 // hard-tanh: with standard normal inputs no pre-activation comes within h
 // of a kink, where a difference quotient would straddle it).
 func TestGradientFiniteDifferences(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, loss := range []Loss{CrossEntropy, SquaredError} {
 		for _, a := range allActs {
 			t.Run(loss.String()+"/"+a, func(t *testing.T) {
@@ -195,7 +196,7 @@ func checkGradientByDifferences(t *testing.T, b engine.Backend, e *Evaluator, n 
 // h v)) / 2h, for three random directions, every activation with a second
 // derivative and both losses, on a 3-layer net.
 func TestHVPFiniteDifferences(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, loss := range []Loss{CrossEntropy, SquaredError} {
 		for _, a := range secondOrderActs {
 			t.Run(loss.String()+"/"+a, func(t *testing.T) {
@@ -276,7 +277,7 @@ func asymmetry(h []float64, p int) float64 {
 // Evaluator.HVP, and that relu and hard-tanh (phi^(2) = 0 a.e.) give a
 // symmetric matrix too.
 func TestHessianSymmetric(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	acts := append(append([]string(nil), secondOrderActs...), "relu", "hard-tanh")
 	for _, loss := range []Loss{CrossEntropy, SquaredError} {
 		for _, a := range acts {
@@ -319,7 +320,7 @@ func TestHessianSymmetric(t *testing.T) {
 // with no hidden layer and squared error (a linear least-squares problem)
 // G equals the Hessian.
 func TestGaussNewton(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, loss := range []Loss{CrossEntropy, SquaredError} {
 		for _, a := range []string{"tanh", "softplus", "relu"} {
 			t.Run(loss.String()+"/"+a, func(t *testing.T) {
@@ -442,7 +443,7 @@ func symmetrize(h []float64, p int) []float64 {
 // are split into batched passes beyond rounding (the chunks' sums are added
 // in a different order: 1e-13 relative).
 func TestChunking(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	n := smallNet(t, b, []int{5, 7, 3}, "tanh", CrossEntropy, 51)
 	d, _, _ := smallData(t, b, 23, 5, 3, CrossEntropy, 52)
 	r := rand.New(rand.NewPCG(53, 53))
@@ -478,7 +479,7 @@ func TestChunking(t *testing.T) {
 // a finite loss equal to the closed form, and finite gradients: the
 // log-sum-exp subtracts the maximum first.
 func TestCrossEntropyLargeLogits(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	n, err := NewMLP(b, MLPSpec{Widths: []int{2, 3}, Act: act(t, "tanh"), Loss: CrossEntropy})
 	if err != nil {
 		t.Fatal(err)
@@ -522,7 +523,7 @@ func TestCrossEntropyLargeLogits(t *testing.T) {
 // is sqrt(2/40000) = 0.7%); orthogonal weights have W^T W = I (tall) to
 // 1e-12.
 func TestInit(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	widths := []int{200, 200, 50}
 	tanh := act(t, "tanh")
 	rd, err := NewRandomDense(RandomSpec{Widths: widths, Act: tanh, SigmaW: 1.7, SigmaB: 0.2, Seed: 9})
@@ -595,7 +596,7 @@ func TestInit(t *testing.T) {
 // TestMLPErrors: bad specs, data and buffers give errors that say what is
 // wrong, never a panic.
 func TestMLPErrors(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	tanh := act(t, "tanh")
 	for _, c := range []struct {
 		spec MLPSpec

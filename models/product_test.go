@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/engine/rng"
 )
 
@@ -17,7 +18,7 @@ var mixedKinds = []LayerKind{Product, Dense, Product, Product}
 // in TestForwardMatchesReference: a few ulps of the sums (O(1) here; the
 // products of two O(1) factors stay O(1) at these scales).
 func TestProductForwardMatchesReference(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, law := range []WeightLaw{Gaussian, Orthogonal} {
 		for _, actIn := range []bool{false, true} {
 			n, err := NewRandomDense(RandomSpec{Widths: []int{7, 30, 20, 40, 5}, Act: act(t, "tanh"), SigmaW: 1.3, SigmaB: 0.3,
@@ -88,7 +89,7 @@ func TestProductFactorsAreIndependentStreams(t *testing.T) {
 // polynomial network (linear activation: products of affine maps), and
 // both input conventions.
 func TestProductJetMatchesFiniteDifferences(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, c := range []struct {
 		act   string
 		actIn bool
@@ -155,7 +156,7 @@ func TestProductJetMatchesFiniteDifferences(t *testing.T) {
 //
 // an independent closed form (rounding only: 1e-13 relative).
 func TestProductJetOfQuadratic(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const nIn, nOut, B = 5, 7, 3
 	n, _ := NewRandomDense(RandomSpec{Widths: []int{nIn, nOut}, Act: act(t, "linear"), SigmaW: 1.1, SigmaB: 0.4, Seed: 8, Kinds: []LayerKind{Product}})
 	W, bw, _ := n.HostWeights(1)
@@ -207,7 +208,7 @@ func TestProductJetOfQuadratic(t *testing.T) {
 // TestDenseKindsBitIdentical: Kinds all Dense is the same network as nil
 // Kinds, bit for bit (the dense path is untouched by product support).
 func TestDenseKindsBitIdentical(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	spec := RandomSpec{Widths: UniformWidths(20, 4), Act: act(t, "tanh"), SigmaW: 2, SigmaB: 0.3, Seed: 2, ActivateInput: true}
 	plain, _ := NewRandomDense(spec)
 	spec.Kinds = []LayerKind{Dense, Dense, Dense, Dense}
@@ -230,7 +231,7 @@ func TestDenseKindsBitIdentical(t *testing.T) {
 // backend equal the host draws to the bit, for Gaussian weights, and a
 // partial pass From..To composes to the full pass exactly.
 func TestProductMaterialisedEqualsRegenerated(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	spec := RandomSpec{Widths: UniformWidths(30, 4), Act: act(t, "tanh"), SigmaW: 1.5, SigmaB: 0.3, Seed: 11, ActivateInput: true, Kinds: mixedKinds}
 	lazy, _ := NewRandomDense(spec)
 	kept, _ := NewRandomDense(spec)
@@ -268,7 +269,7 @@ func TestProductMaterialisedEqualsRegenerated(t *testing.T) {
 // whatever the depth.
 func TestProductMemory(t *testing.T) {
 	peak := func(depth int) int {
-		c := &countingBackend{Backend: backend(t), sizes: map[engine.Buffer]int{}}
+		c := &countingBackend{Backend: enginetest.Open(t), sizes: map[engine.Buffer]int{}}
 		kinds := make([]LayerKind, depth)
 		for i := range kinds {
 			kinds[i] = Product
@@ -297,7 +298,7 @@ func TestProductMemory(t *testing.T) {
 // its adjoint, to rounding (1e-12 relative), for both input conventions and
 // rectangular widths.
 func TestProductJacobian(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, actIn := range []bool{false, true} {
 		n, _ := NewRandomDense(RandomSpec{Widths: []int{7, 20, 13, 9}, Act: act(t, "tanh"), SigmaW: 1.4, SigmaB: 0.2, Seed: 5,
 			ActivateInput: actIn, Kinds: []LayerKind{Product, Dense, Product}})

@@ -437,49 +437,20 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 			product = product || n.Kind(l) == Product
 		}
 	}
-	var bufs []engine.Buffer
-	alloc := func(size int) (engine.Buffer, error) {
-		x, err := b.Alloc(engine.Float64, size)
-		if err == nil {
-			bufs = append(bufs, x)
-		}
-		return x, err
-	}
-	cleanup := func(keep engine.Buffer) {
-		for _, x := range bufs {
-			if x != keep {
-				b.Free(x)
-			}
-		}
-	}
-	cur, err := alloc(maxW * cols)
-	if err != nil {
-		return nil, err
-	}
-	act, err := alloc(maxW * cols)
-	if err != nil {
-		cleanup(nil)
-		return nil, err
-	}
+	// Scratch lives in sc and is freed when the pass ends; the result is
+	// handed over with Keep.
+	sc := engine.NewScope(b)
+	defer sc.Close()
+	cur, act := sc.Alloc(maxW*cols), sc.Alloc(maxW*cols)
 	var wbuf, bbuf engine.Buffer
 	if maxWeights > 0 {
-		if wbuf, err = alloc(maxWeights); err != nil {
-			cleanup(nil)
-			return nil, err
-		}
-		if bbuf, err = alloc(maxW); err != nil {
-			cleanup(nil)
-			return nil, err
-		}
+		wbuf, bbuf = sc.Alloc(maxWeights), sc.Alloc(maxW)
 	}
 	// A product layer's second factor (its jet, for a jet pass) waits in
 	// fac while the first is computed in cur; dense-only passes skip it.
 	var fac engine.Buffer
 	if product {
-		if fac, err = alloc(maxW * cols); err != nil {
-			cleanup(nil)
-			return nil, err
-		}
+		fac = sc.Alloc(maxW * cols)
 	}
 	// Attention layers draw their 3 D^2 weights into theta and run in one
 	// AttentionLayer, freed at the end of the pass.
@@ -487,18 +458,16 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 	var attn *AttentionLayer
 	if attention {
 		D := n.spec.TokenDim
-		if theta, err = alloc(3 * D * D); err != nil {
-			cleanup(nil)
-			return nil, err
+		theta = sc.Alloc(3 * D * D)
+		if sc.Err() == nil {
+			var err error
+			if attn, err = NewAttentionLayer(b, D, maxW/D, n.spec.Residual); err != nil {
+				return nil, err
+			}
+			defer attn.Free()
 		}
-		if attn, err = NewAttentionLayer(b, D, maxW/D, n.spec.Residual); err != nil {
-			cleanup(nil)
-			return nil, err
-		}
-		defer attn.Free()
 	}
-	fail := func(err error) (engine.Buffer, error) {
-		cleanup(nil)
+	if err := sc.Err(); err != nil {
 		return nil, err
 	}
 	view := func(x engine.Buffer, size int) engine.Buffer {
@@ -511,11 +480,11 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 	// cur holds h^from.
 	w0 := n.spec.Widths[from]
 	if err := b.Copy(view(cur, w0*cols), in); err != nil {
-		return fail(err)
+		return nil, err
 	}
 	if obs != nil {
 		if err := obs(from, view(cur, w0*cols), w0, cols); err != nil {
-			return fail(err)
+			return nil, err
 		}
 	}
 	for l := from + 1; l <= to; l++ {
@@ -526,7 +495,7 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 		// ActivateInput).
 		if l == 1 && !n.spec.ActivateInput {
 			if err := b.Copy(x, h); err != nil {
-				return fail(err)
+				return nil, err
 			}
 		} else if opt.Jet {
 			part := func(buf engine.Buffer, k int) engine.Buffer {
@@ -534,19 +503,19 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 				return v
 			}
 			if err := b.ActivateJet(n.spec.Act.ID, part(h, 0), part(h, 1), part(h, 2), part(x, 0), part(x, 1), part(x, 2)); err != nil {
-				return fail(fmt.Errorf("layer %d: %w", l, err))
+				return nil, fmt.Errorf("layer %d: %w", l, err)
 			}
-		} else if err := b.Activate(n.spec.Act.ID, h, x); err != nil {
-			return fail(fmt.Errorf("layer %d: %w", l, err))
+		} else if err := b.ActivateDerivative(n.spec.Act.ID, 0, h, x); err != nil {
+			return nil, fmt.Errorf("layer %d: %w", l, err)
 		}
 		out := view(cur, nOut*cols)
 		if n.Kind(l) == Attention {
 			if err := n.attention(b, attn, theta, l, x, out, batch, opt.Jet); err != nil {
-				return fail(fmt.Errorf("layer %d: %w", l, err))
+				return nil, fmt.Errorf("layer %d: %w", l, err)
 			}
 			if obs != nil {
 				if err := obs(l, out, nOut, cols); err != nil {
-					return fail(err)
+					return nil, err
 				}
 			}
 			continue
@@ -563,35 +532,31 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 			return b.AddBias(nOut, batch, bias, out, nOut)
 		}
 		if err := affine(false, out); err != nil {
-			return fail(fmt.Errorf("layer %d: %w", l, err))
+			return nil, fmt.Errorf("layer %d: %w", l, err)
 		}
 		if n.Kind(l) == Product {
 			f := view(fac, nOut*cols)
 			if err := affine(true, f); err != nil {
-				return fail(fmt.Errorf("layer %d: %w", l, err))
+				return nil, fmt.Errorf("layer %d: %w", l, err)
 			}
 			// x is no longer needed: its first N_l B elements are scratch.
 			if err := multiplyJets(b, out, f, view(act, nOut*batch), nOut*batch, opt.Jet); err != nil {
-				return fail(fmt.Errorf("layer %d: %w", l, err))
+				return nil, fmt.Errorf("layer %d: %w", l, err)
 			}
 		}
 		if obs != nil {
 			if err := obs(l, out, nOut, cols); err != nil {
-				return fail(err)
+				return nil, err
 			}
 		}
 	}
 	wTo := n.spec.Widths[to]
-	result, err := b.Alloc(engine.Float64, wTo*cols)
-	if err != nil {
-		return fail(err)
+	result := sc.Alloc(wTo * cols)
+	sc.Copy(result, view(cur, wTo*cols))
+	if err := sc.Err(); err != nil {
+		return nil, err
 	}
-	if err := b.Copy(result, view(cur, wTo*cols)); err != nil {
-		b.Free(result)
-		return fail(err)
-	}
-	cleanup(nil)
-	return result, nil
+	return sc.Keep(result), nil
 }
 
 // attention runs the attention layer l on x (N x batch, or the jet
@@ -604,7 +569,7 @@ func (n *RandomDense) attention(b engine.Backend, attn *AttentionLayer, theta en
 	if attn.Tokens() != N/D {
 		// Only the token count differs: same backend, dimension, residual.
 		attn.Free()
-		*attn = AttentionLayer{b: b, d: D, t: N / D, residual: n.spec.Residual, ar: attn.ar}
+		*attn = AttentionLayer{b: b, d: D, t: N / D, residual: n.spec.Residual, sc: attn.sc}
 	}
 	if err := attn.InitRandom(theta, n.spec.Seed, l, n.spec.SigmaW); err != nil {
 		return err
@@ -640,25 +605,20 @@ func multiplyJets(b engine.Backend, U, V, S engine.Buffer, n int, jet bool) erro
 		return v
 	}
 	u0, v0 := blk(U, 0), blk(V, 0)
+	ops := engine.Ops(b)
 	if jet {
 		u1, u2, v1, v2 := blk(U, 1), blk(U, 2), blk(V, 1), blk(V, 2)
-		steps := []func() error{
-			func() error { return b.Hadamard(u2, v0, u2) }, // u'' w
-			func() error { return b.Hadamard(u1, v1, S) },  // u' w'
-			func() error { return b.Axpy(n, 2, S, 1, u2, 1) },
-			func() error { return b.Hadamard(u0, v2, S) }, // u w''
-			func() error { return b.Axpy(n, 1, S, 1, u2, 1) },
-			func() error { return b.Hadamard(u1, v0, u1) }, // u' w
-			func() error { return b.Hadamard(u0, v1, S) },  // u w'
-			func() error { return b.Axpy(n, 1, S, 1, u1, 1) },
-		}
-		for _, step := range steps {
-			if err := step(); err != nil {
-				return err
-			}
-		}
+		ops.Hadamard(u2, v0, u2) // u'' w
+		ops.Hadamard(u1, v1, S)  // u' w'
+		ops.Axpy(n, 2, S, 1, u2, 1)
+		ops.Hadamard(u0, v2, S) // u w''
+		ops.Axpy(n, 1, S, 1, u2, 1)
+		ops.Hadamard(u1, v0, u1) // u' w
+		ops.Hadamard(u0, v1, S)  // u w'
+		ops.Axpy(n, 1, S, 1, u1, 1)
 	}
-	return b.Hadamard(u0, v0, u0)
+	ops.Hadamard(u0, v0, u0)
+	return ops.Err()
 }
 
 // loadWeights fills W and bias with layer l's weights on the backend (the

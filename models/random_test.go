@@ -7,17 +7,8 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
-
-func backend(t testing.TB) engine.Backend {
-	t.Helper()
-	b, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func act(t testing.TB, name string) activation.Func {
 	t.Helper()
@@ -91,7 +82,7 @@ func refForward(t *testing.T, n *RandomDense, x []float64) []float64 {
 }
 
 func TestForwardMatchesReference(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, law := range []WeightLaw{Gaussian, Orthogonal} {
 		for _, actIn := range []bool{false, true} {
 			n, err := NewRandomDense(RandomSpec{Widths: []int{7, 30, 20, 40, 5}, Act: act(t, "tanh"), SigmaW: 1.7, SigmaB: 0.3, Law: law, Seed: 9, ActivateInput: actIn})
@@ -128,7 +119,7 @@ func TestForwardMatchesReference(t *testing.T) {
 // differences with step 1e-3 (truncation O(step^4) ~ 1e-12, rounding
 // ~ 1e-16/step^2 = 1e-10 for the second derivative): tolerance 1e-7.
 func TestJetMatchesFiniteDifferences(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, name := range []string{"tanh", "erf", "sin", "softplus", "gelu", "swish", "sigmoid"} {
 		n, err := NewRandomDense(RandomSpec{Widths: []int{6, 25, 25, 25, 4}, Act: act(t, name), SigmaW: 2, SigmaB: 0.5, Seed: 3, ActivateInput: true})
 		if err != nil {
@@ -220,7 +211,7 @@ func TestOrthogonalWeights(t *testing.T) {
 // TestMaterialisedEqualsRegenerated: weights drawn on the backend and on the
 // host are the same Philox numbers, so both runs agree to the bit.
 func TestMaterialisedEqualsRegenerated(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	spec := RandomSpec{Widths: UniformWidths(50, 6), Act: act(t, "tanh"), SigmaW: 2.5, SigmaB: 0.3, Seed: 11, ActivateInput: true}
 	lazy, _ := NewRandomDense(spec)
 	kept, _ := NewRandomDense(spec)
@@ -274,7 +265,7 @@ func (c *countingBackend) Free(x engine.Buffer) error {
 // batch, whatever the depth.
 func TestMemoryIndependentOfDepth(t *testing.T) {
 	peak := func(depth int) int {
-		c := &countingBackend{Backend: backend(t), sizes: map[engine.Buffer]int{}}
+		c := &countingBackend{Backend: enginetest.Open(t), sizes: map[engine.Buffer]int{}}
 		n, _ := NewRandomDense(RandomSpec{Widths: UniformWidths(64, depth), Act: act(t, "tanh"), SigmaW: 1, Seed: 1, ActivateInput: true})
 		in, _ := c.Alloc(engine.Float64, 64*3*8)
 		out, err := n.Run(c, in, 8, RunOptions{Jet: true}, nil)
@@ -313,7 +304,7 @@ func TestSpecErrors(t *testing.T) {
 	if _, err := ParseWeightLaw("uniform"); err == nil {
 		t.Error("weight law uniform: no error")
 	}
-	b := backend(t)
+	b := enginetest.Open(t)
 	n, _ := NewRandomDense(RandomSpec{Widths: []int{3, 3}, Act: tanh, SigmaW: 1})
 	in := up(t, b, make([]float64, 5))
 	if _, err := n.Run(b, in, 2, RunOptions{}, nil); err == nil {
@@ -388,7 +379,7 @@ func refRandomAttention(t *testing.T, b engine.Backend, seed uint64, l, D int, s
 // (linear activation, raw input) is the plain-Go attention above; sums of
 // O(1) terms in different orders: 1e-13.
 func TestAttentionForwardMatchesReference(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, residual := range []bool{false, true} {
 		const D, T, batch = 3, 4, 2
 		n, err := NewRandomDense(RandomSpec{Widths: []int{D * T, D * T}, Act: act(t, "linear"), SigmaW: 1.4, SigmaB: 0.7, Seed: 5,
@@ -423,7 +414,7 @@ func TestAttentionForwardMatchesReference(t *testing.T) {
 // truncation ~1e-12, rounding ~1e-10 on the second derivative), tolerances
 // 1e-7 and 1e-6 relative to 1 + |value|.
 func TestAttentionJetMatchesFiniteDifferences(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const D, T, batch = 3, 4, 2
 	const N = D * T
 	cases := []struct {

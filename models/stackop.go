@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/netgeom/netgeom/engine"
@@ -28,7 +29,7 @@ func (s *Stack) HessianOperator(theta, x, t engine.Buffer, batch int) (HessianOp
 	if batch < 1 {
 		return HessianOperator{}, fmt.Errorf("stack: Hessian operator: batch %d; must be >= 1", batch)
 	}
-	if err := firstErr(
+	if err := cmp.Or(
 		checkLen("stack: Hessian operator", "parameters", theta, s.NumParams()),
 		checkLen("stack: Hessian operator", "inputs", x, s.InDim()*batch),
 		checkLen("stack: Hessian operator", "targets", t, s.OutDim()*batch),

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/spectrum"
 )
 
@@ -20,7 +21,7 @@ import (
 // Hessian is symmetric to ~1e-10 relative (rounding), and Lanczos converges
 // to a 1e-10 relative residual: tolerance 1e-7 of the spectral radius.
 func TestStackHessianOperatorLanczos(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	const N, K = 4, 4
 	for _, loss := range []Loss{SquaredError, CrossEntropy} {
 		s := mixedStack(t, b, loss)
@@ -90,7 +91,7 @@ func TestStackHessianOperatorLanczos(t *testing.T) {
 
 // TestStackHessianOperatorErrors: wrong lengths and batch are errors.
 func TestStackHessianOperatorErrors(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	s := mixedStack(t, b, SquaredError)
 	defer s.Free()
 	P := s.NumParams()

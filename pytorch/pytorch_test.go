@@ -13,7 +13,7 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/npy"
 	"github.com/netgeom/netgeom/safetensors"
@@ -26,16 +26,6 @@ type reference struct {
 	Eigenvalues []float64 `json:"eigenvalues"`
 	Activation  string    `json:"activation"`
 	Arch        []int     `json:"arch"`
-}
-
-func backend(t *testing.T) engine.Backend {
-	t.Helper()
-	b, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
 }
 
 // fixtureData loads testdata/x.npy (N x D) and y.npy (N labels) as
@@ -75,7 +65,7 @@ func fixtureData(t *testing.T, b engine.Backend, classes int) *models.Data {
 // float64, the relu model in float32 (widened exactly on import). A weight
 // read in the wrong orientation changes the loss in the first digits.
 func TestImportMatchesPyTorch(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, name := range []string{"tanh", "relu"} {
 		raw, err := os.ReadFile(filepath.Join("testdata", "mlp_"+name+".json"))
 		if err != nil {

@@ -17,6 +17,7 @@ const eta = 0.7071067811865476 // 1/sqrt(2)
 // that projections against all of them are two Gemv calls.
 type basis struct {
 	b    engine.Backend
+	sc   *engine.Scope // owns v and coef
 	n    int
 	cols int
 	v    engine.Buffer   // n x cols
@@ -29,22 +30,20 @@ func newBasis(b engine.Backend, n, cols int) (*basis, error) {
 	if cols > math.MaxInt/n {
 		return nil, fmt.Errorf("basis of %d vectors of length %d: %w", cols, n, engine.ErrOutOfMemory)
 	}
-	bufs, err := allocAll(b, n*cols, cols)
-	if err != nil {
-		return nil, fmt.Errorf("basis of %d vectors of length %d: %w", cols, n, err)
-	}
-	s := &basis{b: b, n: n, cols: cols, v: bufs[0], coef: bufs[1], host: make([]float64, cols)}
+	sc := engine.NewScope(b)
+	s := &basis{b: b, sc: sc, n: n, cols: cols, v: sc.Alloc(n * cols), coef: sc.Alloc(cols), host: make([]float64, cols)}
 	s.col = make([]engine.Buffer, cols)
 	for j := range s.col {
-		if s.col[j], err = b.Slice(s.v, j*n, n); err != nil {
-			s.free()
-			return nil, err
-		}
+		s.col[j] = sc.View(s.v, j*n, n)
+	}
+	if err := sc.Err(); err != nil {
+		sc.Close()
+		return nil, fmt.Errorf("basis of %d vectors of length %d: %w", cols, n, err)
 	}
 	return s, nil
 }
 
-func (s *basis) free() { freeAll(s.b, s.v, s.coef) }
+func (s *basis) free() { s.sc.Close() }
 
 // orth makes w orthogonal to columns [0, k) by classical Gram-Schmidt:
 // h = V^T w, w -= V h, always twice, and a third time when the second pass
@@ -125,62 +124,33 @@ func (s *basis) fresh(j int, seed, stream uint64, scratch []float64) (bool, erro
 // a scratch buffer, so the basis is rotated in place without a second copy of
 // it.
 func (s *basis) combine(j, k int, sm []float64) error {
-	sb, err := s.b.Alloc(engine.Float64, j*k)
-	if err != nil {
-		return err
-	}
-	defer freeAll(s.b, sb)
-	if err := s.b.Upload(sb, sm); err != nil {
-		return err
-	}
+	sc := engine.NewScope(s.b)
+	defer sc.Close()
+	sb := sc.Alloc(j * k)
+	sc.Upload(sb, sm)
 	const scratchElems = 1 << 22 // 32 MiB of scratch at most
 	rb := max(1, min(s.n, scratchElems/k))
-	tmp, err := s.b.Alloc(engine.Float64, rb*k)
-	if err != nil {
-		return err
-	}
-	defer freeAll(s.b, tmp)
-	for r0 := 0; r0 < s.n; r0 += rb {
+	tmp := sc.Alloc(rb * k)
+	for r0 := 0; r0 < s.n && sc.Err() == nil; r0 += rb {
 		rows := min(rb, s.n-r0)
-		blk, err := s.b.Slice(s.v, r0, s.n*s.cols-r0)
-		if err != nil {
-			return err
-		}
-		if err := s.b.Gemm(engine.NoTrans, engine.NoTrans, rows, k, j, 1, blk, s.n, sb, j, 0, tmp, rows); err != nil {
-			return err
-		}
+		blk := sc.View(s.v, r0, s.n*s.cols-r0)
+		sc.Gemm(engine.NoTrans, engine.NoTrans, rows, k, j, 1, blk, s.n, sb, j, 0, tmp, rows)
 		for c := 0; c < k; c++ {
-			dst, err := s.b.Slice(s.v, c*s.n+r0, rows)
-			if err != nil {
-				return err
-			}
-			src, err := s.b.Slice(tmp, c*rows, rows)
-			if err != nil {
-				return err
-			}
-			if err := s.b.Copy(dst, src); err != nil {
-				return err
-			}
+			sc.Copy(sc.View(s.v, c*s.n+r0, rows), sc.View(tmp, c*rows, rows))
 		}
 	}
-	return nil
+	return sc.Err()
 }
 
 // vector returns a new buffer holding V[:, :j] s.
 func (s *basis) vector(j int, sv []float64) (engine.Buffer, error) {
-	bufs, err := allocAll(s.b, s.n, j)
-	if err != nil {
+	sc := engine.NewScope(s.b)
+	defer sc.Close()
+	y, sb := sc.Alloc(s.n), sc.Alloc(j)
+	sc.Upload(sb, sv)
+	sc.Gemv(engine.NoTrans, s.n, j, 1, s.v, s.n, sb, 1, 0, y, 1)
+	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	y, sb := bufs[0], bufs[1]
-	defer freeAll(s.b, sb)
-	if err := s.b.Upload(sb, sv); err != nil {
-		freeAll(s.b, y)
-		return nil, err
-	}
-	if err := s.b.Gemv(engine.NoTrans, s.n, j, 1, s.v, s.n, sb, 1, 0, y, 1); err != nil {
-		freeAll(s.b, y)
-		return nil, err
-	}
-	return y, nil
+	return sc.Keep(y), nil
 }

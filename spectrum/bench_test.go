@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // benchDiag is a cheap operator of dimension n on b: diag(1, 2, ..., n)/n,
@@ -23,7 +24,7 @@ func benchDiag(tb testing.TB, b engine.Backend, n int) Operator {
 // against 21 to 40 basis vectors (30 on average).
 func BenchmarkLanczosStep(bm *testing.B) {
 	const n, m = 100_000, 40
-	b := openCPU(bm)
+	b := enginetest.Open(bm)
 	op := benchDiag(bm, b, n)
 	s, err := newBasis(b, n, m+1)
 	if err != nil {
@@ -59,7 +60,7 @@ func BenchmarkLanczosStep(bm *testing.B) {
 // are reported per run.
 func BenchmarkLanczos(bm *testing.B) {
 	const n = 100_000
-	b := openCPU(bm)
+	b := enginetest.Open(bm)
 	d := make([]float64, n)
 	for i := range d {
 		d[i] = float64(i+1) / float64(n)
@@ -81,7 +82,7 @@ func BenchmarkLanczos(bm *testing.B) {
 // 30 steps (120 products) of the diagonal operator.
 func BenchmarkSLQ(bm *testing.B) {
 	const n = 100_000
-	b := openCPU(bm)
+	b := enginetest.Open(bm)
 	op := benchDiag(bm, b, n)
 	for bm.Loop() {
 		if _, err := SLQ(b, op, SLQOptions{Vectors: 4, Steps: 30, Seed: 1}); err != nil {

@@ -9,18 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
 )
-
-func openCPU(t testing.TB) engine.Backend {
-	t.Helper()
-	b, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatalf("cpu backend: %v", err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
-}
 
 func mustUpload(t testing.TB, b engine.Backend, v []float64) engine.Buffer {
 	t.Helper()

@@ -211,7 +211,7 @@ func Lanczos(b engine.Backend, op Operator, opt LanczosOptions) (LanczosResult, 
 			y, err := s.vector(lz.nb, lz.ritzVector(lz.order[i]))
 			if err != nil {
 				for _, p := range res.Pairs[:i] {
-					freeAll(b, p.Vector)
+					_ = b.Free(p.Vector) // clean-up: the error returned is Ritz vector i's
 				}
 				return LanczosResult{}, fmt.Errorf("spectrum: lanczos: Ritz vector %d: %w", i, err)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // checkPairs compares Lanczos pairs with the oracle's wanted eigenvalues and
@@ -96,7 +97,7 @@ var allWhich = []Which{Largest, Smallest, LargestMagnitude}
 // EigenSym. Default Tol 1e-10 bounds the eigenvalue error by the residual,
 // so 1e-8 relative leaves a factor 100.
 func TestLanczosGOE(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	sizes := []int{50, 300, 2000}
 	if testing.Short() {
 		sizes = sizes[:2]
@@ -141,7 +142,7 @@ func knownSpectrum(r *rand.Rand) (a []float64, ev []float64) {
 // eigenvalue is guaranteed a chance, not left to rounding). The oracle is
 // EigenSym of the formed matrix (equal to the known d up to 1e-14 or so).
 func TestLanczosRepeatedAndClustered(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	a, _ := knownSpectrum(rand.New(rand.NewPCG(3, 4)))
 	n := 400
 	ev := eigenvalues(t, a, n)
@@ -167,7 +168,7 @@ func TestLanczosRepeatedAndClustered(t *testing.T) {
 // Krylov methods); with Verify the locked restart from a fresh vector
 // finds it. Values are exact binary fractions of the diagonal, so 1e-8.
 func TestLanczosVerifyFindsMissedCopy(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	n := 2000
 	d := make([]float64, n)
 	for i := range d {
@@ -197,7 +198,7 @@ func TestLanczosVerifyFindsMissedCopy(t *testing.T) {
 // Also U U^T alone (PSD, null space of dimension 495): the smallest pairs
 // are zeros, converged on the absolute scale Tol * 1e-3 ||A||.
 func TestLanczosLowRankPlusIdentity(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	r := rand.New(rand.NewPCG(5, 6))
 	n, rank := 500, 5
 	u := make([]float64, n*rank)
@@ -250,7 +251,7 @@ func TestLanczosLowRankPlusIdentity(t *testing.T) {
 // including K = Dim and Dim = 1, and a matrix with a multiplicity-5
 // eigenvalue (the Krylov space is exhausted and fresh vectors fill it).
 func TestLanczosExact(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	r := rand.New(rand.NewPCG(9, 9))
 	cases := []struct {
 		name string
@@ -289,7 +290,7 @@ func TestLanczosExact(t *testing.T) {
 // Krylov space at every step; fresh vectors fill the basis and the pairs
 // are exactly 0 with zero residual.
 func TestLanczosZeroOperator(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	op := Operator{Dim: 100, Apply: func(x, y engine.Buffer) error { return b.Fill(y, 0) }}
 	res, err := Lanczos(b, op, LanczosOptions{K: 3, Which: LargestMagnitude})
 	if err != nil {
@@ -308,7 +309,7 @@ func TestLanczosZeroOperator(t *testing.T) {
 // TestLanczosRepeatable: the same seed gives the same bits; another seed
 // the same values to the tolerance but different bits.
 func TestLanczosRepeatable(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	n := 300
 	a := goe(rand.New(rand.NewPCG(11, 12)), n)
 	op := denseOp(t, b, a, n)
@@ -357,7 +358,7 @@ func bitsEqual(a, b []float64) bool {
 // ends at or below Tol when converged; a tiny MaxMatVecs ends unconverged
 // without an error.
 func TestLanczosProgressAndBudget(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	n := 300
 	op := denseOp(t, b, goe(rand.New(rand.NewPCG(1, 1)), n), n)
 	last, calls, worst := 0, 0, 0.0
@@ -385,7 +386,7 @@ func TestLanczosProgressAndBudget(t *testing.T) {
 
 // TestLanczosErrors: bad input is an error with context, never a panic.
 func TestLanczosErrors(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	op := diagOp(t, b, []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
 	boom := errors.New("boom")
 	cases := []struct {

@@ -6,18 +6,16 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // wishartOp is A = X^T X / n for an n x p matrix X of Philox normals on the
 // backend, applied as two Gemvs without forming A.
 func wishartOp(t testing.TB, b engine.Backend, n, p int, seed uint64) Operator {
-	bufs, err := allocAll(b, n*p, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, tmp := bufs[0], bufs[1]
-	t.Cleanup(func() { freeAll(b, bufs...) })
-	if err := b.FillNormal(x, seed, 0, 0, 1); err != nil {
+	sc := engine.NewScope(b)
+	t.Cleanup(func() { sc.Close() })
+	x, tmp := sc.Alloc(n*p), sc.Alloc(n)
+	if err := sc.FillNormal(x, seed, 0, 0, 1); err != nil {
 		t.Fatal(err)
 	}
 	return Operator{Dim: p, Apply: func(v, y engine.Buffer) error {
@@ -91,7 +89,7 @@ func mpSmoothed(x, g, sigma float64) float64 {
 // at g = 0.5), with TW1 mean -1.2 and sd 1.3 in those units; the tolerance
 // is 8 s, more than 5 sd from the mean either way.
 func TestMarchenkoPastur(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	p := 1000
 	for _, g := range []float64{0.25, 0.5} {
 		n := int(float64(p) / g)

@@ -62,28 +62,3 @@ func fillRademacher(b engine.Backend, z, scratch engine.Buffer, seed, stream uin
 	}
 	return b.Axpy(n, 1, scratch, 1, z, 1)
 }
-
-// allocAll allocates float64 buffers of the given lengths; on failure it
-// frees what it allocated.
-func allocAll(b engine.Backend, lens ...int) ([]engine.Buffer, error) {
-	out := make([]engine.Buffer, 0, len(lens))
-	for _, n := range lens {
-		buf, err := b.Alloc(engine.Float64, n)
-		if err != nil {
-			freeAll(b, out...)
-			return nil, fmt.Errorf("alloc %d elements: %w", n, err)
-		}
-		out = append(out, buf)
-	}
-	return out, nil
-}
-
-// freeAll frees buffers, skipping nil ones; errors are ignored (this only
-// runs on clean-up paths).
-func freeAll(b engine.Backend, bufs ...engine.Buffer) {
-	for _, x := range bufs {
-		if x != nil {
-			_ = b.Free(x)
-		}
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // wasserstein1 is the W1 distance between two discrete probability measures
@@ -85,7 +86,7 @@ func groupW1(q Quadrature, d []float64, size int) float64 {
 // 0.020, 0.010, 0.008: ~1/Steps until the sampling error of 16 vectors,
 // about 0.022/4, takes over), and be below 0.012 at 80 steps.
 func TestSLQWasserstein(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	t.Run("vectors", func(t *testing.T) {
 		n := 1000
 		r := rand.New(rand.NewPCG(31, 32))
@@ -146,7 +147,7 @@ func TestSLQWasserstein(t *testing.T) {
 // 1e-5 (there the trapezoid rule has an end error h^2/12 |rho'| ~ 2e-6,
 // the density being cut where it is steep on the scale sigma).
 func TestSLQDensityNormalised(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	op, _ := knownSpectrum1000(t, b)
 	q, err := SLQ(b, op, SLQOptions{Vectors: 4, Steps: 30, Seed: 1})
 	if err != nil {
@@ -209,7 +210,7 @@ func trapezoid(x, y []float64) float64 {
 // Dim * Integrate(x) equals Hutchinson's Trace with the same seed (the same
 // vectors, scaled by sqrt(Dim)) to 1e-12.
 func TestSLQGaussRule(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	n := 300
 	a := goe(rand.New(rand.NewPCG(2, 3)), n)
 	for i := 0; i < n; i++ {
@@ -221,11 +222,12 @@ func TestSLQGaussRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bufs, err := allocAll(b, n, n, n)
-	if err != nil {
+	sc := engine.NewScope(b)
+	defer sc.Close()
+	v, av, aav := sc.Alloc(n), sc.Alloc(n), sc.Alloc(n)
+	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	v, av, aav := bufs[0], bufs[1], bufs[2]
 	for k := range q.Nodes {
 		if err := fillRademacher(b, v, av, seed, uint64(k)); err != nil {
 			t.Fatal(err)
@@ -261,7 +263,7 @@ func TestSLQGaussRule(t *testing.T) {
 // stops after 3 steps with exactly those nodes and weights (to 1e-13).
 // Steps > Dim is capped, not an error.
 func TestSLQExhausted(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	d := []float64{1, 1, 2, 2, 2, 5, 5, 5, 5, 5}
 	q, err := SLQ(b, diagOp(t, b, d), SLQOptions{Vectors: 5, Steps: 50, Seed: 4})
 	if err != nil {
@@ -291,7 +293,7 @@ func TestSLQExhausted(t *testing.T) {
 // TestSLQRepeatable: same seed, same bits; the probe vectors are exactly
 // +-1/sqrt(Dim) with the signs of the Philox normals.
 func TestSLQRepeatable(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	op, _ := knownSpectrum1000(t, b)
 	opt := SLQOptions{Vectors: 3, Steps: 15, Seed: 99}
 	q1, err := SLQ(b, op, opt)
@@ -353,7 +355,7 @@ func TestDensityAndGridErrors(t *testing.T) {
 
 // TestSLQErrors: bad options are errors, never panics.
 func TestSLQErrors(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	op := diagOp(t, b, []float64{1, 2, 3})
 	for _, c := range []struct {
 		op   Operator

@@ -36,12 +36,12 @@ func Trace(b engine.Backend, op Operator, opt TraceOptions) (TraceEstimate, erro
 		return TraceEstimate{}, fmt.Errorf("spectrum: trace: %d samples; want >= 2 for a standard error", opt.Samples)
 	}
 	n := op.Dim
-	bufs, err := allocAll(b, n, n)
-	if err != nil {
+	sc := engine.NewScope(b)
+	defer sc.Close()
+	z, y := sc.Alloc(n), sc.Alloc(n)
+	if err := sc.Err(); err != nil {
 		return TraceEstimate{}, fmt.Errorf("spectrum: trace: %w", err)
 	}
-	defer freeAll(b, bufs...)
-	z, y := bufs[0], bufs[1]
 	// Welford's running mean and sum of squared deviations.
 	mean, m2 := 0.0, 0.0
 	for k := 0; k < opt.Samples; k++ {

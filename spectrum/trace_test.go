@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/engine/rng"
 )
 
@@ -14,10 +15,12 @@ import (
 // Philox normal rng.Normal(seed, stream, i) (the oracle, computed on the
 // host), and the same on a second call.
 func TestRademacher(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	n := 100_003 // more than one parallel chunk, odd
-	bufs, err := allocAll(b, n, n)
-	if err != nil {
+	sc := engine.NewScope(b)
+	defer sc.Close()
+	bufs := []engine.Buffer{sc.Alloc(n), sc.Alloc(n)}
+	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
 	const seed, stream = 42, 3
@@ -74,7 +77,7 @@ func traceMatrix(n int) ([]float64, float64, float64) {
 // samples by a factor within [3.2, 5] (ideally 4; the two sample standard
 // deviations are good to ~7% and ~2%).
 func TestTraceHutchinson(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	n := 300
 	a, exact, variance := traceMatrix(n)
 	op := denseOp(t, b, a, n)
@@ -116,7 +119,7 @@ func TestTraceHutchinson(t *testing.T) {
 // Rademacher z, so the estimate is exact and the standard error is 0 (up to
 // rounding in the sum, 1e-12 relative).
 func TestTraceDiagonal(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	d := []float64{1, -2, 3.5, 4, 0.25}
 	est, err := Trace(b, diagOp(t, b, d), TraceOptions{Samples: 10})
 	if err != nil {
@@ -129,7 +132,7 @@ func TestTraceDiagonal(t *testing.T) {
 
 // TestTraceErrors: bad input is an error.
 func TestTraceErrors(t *testing.T) {
-	b := openCPU(t)
+	b := enginetest.Open(t)
 	op := diagOp(t, b, []float64{1, 2})
 	for _, c := range []struct {
 		op   Operator

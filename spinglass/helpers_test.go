@@ -6,20 +6,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
 	"github.com/netgeom/netgeom/engine/rng"
 )
-
-func backend(t *testing.T) engine.Backend {
-	t.Helper()
-	b, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
-}
 
 // randomPoint returns a point of the product of spheres from Philox normals
 // of a stream the models do not use.

@@ -87,9 +87,12 @@ func NewLayered(b engine.Backend, dims []int, seed uint64) (*Layered, error) {
 
 // Close releases the backend buffers.
 func (m *Layered) Close() error {
-	freeAll(m.b, m.j)
+	if m.j == nil {
+		return nil
+	}
+	err := m.b.Free(m.j)
 	m.j = nil
-	return nil
+	return err
 }
 
 // At returns the energy, gradients, Hessians and index at w (block l of
@@ -156,27 +159,26 @@ func (m *Layered) eval(x []float64, cols int, e, eg, eh []float64) error {
 	}
 	b := m.b
 	ctx := &evalCtx{m: m, cols: cols, x: x, out: map[[2]int]tnode{}}
+	// The points' blocks w live in sc; the contraction tree's tensors are
+	// freed as soon as their descendants are made (blocks), and the
+	// outputs here.
+	sc := engine.NewScope(b)
+	defer sc.Close()
 	defer func() {
-		freeAll(b, ctx.w...)
 		for _, t := range ctx.out {
 			if !t.shared {
 				_ = b.Free(t.buf)
 			}
 		}
 	}()
-	host := make([]float64, 0)
-	for l, n := range m.Dims {
-		buf, err := b.Alloc(engine.Float64, n*cols)
-		if err != nil {
-			return fmt.Errorf("spinglass: layered work buffers: %w", err)
-		}
-		ctx.w = append(ctx.w, buf)
-		host = host[:0]
+	for l := range m.Dims {
+		var host []float64
 		for c := range cols {
 			host = append(host, m.g.block(x[c*d:(c+1)*d], l)...)
 		}
-		if err := b.Upload(buf, host); err != nil {
-			return err
+		ctx.w = append(ctx.w, sc.FromHost(host))
+		if err := sc.Err(); err != nil {
+			return fmt.Errorf("spinglass: layered work buffers: %w", err)
 		}
 	}
 	var pairs [][2]int

@@ -6,6 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/engine/rng"
 )
 
@@ -57,7 +58,7 @@ func bruteL(dims []int, seed uint64, w []float64) (float64, []float64, []float64
 // contractions equal the brute-force sums to rounding (1e-12), for formats
 // with 1 to 5 layers, unequal sizes and a size-1 layer.
 func TestLayeredOracle(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, dims := range [][]int{{6}, {3, 4}, {2, 3, 4}, {3, 2, 1, 3}, {2, 3, 2, 2, 3}} {
 		m, err := NewLayered(b, dims, 13)
 		if err != nil {
@@ -91,7 +92,7 @@ func TestLayeredOracle(t *testing.T) {
 // at a time gives (the strided-batch contractions against the shared-tensor
 // Gemms), to rounding.
 func TestLayeredBatch(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	dims := []int{3, 2, 4, 3}
 	m, err := NewLayered(b, dims, 2)
 	if err != nil {
@@ -127,7 +128,7 @@ func TestLayeredBatch(t *testing.T) {
 // TestLayeredGeodesic: Riemannian gradient and Hessian on the product of
 // spheres against finite differences along geodesics (see checkGeodesic).
 func TestLayeredGeodesic(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, dims := range [][]int{{5}, {4, 6}, {3, 4, 5}, {2, 3, 3, 2}} {
 		m, err := NewLayered(b, dims, 3)
 		if err != nil {
@@ -146,7 +147,7 @@ func TestLayeredGeodesic(t *testing.T) {
 // j-th singular value has a negative direction for each larger one). The
 // SVD is gonum's; energies agree to 1e-10.
 func TestLayeredSVD(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	dims := []int{4, 6}
 	m, err := NewLayered(b, dims, 21)
 	if err != nil {
@@ -191,7 +192,7 @@ func TestLayeredSVD(t *testing.T) {
 // fails, as it should). Formats with a circle factor (n = 2) have chi = 0
 // and an odd tangent dimension, where the Morse sum says nothing.
 func TestLayeredCounts(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, c := range []struct {
 		dims  []int
 		morse bool
@@ -243,7 +244,7 @@ func TestSplitDims(t *testing.T) {
 }
 
 func TestLayeredErrors(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, dims := range [][]int{nil, {3, 0}, {1000, 1000, 1000}} {
 		if _, err := NewLayered(b, dims, 1); err == nil {
 			t.Errorf("NewLayered(%v): want an error", dims)

@@ -81,14 +81,6 @@ func at(m model, x []float64) (Local, error) {
 		RiemannianHessian: g.riemHessian(x, eg, eh), Eigenvalues: loc.eig, Index: k}, nil
 }
 
-func freeAll(b engine.Backend, bufs ...engine.Buffer) {
-	for _, x := range bufs {
-		if x != nil {
-			_ = b.Free(x)
-		}
-	}
-}
-
 // couplings fills a new backend buffer with n Philox normals of
 // CouplingStream under seed.
 func couplings(b engine.Backend, n int, seed uint64) (engine.Buffer, error) {

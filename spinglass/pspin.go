@@ -1,6 +1,7 @@
 package spinglass
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -30,10 +31,10 @@ type PSpin struct {
 	scale float64       // N^{-(p-1)/2}
 	g     spheres
 
-	cap  int
-	sBuf engine.Buffer   // N x cap
-	kBuf []engine.Buffer // Kronecker powers 2..p-2, N^q x cap
-	out  engine.Buffer   // N^2 x cap
+	// work holds the scratch of a batch of cols points, grown on demand:
+	// "s" (N x cols), "k2".."k<p-2>" (the Kronecker powers, N^q x cols) and
+	// "out" (N^2 x cols).
+	work *engine.Scope
 }
 
 // NewPSpin draws the couplings of a p-spin glass on N spins on backend b.
@@ -71,7 +72,7 @@ func NewPSpin(b engine.Backend, p, n int, seed uint64) (*PSpin, error) {
 		return nil, fmt.Errorf("spinglass: couplings: %w", err)
 	}
 	symmetrize(host, n, p)
-	m := &PSpin{P: p, N: n, Seed: seed, b: b, scale: math.Pow(float64(n), -float64(p-1)/2), g: newSpheres([]int{n})}
+	m := &PSpin{P: p, N: n, Seed: seed, b: b, scale: math.Pow(float64(n), -float64(p-1)/2), g: newSpheres([]int{n}), work: engine.NewScope(b)}
 	if p == 2 {
 		_ = b.Free(j)
 		m.jhost = host
@@ -158,10 +159,12 @@ func permutations(p int) [][]int {
 
 // Close releases the backend buffers.
 func (m *PSpin) Close() error {
-	freeAll(m.b, m.j, m.sBuf, m.out)
-	freeAll(m.b, m.kBuf...)
-	m.j, m.sBuf, m.out, m.kBuf, m.cap = nil, nil, nil, nil, 0
-	return nil
+	err := m.work.Close()
+	if m.j != nil {
+		err = errors.Join(err, m.b.Free(m.j))
+		m.j = nil
+	}
+	return err
 }
 
 // At returns the energy, gradients, Hessians and index at s (|s|^2 = N).
@@ -179,33 +182,6 @@ func (m *PSpin) maxBatch() int {
 	return max(1, workBudget/per)
 }
 
-// reserve makes the work buffers hold c points.
-func (m *PSpin) reserve(c int) error {
-	if c <= m.cap {
-		return nil
-	}
-	freeAll(m.b, m.sBuf, m.out)
-	freeAll(m.b, m.kBuf...)
-	m.sBuf, m.out, m.kBuf, m.cap = nil, nil, nil, 0
-	var err error
-	n := m.N
-	if m.sBuf, err = m.b.Alloc(engine.Float64, n*c); err != nil {
-		return err
-	}
-	if m.out, err = m.b.Alloc(engine.Float64, n*n*c); err != nil {
-		return err
-	}
-	for q := 2; q <= m.P-2; q++ {
-		k, err := m.b.Alloc(engine.Float64, ipow(n, q)*c)
-		if err != nil {
-			return err
-		}
-		m.kBuf = append(m.kBuf, k)
-	}
-	m.cap = c
-	return nil
-}
-
 func (m *PSpin) eval(x []float64, cols int, e, eg, eh []float64) error {
 	n, p := m.N, m.P
 	nn := n * n
@@ -220,37 +196,23 @@ func (m *PSpin) eval(x []float64, cols int, e, eg, eh []float64) error {
 		if m.j == nil {
 			return fmt.Errorf("spinglass: p-spin used after Close")
 		}
-		if err := m.reserve(cols); err != nil {
-			return fmt.Errorf("spinglass: p-spin work buffers: %w", err)
-		}
-		b := m.b
-		s, err := b.Slice(m.sBuf, 0, n*cols)
-		if err != nil {
-			return err
-		}
-		if err := b.Upload(s, x[:n*cols]); err != nil {
-			return err
-		}
+		w := m.work
+		w.Reset()
+		s, out := w.Scratch("s", n*cols), w.Scratch("out", nn*cols)
+		w.Upload(s, x[:n*cols])
 		// K_q = s (x) K_{q-1}, column by column: an n x n^{q-1} outer product.
-		k := m.sBuf
+		k := s
 		for q := 2; q <= p-2; q++ {
-			next := m.kBuf[q-2]
+			next := w.Scratch(fmt.Sprintf("k%d", q), ipow(n, q)*cols)
 			prev := ipow(n, q-1)
-			if err := b.GemmStridedBatched(engine.NoTrans, engine.NoTrans, n, prev, 1, 1, m.sBuf, n, n, k, 1, prev, 0, next, n, n*prev, cols); err != nil {
-				return fmt.Errorf("spinglass: p-spin Kronecker power: %w", err)
-			}
+			w.GemmStridedBatched(engine.NoTrans, engine.NoTrans, n, prev, 1, 1, s, n, n, k, 1, prev, 0, next, n, n*prev, cols)
 			k = next
 		}
 		kk := ipow(n, p-2)
-		if err := b.Gemm(engine.NoTrans, engine.NoTrans, nn, cols, kk, float64(p*(p-1))*m.scale, m.j, nn, k, kk, 0, m.out, nn); err != nil {
+		w.Gemm(engine.NoTrans, engine.NoTrans, nn, cols, kk, float64(p*(p-1))*m.scale, m.j, nn, k, kk, 0, out, nn)
+		w.Download(eh[:nn*cols], out)
+		if err := w.Err(); err != nil {
 			return fmt.Errorf("spinglass: p-spin Hessians: %w", err)
-		}
-		o, err := b.Slice(m.out, 0, nn*cols)
-		if err != nil {
-			return err
-		}
-		if err := b.Download(eh[:nn*cols], o); err != nil {
-			return err
 		}
 	}
 	// gradient = Hess s / (p-1), energy = s . grad / p

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/engine/rng"
 )
 
@@ -53,7 +54,7 @@ func bruteP(p, n int, seed uint64, s []float64) (float64, []float64, []float64) 
 // brute-force sums over the raw couplings to rounding (1e-12 relative to
 // the entries' scale), for p = 2, 3, 4, 5.
 func TestPSpinOracle(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, c := range []struct{ p, n int }{{2, 6}, {3, 7}, {4, 5}, {5, 4}} {
 		m, err := NewPSpin(b, c.p, c.n, 11)
 		if err != nil {
@@ -121,7 +122,7 @@ func checkGeodesic(t *testing.T, at func([]float64) (Local, error), dims []int, 
 // TestPSpinGeodesic: the Riemannian gradient and Hessian of the p-spin
 // against finite differences along geodesics of the sphere (p = 2, 3, 4).
 func TestPSpinGeodesic(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, c := range []struct{ p, n int }{{2, 9}, {3, 12}, {4, 8}} {
 		m, err := NewPSpin(b, c.p, c.n, 5)
 		if err != nil {
@@ -139,7 +140,7 @@ func TestPSpinGeodesic(t *testing.T) {
 // direction (an exact zero: P s = 0) removed, by a dense eigensolver on the
 // ambient matrix; rounding only (1e-10 of the spectrum's scale).
 func TestTangentEigenvalues(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	m, err := NewPSpin(b, 3, 15, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +178,7 @@ func TestTangentEigenvalues(t *testing.T) {
 // find exactly N distinct points (s and -s are one for even p) with those
 // energies to 1e-10 (Newton polishes to |grad| < 1e-9 sqrt N) and indices.
 func TestPSpinP2Census(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	n := 8
 	m, err := NewPSpin(b, 2, n, 4)
 	if err != nil {
@@ -246,7 +247,7 @@ func circleCritical(t *testing.T, m *PSpin) []float64 {
 // critical points of the brute-force scan; for odd p it reports each
 // antipodal pair once, at its energy <= 0. Energies agree to 1e-9.
 func TestPSpinCircle(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, p := range []int{3, 4, 5} {
 		m, err := NewPSpin(b, p, 2, 9)
 		if err != nil {
@@ -308,7 +309,7 @@ func morse(c Census) int {
 // 2 - k, same parity) give sum (-1)^k = 1; for even p, s and -s have the
 // same index and again sum (-1)^k = 1.
 func TestPSpinSmallCounts(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, p := range []int{3, 4} {
 		for _, seed := range []uint64{1, 2, 3} {
 			m, err := NewPSpin(b, p, 3, seed)
@@ -349,7 +350,7 @@ func TestPSpinSmallCounts(t *testing.T) {
 // count of a GOE fluctuates by O(sqrt(log N)/pi) < 1), and its rank
 // correlation with the energy exceeds 0.9.
 func TestPSpinThreshold(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	n := 40
 	m, err := NewPSpin(b, 3, n, 7)
 	if err != nil {
@@ -433,7 +434,7 @@ func spearman(pts []CriticalPoint) float64 {
 
 // TestCensusReproducible: the same seeds give the same census, bit for bit.
 func TestCensusReproducible(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	run := func() Census {
 		m, err := NewPSpin(b, 3, 10, 3)
 		if err != nil {
@@ -458,7 +459,7 @@ func TestCensusReproducible(t *testing.T) {
 }
 
 func TestPSpinErrors(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, c := range []struct {
 		p, n int
 		msg  string

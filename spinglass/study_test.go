@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/engine/rng"
 )
 
@@ -23,7 +24,7 @@ import (
 // E_inf N^{-2/3}.
 func TestPSpinStudyP2(t *testing.T) {
 	const n, seed = 6, 3
-	res, err := PSpinStudy(context.Background(), backend(t), PSpinStudyOptions{P: 2, N: n, Seed: seed,
+	res, err := PSpinStudy(context.Background(), enginetest.Open(t), PSpinStudyOptions{P: 2, N: n, Seed: seed,
 		Census: StudyCensusOptions{MinimaStarts: 20, SaddleStarts: 80}})
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +73,7 @@ func TestPSpinStudyP2(t *testing.T) {
 // |grad| <= Tol, and the index rows add up to the distinct points.
 func TestPSpinStudyTheory(t *testing.T) {
 	const n = 12
-	res, err := PSpinStudy(context.Background(), backend(t), PSpinStudyOptions{N: n, Seed: 1,
+	res, err := PSpinStudy(context.Background(), enginetest.Open(t), PSpinStudyOptions{N: n, Seed: 1,
 		Census: StudyCensusOptions{MinimaStarts: 30, SaddleStarts: 30}})
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +162,7 @@ func TestPSpinStudyTheory(t *testing.T) {
 // are 1, 4 and 37.
 func TestLayeredStudy(t *testing.T) {
 	const seed = 5
-	res, err := LayeredStudy(context.Background(), backend(t), LayeredStudyOptions{Layers: []int{1, 2, 3}, Dim: 9, Seed: seed,
+	res, err := LayeredStudy(context.Background(), enginetest.Open(t), LayeredStudyOptions{Layers: []int{1, 2, 3}, Dim: 9, Seed: seed,
 		Census: StudyCensusOptions{MinimaStarts: 100, SaddleStarts: 300}})
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +217,7 @@ func TestLayeredStudy(t *testing.T) {
 // (the p-spin's starts; the layered study's starts over all its layer
 // counts), never backwards.
 func TestStudyProgress(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	check := func(name string, total int, run func(func(done, total int)) error) {
 		t.Helper()
 		calls, last := 0, 0
@@ -250,7 +251,7 @@ func TestStudyProgress(t *testing.T) {
 // the next backend call (the remaining starts of the batch are never
 // finished); the error is the context's.
 func TestStudyCancel(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
 	co := StudyCensusOptions{MinimaStarts: 20, SaddleStarts: 20, Batch: 4}
@@ -295,7 +296,7 @@ func TestStudyOptions(t *testing.T) {
 	if err != nil || co.MinimaStarts != 7 || co.SaddleStarts != 0 {
 		t.Errorf("7 minima starts: %+v, %v; want 7 + 0", co, err)
 	}
-	b := backend(t)
+	b := enginetest.Open(t)
 	ctx := context.Background()
 	for _, c := range []struct {
 		name string

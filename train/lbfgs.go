@@ -18,18 +18,25 @@ const (
 )
 
 // lbfgs runs limited-memory BFGS from the network's parameters. All vector
-// work is Dot, Axpy, Scal and Copy on the backend.
+// work is Dot, Axpy, Scal and Copy on the backend, recorded on one Scope
+// that also owns the work vectors.
 func (t *trainer) lbfgs() (Result, error) {
 	m := t.opt.History
-	bufs, free, err := t.alloc(4 + 2*m)
-	if err != nil {
+	P := t.net.NumParams()
+	sc := engine.NewScope(t.b)
+	defer sc.Close()
+	x := t.net.Params()
+	g, d, xt, gt := sc.Alloc(P), sc.Alloc(P), sc.Alloc(P), sc.Alloc(P)
+	S, Y := make([]engine.Buffer, m), make([]engine.Buffer, m)
+	for i := range S {
+		S[i] = sc.Alloc(P)
+	}
+	for i := range Y {
+		Y[i] = sc.Alloc(P)
+	}
+	if err := sc.Err(); err != nil {
 		return Result{}, err
 	}
-	defer free()
-	b, P := t.b, t.net.NumParams()
-	x := t.net.Params()
-	g, d, xt, gt := bufs[0], bufs[1], bufs[2], bufs[3]
-	S, Y := bufs[4:4+m], bufs[4+m:]
 	rho := make([]float64, m)
 	alpha := make([]float64, m)
 	stored, newest := 0, -1 // ring buffer of correction pairs
@@ -38,7 +45,11 @@ func (t *trainer) lbfgs() (Result, error) {
 	if err != nil {
 		return t.res, err
 	}
-	dot := func(u, v engine.Buffer) (float64, error) { return b.Dot(P, u, 1, v, 1) }
+	// dot is u . v, or 0 once an op has failed (sc.Err says so).
+	dot := func(u, v engine.Buffer) float64 {
+		r, _ := sc.Dot(P, u, 1, v, 1)
+		return r
+	}
 	for {
 		if stop := t.check(loss, norm); stop != "" {
 			t.res.Stop, t.res.Loss, t.res.GradNorm = stop, loss, norm
@@ -49,45 +60,25 @@ func (t *trainer) lbfgs() (Result, error) {
 			return t.res, nil
 		}
 		// Two-loop recursion: d = -H g.
-		if err := b.Copy(d, g); err != nil {
-			return t.res, err
-		}
+		sc.Copy(d, g)
 		for k := 0; k < stored; k++ {
 			i := (newest - k + m) % m
-			sq, err := dot(S[i], d)
-			if err != nil {
-				return t.res, err
-			}
-			alpha[i] = rho[i] * sq
-			if err := b.Axpy(P, -alpha[i], Y[i], 1, d, 1); err != nil {
-				return t.res, err
-			}
+			alpha[i] = rho[i] * dot(S[i], d)
+			sc.Axpy(P, -alpha[i], Y[i], 1, d, 1)
 		}
 		if stored > 0 {
-			sy, err1 := dot(S[newest], Y[newest])
-			yy, err2 := dot(Y[newest], Y[newest])
-			if err := firstErr(err1, err2); err != nil {
-				return t.res, err
-			}
-			if err := b.Scal(P, sy/yy, d, 1); err != nil {
-				return t.res, err
-			}
+			sy := dot(S[newest], Y[newest])
+			yy := dot(Y[newest], Y[newest])
+			sc.Scal(P, sy/yy, d, 1)
 		}
 		for k := stored - 1; k >= 0; k-- {
 			i := (newest - k + m) % m
-			yr, err := dot(Y[i], d)
-			if err != nil {
-				return t.res, err
-			}
-			if err := b.Axpy(P, alpha[i]-rho[i]*yr, S[i], 1, d, 1); err != nil {
-				return t.res, err
-			}
+			yr := dot(Y[i], d)
+			sc.Axpy(P, alpha[i]-rho[i]*yr, S[i], 1, d, 1)
 		}
-		if err := b.Scal(P, -1, d, 1); err != nil {
-			return t.res, err
-		}
-		dphi0, err := dot(g, d)
-		if err != nil {
+		sc.Scal(P, -1, d, 1)
+		dphi0 := dot(g, d)
+		if err := sc.Err(); err != nil {
 			return t.res, err
 		}
 		a1 := 1.0
@@ -96,7 +87,8 @@ func (t *trainer) lbfgs() (Result, error) {
 			// from steepest descent with a step of length LearningRate
 			// (at most 1 / |g| scaled).
 			stored, newest = 0, -1
-			if err := firstErr(b.Copy(d, g), b.Scal(P, -1, d, 1)); err != nil {
+			sc.Copy(d, g)
+			if err := sc.Scal(P, -1, d, 1); err != nil {
 				return t.res, err
 			}
 			dphi0 = -norm * norm
@@ -116,14 +108,14 @@ func (t *trainer) lbfgs() (Result, error) {
 		}
 		// s = xt - x, y = gt - g, into the oldest slot.
 		slot := (newest + 1) % m
-		errs := []error{b.Copy(S[slot], xt), b.Axpy(P, -1, x, 1, S[slot], 1), b.Copy(Y[slot], gt), b.Axpy(P, -1, g, 1, Y[slot], 1)}
-		if err := firstErr(errs...); err != nil {
-			return t.res, err
-		}
-		sy, err1 := dot(S[slot], Y[slot])
-		ss, err2 := dot(S[slot], S[slot])
-		yy, err3 := dot(Y[slot], Y[slot])
-		if err := firstErr(err1, err2, err3); err != nil {
+		sc.Copy(S[slot], xt)
+		sc.Axpy(P, -1, x, 1, S[slot], 1)
+		sc.Copy(Y[slot], gt)
+		sc.Axpy(P, -1, g, 1, Y[slot], 1)
+		sy := dot(S[slot], Y[slot])
+		ss := dot(S[slot], S[slot])
+		yy := dot(Y[slot], Y[slot])
+		if err := sc.Err(); err != nil {
 			return t.res, err
 		}
 		if sy > curvatureEps*math.Sqrt(ss*yy) {
@@ -131,11 +123,10 @@ func (t *trainer) lbfgs() (Result, error) {
 			newest = slot
 			stored = min(stored+1, m)
 		}
-		if err := firstErr(b.Copy(x, xt), b.Copy(g, gt)); err != nil {
-			return t.res, err
-		}
+		sc.Copy(x, xt)
+		sc.Copy(g, gt)
 		loss = fa
-		if norm, err = b.Nrm2(P, g, 1); err != nil {
+		if norm, err = sc.Nrm2(P, g, 1); err != nil {
 			return t.res, err
 		}
 		t.res.Steps++
@@ -157,7 +148,9 @@ type lineSearch struct {
 // eval sets xt = x + a d, gt = grad f(xt) and returns f(xt) and gt . d.
 func (ls *lineSearch) eval(a float64) (float64, float64, error) {
 	t, P := ls.t, ls.t.net.NumParams()
-	if err := firstErr(t.b.Copy(ls.xt, ls.x), t.b.Axpy(P, a, ls.d, 1, ls.xt, 1)); err != nil {
+	ops := engine.Ops(t.b)
+	ops.Copy(ls.xt, ls.x)
+	if err := ops.Axpy(P, a, ls.d, 1, ls.xt, 1); err != nil {
 		return 0, 0, err
 	}
 	f, err := t.objective(ls.xt, t.data, ls.gt)

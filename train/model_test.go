@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -14,7 +15,7 @@ import (
 // *DataMismatchError naming both; a file without a data record matches
 // ErrNoData; NoTest leaves the test set out, and Set names what is wrong.
 func TestLoadModelErrors(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "iris.ngm")
 	res, err := Run(context.Background(), b, RunOptions{Steps: 5, Out: path})

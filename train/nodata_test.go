@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/npy"
 )
@@ -15,7 +16,7 @@ import (
 // as a training sample and nothing standardised; without a name it is
 // ErrNoData, and a set the network cannot take is refused with both shapes.
 func TestLoadModelWithoutData(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	net, err := models.NewMLP(b, models.MLPSpec{Widths: []int{4, 5, 3}, Act: lookup(t, "tanh"), Loss: models.CrossEntropy})
 	if err != nil {
 		t.Fatal(err)

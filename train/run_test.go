@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -18,7 +19,7 @@ import (
 // features (the means recorded are those of the training part, the split
 // 120/30 of iris's 150 at the default 20%).
 func TestRunDefaults(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	res, err := Run(context.Background(), b, RunOptions{Steps: 20, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +42,7 @@ func TestRunDefaults(t *testing.T) {
 // in the same order), with the header Run returned; a product model's
 // kinds survive the round trip.
 func TestRunSavesWhatLoadModelReads(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	dir := t.TempDir()
 	for _, o := range []RunOptions{
 		{Data: "wine", Subset: 100, Arch: []int{13, 8, 3}, Optimizer: "sgd", Momentum: 0.9, BatchSize: 16, Steps: 30, WeightDecay: 1e-3, Seed: 2},
@@ -84,7 +85,7 @@ func TestRunSavesWhatLoadModelReads(t *testing.T) {
 // TestRunInitSeed: a nil InitSeed is Seed (the same file byte for byte);
 // another InitSeed changes the weights but not the data split.
 func TestRunInitSeed(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	dir := t.TempDir()
 	run := func(name string, init *uint64) []byte {
 		path := filepath.Join(dir, name)
@@ -138,7 +139,7 @@ func TestRunKinds(t *testing.T) {
 // TestRunErrors: bad options name the field and what is wrong; a
 // cancelled context stops the run before training.
 func TestRunErrors(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	for _, c := range []struct {
 		o    RunOptions
 		want string

@@ -3,6 +3,8 @@ package train
 import (
 	"math"
 	"testing"
+
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // TestPlateauRule: the patience rule on a loss sequence with known
@@ -47,7 +49,7 @@ func TestPlateauRule(t *testing.T) {
 // the run is far longer than the patience (the old rule always stopped
 // after exactly Patience checks).
 func TestPatienceTrainsUntilPlateau(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	reg := newRegression(100, 3, 2, 3)
 	net, d := reg.setup(t, b)
 	var losses []float64

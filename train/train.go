@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -170,7 +171,7 @@ func (o *Options) check(n int) error {
 		}
 		return nil
 	}
-	if err := firstErr(pos("learning rate", o.LearningRate), pos("epsilon", o.Epsilon)); err != nil {
+	if err := cmp.Or(pos("learning rate", o.LearningRate), pos("epsilon", o.Epsilon)); err != nil {
 		return err
 	}
 	for name, v := range map[string]float64{"momentum": o.Momentum, "beta1": o.Beta1, "beta2": o.Beta2} {
@@ -298,36 +299,19 @@ func (t *trainer) check(loss, norm float64) string {
 	return ""
 }
 
-func (t *trainer) alloc(n int) ([]engine.Buffer, func(), error) {
-	var bufs []engine.Buffer
-	free := func() {
-		for _, x := range bufs {
-			t.b.Free(x)
-		}
-	}
-	for i := 0; i < n; i++ {
-		x, err := t.net.NewParams()
-		if err != nil {
-			free()
-			return nil, nil, err
-		}
-		bufs = append(bufs, x)
-	}
-	return bufs, free, nil
-}
-
 // firstOrder runs GD, SGD and Adam.
 func (t *trainer) firstOrder() (Result, error) {
 	opt := t.opt
-	bufs, free, err := t.alloc(2)
-	if err != nil {
+	P := t.net.NumParams()
+	sc := engine.NewScope(t.b)
+	defer sc.Close()
+	theta, g, vel := t.net.Params(), sc.Alloc(P), sc.Alloc(P)
+	if err := sc.Err(); err != nil {
 		return Result{}, err
 	}
-	defer free()
-	theta, g, vel := t.net.Params(), bufs[0], bufs[1]
-	P := t.net.NumParams()
 	var hostTheta, m, v, hg []float64
 	if opt.Method == Adam {
+		var err error
 		if hostTheta, err = t.net.HostParams(); err != nil {
 			return Result{}, err
 		}
@@ -339,7 +323,11 @@ func (t *trainer) firstOrder() (Result, error) {
 		case GD:
 			return t.b.Axpy(P, -lr, g, 1, theta, 1)
 		case SGD:
-			return firstErr(t.b.Scal(P, opt.Momentum, vel, 1), t.b.Axpy(P, 1, g, 1, vel, 1), t.b.Axpy(P, -lr, vel, 1, theta, 1))
+			ops := engine.Ops(t.b)
+			ops.Scal(P, opt.Momentum, vel, 1)
+			ops.Axpy(P, 1, g, 1, vel, 1)
+			ops.Axpy(P, -lr, vel, 1, theta, 1)
+			return ops.Err()
 		}
 		// Adam, on the host.
 		if err := t.b.Download(hg, g); err != nil {
@@ -377,7 +365,10 @@ func (t *trainer) firstOrder() (Result, error) {
 	// the data and walks it in slices of BatchSize columns.
 	d := t.data
 	hx, ht := make([]float64, d.N*d.D), make([]float64, d.N*d.C)
-	if err := firstErr(t.b.Download(hx, d.X), t.b.Download(ht, d.T)); err != nil {
+	ops := engine.Ops(t.b)
+	ops.Download(hx, d.X)
+	ops.Download(ht, d.T)
+	if err := ops.Err(); err != nil {
 		return t.res, err
 	}
 	shuf, err := models.NewData(t.b, hx, d.D, ht, d.C, nil)
@@ -434,15 +425,6 @@ func (t *trainer) finish(theta, g engine.Buffer, stop string) (Result, error) {
 	}
 	t.res.Loss, t.res.GradNorm, t.res.Stop = loss, norm, stop
 	return t.res, nil
-}
-
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // The defaults of `netgeom train`, shared with the tests that check what

@@ -12,18 +12,9 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/datasets"
 	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
-
-func backend(t testing.TB) engine.Backend {
-	t.Helper()
-	b, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func lookup(t testing.TB, name string) activation.Func {
 	t.Helper()
@@ -121,7 +112,7 @@ func (reg regression) setup(t *testing.T, b engine.Backend) (*models.MLP, *model
 // descent with a step below 2/L decreases the loss at every step (the
 // descent lemma). The minimum f* comes from the normal equations.
 func TestOptimizersDecreaseLoss(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	reg := newRegression(200, 5, 3, 1)
 	_, fstar := reg.minimum(t)
 	for _, c := range []struct {
@@ -171,7 +162,7 @@ func TestOptimizersDecreaseLoss(t *testing.T) {
 // (BFGS with exact line searches ends on a P-dimensional quadratic within
 // P steps; a curvature pair scaled wrongly takes twice as many).
 func TestLBFGSReachesMinimum(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	reg := newRegression(300, 4, 3, 2)
 	want, fstar := reg.minimum(t)
 	net, d := reg.setup(t, b)
@@ -205,7 +196,7 @@ func TestLBFGSReachesMinimum(t *testing.T) {
 // once the loss stops improving by more than MinDelta, and the step budget
 // is exact.
 func TestStoppingRules(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	reg := newRegression(100, 3, 2, 3)
 	net, d := reg.setup(t, b)
 	var norms []float64
@@ -247,7 +238,7 @@ func TestStoppingRules(t *testing.T) {
 // TestSeeded: minibatch training is a function of the seed: the same seed
 // gives bit-identical parameters, another seed different ones.
 func TestSeeded(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	reg := newRegression(90, 3, 2, 5)
 	run := func(seed uint64) []float64 {
 		net, d := reg.setup(t, b)
@@ -273,7 +264,7 @@ func TestSeeded(t *testing.T) {
 // TestDiverged: a learning rate far above 2/L makes gradient descent blow
 // up; Train reports ErrDiverged instead of returning NaN parameters.
 func TestDiverged(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	reg := newRegression(50, 3, 2, 6)
 	net, d := reg.setup(t, b)
 	_, err := Train(net, d, Options{Method: GD, LearningRate: 1e3, Steps: 1000})
@@ -284,7 +275,7 @@ func TestDiverged(t *testing.T) {
 
 // TestOptionErrors: bad options are refused with a message.
 func TestOptionErrors(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	reg := newRegression(10, 2, 2, 7)
 	net, d := reg.setup(t, b)
 	for name, o := range map[string]Options{
@@ -361,7 +352,7 @@ func trainIris(t *testing.T, b engine.Backend, seed uint64) float64 {
 // and 135, 1-based) in the test set, where even regularised logistic
 // regression gets 90%; so the claim is about the defaults, not one split.
 func TestIrisDefaults(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	sum := 0.0
 	for seed := uint64(1); seed <= 8; seed++ {
 		acc := trainIris(t, b, seed)

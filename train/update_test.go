@@ -3,6 +3,8 @@ package train
 import (
 	"math"
 	"testing"
+
+	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
 // TestUpdatesFollowPublishedFormulas pins each first-order optimiser's
@@ -28,7 +30,7 @@ import (
 // agree to a few ulps, while dropping Adam's bias correction or its (1 -
 // b1) factor changes the parameters at the 1e-3 level.
 func TestUpdatesFollowPublishedFormulas(t *testing.T) {
-	b := backend(t)
+	b := enginetest.Open(t)
 	reg := newRegression(40, 1, 1, 7)
 	const steps = 6
 	for _, c := range []struct {

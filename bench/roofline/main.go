@@ -71,8 +71,8 @@ func run(sizeList string, rounds, gonumMax int, minTime time.Duration) error {
 		}
 		flops := 2 * float64(n) * float64(n) * float64(n)
 		host := make([][]float64, 3)
-		bufs := map[*cpu.Backend][]engine.Buffer{}
-		for _, be := range []*cpu.Backend{ob, gb} {
+		bufs := map[engine.Backend][]engine.Buffer{}
+		for _, be := range []engine.Backend{ob, gb} {
 			for i := 0; i < 3; i++ {
 				x, err := be.Alloc(engine.Float64, n*n)
 				if err != nil {
@@ -90,7 +90,7 @@ func run(sizeList string, rounds, gonumMax int, minTime time.Duration) error {
 				}
 			}
 		}
-		gemm := func(be *cpu.Backend) func() error {
+		gemm := func(be engine.Backend) func() error {
 			x := bufs[be]
 			return func() error {
 				return be.Gemm(engine.NoTrans, engine.NoTrans, n, n, n, 1, x[0], n, x[1], n, 0, x[2], n)

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/activation"
-	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/train"
@@ -21,10 +21,7 @@ import (
 // weight decay 0.01, saves it and returns its path and training loss.
 func trainedModel(t *testing.T, dir string, dataSeed, initSeed uint64, hidden int) (string, float64) {
 	t.Helper()
-	b, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := enginetest.Open(t)
 	prep, err := train.Prepare(train.DataSpec{Name: "iris", Seed: dataSeed, Standardize: true})
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/train"
@@ -36,10 +36,7 @@ func trainedIris(t *testing.T) string {
 // rounding on O(1) gradients).
 func fdHessian(t *testing.T, path string) ([]float64, int) {
 	t.Helper()
-	b, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := enginetest.Open(t)
 	net, hdr, err := models.LoadMLP(b, path)
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/train"
 )
@@ -37,7 +37,7 @@ func TestTrainCommand(t *testing.T) {
 	if r.TrainAccuracy < 0.97 || r.TestAccuracy < 0.9 {
 		t.Errorf("train accuracy %v, test accuracy %v", r.TrainAccuracy, r.TestAccuracy)
 	}
-	b, _ := cpu.New(cpu.Options{})
+	b := enginetest.Open(t)
 	net, hdr, err := models.LoadMLP(b, path)
 	if err != nil {
 		t.Fatal(err)

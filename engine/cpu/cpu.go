@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -31,18 +30,20 @@ type Options struct {
 	Threads int
 }
 
-// Backend runs every engine op on the CPU.
-type Backend struct {
+// kernels runs every engine op on the CPU, on []float64 handles; New wraps
+// it in engine.Checked, which checks every argument before a kernel runs.
+// Its only state is set by New, so kernels of several goroutines run at the
+// same time.
+type kernels struct {
 	impl     level
 	blasName string
 	why      string // why this BLAS
 	threads  int
 	details  map[string]string
-	closed   bool
 }
 
 // New opens a CPU backend.
-func New(opt Options) (*Backend, error) {
+func New(opt Options) (engine.Backend, error) {
 	choice := strings.ToLower(opt.BLAS)
 	if choice == "" {
 		choice = strings.ToLower(os.Getenv("NETGEOM_BLAS"))
@@ -63,7 +64,7 @@ func New(opt Options) (*Backend, error) {
 	if threads < 1 {
 		return nil, fmt.Errorf("cpu backend: %d threads; want at least 1", threads)
 	}
-	b := &Backend{threads: threads, details: map[string]string{}}
+	b := &kernels{threads: threads, details: map[string]string{}}
 	switch choice {
 	case "", "auto":
 		o, err := loadOpenBLAS(threads)
@@ -86,10 +87,10 @@ func New(opt Options) (*Backend, error) {
 		return nil, fmt.Errorf("cpu backend: unknown BLAS %q: valid values are openblas, gonum", choice)
 	}
 	b.details["blas_reason"] = b.why
-	return b, nil
+	return engine.Checked[[]float64](b), nil
 }
 
-func (b *Backend) useOpenBLAS(o *openBLAS, why string) {
+func (b *kernels) useOpenBLAS(o *openBLAS, why string) {
 	b.impl, b.blasName, b.why = o, "openblas", why
 	b.details["openblas_path"] = o.path
 	if o.config != "" {
@@ -97,11 +98,8 @@ func (b *Backend) useOpenBLAS(o *openBLAS, why string) {
 	}
 }
 
-// BLAS names the BLAS in use: "openblas" or "gonum".
-func (b *Backend) BLAS() string { return b.blasName }
-
-// Info implements engine.Backend.
-func (b *Backend) Info() engine.Info {
+// Info implements engine.Kernels.
+func (b *kernels) Info() engine.Info {
 	d := map[string]string{}
 	for k, v := range b.details {
 		d[k] = v
@@ -109,11 +107,8 @@ func (b *Backend) Info() engine.Info {
 	return engine.Info{Backend: "cpu", Device: cpuModel(), BLAS: b.blasName, Threads: b.threads, Details: d}
 }
 
-// Close implements engine.Backend.
-func (b *Backend) Close() error {
-	b.closed = true
-	return nil
-}
+// Close implements engine.Kernels: the memory is the collector's.
+func (b *kernels) Close() error { return nil }
 
 func cpuModel() string {
 	f, err := os.Open("/proc/cpuinfo")
@@ -129,140 +124,46 @@ func cpuModel() string {
 	return fmt.Sprintf("%s/%s (%d cores)", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 }
 
-// allocation is shared by a buffer and its views, so freeing the parent
-// invalidates every view.
-type allocation struct{ freed bool }
-
-type buffer struct {
-	owner *Backend
-	data  []float64
-	alloc *allocation
-	view  bool
+// MaxInt implements engine.Kernels: OpenBLAS takes 32-bit integers.
+func (b *kernels) MaxInt() (int, string) {
+	if b.blasName == "openblas" {
+		return math.MaxInt32, "OpenBLAS's 32-bit integers"
+	}
+	return math.MaxInt, "the largest int"
 }
 
-func (x *buffer) Len() int            { return len(x.data) }
-func (x *buffer) DType() engine.DType { return engine.Float64 }
+// Alloc implements engine.Kernels.
+func (b *kernels) Alloc(n int) ([]float64, error) { return make([]float64, n), nil }
 
-// Alloc implements engine.Backend.
-func (b *Backend) Alloc(dt engine.DType, n int) (engine.Buffer, error) {
-	if b.closed {
-		return nil, errors.New("cpu backend: closed")
-	}
-	if dt != engine.Float64 {
-		return nil, fmt.Errorf("alloc: %w: %v buffers are not implemented yet; use float64", engine.ErrDType, dt)
-	}
-	if n < 0 {
-		return nil, fmt.Errorf("alloc: %w: %d elements; want >= 0", engine.ErrShape, n)
-	}
-	if uint64(n) > math.MaxInt64/8 {
-		return nil, fmt.Errorf("alloc: %w: %d float64 elements", engine.ErrOutOfMemory, n)
-	}
-	return &buffer{owner: b, data: make([]float64, n), alloc: &allocation{}}, nil
-}
+// Free implements engine.Kernels: the collector frees the memory once the
+// last view of it is gone.
+func (b *kernels) Free([]float64) error { return nil }
 
-// get returns the backend's own buffer behind x, or an error naming the op.
-func (b *Backend) get(op string, x engine.Buffer) (*buffer, error) {
-	if x == nil {
-		return nil, fmt.Errorf("%s: nil buffer", op)
-	}
-	buf, ok := x.(*buffer)
-	if !ok || buf.owner != b {
-		if x.DType() != engine.Float64 {
-			return nil, fmt.Errorf("%s: %w: %v", op, engine.ErrDType, x.DType())
-		}
-		return nil, fmt.Errorf("%s: %w", op, engine.ErrForeign)
-	}
-	if buf.alloc.freed {
-		return nil, fmt.Errorf("%s: %w", op, engine.ErrFreed)
-	}
-	return buf, nil
-}
+// View implements engine.Kernels.
+func (b *kernels) View(x []float64, off, n int) []float64 { return x[off : off+n : off+n] }
 
-func (b *Backend) data(op string, xs ...engine.Buffer) ([][]float64, error) {
-	out := make([][]float64, len(xs))
-	for i, x := range xs {
-		buf, err := b.get(op, x)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = buf.data
-	}
-	return out, nil
-}
-
-// Free implements engine.Backend.
-func (b *Backend) Free(x engine.Buffer) error {
-	buf, err := b.get("free", x)
-	if err != nil {
-		return err
-	}
-	if buf.view {
-		return errors.New("free: the buffer is a view; free its parent")
-	}
-	buf.alloc.freed = true
-	buf.data = nil
+// Upload implements engine.Kernels.
+func (b *kernels) Upload(dst, src []float64) error {
+	copy(dst, src)
 	return nil
 }
 
-// Slice implements engine.Backend.
-func (b *Backend) Slice(x engine.Buffer, off, n int) (engine.Buffer, error) {
-	buf, err := b.get("slice", x)
-	if err != nil {
-		return nil, err
-	}
-	if off < 0 || n < 0 || off > len(buf.data)-n {
-		return nil, fmt.Errorf("slice: %w: [%d, %d+%d) outside a buffer of %d elements", engine.ErrShape, off, off, n, len(buf.data))
-	}
-	return &buffer{owner: b, data: buf.data[off : off+n : off+n], alloc: buf.alloc, view: true}, nil
-}
-
-// Upload implements engine.Backend.
-func (b *Backend) Upload(dst engine.Buffer, src []float64) error {
-	d, err := b.get("upload", dst)
-	if err != nil {
-		return err
-	}
-	if len(src) != len(d.data) {
-		return fmt.Errorf("upload: %w: %d host elements into a buffer of %d", engine.ErrShape, len(src), len(d.data))
-	}
-	copy(d.data, src)
+// Download implements engine.Kernels.
+func (b *kernels) Download(dst, src []float64) error {
+	copy(dst, src)
 	return nil
 }
 
-// Download implements engine.Backend.
-func (b *Backend) Download(dst []float64, src engine.Buffer) error {
-	s, err := b.get("download", src)
-	if err != nil {
-		return err
-	}
-	if len(dst) != len(s.data) {
-		return fmt.Errorf("download: %w: a buffer of %d elements into %d host elements", engine.ErrShape, len(s.data), len(dst))
-	}
-	copy(dst, s.data)
+// Copy implements engine.Kernels.
+func (b *kernels) Copy(dst, src []float64, _ int) error {
+	copy(dst, src)
 	return nil
 }
 
-// Copy implements engine.Backend.
-func (b *Backend) Copy(dst, src engine.Buffer) error {
-	d, err := b.data("copy", dst, src)
-	if err != nil {
-		return err
-	}
-	if len(d[0]) != len(d[1]) {
-		return fmt.Errorf("copy: %w: source has %d elements, destination %d", engine.ErrShape, len(d[1]), len(d[0]))
-	}
-	copy(d[0], d[1])
-	return nil
-}
-
-// Fill implements engine.Backend.
-func (b *Backend) Fill(dst engine.Buffer, v float64) error {
-	d, err := b.get("fill", dst)
-	if err != nil {
-		return err
-	}
-	b.parallel(len(d.data), func(lo, hi int) {
-		s := d.data[lo:hi]
+// Fill implements engine.Kernels.
+func (b *kernels) Fill(dst []float64, n int, v float64) error {
+	b.parallel(n, func(lo, hi int) {
+		s := dst[lo:hi]
 		for i := range s {
 			s[i] = v
 		}
@@ -277,41 +178,15 @@ func toGonum(t engine.Transpose) blas.Transpose {
 	return blas.NoTrans
 }
 
-// fits32 checks that sizes fit OpenBLAS's 32-bit integers.
-func (b *Backend) fits32(op string, vals ...int) error {
-	if b.blasName != "openblas" {
-		return nil
-	}
-	for _, v := range vals {
-		if v > math.MaxInt32 {
-			return fmt.Errorf("%s: %w: size %d exceeds OpenBLAS's 32-bit integers", op, engine.ErrShape, v)
-		}
-	}
-	return nil
-}
-
-// Gemm implements engine.Backend. A column-major product C = op(A) op(B) is
+// Gemm implements engine.Kernels. A column-major product C = op(A) op(B) is
 // the row-major product C^T = op(B)^T op(A)^T, so gonum's row-major Dgemm is
 // called with the operands swapped.
-func (b *Backend) Gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a engine.Buffer, lda int, bb engine.Buffer, ldb int, beta float64, c engine.Buffer, ldc int) error {
-	d, err := b.data("gemm", a, bb, c)
-	if err != nil {
-		return err
-	}
-	if err := engine.CheckGemm(tA, tB, m, n, k, lda, len(d[0]), ldb, len(d[1]), ldc, len(d[2])); err != nil {
-		return err
-	}
-	if err := b.fits32("gemm", m, n, k, lda, ldb, ldc); err != nil {
-		return err
-	}
-	b.gemm(tA, tB, m, n, k, alpha, d[0], lda, d[1], ldb, beta, d[2], ldc)
+func (b *kernels) Gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, lda int, bb []float64, ldb int, beta float64, c []float64, ldc int) error {
+	b.gemm(tA, tB, m, n, k, alpha, a, lda, bb, ldb, beta, c, ldc)
 	return nil
 }
 
-func (b *Backend) gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, lda int, bb []float64, ldb int, beta float64, c []float64, ldc int) {
-	if m == 0 || n == 0 {
-		return
-	}
+func (b *kernels) gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, lda int, bb []float64, ldb int, beta float64, c []float64, ldc int) {
 	if k == 0 {
 		// C = beta C; BLAS's convention that beta = 0 overwrites C (NaN too).
 		for j := 0; j < n; j++ {
@@ -334,29 +209,18 @@ func (b *Backend) gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []
 		beta, c[:engine.MatrixSpan(m, n, ldc)], ldc)
 }
 
-// GemmStridedBatched implements engine.Backend.
-func (b *Backend) GemmStridedBatched(tA, tB engine.Transpose, m, n, k int, alpha float64, a engine.Buffer, lda, strideA int, bb engine.Buffer, ldb, strideB int, beta float64, c engine.Buffer, ldc, strideC int, batch int) error {
-	const op = "gemm strided batched"
-	d, err := b.data(op, a, bb, c)
-	if err != nil {
-		return err
-	}
-	if err := engine.CheckGemmStridedBatched(tA, tB, m, n, k, lda, strideA, len(d[0]), ldb, strideB, len(d[1]), ldc, strideC, len(d[2]), batch); err != nil || batch == 0 {
-		return err
-	}
-	if err := b.fits32(op, m, n, k, lda, ldb, ldc); err != nil {
-		return err
-	}
+// GemmStridedBatched implements engine.Kernels.
+func (b *kernels) GemmStridedBatched(tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, lda, strideA int, bb []float64, ldb, strideB int, beta float64, c []float64, ldc, strideC int, batch int) error {
 	if m*n*k <= smallGemm {
 		// Many tiny products (attention's T x T scores of each sample):
 		// a call into BLAS per product costs more than the product.
 		b.parallelCols(max(1, m*n*k), batch, func(i int) {
-			smallGemmKernel(tA, tB, m, n, k, alpha, d[0][i*strideA:], lda, d[1][i*strideB:], ldb, beta, d[2][i*strideC:], ldc)
+			smallGemmKernel(tA, tB, m, n, k, alpha, a[i*strideA:], lda, bb[i*strideB:], ldb, beta, c[i*strideC:], ldc)
 		})
 		return nil
 	}
 	for i := 0; i < batch; i++ {
-		b.gemm(tA, tB, m, n, k, alpha, d[0][i*strideA:], lda, d[1][i*strideB:], ldb, beta, d[2][i*strideC:], ldc)
+		b.gemm(tA, tB, m, n, k, alpha, a[i*strideA:], lda, bb[i*strideB:], ldb, beta, c[i*strideC:], ldc)
 	}
 	return nil
 }
@@ -396,39 +260,19 @@ func smallGemmKernel(tA, tB engine.Transpose, m, n, k int, alpha float64, a []fl
 	}
 }
 
-// Gemv implements engine.Backend. Column-major y = op(A) x is row-major
+// Gemv implements engine.Kernels. Column-major y = op(A) x is row-major
 // y = op'(A^T) x with A^T n x m.
-func (b *Backend) Gemv(tA engine.Transpose, m, n int, alpha float64, a engine.Buffer, lda int, x engine.Buffer, incx int, beta float64, y engine.Buffer, incy int) error {
-	d, err := b.data("gemv", a, x, y)
-	if err != nil {
-		return err
-	}
-	if err := engine.CheckMatrix("gemv", "A", m, n, lda, len(d[0])); err != nil {
-		return err
-	}
+func (b *kernels) Gemv(tA engine.Transpose, m, n int, alpha float64, a []float64, lda int, x []float64, incx int, beta float64, y []float64, incy int) error {
 	xn, yn := n, m
 	if tA == engine.Trans {
 		xn, yn = m, n
 	}
-	if err := engine.CheckVector("gemv", "x", xn, incx, len(d[1])); err != nil {
-		return err
-	}
-	if err := engine.CheckVector("gemv", "y", yn, incy, len(d[2])); err != nil {
-		return err
-	}
-	if err := b.fits32("gemv", m, n, lda, incx, incy); err != nil {
-		return err
-	}
-	if yn == 0 {
-		return nil
-	}
 	if xn == 0 {
-		ys := d[2]
 		for i := 0; i < yn; i++ {
 			if beta == 0 {
-				ys[i*incy] = 0
+				y[i*incy] = 0
 			} else {
-				ys[i*incy] *= beta
+				y[i*incy] *= beta
 			}
 		}
 		return nil
@@ -437,103 +281,38 @@ func (b *Backend) Gemv(tA engine.Transpose, m, n int, alpha float64, a engine.Bu
 	if tA == engine.Trans {
 		rt = blas.NoTrans
 	}
-	b.impl.Dgemv(rt, n, m, alpha, d[0][:engine.MatrixSpan(m, n, lda)], lda,
-		d[1][:engine.VectorSpan(xn, incx)], incx, beta, d[2][:engine.VectorSpan(yn, incy)], incy)
+	b.impl.Dgemv(rt, n, m, alpha, a[:engine.MatrixSpan(m, n, lda)], lda,
+		x[:engine.VectorSpan(xn, incx)], incx, beta, y[:engine.VectorSpan(yn, incy)], incy)
 	return nil
 }
 
-// Dot implements engine.Backend.
-func (b *Backend) Dot(n int, x engine.Buffer, incx int, y engine.Buffer, incy int) (float64, error) {
-	d, err := b.data("dot", x, y)
-	if err != nil {
-		return 0, err
-	}
-	if err := engine.CheckVector("dot", "x", n, incx, len(d[0])); err != nil {
-		return 0, err
-	}
-	if err := engine.CheckVector("dot", "y", n, incy, len(d[1])); err != nil {
-		return 0, err
-	}
-	if err := b.fits32("dot", n, incx, incy); err != nil {
-		return 0, err
-	}
-	if n == 0 {
-		return 0, nil
-	}
-	return b.impl.Ddot(n, d[0][:engine.VectorSpan(n, incx)], incx, d[1][:engine.VectorSpan(n, incy)], incy), nil
+// Dot implements engine.Kernels.
+func (b *kernels) Dot(n int, x []float64, incx int, y []float64, incy int) (float64, error) {
+	return b.impl.Ddot(n, x[:engine.VectorSpan(n, incx)], incx, y[:engine.VectorSpan(n, incy)], incy), nil
 }
 
-// Axpy implements engine.Backend.
-func (b *Backend) Axpy(n int, alpha float64, x engine.Buffer, incx int, y engine.Buffer, incy int) error {
-	d, err := b.data("axpy", x, y)
-	if err != nil {
-		return err
-	}
-	if err := engine.CheckVector("axpy", "x", n, incx, len(d[0])); err != nil {
-		return err
-	}
-	if err := engine.CheckVector("axpy", "y", n, incy, len(d[1])); err != nil {
-		return err
-	}
-	if err := b.fits32("axpy", n, incx, incy); err != nil {
-		return err
-	}
-	if n == 0 {
-		return nil
-	}
-	b.impl.Daxpy(n, alpha, d[0][:engine.VectorSpan(n, incx)], incx, d[1][:engine.VectorSpan(n, incy)], incy)
+// Axpy implements engine.Kernels.
+func (b *kernels) Axpy(n int, alpha float64, x []float64, incx int, y []float64, incy int) error {
+	b.impl.Daxpy(n, alpha, x[:engine.VectorSpan(n, incx)], incx, y[:engine.VectorSpan(n, incy)], incy)
 	return nil
 }
 
-// Scal implements engine.Backend.
-func (b *Backend) Scal(n int, alpha float64, x engine.Buffer, incx int) error {
-	d, err := b.get("scal", x)
-	if err != nil {
-		return err
-	}
-	if err := engine.CheckVector("scal", "x", n, incx, len(d.data)); err != nil {
-		return err
-	}
-	if err := b.fits32("scal", n, incx); err != nil {
-		return err
-	}
-	if n == 0 {
-		return nil
-	}
-	b.impl.Dscal(n, alpha, d.data[:engine.VectorSpan(n, incx)], incx)
+// Scal implements engine.Kernels.
+func (b *kernels) Scal(n int, alpha float64, x []float64, incx int) error {
+	b.impl.Dscal(n, alpha, x[:engine.VectorSpan(n, incx)], incx)
 	return nil
 }
 
-// Nrm2 implements engine.Backend.
-func (b *Backend) Nrm2(n int, x engine.Buffer, incx int) (float64, error) {
-	d, err := b.get("nrm2", x)
-	if err != nil {
-		return 0, err
-	}
-	if err := engine.CheckVector("nrm2", "x", n, incx, len(d.data)); err != nil {
-		return 0, err
-	}
-	if err := b.fits32("nrm2", n, incx); err != nil {
-		return 0, err
-	}
-	if n == 0 {
-		return 0, nil
-	}
-	return b.impl.Dnrm2(n, d.data[:engine.VectorSpan(n, incx)], incx), nil
+// Nrm2 implements engine.Kernels.
+func (b *kernels) Nrm2(n int, x []float64, incx int) (float64, error) {
+	return b.impl.Dnrm2(n, x[:engine.VectorSpan(n, incx)], incx), nil
 }
 
-// FillNormal implements engine.Backend: each chunk draws its own range of
+// FillNormal implements engine.Kernels: each chunk draws its own range of
 // the Philox stream, so the result does not depend on the chunking.
-func (b *Backend) FillNormal(dst engine.Buffer, seed, stream, start uint64, std float64) error {
-	d, err := b.get("fill normal", dst)
-	if err != nil {
-		return err
-	}
-	if math.IsNaN(std) || math.IsInf(std, 0) {
-		return fmt.Errorf("fill normal: standard deviation %v; want a finite number", std)
-	}
-	b.parallel(len(d.data), func(lo, hi int) {
-		s := d.data[lo:hi]
+func (b *kernels) FillNormal(dst []float64, n int, seed, stream, start uint64, std float64) error {
+	b.parallel(n, func(lo, hi int) {
+		s := dst[lo:hi]
 		rng.FillNormal(s, seed, stream, start+uint64(lo))
 		if std != 1 {
 			for i := range s {
@@ -544,39 +323,10 @@ func (b *Backend) FillNormal(dst engine.Buffer, seed, stream, start uint64, std 
 	return nil
 }
 
-func actFunc(op string, id activation.ID) (activation.Func, error) {
-	f, err := activation.ByID(id)
-	if err != nil {
-		return f, fmt.Errorf("%s: %w", op, err)
-	}
-	return f, nil
-}
-
-// Activate implements engine.Backend.
-func (b *Backend) Activate(act activation.ID, h, x engine.Buffer) error {
-	return b.ActivateDerivative(act, 0, h, x)
-}
-
-// ActivateDerivative implements engine.Backend.
-func (b *Backend) ActivateDerivative(act activation.ID, order int, h, out engine.Buffer) error {
-	const op = "activate"
-	f, err := actFunc(op, act)
-	if err != nil {
-		return err
-	}
-	if err := engine.CheckOrder(order); err != nil {
-		return err
-	}
-	d, err := b.data(op, h, out)
-	if err != nil {
-		return err
-	}
-	if err := engine.CheckSameLen(op, len(d[0]), len(d[1])); err != nil {
-		return err
-	}
+// ActivateDerivative implements engine.Kernels.
+func (b *kernels) ActivateDerivative(f activation.Func, order, n int, hs, os []float64) error {
 	fn := [...]func(float64) float64{f.Phi, f.D1, f.D2, f.D3}[order]
-	hs, os := d[0], d[1]
-	b.parallel(len(hs), func(lo, hi int) {
+	b.parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			os[i] = fn(hs[i])
 		}
@@ -584,24 +334,10 @@ func (b *Backend) ActivateDerivative(act activation.ID, order int, h, out engine
 	return nil
 }
 
-// ActivateJet implements engine.Backend. The order of operations is fixed
+// ActivateJet implements engine.Kernels. The order of operations is fixed
 // (and mirrored by the CUDA kernel): dx = d1*v, ddx = (d2*v)*v + d1*a, each
 // product rounded before the sum.
-func (b *Backend) ActivateJet(act activation.ID, h, v, a, x, dx, ddx engine.Buffer) error {
-	const op = "activate jet"
-	f, err := actFunc(op, act)
-	if err != nil {
-		return err
-	}
-	d, err := b.data(op, h, v, a, x, dx, ddx)
-	if err != nil {
-		return err
-	}
-	n := len(d[0])
-	if err := engine.CheckSameLen(op, n, len(d[1]), len(d[2]), len(d[3]), len(d[4]), len(d[5])); err != nil {
-		return err
-	}
-	hs, vs, as, xs, dxs, ddxs := d[0], d[1], d[2], d[3], d[4], d[5]
+func (b *kernels) ActivateJet(f activation.Func, n int, hs, vs, as, xs, dxs, ddxs []float64) error {
 	b.parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			hh, vv, aa := hs[i], vs[i], as[i]
@@ -614,22 +350,9 @@ func (b *Backend) ActivateJet(act activation.ID, h, v, a, x, dx, ddx engine.Buff
 	return nil
 }
 
-// ActivateBackward implements engine.Backend.
-func (b *Backend) ActivateBackward(act activation.ID, h, gx, gh engine.Buffer) error {
-	const op = "activate backward"
-	f, err := actFunc(op, act)
-	if err != nil {
-		return err
-	}
-	d, err := b.data(op, h, gx, gh)
-	if err != nil {
-		return err
-	}
-	if err := engine.CheckSameLen(op, len(d[0]), len(d[1]), len(d[2])); err != nil {
-		return err
-	}
-	hs, gxs, ghs := d[0], d[1], d[2]
-	b.parallel(len(hs), func(lo, hi int) {
+// ActivateBackward implements engine.Kernels.
+func (b *kernels) ActivateBackward(f activation.Func, n int, hs, gxs, ghs []float64) error {
+	b.parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			ghs[i] = f.D1(hs[i]) * gxs[i]
 		}
@@ -637,20 +360,9 @@ func (b *Backend) ActivateBackward(act activation.ID, h, gx, gh engine.Buffer) e
 	return nil
 }
 
-// AddBias implements engine.Backend.
-func (b *Backend) AddBias(m, n int, bias engine.Buffer, c engine.Buffer, ldc int) error {
-	const op = "add bias"
-	d, err := b.data(op, bias, c)
-	if err != nil {
-		return err
-	}
-	if err := engine.CheckVector(op, "bias", m, 1, len(d[0])); err != nil {
-		return err
-	}
-	if err := engine.CheckMatrix(op, "C", m, n, ldc, len(d[1])); err != nil {
-		return err
-	}
-	bs, cs := d[0][:m], d[1]
+// AddBias implements engine.Kernels.
+func (b *kernels) AddBias(m, n int, bias, cs []float64, ldc int) error {
+	bs := bias[:m]
 	b.parallelCols(m, n, func(j int) {
 		col := cs[j*ldc : j*ldc+m]
 		for i := range col {
@@ -660,18 +372,9 @@ func (b *Backend) AddBias(m, n int, bias engine.Buffer, c engine.Buffer, ldc int
 	return nil
 }
 
-// Hadamard implements engine.Backend.
-func (b *Backend) Hadamard(x, y, z engine.Buffer) error {
-	const op = "hadamard"
-	d, err := b.data(op, x, y, z)
-	if err != nil {
-		return err
-	}
-	if err := engine.CheckSameLen(op, len(d[0]), len(d[1]), len(d[2])); err != nil {
-		return err
-	}
-	xs, ys, zs := d[0], d[1], d[2]
-	b.parallel(len(xs), func(lo, hi int) {
+// Hadamard implements engine.Kernels.
+func (b *kernels) Hadamard(n int, xs, ys, zs []float64) error {
+	b.parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			zs[i] = xs[i] * ys[i]
 		}
@@ -679,24 +382,9 @@ func (b *Backend) Hadamard(x, y, z engine.Buffer) error {
 	return nil
 }
 
-// ColumnDots implements engine.Backend. Each column's sum runs in index
+// ColumnDots implements engine.Kernels. Each column's sum runs in index
 // order on one goroutine.
-func (b *Backend) ColumnDots(m, n int, a engine.Buffer, lda int, bb engine.Buffer, ldb int, out engine.Buffer) error {
-	const op = "column dots"
-	d, err := b.data(op, a, bb, out)
-	if err != nil {
-		return err
-	}
-	if err := engine.CheckMatrix(op, "A", m, n, lda, len(d[0])); err != nil {
-		return err
-	}
-	if err := engine.CheckMatrix(op, "B", m, n, ldb, len(d[1])); err != nil {
-		return err
-	}
-	if err := engine.CheckVector(op, "out", n, 1, len(d[2])); err != nil {
-		return err
-	}
-	as, bs, os := d[0], d[1], d[2]
+func (b *kernels) ColumnDots(m, n int, as []float64, lda int, bs []float64, ldb int, os []float64) error {
 	b.parallelCols(m, n, func(j int) {
 		ca, cb := as[j*lda:j*lda+m], bs[j*ldb:j*ldb+m]
 		s := 0.0

@@ -5,7 +5,9 @@
 // Importing this package registers the "cpu" backend with engine.Open, which
 // is how netgeom uses it; New opens one with explicit Options, and
 // DirectDgemm calls OpenBLAS's cblas_dgemm directly (for the roofline
-// benchmark).
+// benchmark). The package implements only the kernels (engine.Kernels on
+// []float64): New wraps them in engine.Checked, which checks every op's
+// arguments; Info().BLAS names the BLAS in use.
 //
 // Environment:
 //

@@ -36,8 +36,10 @@ type Options struct {
 	CUBLAS string
 }
 
-// Backend runs every engine op on one NVIDIA GPU.
-type Backend struct {
+// device runs every engine op on one NVIDIA GPU, on device addresses; New
+// wraps it in engine.Checked, which checks every argument before a kernel
+// runs. Its calls run one at a time on one worker goroutine.
+type device struct {
 	drv *driver
 	w   *worker
 
@@ -65,10 +67,10 @@ type Backend struct {
 
 	// Used only on the worker.
 	args kernelArgs
-	live map[*allocation]struct{}
+	live map[devptr]struct{} // allocations not freed yet
 }
 
-var errClosed = errors.New("cuda backend: closed")
+var errClosed = fmt.Errorf("cuda backend: %w", engine.ErrClosed)
 
 // Scratch layout (float64 elements).
 const (
@@ -82,7 +84,16 @@ const (
 // no device, a driver too old for the kernels, a GPU older than compute
 // capability 8.0, a JIT failure) is an error wrapping engine.ErrUnavailable
 // that says what to do.
-func New(opt Options) (*Backend, error) {
+func New(opt Options) (engine.Backend, error) {
+	d, err := openDevice(opt)
+	if err != nil {
+		return nil, err
+	}
+	return engine.Checked[devptr](d), nil
+}
+
+// openDevice opens the device that New wraps.
+func openDevice(opt Options) (*device, error) {
 	choice := strings.ToLower(strings.TrimSpace(opt.BLAS))
 	if choice == "" {
 		choice = strings.ToLower(strings.TrimSpace(os.Getenv("NETGEOM_CUDA_BLAS")))
@@ -119,7 +130,7 @@ func New(opt Options) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cuda: %w", err)
 	}
-	b := &Backend{drv: drv, w: startWorker(), ordinal: ordinal, live: map[*allocation]struct{}{}}
+	b := &device{drv: drv, w: startWorker(), ordinal: ordinal, live: map[devptr]struct{}{}}
 	b.expFMA, b.expWhy = hostExpFMA()
 	if err := b.w.run(func() error { return b.open(choice, fs) }); err != nil {
 		b.w.stop()
@@ -130,7 +141,7 @@ func New(opt Options) (*Backend, error) {
 
 // open sets the backend up on the worker thread; on failure it releases
 // what it made.
-func (b *Backend) open(blasChoice string, fs fileSystem) (err error) {
+func (b *device) open(blasChoice string, fs fileSystem) (err error) {
 	d := b.drv
 	defer func() {
 		if err != nil {
@@ -279,7 +290,7 @@ func (b *Backend) open(blasChoice string, fs fileSystem) (err error) {
 	return nil
 }
 
-func (b *Backend) makeInfo(vals map[string]int, isaMaj, isaMin int) engine.Info {
+func (b *device) makeInfo(vals map[string]int, isaMaj, isaMin int) engine.Info {
 	d := map[string]string{
 		"device_ordinal":     strconv.Itoa(b.ordinal),
 		"compute_capability": fmt.Sprintf("%d.%d", vals["cc_major"], vals["cc_minor"]),
@@ -309,7 +320,7 @@ func (b *Backend) makeInfo(vals map[string]int, isaMaj, isaMin int) engine.Info 
 }
 
 // loadModule JIT-compiles one PTX module, capturing the JIT error log.
-func (b *Backend) loadModule(m kernels.Module, isaMaj, isaMin int) (uintptr, error) {
+func (b *device) loadModule(m kernels.Module, isaMaj, isaMin int) (uintptr, error) {
 	img := m.Image()
 	logBuf := make([]byte, 64<<10)
 	opts := []int32{jitErrorLogBuffer, jitErrorLogBufferBytes}
@@ -343,15 +354,12 @@ func jitLog(buf []byte, filled uintptr) string {
 
 // release frees everything open made, in reverse order. It runs on the
 // worker.
-func (b *Backend) release() error {
+func (b *device) release() error {
 	d := b.drv
 	var errs []error
-	for a := range b.live {
-		if a.ptr != 0 {
-			errs = append(errs, d.check("cuMemFree_v2", d.cuMemFree(a.ptr)))
-		}
-		a.freed = true
-		delete(b.live, a)
+	for p := range b.live {
+		errs = append(errs, d.check("cuMemFree_v2", d.cuMemFree(uint64(p))))
+		delete(b.live, p)
 	}
 	if b.blas != nil {
 		errs = append(errs, b.blas.close())
@@ -376,8 +384,8 @@ func (b *Backend) release() error {
 	return errors.Join(errs...)
 }
 
-// Info implements engine.Backend.
-func (b *Backend) Info() engine.Info {
+// Info implements engine.Kernels.
+func (b *device) Info() engine.Info {
 	in := b.info
 	in.Details = map[string]string{}
 	for k, v := range b.info.Details {
@@ -387,11 +395,11 @@ func (b *Backend) Info() engine.Info {
 }
 
 // BLAS names the BLAS in use: "cublas" or "kernels".
-func (b *Backend) BLAS() string { return b.info.BLAS }
+func (b *device) BLAS() string { return b.info.BLAS }
 
-// Close implements engine.Backend: it frees every buffer, the kernels, the
+// Close implements engine.Kernels: it frees every buffer, the kernels, the
 // cuBLAS handle and the stream, and releases the primary context.
-func (b *Backend) Close() error {
+func (b *device) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -407,7 +415,7 @@ func (b *Backend) Close() error {
 }
 
 // do runs f on the worker, serialised with every other call.
-func (b *Backend) do(f func() error) error {
+func (b *device) do(f func() error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -416,34 +424,13 @@ func (b *Backend) do(f func() error) error {
 	return b.w.run(f)
 }
 
-// allocation is device memory shared by a buffer and its views, so freeing
-// the parent invalidates every view.
-type allocation struct {
-	ptr   uint64
-	freed bool
-}
-
-type buffer struct {
-	owner *Backend
-	alloc *allocation
-	off   int // elements
-	n     int
-	view  bool
-}
-
-func (x *buffer) Len() int            { return x.n }
-func (x *buffer) DType() engine.DType { return engine.Float64 }
-
-// ptr is the device address of element 0.
-func (x *buffer) ptr() devptr { return devptr(x.alloc.ptr + uint64(x.off)*8) }
-
 // at is the device address of element i of p.
 func (p devptr) at(i int) devptr { return p + devptr(i)*8 }
 
 // allocDevice allocates bytes of device memory into *p; an out-of-memory
 // error says how much was asked and how much is free. It runs on the
 // worker.
-func (b *Backend) allocDevice(op string, p *uint64, bytes uint64) error {
+func (b *device) allocDevice(op string, p *uint64, bytes uint64) error {
 	r := b.drv.cuMemAlloc(p, bytes)
 	if r == cudaSuccess {
 		return nil
@@ -459,106 +446,48 @@ func (b *Backend) allocDevice(op string, p *uint64, bytes uint64) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// Alloc implements engine.Backend.
-func (b *Backend) Alloc(dt engine.DType, n int) (engine.Buffer, error) {
-	var out engine.Buffer
+// MaxInt implements engine.Kernels: cuBLAS takes 32-bit integers, netgeom's
+// own kernels 64-bit ones.
+func (b *device) MaxInt() (int, string) {
+	if b.blas != nil {
+		return math.MaxInt32, "cuBLAS's 32-bit integers"
+	}
+	return math.MaxInt, "the largest int"
+}
+
+// Alloc implements engine.Kernels. An empty allocation is the address 0.
+func (b *device) Alloc(n int) (devptr, error) {
+	var p uint64
 	err := b.do(func() error {
-		if dt != engine.Float64 {
-			return fmt.Errorf("alloc: %w: %v buffers are not implemented yet; use float64", engine.ErrDType, dt)
+		if n == 0 {
+			return nil
 		}
-		if n < 0 {
-			return fmt.Errorf("alloc: %w: %d elements; want >= 0", engine.ErrShape, n)
+		if err := b.allocDevice("alloc", &p, uint64(n)*8); err != nil {
+			return err
 		}
-		if uint64(n) > math.MaxInt64/8 {
-			return fmt.Errorf("alloc: %w: %d float64 elements", engine.ErrOutOfMemory, n)
+		b.live[devptr(p)] = struct{}{}
+		if err := b.launch1D(kFill, n, devptr(p), int64(n), 0.0); err != nil {
+			return fmt.Errorf("alloc: zero fill: %w", err)
 		}
-		a := &allocation{}
-		if n > 0 {
-			if err := b.allocDevice("alloc", &a.ptr, uint64(n)*8); err != nil {
-				return err
-			}
-			b.live[a] = struct{}{}
-			if err := b.launch1D(kFill, n, devptr(a.ptr), int64(n), 0.0); err != nil {
-				return fmt.Errorf("alloc: zero fill: %w", err)
-			}
-		}
-		out = &buffer{owner: b, alloc: a, n: n}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return devptr(p), err
 }
 
-// get returns the backend's own buffer behind x, or an error naming the op.
-func (b *Backend) get(op string, x engine.Buffer) (*buffer, error) {
-	if x == nil {
-		return nil, fmt.Errorf("%s: nil buffer", op)
-	}
-	buf, ok := x.(*buffer)
-	if !ok || buf.owner != b {
-		if x.DType() != engine.Float64 {
-			return nil, fmt.Errorf("%s: %w: %v", op, engine.ErrDType, x.DType())
-		}
-		return nil, fmt.Errorf("%s: %w", op, engine.ErrForeign)
-	}
-	if buf.alloc.freed {
-		return nil, fmt.Errorf("%s: %w", op, engine.ErrFreed)
-	}
-	return buf, nil
-}
-
-func (b *Backend) bufs(op string, xs ...engine.Buffer) ([]*buffer, error) {
-	out := make([]*buffer, len(xs))
-	for i, x := range xs {
-		buf, err := b.get(op, x)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = buf
-	}
-	return out, nil
-}
-
-// Free implements engine.Backend.
-func (b *Backend) Free(x engine.Buffer) error {
+// Free implements engine.Kernels.
+func (b *device) Free(p devptr) error {
 	return b.do(func() error {
-		buf, err := b.get("free", x)
-		if err != nil {
-			return err
+		if p == 0 {
+			return nil
 		}
-		if buf.view {
-			return errors.New("free: the buffer is a view; free its parent")
-		}
-		buf.alloc.freed = true
-		delete(b.live, buf.alloc)
-		if buf.alloc.ptr != 0 {
-			// cuMemFree waits for the work queued on the memory.
-			if err := b.drv.check("cuMemFree_v2", b.drv.cuMemFree(buf.alloc.ptr)); err != nil {
-				return fmt.Errorf("free: %w", err)
-			}
+		delete(b.live, p)
+		// cuMemFree waits for the work queued on the memory.
+		if err := b.drv.check("cuMemFree_v2", b.drv.cuMemFree(uint64(p))); err != nil {
+			return fmt.Errorf("free: %w", err)
 		}
 		return nil
 	})
 }
 
-// Slice implements engine.Backend.
-func (b *Backend) Slice(x engine.Buffer, off, n int) (engine.Buffer, error) {
-	var out engine.Buffer
-	err := b.do(func() error {
-		buf, err := b.get("slice", x)
-		if err != nil {
-			return err
-		}
-		if off < 0 || n < 0 || off > buf.n-n {
-			return fmt.Errorf("slice: %w: [%d, %d+%d) outside a buffer of %d elements", engine.ErrShape, off, off, n, buf.n)
-		}
-		out = &buffer{owner: b, alloc: buf.alloc, off: buf.off + off, n: n, view: true}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
+// View implements engine.Kernels.
+func (b *device) View(p devptr, off, _ int) devptr { return p.at(off) }

@@ -22,16 +22,29 @@ var clockStart = time.Now()
 // nowSeconds is a monotonic clock in seconds.
 func nowSeconds() float64 { return time.Since(clockStart).Seconds() }
 
+// gpu is the backend the benchmarks time, with its device for the paths
+// that bypass the engine (cuBLAS directly, the fallback kernel).
+type gpu struct {
+	engine.Backend
+	d *device
+}
+
 var bench struct {
 	once sync.Once
-	b    *Backend
+	b    *gpu
 	err  error
 }
 
 // benchBackend opens one GPU backend for all benchmarks (the JIT and
 // cuBLAS initialisation are not what is measured).
-func benchBackend(tb testing.TB) *Backend {
-	bench.once.Do(func() { bench.b, bench.err = New(Options{}) })
+func benchBackend(tb testing.TB) *gpu {
+	bench.once.Do(func() {
+		d, err := openDevice(Options{})
+		if err == nil {
+			bench.b = &gpu{engine.Checked[devptr](d), d}
+		}
+		bench.err = err
+	})
 	if bench.err != nil {
 		tb.Skip("SKIP: no CUDA device: " + bench.err.Error())
 	}
@@ -39,11 +52,11 @@ func benchBackend(tb testing.TB) *Backend {
 }
 
 // sync waits for the backend's stream.
-func (b *Backend) sync() error {
+func (b *device) sync() error {
 	return b.do(func() error { return b.drv.check("cuStreamSynchronize", b.drv.cuStreamSynchronize(b.stream)) })
 }
 
-func benchAlloc(tb testing.TB, be *Backend, n int, seed uint64) engine.Buffer {
+func benchAlloc(tb testing.TB, be *gpu, n int, seed uint64) engine.Buffer {
 	tb.Helper()
 	x, err := be.Alloc(engine.Float64, n)
 	if err != nil {
@@ -55,7 +68,7 @@ func benchAlloc(tb testing.TB, be *Backend, n int, seed uint64) engine.Buffer {
 	return x
 }
 
-func benchFree(tb testing.TB, be *Backend, xs ...engine.Buffer) {
+func benchFree(tb testing.TB, be *gpu, xs ...engine.Buffer) {
 	for _, x := range xs {
 		if err := be.Free(x); err != nil {
 			tb.Fatal(err)
@@ -64,12 +77,12 @@ func benchFree(tb testing.TB, be *Backend, xs ...engine.Buffer) {
 }
 
 // timeLoop runs f b.N times and synchronises; it returns the seconds per call.
-func timeLoop(b *testing.B, be *Backend, f func() error) float64 {
+func timeLoop(b *testing.B, be *gpu, f func() error) float64 {
 	b.Helper()
 	if err := f(); err != nil { // warm up (and check) once
 		b.Fatal(err)
 	}
-	if err := be.sync(); err != nil {
+	if err := be.d.sync(); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -78,17 +91,38 @@ func timeLoop(b *testing.B, be *Backend, f func() error) float64 {
 			b.Fatal(err)
 		}
 	}
-	if err := be.sync(); err != nil {
+	if err := be.d.sync(); err != nil {
 		b.Fatal(err)
 	}
 	b.StopTimer()
 	return b.Elapsed().Seconds() / float64(b.N)
 }
 
+// rawAlloc allocates n normals on the device with nothing of the engine in
+// between, for the paths that bypass it.
+func rawAlloc(tb testing.TB, d *device, n int, seed uint64) devptr {
+	tb.Helper()
+	p, err := d.Alloc(n)
+	if err == nil {
+		err = d.FillNormal(p, n, seed, 0, 0, 1)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func rawFree(tb testing.TB, d *device, ps ...devptr) {
+	for _, p := range ps {
+		if err := d.Free(p); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
 // directDgemm calls cuBLAS's dgemm with nothing of the engine in between
 // but the worker hop: C = A B, column-major, tight leading dimensions.
-func (b *Backend) directDgemm(m, n, k int, A, B, C engine.Buffer) error {
-	pa, pb, pc := A.(*buffer).ptr(), B.(*buffer).ptr(), C.(*buffer).ptr()
+func (b *device) directDgemm(m, n, k int, pa, pb, pc devptr) error {
 	return b.do(func() error {
 		if b.blas == nil {
 			return fmt.Errorf("cuBLAS is not loaded (%s)", b.blasWhy)
@@ -113,22 +147,21 @@ func BenchmarkGPUDgemm(b *testing.B) {
 				if path == "kernels" && n > benchSizes.kernelGemmMax {
 					b.Skip("the fallback kernel is too slow to time at this size")
 				}
-				A, B, C := benchAlloc(b, be, n*n, 1), benchAlloc(b, be, n*n, 2), benchAlloc(b, be, n*n, 3)
-				defer benchFree(b, be, A, B, C)
 				var f func() error
 				switch path {
 				case "engine":
+					A, B, C := benchAlloc(b, be, n*n, 1), benchAlloc(b, be, n*n, 2), benchAlloc(b, be, n*n, 3)
+					defer benchFree(b, be, A, B, C)
 					f = func() error { return be.Gemm(engine.NoTrans, engine.NoTrans, n, n, n, 1, A, n, B, n, 0, C, n) }
-				case "cublas-direct":
-					if be.blas == nil {
-						b.Skip("SKIP: cuBLAS not loaded: " + be.blasWhy)
+				case "cublas-direct", "kernels":
+					if path == "cublas-direct" && be.d.blas == nil {
+						b.Skip("SKIP: cuBLAS not loaded: " + be.d.blasWhy)
 					}
-					f = func() error { return be.directDgemm(n, n, n, A, B, C) }
-				case "kernels":
-					f = func() error {
-						return be.do(func() error {
-							return be.gemmKernel(n, n, n, A.(*buffer).ptr(), B.(*buffer).ptr(), C.(*buffer).ptr())
-						})
+					A, B, C := rawAlloc(b, be.d, n*n, 1), rawAlloc(b, be.d, n*n, 2), rawAlloc(b, be.d, n*n, 3)
+					defer rawFree(b, be.d, A, B, C)
+					f = func() error { return be.d.directDgemm(n, n, n, A, B, C) }
+					if path == "kernels" {
+						f = func() error { return be.d.do(func() error { return be.d.gemmKernel(n, n, n, A, B, C) }) }
 					}
 				}
 				sec := timeLoop(b, be, f)
@@ -139,7 +172,7 @@ func BenchmarkGPUDgemm(b *testing.B) {
 }
 
 // gemmKernel runs netgeom's fallback gemm whatever BLAS is loaded.
-func (b *Backend) gemmKernel(m, n, k int, A, B, C devptr) error {
+func (b *device) gemmKernel(m, n, k int, A, B, C devptr) error {
 	saved := b.blas
 	b.blas = nil
 	defer func() { b.blas = saved }()
@@ -167,14 +200,14 @@ var benchSizes = struct {
 }
 
 // dgemmRate measures the GFLOP/s of C = W X for W n x n and X n x cols.
-func dgemmRate(b *testing.B, be *Backend, n, cols int, W, X, C engine.Buffer) float64 {
+func dgemmRate(b *testing.B, be *gpu, n, cols int, W, X, C engine.Buffer) float64 {
 	b.Helper()
 	const reps = 5
 	f := func() error { return be.Gemm(engine.NoTrans, engine.NoTrans, n, cols, n, 1, W, n, X, n, 0, C, n) }
 	if err := f(); err != nil {
 		b.Fatal(err)
 	}
-	if err := be.sync(); err != nil {
+	if err := be.d.sync(); err != nil {
 		b.Fatal(err)
 	}
 	start := nowSeconds()
@@ -183,7 +216,7 @@ func dgemmRate(b *testing.B, be *Backend, n, cols int, W, X, C engine.Buffer) fl
 			b.Fatal(err)
 		}
 	}
-	if err := be.sync(); err != nil {
+	if err := be.d.sync(); err != nil {
 		b.Fatal(err)
 	}
 	return gflops(n, cols, n, (nowSeconds()-start)/reps)
@@ -208,7 +241,7 @@ func BenchmarkGPUForward(b *testing.B) {
 				if err := be.AddBias(n, B, bias, H, n); err != nil {
 					return err
 				}
-				return be.Activate(activation.Tanh, H, Y)
+				return be.ActivateDerivative(activation.Tanh, 0, H, Y)
 			})
 			rate := gflops(n, B, n, sec)
 			b.ReportMetric(rate, "GFLOP/s")

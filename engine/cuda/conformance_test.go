@@ -18,16 +18,24 @@ import (
 // where a missing GPU fails them.
 
 // openGPU opens the real CUDA backend or skips the test.
-func openGPU(t testing.TB, opt Options) *Backend {
+func openGPU(t testing.TB, opt Options) engine.Backend {
 	t.Helper()
-	b, err := New(opt)
+	b, _ := openGPUDevice(t, opt)
+	return b
+}
+
+// openGPUDevice opens the real CUDA backend and returns its device too, or
+// skips the test.
+func openGPUDevice(t testing.TB, opt Options) (engine.Backend, *device) {
+	t.Helper()
+	d, err := openDevice(opt)
 	if err != nil {
 		if os.Getenv("NETGEOM_REQUIRE_CUDA") == "1" {
 			t.Fatalf("NETGEOM_REQUIRE_CUDA=1 but CUDA cannot be opened: %v", err)
 		}
 		t.Skip("SKIP: no CUDA device: " + err.Error())
 	}
-	return b
+	return engine.Checked[devptr](d), d
 }
 
 // TestConformanceGPU runs the conformance suite on the GPU with cuBLAS
@@ -136,16 +144,16 @@ func TestGPURepeatableLarge(t *testing.T) {
 		c1, o1, n1 := run()
 		c2, o2, n2 := run()
 		if math.Float64bits(n1) != math.Float64bits(n2) {
-			t.Errorf("BLAS %q: nrm2 %v then %v", b.BLAS(), n1, n2)
+			t.Errorf("BLAS %q: nrm2 %v then %v", b.Info().BLAS, n1, n2)
 		}
 		for i := range c1 {
 			if math.Float64bits(c1[i]) != math.Float64bits(c2[i]) {
-				t.Fatalf("BLAS %q: gemm element %d: %v then %v", b.BLAS(), i, c1[i], c2[i])
+				t.Fatalf("BLAS %q: gemm element %d: %v then %v", b.Info().BLAS, i, c1[i], c2[i])
 			}
 		}
 		for i := range o1 {
 			if math.Float64bits(o1[i]) != math.Float64bits(o2[i]) {
-				t.Fatalf("BLAS %q: column dot %d: %v then %v", b.BLAS(), i, o1[i], o2[i])
+				t.Fatalf("BLAS %q: column dot %d: %v then %v", b.Info().BLAS, i, o1[i], o2[i])
 			}
 		}
 		b.Close()
@@ -155,9 +163,9 @@ func TestGPURepeatableLarge(t *testing.T) {
 // TestGPUOutOfMemory: asking for more than the device has gives
 // engine.ErrOutOfMemory with the sizes, and the backend stays usable.
 func TestGPUOutOfMemory(t *testing.T) {
-	b := openGPU(t, Options{})
+	b, d := openGPUDevice(t, Options{})
 	defer b.Close()
-	_, err := b.Alloc(engine.Float64, int(b.totalMem/8)+1<<28)
+	_, err := b.Alloc(engine.Float64, int(d.totalMem/8)+1<<28)
 	if err == nil {
 		t.Fatal("allocating more than the device memory succeeded")
 	}

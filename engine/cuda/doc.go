@@ -10,7 +10,7 @@
 //     (cuDevicePrimaryCtxRetain, cuCtxSetCurrent) and the versioned symbols
 //     (cuMemAlloc_v2, cuMemcpyHtoDAsync_v2, ...). gorgonia.org/cu is not used:
 //     it cannot build against CUDA 13.
-//   - Every GPU call of a Backend runs on one goroutine locked to its OS
+//   - Every GPU call of a backend runs on one goroutine locked to its OS
 //     thread, on one stream, with one cuBLAS handle in the default math mode
 //     and atomics disallowed, so repeated runs give the same bits.
 //   - The kernels that are not BLAS (activations with their jets and
@@ -44,5 +44,8 @@
 //
 // Importing this package registers the "cuda" backend with engine.Open,
 // which is how netgeom uses it; New opens one with explicit Options (device,
-// BLAS, library paths).
+// BLAS, library paths). The package implements only the kernels
+// (engine.Kernels on device addresses): New wraps them in engine.Checked,
+// which checks every op's arguments before any GPU call; Info().BLAS names
+// the BLAS in use.
 package cuda

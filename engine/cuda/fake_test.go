@@ -136,7 +136,7 @@ func fakeGPU(t *testing.T) {
 	fake.reset()
 }
 
-func openFake(t *testing.T, opt Options) *Backend {
+func openFake(t *testing.T, opt Options) engine.Backend {
 	t.Helper()
 	opt.Driver = fake.driver
 	b, err := New(opt)
@@ -150,8 +150,8 @@ func TestFakeConformanceKernels(t *testing.T) {
 	fakeGPU(t)
 	enginetest.Run(t, func(t *testing.T) engine.Backend {
 		b := openFake(t, Options{BLAS: "kernels"})
-		if b.BLAS() != "kernels" {
-			t.Fatalf("BLAS %q, want kernels", b.BLAS())
+		if got := b.Info().BLAS; got != "kernels" {
+			t.Fatalf("BLAS %q, want kernels", got)
 		}
 		return b
 	})
@@ -164,8 +164,8 @@ func TestFakeConformanceCublas(t *testing.T) {
 	fakeGPU(t)
 	enginetest.Run(t, func(t *testing.T) engine.Backend {
 		b := openFake(t, Options{CUBLAS: fake.cublasDir})
-		if b.BLAS() != "cublas" {
-			t.Fatalf("BLAS %q, want cublas (%s)", b.BLAS(), b.Info().Details["blas_reason"])
+		if got := b.Info().BLAS; got != "cublas" {
+			t.Fatalf("BLAS %q, want cublas (%s)", got, b.Info().Details["blas_reason"])
 		}
 		return b
 	})
@@ -404,8 +404,8 @@ func TestFakeCublasChoice(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if b.BLAS() != "cublas" {
-		t.Errorf("BLAS %q", b.BLAS())
+	if got := b.Info().BLAS; got != "cublas" {
+		t.Errorf("BLAS %q", got)
 	}
 }
 
@@ -487,7 +487,11 @@ func TestFakeOverlappingCopy(t *testing.T) {
 // GPU.
 func TestFakeBenchmarksSmoke(t *testing.T) {
 	fakeGPU(t)
-	be := openFake(t, Options{CUBLAS: fake.cublasDir})
+	d, err := openDevice(Options{Driver: fake.driver, CUBLAS: fake.cublasDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := &gpu{engine.Checked[devptr](d), d}
 	defer be.Close()
 	saved, savedBench := benchSizes, bench.b
 	benchSizes.dgemm, benchSizes.kernelGemmMax = []int{48}, 48

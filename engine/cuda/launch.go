@@ -60,7 +60,7 @@ const (
 )
 
 // kernelArgs holds a launch's argument values and the pointers to them that
-// cuLaunchKernel reads. It lives in the Backend (on the heap, where the Go
+// cuLaunchKernel reads. It lives in the device (on the heap, where the Go
 // collector does not move it) and is used only on the worker thread.
 type kernelArgs struct {
 	vals [maxKernelArg]uint64
@@ -100,7 +100,7 @@ func (ka *kernelArgs) pack(k *kernel, args []any) error {
 type dim3 struct{ x, y, z uint32 }
 
 // launch runs kernel k on the backend's stream. It must run on the worker.
-func (b *Backend) launch(k *kernel, grid, block dim3, shared uint32, args ...any) error {
+func (b *device) launch(k *kernel, grid, block dim3, shared uint32, args ...any) error {
 	fn, ok := b.funcs[k]
 	if !ok {
 		return fmt.Errorf("internal error: kernel %s not loaded", k.name)
@@ -116,13 +116,13 @@ func (b *Backend) launch(k *kernel, grid, block dim3, shared uint32, args ...any
 // grid1D is the grid of a grid-stride loop over n items: one thread per
 // item up to a cap of blocks per multiprocessor (the loop covers the rest).
 // Results never depend on it.
-func (b *Backend) grid1D(n int) dim3 {
+func (b *device) grid1D(n int) dim3 {
 	blocks := (n + blockSize - 1) / blockSize
 	return dim3{uint32(max(1, min(blocks, b.maxBlocks))), 1, 1}
 }
 
 // launch1D launches a grid-stride kernel over n items (a no-op for n = 0).
-func (b *Backend) launch1D(k *kernel, n int, args ...any) error {
+func (b *device) launch1D(k *kernel, n int, args ...any) error {
 	if n == 0 {
 		return nil
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 // worker runs functions on one goroutine locked to its OS thread: the CUDA
-// context is current on that thread only, and every GPU call of a Backend
+// context is current on that thread only, and every GPU call of a backend
 // goes through it.
 type worker struct {
 	calls chan func()

@@ -5,7 +5,9 @@
 // repeated calls, bit equality of the Philox normals with package engine/rng,
 // and the error paths (bad shapes, foreign and freed buffers, float32).
 //
-// Entry point: a backend's tests call Run(t, open) with an Opener that opens
-// a fresh backend. The suite knows nothing about any backend, so the CUDA
-// backend plugs in unchanged.
+// Entry points: a backend's tests call Run(t, open) with an Opener that
+// opens a fresh backend. The suite knows nothing about any backend, so the
+// CUDA backend plugs in unchanged. Open(t) is the helper every other
+// package's tests open their CPU backend with: it closes it when the test
+// ends.
 package enginetest

@@ -39,6 +39,8 @@ func Run(t *testing.T, open Opener) {
 		{"ColumnDots", testColumnDots},
 		{"Softmax", testSoftmax},
 		{"Repeatable", testRepeatable},
+		{"Closed", testClosed},
+		{"Concurrent", testConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -267,14 +269,16 @@ func testErrors(t *testing.T, b engine.Backend) {
 		"batched C overlap":    b.GemmStridedBatched(engine.NoTrans, engine.NoTrans, 2, 2, 1, 1, x, 2, 2, y, 1, 2, 0, c, 2, 3, 2),
 		"batched beyond end":   b.GemmStridedBatched(engine.NoTrans, engine.NoTrans, 2, 2, 2, 1, x, 2, 4, y, 2, 4, 0, c, 2, 4, 4),
 		"jet lengths":          b.ActivateJet(activation.Tanh, x, y, c, x, y, upload(t, b, make([]float64, 5))),
-		"activate out lengths": b.Activate(activation.Tanh, x, upload(t, b, make([]float64, 5))),
+		"activate out lengths": b.ActivateDerivative(activation.Tanh, 0, x, upload(t, b, make([]float64, 5))),
+		"slice beyond end":     errOnlyBuf(b.Slice(x, 8, 5)),
+		"slice negative":       errOnlyBuf(b.Slice(x, -1, 2)),
 	}
 	for what, err := range shapeErrs {
 		if !errors.Is(err, engine.ErrShape) {
 			t.Errorf("%s: err = %v, want ErrShape", what, err)
 		}
 	}
-	if err := b.Activate(activation.ID(999), x, y); err == nil {
+	if err := b.ActivateDerivative(activation.ID(999), 0, x, y); err == nil {
 		t.Error("unknown activation: no error")
 	}
 	if err := b.ActivateDerivative(activation.Tanh, 4, x, y); err == nil {
@@ -283,16 +287,55 @@ func testErrors(t *testing.T, b engine.Backend) {
 	if err := b.FillNormal(x, 1, 0, 0, math.NaN()); err == nil {
 		t.Error("FillNormal with std NaN: no error")
 	}
+	if err := b.Fill(nil, 0); err == nil {
+		t.Error("Fill(nil): no error")
+	}
+	if err := b.Axpy(3, 1, x, 1, nil, 1); err == nil {
+		t.Error("Axpy into nil: no error")
+	}
+	v, err := b.Slice(x, 2, 4)
+	must(t, err)
+	if err := b.Free(v); err == nil {
+		t.Error("Free of a view: no error")
+	}
 	must(t, b.Free(x))
 	if err := b.Fill(x, 1); !errors.Is(err, engine.ErrFreed) {
 		t.Errorf("Fill after Free: err = %v, want ErrFreed", err)
 	}
+	if err := b.Fill(v, 1); !errors.Is(err, engine.ErrFreed) {
+		t.Errorf("Fill of a view after its parent's Free: err = %v, want ErrFreed", err)
+	}
 	if _, err := b.Dot(3, x, 1, y, 1); !errors.Is(err, engine.ErrFreed) {
 		t.Errorf("Dot after Free: err = %v, want ErrFreed", err)
+	}
+	if err := b.Free(x); !errors.Is(err, engine.ErrFreed) {
+		t.Errorf("second Free: err = %v, want ErrFreed", err)
 	}
 }
 
 func errOnly(_ float64, err error) error { return err }
+
+func errOnlyBuf(_ engine.Buffer, err error) error { return err }
+
+// testClosed: after Close every op fails with ErrClosed, on buffers made
+// before it too, and a second Close is a no-op.
+func testClosed(t *testing.T, b engine.Backend) {
+	x := upload(t, b, make([]float64, 4))
+	must(t, b.Close())
+	if _, err := b.Alloc(engine.Float64, 4); !errors.Is(err, engine.ErrClosed) {
+		t.Errorf("Alloc after Close: err = %v, want ErrClosed", err)
+	}
+	if err := b.Fill(x, 1); !errors.Is(err, engine.ErrClosed) {
+		t.Errorf("Fill after Close: err = %v, want ErrClosed", err)
+	}
+	if err := b.Download(make([]float64, 4), x); !errors.Is(err, engine.ErrClosed) {
+		t.Errorf("Download after Close: err = %v, want ErrClosed", err)
+	}
+	if err := b.Free(x); !errors.Is(err, engine.ErrClosed) {
+		t.Errorf("Free after Close: err = %v, want ErrClosed", err)
+	}
+	must(t, b.Close())
+}
 
 // --- BLAS ------------------------------------------------------------------
 
@@ -587,11 +630,7 @@ func testActivations(t *testing.T, b engine.Backend) {
 		must(t, err)
 		fs := []func(float64) float64{f.Phi, f.D1, f.D2, f.D3}
 		for order := 0; order <= 3; order++ {
-			if order == 0 {
-				must(t, b.Activate(f.ID, H, out))
-			} else {
-				must(t, b.ActivateDerivative(f.ID, order, H, out))
-			}
+			must(t, b.ActivateDerivative(f.ID, order, H, out))
 			want, bound := make([]float64, len(h)), make([]float64, len(h))
 			for i, v := range h {
 				want[i] = fs[order](v)
@@ -729,5 +768,76 @@ func testRepeatable(t *testing.T, b engine.Backend) {
 	first, second := run(), run()
 	for i := range first {
 		bitsEqual(t, fmt.Sprintf("repeat, output %d", i), second[i], first[i])
+	}
+}
+
+// testConcurrent: a Backend is safe for concurrent use. Goroutines share
+// one read-only buffer (as the census's workers share the data) and run
+// ops on buffers of their own, allocating and freeing as they go, while
+// Close comes in from another goroutine: every goroutine gets the results
+// of its own ops until its first error, which must wrap ErrClosed. Under
+// the race detector this fails when the backend's bookkeeping is not
+// guarded (the closed flag that every op reads and Close writes).
+func testConcurrent(t *testing.T, b engine.Backend) {
+	const workers, n = 4, 300
+	shared := make([]float64, n)
+	for i := range shared {
+		shared[i] = float64(i%7) - 3
+	}
+	w := upload(t, b, shared)
+	norm2 := 0.0
+	for _, v := range shared {
+		norm2 += v * v
+	}
+	started := make(chan struct{}, workers)
+	errs := make(chan error, workers)
+	for g := range workers {
+		go func() {
+			errs <- concurrentWorker(b, w, n, float64(g+1), norm2, started)
+		}()
+	}
+	for range workers {
+		<-started // every worker has run its ops at least once
+	}
+	must(t, b.Close())
+	for range workers {
+		if err := <-errs; !errors.Is(err, engine.ErrClosed) {
+			t.Errorf("worker ended with %v; want an error wrapping ErrClosed", err)
+		}
+	}
+}
+
+// concurrentWorker runs ops until the first error and returns it; it
+// signals started after its first full round.
+func concurrentWorker(b engine.Backend, w engine.Buffer, n int, scale, norm2 float64, started chan<- struct{}) error {
+	for round := 0; ; round++ {
+		x, err := b.Alloc(engine.Float64, n)
+		if err != nil {
+			return err
+		}
+		// x = scale w, then <x, w> = scale |w|^2 exactly (small integers).
+		if err := b.Copy(x, w); err != nil {
+			return err
+		}
+		if err := b.Scal(n, scale, x, 1); err != nil {
+			return err
+		}
+		v, err := b.Slice(x, 0, n)
+		if err != nil {
+			return err
+		}
+		d, err := b.Dot(n, v, 1, w, 1)
+		if err != nil {
+			return err
+		}
+		if d != scale*norm2 {
+			return fmt.Errorf("round %d: <%v w, w> = %v, want %v", round, scale, d, scale*norm2)
+		}
+		if err := b.Free(x); err != nil {
+			return err
+		}
+		if round == 0 {
+			started <- struct{}{}
+		}
 	}
 }

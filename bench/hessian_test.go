@@ -7,6 +7,7 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/spectrum"
 	"github.com/netgeom/netgeom/train"
@@ -129,7 +130,7 @@ func BenchmarkMixedHVPRatio(b *testing.B) {
 	be, _, d := fashionNet(b)
 	tanh, _ := activation.Lookup("tanh")
 	net, err := models.NewMLP(be, models.MLPSpec{Widths: []int{784, 100, 100, 10}, Act: tanh, Loss: models.CrossEntropy,
-		Kinds: []models.LayerKind{models.Product, models.Attention, models.Dense}, TokenDim: 10, Residual: true})
+		Kinds: []layerkind.Kind{layerkind.Product, layerkind.Attention, layerkind.Dense}, TokenDim: 10, Residual: true})
 	if err != nil {
 		b.Fatal(err)
 	}

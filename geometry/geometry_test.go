@@ -9,6 +9,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -20,7 +21,7 @@ func newNet(t *testing.T, b engine.Backend, widths []int, act string, init model
 
 // newKindsNet is newNet with layer kinds (attention layers with tokens of
 // dimension 2).
-func newKindsNet(t *testing.T, b engine.Backend, widths []int, kinds []models.LayerKind, act string, init models.Init, seed uint64) *models.MLP {
+func newKindsNet(t *testing.T, b engine.Backend, widths []int, kinds []layerkind.Kind, act string, init models.Init, seed uint64) *models.MLP {
 	t.Helper()
 	f, err := activation.Lookup(act)
 	if err != nil {
@@ -82,7 +83,7 @@ func hostForward(net *models.MLP, p, x []float64) [][]float64 {
 			return y
 		}
 		y := affine(off)
-		if net.Spec().Kind(l) == models.Product {
+		if net.Spec().Kind(l) == layerkind.Product {
 			v := affine(off + nOut*(nIn+1))
 			for r := range y {
 				y[r] *= v[r]
@@ -189,12 +190,12 @@ func TestPullbackKnownCase(t *testing.T) {
 // the initial model's logits exactly (== on float64, no tolerance: the
 // same Philox streams and the same ops in the same order).
 func TestReinitReproducesInitial(t *testing.T) {
-	for _, kinds := range [][]models.LayerKind{nil, {models.Attention, models.Product, models.Dense}} {
+	for _, kinds := range [][]layerkind.Kind{nil, {layerkind.Attention, layerkind.Product, layerkind.Dense}} {
 		t.Run(fmt.Sprint(kinds), func(t *testing.T) { reinitReproducesInitial(t, kinds) })
 	}
 }
 
-func reinitReproducesInitial(t *testing.T, kinds []models.LayerKind) {
+func reinitReproducesInitial(t *testing.T, kinds []layerkind.Kind) {
 	b := enginetest.Open(t)
 	init := models.Init{Scheme: models.InitGlorot, SigmaB: 0.1}
 	net := newKindsNet(t, b, []int{4, 4, 8, 3}, kinds, "tanh", init, 7)
@@ -296,12 +297,12 @@ func TestSensitivityKnownCase(t *testing.T) {
 // relative: the same sums in another order), and weight distances of a
 // parameter vector from itself plus a known shift.
 func TestLayerNormsAndDistances(t *testing.T) {
-	for _, kinds := range [][]models.LayerKind{nil, {models.Product, models.Dense}} {
+	for _, kinds := range [][]layerkind.Kind{nil, {layerkind.Product, layerkind.Dense}} {
 		t.Run(fmt.Sprint(kinds), func(t *testing.T) { layerNormsAndDistances(t, kinds) })
 	}
 }
 
-func layerNormsAndDistances(t *testing.T, kinds []models.LayerKind) {
+func layerNormsAndDistances(t *testing.T, kinds []layerkind.Kind) {
 	b := enginetest.Open(t)
 	net := newKindsNet(t, b, []int{5, 6, 4}, kinds, "erf", models.Init{Scheme: models.InitGaussian, SigmaW: 2, SigmaB: 0.5}, 9)
 	data, x := randomData(t, b, 13, 5, 4, 8)

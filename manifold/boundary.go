@@ -9,6 +9,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 )
@@ -308,7 +309,7 @@ func readoutHessians(b engine.Backend, net *models.RandomDense, ro Readout, h []
 		// jac is J (N x N column-major): W, or diag(r) W + diag(p) V.
 		jac := w
 		var v []float64
-		product := net.Kind(l+1) == models.Product
+		product := net.Kind(l+1) == layerkind.Product
 		if product {
 			var c []float64
 			if v, c, err = net.HostFactorWeights(l + 1); err != nil {

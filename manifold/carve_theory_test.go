@@ -6,6 +6,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 )
@@ -47,12 +48,12 @@ func TestProductCircleFollowsMeanField(t *testing.T) {
 	const N, B, seeds, sw = 2000, 64, 6, 2.2
 	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
-	kinds := []models.LayerKind{models.Product, models.Product, models.Dense}
+	kinds := []layerkind.Kind{layerkind.Product, layerkind.Product, layerkind.Dense}
 	m, err := meanfield.New(tanh, sw, 0.3, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	th, err := m.StackCircle(1, []meanfield.LayerKind{meanfield.Product, meanfield.Product, meanfield.Dense})
+	th, err := m.StackCircle(1, []layerkind.Kind{layerkind.Product, layerkind.Product, layerkind.Dense})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestProductPairsFollowMaps(t *testing.T) {
 	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
 	m, _ := meanfield.New(tanh, sw, 0.3, nil)
-	mk := []meanfield.LayerKind{meanfield.Dense, meanfield.Product}
+	mk := []layerkind.Kind{layerkind.Dense, layerkind.Product}
 	qs, err := m.StackLengths(1, mk)
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +172,7 @@ func TestProductPairsFollowMaps(t *testing.T) {
 	}
 	for s := 0; s < seeds; s++ {
 		net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 2), Act: tanh, SigmaW: sw, SigmaB: 0.3, Seed: uint64(s + 11), ActivateInput: true,
-			Kinds: []models.LayerKind{models.Dense, models.Product}})
+			Kinds: []layerkind.Kind{layerkind.Dense, layerkind.Product}})
 		meas, err := PropagatePairs(b, net, 1, c0s, pairs, uint64(s+1))
 		if err != nil {
 			t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
@@ -36,7 +37,7 @@ type CurvatureOptions struct {
 	// Kinds are the layers' kinds, cycled over the depth; nil means all
 	// dense. Mean field describes dense layers only: the theory columns are
 	// null at and after the first layer that is not dense.
-	Kinds []models.LayerKind
+	Kinds []layerkind.Kind
 	// TokenDim is the token dimension D of attention layers (it must divide
 	// Width); unused without them.
 	TokenDim int
@@ -293,9 +294,9 @@ func curvatureNet(o CurvatureOptions, act activation.Func, inWidth int) (*models
 	if inWidth > 0 {
 		widths[0] = inWidth
 	}
-	var kinds []models.LayerKind
+	var kinds []layerkind.Kind
 	if len(o.Kinds) > 0 {
-		kinds = make([]models.LayerKind, o.Depth)
+		kinds = make([]layerkind.Kind, o.Depth)
 		for i := range kinds {
 			kinds[i] = o.Kinds[i%len(o.Kinds)]
 		}
@@ -313,10 +314,10 @@ func curvatureNet(o CurvatureOptions, act activation.Func, inWidth int) (*models
 
 // curvatureFirstNonDense is the first layer (1..depth) whose kind, cycled
 // from kinds, is not dense; depth + 1 when all are.
-func curvatureFirstNonDense(kinds []models.LayerKind, depth int) int {
+func curvatureFirstNonDense(kinds []layerkind.Kind, depth int) int {
 	if len(kinds) > 0 {
 		for l := 1; l <= depth; l++ {
-			if kinds[(l-1)%len(kinds)] != models.Dense {
+			if kinds[(l-1)%len(kinds)] != layerkind.Dense {
 				return l
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 )
@@ -160,7 +161,7 @@ func TestCurvatureAutocorrelationTheory(t *testing.T) {
 func TestCurvatureKindsAndCurve(t *testing.T) {
 	b := enginetest.Open(t)
 	res, err := Curvature(context.Background(), b, CurvatureOptions{SigmaW: 1.5, Width: 24, Depth: 4, Points: 40,
-		Kinds: []models.LayerKind{models.Dense, models.Attention}, TokenDim: 4, Residual: true, Figure: true})
+		Kinds: []layerkind.Kind{layerkind.Dense, layerkind.Attention}, TokenDim: 4, Residual: true, Figure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +227,7 @@ func TestCurvatureErrors(t *testing.T) {
 		{func(o *CurvatureOptions) { o.Q = -1 }, "Q -1"},
 		{func(o *CurvatureOptions) { o.Activation = "cube" }, "Activation"},
 		{func(o *CurvatureOptions) { o.Weights = 7 }, "Weights 7"},
-		{func(o *CurvatureOptions) { o.Kinds = []models.LayerKind{models.Attention} }, "TokenDim"},
+		{func(o *CurvatureOptions) { o.Kinds = []layerkind.Kind{layerkind.Attention} }, "TokenDim"},
 		{func(o *CurvatureOptions) { o.Curve = &Curve{Width: 2, Points: 1} }, "Curve"},
 	} {
 		o := small

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
@@ -153,7 +154,7 @@ func Propagate(ctx context.Context, b engine.Backend, opts PropagateOptions) (*P
 // maps describe those).
 func allDense(net *models.RandomDense) bool {
 	for l := 1; l <= net.Depth(); l++ {
-		if net.Kind(l) != models.Dense {
+		if net.Kind(l) != layerkind.Dense {
 			return false
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // TestProductMapsClosedForms: on a Gaussian input the product layer's maps
@@ -166,7 +168,7 @@ func TestProductMomentsOracles(t *testing.T) {
 func TestStackCircleDenseEqualsCircle(t *testing.T) {
 	for _, name := range []string{"tanh", "relu"} {
 		m := mustModel(t, name, 1.3, 0.3, nil)
-		kinds := make([]LayerKind, 8)
+		kinds := make([]layerkind.Kind, 8)
 		want, err := m.Circle(0.8, 8)
 		if err != nil {
 			t.Fatal(err)
@@ -186,7 +188,7 @@ func TestStackCircleDenseEqualsCircle(t *testing.T) {
 		}
 		fp, _ := m.FixedLength(1)
 		chi, _ := m.Chi1(fp.Q)
-		o, err := m.StackFixedPoint([]LayerKind{Dense}, 1)
+		o, err := m.StackFixedPoint([]layerkind.Kind{layerkind.Dense}, 1)
 		if err != nil || relDiff(o.Q[0], fp.Q) > 1e-12 || relDiff(o.MeanChi1, chi) > 1e-12 {
 			t.Errorf("%s: StackFixedPoint q %v chi %v (%v); FixedLength %v, Chi1 %v", name, o.Q, o.MeanChi1, err, fp.Q, chi)
 		}
@@ -205,7 +207,7 @@ func TestStackCircleProductClosedForm(t *testing.T) {
 	for _, sb := range []float64{0, 0.6} {
 		const sw, q0 = 1.4, 0.7
 		m := mustModel(t, "linear", sw, sb, nil)
-		got, err := m.StackCircle(q0, []LayerKind{Product})
+		got, err := m.StackCircle(q0, []layerkind.Kind{layerkind.Product})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,14 +232,14 @@ func TestStackCircleProductClosedForm(t *testing.T) {
 // product law (checked by its linear-activation value sigma_w^2).
 func TestStackFixedPointOrbit(t *testing.T) {
 	m := mustModel(t, "tanh", 2.2, 0.3, nil)
-	pat := []LayerKind{Dense, Product, Product}
+	pat := []layerkind.Kind{layerkind.Dense, layerkind.Product, layerkind.Product}
 	o, err := m.StackFixedPoint(pat, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Plain iteration of 60 periods (StackLengths) lands on the same
 	// orbit as the accelerated solver (the maps contract; 1e-10).
-	var many []LayerKind
+	var many []layerkind.Kind
 	for i := 0; i < 60; i++ {
 		many = append(many, pat...)
 	}
@@ -262,7 +264,7 @@ func TestStackFixedPointOrbit(t *testing.T) {
 			t.Errorf("layer %d of the period: the orbit has q %v, one more period gives %v", k, o.Q[k], q)
 		}
 	}
-	o2, err := m.StackFixedPoint([]LayerKind{Dense, Product}, 1)
+	o2, err := m.StackFixedPoint([]layerkind.Kind{layerkind.Dense, layerkind.Product}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +273,7 @@ func TestStackFixedPointOrbit(t *testing.T) {
 		t.Errorf("[dense product]: product layer chi_1 %v, ProductChi1(q_dense) %v", o2.Chi1[1], pc)
 	}
 	lin := mustModel(t, "linear", 0.5, 0.3, nil)
-	o3, err := lin.StackFixedPoint([]LayerKind{Product, Dense}, 1)
+	o3, err := lin.StackFixedPoint([]layerkind.Kind{layerkind.Product, layerkind.Dense}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +289,7 @@ func TestStackFixedPointOrbit(t *testing.T) {
 // a nonlinear layer after a product layer is an error.
 func TestStackCorrelationTrajectory(t *testing.T) {
 	m := mustModel(t, "tanh", 2, 0.3, nil)
-	got, err := m.StackCorrelationTrajectory(0.9, 0.4, []LayerKind{Dense, Product})
+	got, err := m.StackCorrelationTrajectory(0.9, 0.4, []layerkind.Kind{layerkind.Dense, layerkind.Product})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +299,7 @@ func TestStackCorrelationTrajectory(t *testing.T) {
 		t.Errorf("trajectory %v, by hand %v %v", got, c1.Corr(), c2.Corr())
 	}
 	lin := mustModel(t, "linear", 1.2, 0.5, nil)
-	lt, err := lin.StackCorrelationTrajectory(2, -0.3, []LayerKind{Product, Product})
+	lt, err := lin.StackCorrelationTrajectory(2, -0.3, []layerkind.Kind{layerkind.Product, layerkind.Product})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,14 +307,17 @@ func TestStackCorrelationTrajectory(t *testing.T) {
 	if want := q12 * q12 / (q1 * q1); math.Abs(lt[1]-want) > 1e-13 {
 		t.Errorf("linear product layer: c^1 = %v, want %v", lt[1], want)
 	}
-	if _, err := m.StackCorrelationTrajectory(0.9, 0.4, []LayerKind{Product, Dense}); err == nil || !strings.Contains(err.Error(), "follows a product layer") {
+	if _, err := m.StackCorrelationTrajectory(0.9, 0.4, []layerkind.Kind{layerkind.Product, layerkind.Dense}); err == nil || !strings.Contains(err.Error(), "follows a product layer") {
 		t.Errorf("tanh dense after product: error %v", err)
 	}
-	if _, err := m.StackCircle(0.9, []LayerKind{LayerKind(5)}); err == nil {
+	if _, err := m.StackCircle(0.9, []layerkind.Kind{layerkind.Kind(5)}); err == nil {
 		t.Error("unknown kind: no error")
 	}
+	if _, err := m.StackCircle(0.9, []layerkind.Kind{layerkind.Dense, layerkind.Attention}); err == nil || !strings.Contains(err.Error(), "layer 2 is attention") {
+		t.Errorf("attention layer: error %v; want one naming layer 2 and its kind", err)
+	}
 	relu := mustModel(t, "relu", 2, 0.5, nil)
-	if _, err := relu.StackFixedPoint([]LayerKind{Product}, 1); !errors.Is(err, ErrNoFixedPoint) {
+	if _, err := relu.StackFixedPoint([]layerkind.Kind{layerkind.Product}, 1); !errors.Is(err, ErrNoFixedPoint) {
 		t.Errorf("relu product layers (q_f' = 2 q_f^2 + 1/4 has no fixed point): error %v, want ErrNoFixedPoint", err)
 	}
 }
@@ -328,11 +333,11 @@ func TestSigmaWForChi1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw, o, err := SigmaWForChi1(tanh, 0.3, []LayerKind{Dense}, 1, nil)
+	sw, o, err := SigmaWForChi1(tanh, 0.3, []layerkind.Kind{layerkind.Dense}, 1, nil)
 	if err != nil || relDiff(sw, crit) > 1e-9 || relDiff(o.MeanChi1, 1) > 1e-9 {
 		t.Errorf("dense chi_1 = 1: sigma_w %v (chi %v, %v); CriticalSigmaW %v", sw, o.MeanChi1, err, crit)
 	}
-	for _, pat := range [][]LayerKind{{Product}, {Dense, Product}} {
+	for _, pat := range [][]layerkind.Kind{{layerkind.Product}, {layerkind.Dense, layerkind.Product}} {
 		sw, o, err := SigmaWForChi1(tanh, 0.3, pat, 4, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -345,10 +350,10 @@ func TestSigmaWForChi1(t *testing.T) {
 	}
 	// Pure product tanh layers at sigma_b = 0.3 jump from chi_1 0.875 to
 	// 1.887 at sigma_w = 1.7583 (the small-length orbit disappears).
-	if _, _, err := SigmaWForChi1(tanh, 0.3, []LayerKind{Product}, 1.5, nil); err == nil || !strings.Contains(err.Error(), "jumps") {
+	if _, _, err := SigmaWForChi1(tanh, 0.3, []layerkind.Kind{layerkind.Product}, 1.5, nil); err == nil || !strings.Contains(err.Error(), "jumps") {
 		t.Errorf("product chi_1 = 1.5 (inside the jump): error %v", err)
 	}
-	if _, _, err := SigmaWForChi1(tanh, 0.3, []LayerKind{Dense}, -1, nil); err == nil {
+	if _, _, err := SigmaWForChi1(tanh, 0.3, []layerkind.Kind{layerkind.Dense}, -1, nil); err == nil {
 		t.Error("negative target: no error")
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // refAttention is an independent plain-Go forward pass of the attention
@@ -171,7 +172,7 @@ func TestProductLayerMatchesRandomNet(t *testing.T) {
 	}
 	x := randVec(in*N, 31, 1)
 	got := forwardHost(t, b, layerCase{layer: p, batch: N}, down(t, b, theta), x)
-	net, err := NewRandomDense(RandomSpec{Widths: []int{in, out}, Act: act(t, "linear"), SigmaW: 1.3, SigmaB: 0.4, Seed: 9, Kinds: []LayerKind{Product}})
+	net, err := NewRandomDense(RandomSpec{Widths: []int{in, out}, Act: act(t, "linear"), SigmaW: 1.3, SigmaB: 0.4, Seed: 9, Kinds: []layerkind.Kind{layerkind.Product}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,11 +10,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"strings"
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/internal/outfile"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // Checkpoint file format (version 1), all integers little-endian:
@@ -108,12 +108,8 @@ func (h CheckpointHeader) Spec() (MLPSpec, error) {
 	}
 	s := MLPSpec{Widths: append([]int(nil), h.Widths...), Act: act, Loss: loss, TokenDim: h.TokenDim, Residual: h.Residual}
 	if h.Kinds != "" {
-		for _, f := range strings.Split(h.Kinds, ",") {
-			k, err := ParseLayerKind(f)
-			if err != nil {
-				return MLPSpec{}, err
-			}
-			s.Kinds = append(s.Kinds, k)
+		if s.Kinds, err = layerkind.ParseList(h.Kinds); err != nil {
+			return MLPSpec{}, err
 		}
 	}
 	if err := s.Check(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // encodeForFuzz returns a valid model file of the given spec, with
@@ -51,7 +52,7 @@ func FuzzDecodeCheckpoint(f *testing.F) {
 		f.Fatal(err)
 	}
 	dense := encodeForFuzz(f, MLPSpec{Widths: []int{4, 3, 2}, Act: tanh, Loss: CrossEntropy})
-	mixed := encodeForFuzz(f, MLPSpec{Widths: []int{4, 4, 2}, Act: tanh, Loss: SquaredError, Kinds: []LayerKind{Attention, Product}, TokenDim: 2, Residual: true})
+	mixed := encodeForFuzz(f, MLPSpec{Widths: []int{4, 4, 2}, Act: tanh, Loss: SquaredError, Kinds: []layerkind.Kind{layerkind.Attention, layerkind.Product}, TokenDim: 2, Residual: true})
 	version2 := bytes.Clone(dense)
 	binary.LittleEndian.PutUint32(version2[8:], 2)
 	nan := bytes.Clone(dense) // a NaN parameter behind a correct checksum

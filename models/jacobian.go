@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // Jacobian is the input-output Jacobian J = dh^L/dx of a random network at
@@ -62,7 +63,7 @@ func (n *RandomDense) NewJacobian(b engine.Backend, x []float64) (*Jacobian, err
 			return nil
 		}
 		raw := l == 0 && !n.spec.ActivateInput // the first layer sees x itself
-		if n.Kind(l+1) == Product {
+		if n.Kind(l+1) == layerkind.Product {
 			xl := tmp.Alloc(width)
 			inputs[l] = xl
 			if raw {
@@ -110,7 +111,7 @@ func (n *RandomDense) NewJacobian(b engine.Backend, x []float64) (*Jacobian, err
 	}
 	for l := 1; l <= L; l++ {
 		j.weights[l-1], j.uvals[l-1], err = load(l, false)
-		if err == nil && n.Kind(l) == Product {
+		if err == nil && n.Kind(l) == layerkind.Product {
 			j.factorW[l-1], j.wvals[l-1], err = load(l, true)
 		}
 		if err != nil {
@@ -151,7 +152,7 @@ func (j *Jacobian) Apply(v, y engine.Buffer) error {
 		if err := b.Gemv(engine.NoTrans, nOut, nIn, 1, j.weights[l-1], nOut, cur, 1, 0, next, 1); err != nil {
 			return err
 		}
-		if n.Kind(l) == Product {
+		if n.Kind(l) == layerkind.Product {
 			// next = w * (W dx) + u * (V dx)
 			t := j.view(2, nOut)
 			if err := b.Gemv(engine.NoTrans, nOut, nIn, 1, j.factorW[l-1], nOut, cur, 1, 0, t, 1); err != nil {
@@ -183,7 +184,7 @@ func (j *Jacobian) ApplyTranspose(u, y engine.Buffer) error {
 	for l := L; l >= 1; l-- {
 		nIn, nOut := n.Width(l-1), n.Width(l)
 		next := j.view((l-1)%2, nIn)
-		if n.Kind(l) == Product {
+		if n.Kind(l) == layerkind.Product {
 			// next = W^T (w * g) + V^T (u * g)
 			t := j.view(2, nOut)
 			if err := b.Hadamard(j.wvals[l-1], cur, t); err != nil {

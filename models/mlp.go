@@ -11,6 +11,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // This file holds the trainable side of the package: MLP, a dense network
@@ -41,7 +42,7 @@ type MLPSpec struct {
 	Act    activation.Func
 	Loss   Loss
 	// Kinds lists the layers' kinds, one per layer (nil: all dense).
-	Kinds []LayerKind
+	Kinds []layerkind.Kind
 	// TokenDim is the token dimension of the attention layers.
 	TokenDim int
 	// Residual adds each attention layer's input to its output.
@@ -49,9 +50,9 @@ type MLPSpec struct {
 }
 
 // Kind returns layer l's kind (l = 1..L).
-func (s MLPSpec) Kind(l int) LayerKind {
+func (s MLPSpec) Kind(l int) layerkind.Kind {
 	if l < 1 || l > len(s.Kinds) {
-		return Dense
+		return layerkind.Dense
 	}
 	return s.Kinds[l-1]
 }
@@ -59,7 +60,7 @@ func (s MLPSpec) Kind(l int) LayerKind {
 // Dense reports whether every layer is dense.
 func (s MLPSpec) Dense() bool {
 	for _, k := range s.Kinds {
-		if k != Dense {
+		if k != layerkind.Dense {
 			return false
 		}
 	}
@@ -72,11 +73,7 @@ func (s MLPSpec) KindsString() string {
 	if s.Dense() {
 		return ""
 	}
-	parts := make([]string, len(s.Kinds))
-	for i, k := range s.Kinds {
-		parts[i] = k.String()
-	}
-	return strings.Join(parts, ",")
+	return layerkind.FormatList(s.Kinds)
 }
 
 // Describe writes the architecture, with the kinds when not all dense:
@@ -87,7 +84,7 @@ func (s MLPSpec) Describe() string {
 	if k == "" {
 		return s.ArchString()
 	}
-	if slices.Contains(s.Kinds, Attention) {
+	if slices.Contains(s.Kinds, layerkind.Attention) {
 		k += fmt.Sprintf("; token dim %d", s.TokenDim)
 		if s.Residual {
 			k += ", residual"
@@ -126,8 +123,8 @@ func (s MLPSpec) Check() error {
 	}
 	for l := 1; l <= L; l++ {
 		switch k := s.Kind(l); k {
-		case Dense, Product:
-		case Attention:
+		case layerkind.Dense, layerkind.Product:
+		case layerkind.Attention:
 			if s.Widths[l] != s.Widths[l-1] {
 				return fmt.Errorf("mlp: layer %d is attention, which keeps the width, but maps %d to %d features", l, s.Widths[l-1], s.Widths[l])
 			}
@@ -146,9 +143,9 @@ func (s MLPSpec) Check() error {
 func (s MLPSpec) LayerParamCount(l int) int {
 	nOut, nIn := s.Widths[l], s.Widths[l-1]
 	switch s.Kind(l) {
-	case Product:
+	case layerkind.Product:
 		return 2 * nOut * (nIn + 1)
-	case Attention:
+	case layerkind.Attention:
 		return 3 * s.TokenDim * s.TokenDim
 	}
 	return nOut * (nIn + 1)
@@ -224,7 +221,7 @@ func NewMLP(b engine.Backend, spec MLPSpec) (*MLP, error) {
 	if s.Dense() {
 		s.Kinds = nil
 	} else {
-		s.Kinds = append([]LayerKind(nil), spec.Kinds...)
+		s.Kinds = append([]layerkind.Kind(nil), spec.Kinds...)
 	}
 	L := len(s.Widths) - 1
 	n := &MLP{b: b, spec: s, off: make([]int, L+2), wOff: make([]int, L+1), bOff: make([]int, L+1)}
@@ -262,7 +259,7 @@ func (n *MLP) Backend() engine.Backend { return n.b }
 func (n *MLP) Spec() MLPSpec {
 	s := n.spec
 	s.Widths = append([]int(nil), n.spec.Widths...)
-	s.Kinds = append([]LayerKind(nil), n.spec.Kinds...)
+	s.Kinds = append([]layerkind.Kind(nil), n.spec.Kinds...)
 	if len(s.Kinds) == 0 {
 		s.Kinds = nil
 	}
@@ -296,7 +293,7 @@ func (n *MLP) LayerParams(theta engine.Buffer, l int) (W, bias engine.Buffer, er
 	if l < 1 || l > n.Depth() {
 		return nil, nil, fmt.Errorf("mlp: layer %d outside 1..%d", l, n.Depth())
 	}
-	if k := n.spec.Kind(l); k != Dense {
+	if k := n.spec.Kind(l); k != layerkind.Dense {
 		return nil, nil, fmt.Errorf("mlp: layer %d is a %v layer; this needs a dense one (a single W_l and b_l)", l, k)
 	}
 	if err := n.checkParams("parameters", theta); err != nil {
@@ -335,13 +332,13 @@ func (n *MLP) LayerWeights(theta engine.Buffer, l int) ([]engine.Buffer, error) 
 	}
 	nOut, nIn := n.spec.Widths[l], n.spec.Widths[l-1]
 	switch n.spec.Kind(l) {
-	case Product:
+	case layerkind.Product:
 		v, err := views(n.b, blk, nOut*nIn, nOut, nOut*nIn, nOut)
 		if err != nil {
 			return nil, err
 		}
 		return []engine.Buffer{v[0], v[2]}, nil
-	case Attention:
+	case layerkind.Attention:
 		dd := n.spec.TokenDim * n.spec.TokenDim
 		return views(n.b, blk, dd, dd, dd)
 	}
@@ -482,13 +479,13 @@ func (n *MLP) Initialize(init Init, seed uint64) error {
 		nOut, nIn := n.spec.Widths[l], n.spec.Widths[l-1]
 		ops := engine.Ops(n.b)
 		switch n.spec.Kind(l) {
-		case Dense:
+		case layerkind.Dense:
 			W, bias, err := n.LayerParams(n.params, l)
 			if ops.Fail(err) == nil {
 				fill(ops, W, nOut, nIn, WeightStream(l))
 				ops.FillNormal(bias, seed, BiasStream(l), 0, init.SigmaB)
 			}
-		case Product:
+		case layerkind.Product:
 			// Both factors as a dense layer each, from the streams of a
 			// random product network (so the Gaussian scheme gives its
 			// weights exactly).
@@ -502,7 +499,7 @@ func (n *MLP) Initialize(init Init, seed uint64) error {
 					ops.FillNormal(v[3], seed, FactorBiasStream(l), 0, init.SigmaB)
 				}
 			}
-		case Attention:
+		case layerkind.Attention:
 			// Wq, Wk, Wv as D x D dense layers, from the streams of a
 			// random attention network; no biases.
 			ws, err := n.LayerWeights(n.params, l)

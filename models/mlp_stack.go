@@ -5,6 +5,7 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // This file evaluates networks with product or attention layers: their
@@ -29,9 +30,9 @@ func newSpecStack(b engine.Backend, spec MLPSpec) (*Stack, error) {
 		var layer Layer
 		var err error
 		switch spec.Kind(l) {
-		case Product:
+		case layerkind.Product:
 			layer, err = NewProductLayer(b, nIn, nOut)
-		case Attention:
+		case layerkind.Attention:
 			layer, err = NewAttentionLayer(b, spec.TokenDim, nOut/spec.TokenDim, spec.Residual)
 		default:
 			act := spec.Act.ID

@@ -9,22 +9,23 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // mixedCase is a trainable network with product or attention layers.
 type mixedCase struct {
 	name   string
 	widths []int
-	kinds  []LayerKind
+	kinds  []layerkind.Kind
 	token  int
 	resid  bool
 	loss   Loss
 }
 
 var mixedCases = []mixedCase{
-	{"product-hidden", []int{3, 4, 4, 3}, []LayerKind{Product, Dense, Dense}, 0, false, CrossEntropy},
-	{"attention-residual", []int{4, 4, 3, 2}, []LayerKind{Attention, Dense, Product}, 2, true, SquaredError},
-	{"attention", []int{6, 6, 5, 3}, []LayerKind{Attention, Product, Dense}, 3, false, CrossEntropy},
+	{"product-hidden", []int{3, 4, 4, 3}, []layerkind.Kind{layerkind.Product, layerkind.Dense, layerkind.Dense}, 0, false, CrossEntropy},
+	{"attention-residual", []int{4, 4, 3, 2}, []layerkind.Kind{layerkind.Attention, layerkind.Dense, layerkind.Product}, 2, true, SquaredError},
+	{"attention", []int{6, 6, 5, 3}, []layerkind.Kind{layerkind.Attention, layerkind.Product, layerkind.Dense}, 3, false, CrossEntropy},
 }
 
 // mixedNet builds c's network with Glorot weights (gain 1.3) and N(0,
@@ -136,7 +137,7 @@ func TestStackGaussNewtonOfDenseEqualsMLP(t *testing.T) {
 	defer n.Free()
 	d, x, tg := smallData(t, b, 8, 3, 3, CrossEntropy, 62)
 	spec := n.Spec()
-	spec.Kinds = []LayerKind{Dense, Dense, Dense}
+	spec.Kinds = []layerkind.Kind{layerkind.Dense, layerkind.Dense, layerkind.Dense}
 	s, err := newSpecStack(b, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +160,7 @@ func TestMixedInitMatchesRandomLayers(t *testing.T) {
 	b := enginetest.Open(t)
 	const sw, sb, seed = 1.4, 0.2, 9
 	spec := MLPSpec{Widths: []int{6, 6, 5, 5, 2}, Act: act(t, "tanh"), Loss: CrossEntropy,
-		Kinds: []LayerKind{Attention, Product, Dense, Dense}, TokenDim: 3}
+		Kinds: []layerkind.Kind{layerkind.Attention, layerkind.Product, layerkind.Dense, layerkind.Dense}, TokenDim: 3}
 	n, err := NewMLP(b, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -214,11 +215,11 @@ func TestMixedSpecErrors(t *testing.T) {
 		spec MLPSpec
 		want string
 	}{
-		{MLPSpec{Widths: []int{4, 5, 2}, Act: a, Kinds: []LayerKind{Attention, Dense}, TokenDim: 2}, "keeps the width"},
-		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []LayerKind{Attention, Dense}, TokenDim: 4}, "divides"},
-		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []LayerKind{Attention, Dense}}, "token dimension"},
-		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []LayerKind{Product}}, "1 layer kinds for 2 layers"},
-		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []LayerKind{Product, 7}}, "unknown kind"},
+		{MLPSpec{Widths: []int{4, 5, 2}, Act: a, Kinds: []layerkind.Kind{layerkind.Attention, layerkind.Dense}, TokenDim: 2}, "keeps the width"},
+		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []layerkind.Kind{layerkind.Attention, layerkind.Dense}, TokenDim: 4}, "divides"},
+		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []layerkind.Kind{layerkind.Attention, layerkind.Dense}}, "token dimension"},
+		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []layerkind.Kind{layerkind.Product}}, "1 layer kinds for 2 layers"},
+		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []layerkind.Kind{layerkind.Product, 7}}, "unknown kind"},
 	} {
 		err := c.spec.Check()
 		if err == nil || !strings.Contains(err.Error(), c.want) {

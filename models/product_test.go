@@ -2,15 +2,15 @@ package models
 
 import (
 	"math"
-	"strings"
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
-var mixedKinds = []LayerKind{Product, Dense, Product, Product}
+var mixedKinds = []layerkind.Kind{layerkind.Product, layerkind.Dense, layerkind.Product, layerkind.Product}
 
 // TestProductForwardMatchesReference: networks with product layers agree
 // with the plain-Go reference pass (refForward multiplies the two host
@@ -53,7 +53,7 @@ func TestProductForwardMatchesReference(t *testing.T) {
 // drawn from other streams (FactorWeightStream, FactorBiasStream), so the two
 // differ; a dense layer has no second factor.
 func TestProductFactorsAreIndependentStreams(t *testing.T) {
-	spec := RandomSpec{Widths: []int{10, 10, 10}, Act: act(t, "tanh"), SigmaW: 1, SigmaB: 0.5, Seed: 3, Kinds: []LayerKind{Dense, Product}}
+	spec := RandomSpec{Widths: []int{10, 10, 10}, Act: act(t, "tanh"), SigmaW: 1, SigmaB: 0.5, Seed: 3, Kinds: []layerkind.Kind{layerkind.Dense, layerkind.Product}}
 	n, _ := NewRandomDense(spec)
 	dense, _ := NewRandomDense(RandomSpec{Widths: spec.Widths, Act: spec.Act, SigmaW: 1, SigmaB: 0.5, Seed: 3})
 	w, bb, _ := n.HostWeights(2)
@@ -93,12 +93,12 @@ func TestProductJetMatchesFiniteDifferences(t *testing.T) {
 	for _, c := range []struct {
 		act   string
 		actIn bool
-		kinds []LayerKind
+		kinds []layerkind.Kind
 	}{
 		{"tanh", true, mixedKinds},
-		{"tanh", false, []LayerKind{Product, Product, Product, Dense}},
-		{"linear", false, []LayerKind{Product, Product, Product, Product}},
-		{"softplus", true, []LayerKind{Dense, Product, Dense, Product}},
+		{"tanh", false, []layerkind.Kind{layerkind.Product, layerkind.Product, layerkind.Product, layerkind.Dense}},
+		{"linear", false, []layerkind.Kind{layerkind.Product, layerkind.Product, layerkind.Product, layerkind.Product}},
+		{"softplus", true, []layerkind.Kind{layerkind.Dense, layerkind.Product, layerkind.Dense, layerkind.Product}},
 	} {
 		n, err := NewRandomDense(RandomSpec{Widths: []int{6, 25, 25, 25, 4}, Act: act(t, c.act), SigmaW: 1.2, SigmaB: 0.5, Seed: 3, ActivateInput: c.actIn, Kinds: c.kinds})
 		if err != nil {
@@ -158,7 +158,7 @@ func TestProductJetMatchesFiniteDifferences(t *testing.T) {
 func TestProductJetOfQuadratic(t *testing.T) {
 	b := enginetest.Open(t)
 	const nIn, nOut, B = 5, 7, 3
-	n, _ := NewRandomDense(RandomSpec{Widths: []int{nIn, nOut}, Act: act(t, "linear"), SigmaW: 1.1, SigmaB: 0.4, Seed: 8, Kinds: []LayerKind{Product}})
+	n, _ := NewRandomDense(RandomSpec{Widths: []int{nIn, nOut}, Act: act(t, "linear"), SigmaW: 1.1, SigmaB: 0.4, Seed: 8, Kinds: []layerkind.Kind{layerkind.Product}})
 	W, bw, _ := n.HostWeights(1)
 	V, cv, _ := n.HostFactorWeights(1)
 	p, d := make([]float64, nIn*B), make([]float64, nIn*B)
@@ -211,7 +211,7 @@ func TestDenseKindsBitIdentical(t *testing.T) {
 	b := enginetest.Open(t)
 	spec := RandomSpec{Widths: UniformWidths(20, 4), Act: act(t, "tanh"), SigmaW: 2, SigmaB: 0.3, Seed: 2, ActivateInput: true}
 	plain, _ := NewRandomDense(spec)
-	spec.Kinds = []LayerKind{Dense, Dense, Dense, Dense}
+	spec.Kinds = []layerkind.Kind{layerkind.Dense, layerkind.Dense, layerkind.Dense, layerkind.Dense}
 	kinded, _ := NewRandomDense(spec)
 	x := make([]float64, 20*3*2)
 	for i := range x {
@@ -270,9 +270,9 @@ func TestProductMaterialisedEqualsRegenerated(t *testing.T) {
 func TestProductMemory(t *testing.T) {
 	peak := func(depth int) int {
 		c := &countingBackend{Backend: enginetest.Open(t), sizes: map[engine.Buffer]int{}}
-		kinds := make([]LayerKind, depth)
+		kinds := make([]layerkind.Kind, depth)
 		for i := range kinds {
-			kinds[i] = Product
+			kinds[i] = layerkind.Product
 		}
 		n, _ := NewRandomDense(RandomSpec{Widths: UniformWidths(64, depth), Act: act(t, "tanh"), SigmaW: 1, Seed: 1, ActivateInput: true, Kinds: kinds})
 		in, _ := c.Alloc(engine.Float64, 64*3*8)
@@ -301,7 +301,7 @@ func TestProductJacobian(t *testing.T) {
 	b := enginetest.Open(t)
 	for _, actIn := range []bool{false, true} {
 		n, _ := NewRandomDense(RandomSpec{Widths: []int{7, 20, 13, 9}, Act: act(t, "tanh"), SigmaW: 1.4, SigmaB: 0.2, Seed: 5,
-			ActivateInput: actIn, Kinds: []LayerKind{Product, Dense, Product}})
+			ActivateInput: actIn, Kinds: []layerkind.Kind{layerkind.Product, layerkind.Dense, layerkind.Product}})
 		x := make([]float64, 7)
 		rng.FillNormal(x, 1, 1, 0)
 		J := denseJacobian(t, b, n, x)
@@ -346,17 +346,11 @@ func TestProductJacobian(t *testing.T) {
 func TestProductSpecErrors(t *testing.T) {
 	tanh := act(t, "tanh")
 	for _, s := range []RandomSpec{
-		{Widths: []int{3, 3, 3}, Act: tanh, Kinds: []LayerKind{Product}},
-		{Widths: []int{3, 3}, Act: tanh, Kinds: []LayerKind{LayerKind(7)}},
+		{Widths: []int{3, 3, 3}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Product}},
+		{Widths: []int{3, 3}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Kind(7)}},
 	} {
 		if _, err := NewRandomDense(s); err == nil {
 			t.Errorf("spec %+v: no error", s)
 		}
-	}
-	if _, err := ParseLayerKind("conv"); err == nil || !strings.Contains(err.Error(), "dense, product") {
-		t.Errorf("layer kind conv: error %v", err)
-	}
-	if k, err := ParseLayerKind("Product"); err != nil || k != Product {
-		t.Errorf("ParseLayerKind(Product) = %v, %v", k, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // WeightLaw is the distribution of a random network's weight matrices.
@@ -40,48 +41,6 @@ func ParseWeightLaw(s string) (WeightLaw, error) {
 		return Orthogonal, nil
 	}
 	return 0, fmt.Errorf("unknown weight law %q: valid laws are gaussian, orthogonal", s)
-}
-
-// LayerKind is the type of one layer of a random network.
-type LayerKind int
-
-const (
-	// Dense: h = W x + b.
-	Dense LayerKind = iota
-	// Product (multiplication neurons): h = (W1 x + b1) * (W2 x + b2)
-	// elementwise, two independent affine factors of the same law
-	// (docs/science.md section 7).
-	Product
-	// Attention: single-head dot-product self-attention (AttentionLayer)
-	// over the T = N / D tokens of dimension D = RandomSpec.TokenDim that
-	// make up a layer of width N; no bias.
-	Attention
-)
-
-func (k LayerKind) String() string {
-	switch k {
-	case Dense:
-		return "dense"
-	case Product:
-		return "product"
-	case Attention:
-		return "attention"
-	}
-	return fmt.Sprintf("LayerKind(%d)", int(k))
-}
-
-// ParseLayerKind reads "dense" (also "d"), "product" (also "p", "mul") or
-// "attention" (also "a", "attn").
-func ParseLayerKind(s string) (LayerKind, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "dense", "d", "additive":
-		return Dense, nil
-	case "product", "p", "mul", "multiplicative":
-		return Product, nil
-	case "attention", "a", "attn":
-		return Attention, nil
-	}
-	return 0, fmt.Errorf("unknown layer kind %q: valid kinds are dense, product, attention", s)
 }
 
 // RandomSpec names a random network. Layer l = 1..L maps width
@@ -118,7 +77,7 @@ type RandomSpec struct {
 	Law           WeightLaw
 	Seed          uint64
 	ActivateInput bool
-	Kinds         []LayerKind
+	Kinds         []layerkind.Kind
 	// TokenDim is the token dimension D of the attention layers.
 	TokenDim int
 	// Residual adds each attention layer's input to its output.
@@ -194,8 +153,8 @@ func NewRandomDense(spec RandomSpec) (*RandomDense, error) {
 	}
 	for l, k := range spec.Kinds {
 		switch k {
-		case Dense, Product:
-		case Attention:
+		case layerkind.Dense, layerkind.Product:
+		case layerkind.Attention:
 			nIn, nOut := spec.Widths[l], spec.Widths[l+1]
 			if nIn != nOut {
 				return nil, fmt.Errorf("random network: attention layer %d maps width %d to %d; attention keeps the width", l+1, nIn, nOut)
@@ -213,15 +172,15 @@ func NewRandomDense(spec RandomSpec) (*RandomDense, error) {
 	s := spec
 	s.Widths = append([]int(nil), spec.Widths...)
 	if spec.Kinds != nil {
-		s.Kinds = append([]LayerKind(nil), spec.Kinds...)
+		s.Kinds = append([]layerkind.Kind(nil), spec.Kinds...)
 	}
 	return &RandomDense{spec: s}, nil
 }
 
 // Kind returns the kind of layer l = 1..L (Dense outside that range).
-func (n *RandomDense) Kind(l int) LayerKind {
+func (n *RandomDense) Kind(l int) layerkind.Kind {
 	if l < 1 || l > len(n.spec.Kinds) {
-		return Dense
+		return layerkind.Dense
 	}
 	return n.spec.Kinds[l-1]
 }
@@ -229,7 +188,7 @@ func (n *RandomDense) Kind(l int) LayerKind {
 // HasProduct reports whether any layer is a product layer.
 func (n *RandomDense) HasProduct() bool {
 	for _, k := range n.spec.Kinds {
-		if k == Product {
+		if k == layerkind.Product {
 			return true
 		}
 	}
@@ -242,7 +201,7 @@ func (n *RandomDense) Spec() RandomSpec {
 	s := n.spec
 	s.Widths = append([]int(nil), n.spec.Widths...)
 	if n.spec.Kinds != nil {
-		s.Kinds = append([]LayerKind(nil), n.spec.Kinds...)
+		s.Kinds = append([]layerkind.Kind(nil), n.spec.Kinds...)
 	}
 	return s
 }
@@ -263,7 +222,7 @@ func (n *RandomDense) Materialise() error {
 	hw, hb := make([][]float64, L), make([][]float64, L)
 	hv, hc := make([][]float64, L), make([][]float64, L)
 	for l := 1; l <= L; l++ {
-		if n.Kind(l) == Attention {
+		if n.Kind(l) == layerkind.Attention {
 			continue // drawn on the backend by the layer itself
 		}
 		w, b, err := n.HostWeights(l)
@@ -271,7 +230,7 @@ func (n *RandomDense) Materialise() error {
 			return err
 		}
 		hw[l-1], hb[l-1] = w, b
-		if n.Kind(l) == Product {
+		if n.Kind(l) == layerkind.Product {
 			if hv[l-1], hc[l-1], err = n.HostFactorWeights(l); err != nil {
 				return err
 			}
@@ -290,7 +249,7 @@ func (n *RandomDense) HostWeights(l int) (w, b []float64, err error) {
 	if l < 1 || l > n.Depth() {
 		return nil, nil, fmt.Errorf("layer %d outside 1..%d", l, n.Depth())
 	}
-	if n.Kind(l) == Attention {
+	if n.Kind(l) == layerkind.Attention {
 		return nil, nil, fmt.Errorf("layer %d is an attention layer: it has no dense weights", l)
 	}
 	if n.hostW != nil {
@@ -306,7 +265,7 @@ func (n *RandomDense) HostFactorWeights(l int) (v, c []float64, err error) {
 	if l < 1 || l > n.Depth() {
 		return nil, nil, fmt.Errorf("layer %d outside 1..%d", l, n.Depth())
 	}
-	if n.Kind(l) != Product {
+	if n.Kind(l) != layerkind.Product {
 		return nil, nil, fmt.Errorf("layer %d is %v: only product layers have a second factor", l, n.Kind(l))
 	}
 	if n.hostV != nil {
@@ -429,12 +388,12 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 	for l := from; l <= to; l++ {
 		maxW = max(maxW, n.spec.Widths[l])
 		if l > from {
-			if n.Kind(l) == Attention {
+			if n.Kind(l) == layerkind.Attention {
 				attention = true
 			} else {
 				maxWeights = max(maxWeights, n.spec.Widths[l]*n.spec.Widths[l-1])
 			}
-			product = product || n.Kind(l) == Product
+			product = product || n.Kind(l) == layerkind.Product
 		}
 	}
 	// Scratch lives in sc and is freed when the pass ends; the result is
@@ -509,7 +468,7 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 			return nil, fmt.Errorf("layer %d: %w", l, err)
 		}
 		out := view(cur, nOut*cols)
-		if n.Kind(l) == Attention {
+		if n.Kind(l) == layerkind.Attention {
 			if err := n.attention(b, attn, theta, l, x, out, batch, opt.Jet); err != nil {
 				return nil, fmt.Errorf("layer %d: %w", l, err)
 			}
@@ -534,7 +493,7 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 		if err := affine(false, out); err != nil {
 			return nil, fmt.Errorf("layer %d: %w", l, err)
 		}
-		if n.Kind(l) == Product {
+		if n.Kind(l) == layerkind.Product {
 			f := view(fac, nOut*cols)
 			if err := affine(true, f); err != nil {
 				return nil, fmt.Errorf("layer %d: %w", l, err)
@@ -626,7 +585,7 @@ func multiplyJets(b engine.Backend, U, V, S engine.Buffer, n int, jet bool) erro
 // directly (FillNormal, then the scale); orthogonal and materialised
 // weights are computed on the host and uploaded.
 func (n *RandomDense) loadWeights(b engine.Backend, l int, second bool, W, bias engine.Buffer) error {
-	if n.Kind(l) == Attention {
+	if n.Kind(l) == layerkind.Attention {
 		return fmt.Errorf("layer %d is an attention layer: it has no dense weights", l)
 	}
 	ws, bs := WeightStream(l), BiasStream(l)

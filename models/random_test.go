@@ -8,6 +8,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 func act(t testing.TB, name string) activation.Func {
@@ -68,7 +69,7 @@ func refForward(t *testing.T, n *RandomDense, x []float64) []float64 {
 			return out
 		}
 		h = affine(w, b)
-		if n.Kind(l) == Product {
+		if n.Kind(l) == layerkind.Product {
 			v, c, err := n.HostFactorWeights(l)
 			if err != nil {
 				t.Fatal(err)
@@ -383,7 +384,7 @@ func TestAttentionForwardMatchesReference(t *testing.T) {
 	for _, residual := range []bool{false, true} {
 		const D, T, batch = 3, 4, 2
 		n, err := NewRandomDense(RandomSpec{Widths: []int{D * T, D * T}, Act: act(t, "linear"), SigmaW: 1.4, SigmaB: 0.7, Seed: 5,
-			Kinds: []LayerKind{Attention}, TokenDim: D, Residual: residual})
+			Kinds: []layerkind.Kind{layerkind.Attention}, TokenDim: D, Residual: residual})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -418,13 +419,13 @@ func TestAttentionJetMatchesFiniteDifferences(t *testing.T) {
 	const D, T, batch = 3, 4, 2
 	const N = D * T
 	cases := []struct {
-		kinds    []LayerKind
+		kinds    []layerkind.Kind
 		residual bool
 		act      string
 	}{
-		{[]LayerKind{Dense, Attention, Dense}, false, "tanh"},
-		{[]LayerKind{Attention, Product, Attention}, true, "gelu"},
-		{[]LayerKind{Attention, Attention, Dense}, true, "sin"},
+		{[]layerkind.Kind{layerkind.Dense, layerkind.Attention, layerkind.Dense}, false, "tanh"},
+		{[]layerkind.Kind{layerkind.Attention, layerkind.Product, layerkind.Attention}, true, "gelu"},
+		{[]layerkind.Kind{layerkind.Attention, layerkind.Attention, layerkind.Dense}, true, "sin"},
 	}
 	for _, c := range cases {
 		n, err := NewRandomDense(RandomSpec{Widths: UniformWidths(N, 3), Act: act(t, c.act), SigmaW: 1.5, SigmaB: 0.4, Seed: 7,
@@ -488,15 +489,15 @@ func TestAttentionSpecErrors(t *testing.T) {
 		spec RandomSpec
 		want string
 	}{
-		{RandomSpec{Widths: []int{6, 6}, Act: tanh, Kinds: []LayerKind{Attention}}, "TokenDim"},
-		{RandomSpec{Widths: []int{7, 7}, Act: tanh, Kinds: []LayerKind{Attention}, TokenDim: 2}, "whole number of tokens"},
-		{RandomSpec{Widths: []int{6, 8}, Act: tanh, Kinds: []LayerKind{Attention}, TokenDim: 2}, "keeps the width"},
+		{RandomSpec{Widths: []int{6, 6}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Attention}}, "TokenDim"},
+		{RandomSpec{Widths: []int{7, 7}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Attention}, TokenDim: 2}, "whole number of tokens"},
+		{RandomSpec{Widths: []int{6, 8}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Attention}, TokenDim: 2}, "keeps the width"},
 	} {
 		if _, err := NewRandomDense(c.spec); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: error %v; want one mentioning %q", c.spec, err, c.want)
 		}
 	}
-	n, err := NewRandomDense(RandomSpec{Widths: []int{6, 6, 6}, Act: tanh, SigmaW: 1, Kinds: []LayerKind{Dense, Attention}, TokenDim: 3})
+	n, err := NewRandomDense(RandomSpec{Widths: []int{6, 6, 6}, Act: tanh, SigmaW: 1, Kinds: []layerkind.Kind{layerkind.Dense, layerkind.Attention}, TokenDim: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,7 +507,7 @@ func TestAttentionSpecErrors(t *testing.T) {
 	if err := n.Materialise(); err != nil {
 		t.Errorf("Materialise with an attention layer: %v", err)
 	}
-	if k, err := ParseLayerKind("attention"); err != nil || k != Attention {
-		t.Errorf("ParseLayerKind(attention) = %v, %v", k, err)
+	if k, err := layerkind.Parse("attention"); err != nil || k != layerkind.Attention {
+		t.Errorf("layerkind.Parse(attention) = %v, %v", k, err)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/safetensors"
 )
@@ -68,7 +69,7 @@ func checkDense(spec models.MLPSpec) error {
 		return err
 	}
 	for l, k := range spec.Kinds {
-		if k != models.Dense {
+		if k != layerkind.Dense {
 			return fmt.Errorf("pytorch: layer %d is %s; only dense layers (nn.Linear) map between PyTorch and netgeom", l+1, k)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/npy"
 	"github.com/netgeom/netgeom/safetensors"
@@ -225,7 +226,7 @@ func TestImportErrors(t *testing.T) {
 		}), nil, spec, `"bn.running_mean"`},
 		"too few layers": {with(func(ts []safetensors.Tensor) []safetensors.Tensor { return ts[:2] }), nil, spec, "the file has 1 Linear layers (fc1)"},
 		"wrong name":     {with(func(ts []safetensors.Tensor) []safetensors.Tensor { return ts }), []string{"fc1", "fc3"}, spec, `no tensor "fc3.weight"`},
-		"product layer":  {with(func(ts []safetensors.Tensor) []safetensors.Tensor { return ts }), nil, models.MLPSpec{Widths: []int{3, 5, 2}, Act: act, Loss: models.CrossEntropy, Kinds: []models.LayerKind{models.Product, models.Dense}}, "layer 1 is product"},
+		"product layer":  {with(func(ts []safetensors.Tensor) []safetensors.Tensor { return ts }), nil, models.MLPSpec{Widths: []int{3, 5, 2}, Act: act, Loss: models.CrossEntropy, Kinds: []layerkind.Kind{layerkind.Product, layerkind.Dense}}, "layer 1 is product"},
 		"bias wrong size": {with(func(ts []safetensors.Tensor) []safetensors.Tensor {
 			ts[1].Shape, ts[1].Data = []int{4}, make([]float64, 4)
 			return ts

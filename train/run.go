@@ -9,6 +9,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/datasets"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 )
@@ -40,7 +41,7 @@ type RunOptions struct {
 	// fewer, cycled over the hidden layers with a dense output layer; nil
 	// means all dense. TokenDim and Residual configure attention layers
 	// and must be zero without one.
-	Kinds    []models.LayerKind
+	Kinds    []layerkind.Kind
 	TokenDim int
 	Residual bool
 	// Activation of the hidden layers ("" : DefaultActivation), the
@@ -161,7 +162,7 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 	if spec.Kinds, err = runKinds(o.Kinds, len(widths)-1); err != nil {
 		return nil, err
 	}
-	if !slices.Contains(spec.Kinds, models.Attention) && (o.TokenDim != 0 || o.Residual) {
+	if !slices.Contains(spec.Kinds, layerkind.Attention) && (o.TokenDim != 0 || o.Residual) {
 		return nil, fmt.Errorf("train: TokenDim %d and Residual %v configure attention layers; Kinds names none", o.TokenDim, o.Residual)
 	}
 	if err := ctx.Err(); err != nil {
@@ -301,7 +302,7 @@ func runWidths(arch []int, d *datasets.Dataset) ([]int, error) {
 // runKinds spreads kinds over a network of L layers: L kinds name every
 // layer; fewer are cycled over the L-1 hidden layers and the output layer
 // is dense; none means all dense (nil).
-func runKinds(ks []models.LayerKind, L int) ([]models.LayerKind, error) {
+func runKinds(ks []layerkind.Kind, L int) ([]layerkind.Kind, error) {
 	switch {
 	case len(ks) == 0:
 		return nil, nil
@@ -310,10 +311,10 @@ func runKinds(ks []models.LayerKind, L int) ([]models.LayerKind, error) {
 	case len(ks) > L:
 		return nil, fmt.Errorf("train: Kinds: %d kinds for a network of %d layers; give one per layer, or fewer to cycle over the %d hidden layers", len(ks), L, L-1)
 	}
-	out := make([]models.LayerKind, L)
+	out := make([]layerkind.Kind, L)
 	for i := range L - 1 {
 		out[i] = ks[i%len(ks)]
 	}
-	out[L-1] = models.Dense
+	out[L-1] = layerkind.Dense
 	return out, nil
 }

@@ -30,20 +30,6 @@ type netFlags struct {
 	residual bool
 }
 
-// parseKinds reads a comma list of layer kinds (dense, product,
-// attention), to be cycled over the depth.
-func parseKinds(s string) ([]models.LayerKind, error) {
-	var out []models.LayerKind
-	for _, f := range strings.Split(s, ",") {
-		k, err := models.ParseLayerKind(f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, nil
-}
-
 func (f *netFlags) add(cmd *cobra.Command, width, depth int) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.act, "act", "tanh", "activation: "+fmt.Sprint(activation.Names()))

@@ -30,7 +30,7 @@ var fashion struct {
 
 const benchSamples = 10000
 
-func fashionNet(b *testing.B) (engine.Backend, *models.MLP, *models.Data) {
+func fashionNet(b *testing.B) (engine.Backend, *models.Network, *models.Data) {
 	b.Helper()
 	fashion.once.Do(func() {
 		fashion.prep, fashion.err = train.Prepare(train.DataSpec{Name: "fashion-mnist", Subset: benchSamples, Seed: 1, Standardize: true})
@@ -40,7 +40,7 @@ func fashionNet(b *testing.B) (engine.Backend, *models.MLP, *models.Data) {
 	}
 	be := open(b, "")
 	tanh, _ := activation.Lookup("tanh")
-	net, err := models.NewMLP(be, models.MLPSpec{Widths: []int{784, 100, 100, 10}, Act: tanh, Loss: models.CrossEntropy})
+	net, err := models.NewNetwork(be, models.NetworkSpec{Widths: []int{784, 100, 100, 10}, Act: tanh, Loss: models.CrossEntropy})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func BenchmarkHVPRatio(b *testing.B) {
 func BenchmarkMixedHVPRatio(b *testing.B) {
 	be, _, d := fashionNet(b)
 	tanh, _ := activation.Lookup("tanh")
-	net, err := models.NewMLP(be, models.MLPSpec{Widths: []int{784, 100, 100, 10}, Act: tanh, Loss: models.CrossEntropy,
+	net, err := models.NewNetwork(be, models.NetworkSpec{Widths: []int{784, 100, 100, 10}, Act: tanh, Loss: models.CrossEntropy,
 		Kinds: []layerkind.Kind{layerkind.Product, layerkind.Attention, layerkind.Dense}, TokenDim: 10, Residual: true})
 	if err != nil {
 		b.Fatal(err)
@@ -140,7 +140,7 @@ func BenchmarkMixedHVPRatio(b *testing.B) {
 	hvpRatio(b, net, d, benchSamples)
 }
 
-func hvpRatio(b *testing.B, net *models.MLP, d *models.Data, chunk int) {
+func hvpRatio(b *testing.B, net *models.Network, d *models.Data, chunk int) {
 	e, err := net.NewEvaluator(chunk)
 	if err != nil {
 		b.Fatal(err)

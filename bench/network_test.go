@@ -19,7 +19,7 @@ func benchNet(b *testing.B, n, batch int, jet bool) {
 	be := open(b, "")
 	tanh, _ := activation.Lookup("tanh")
 	const depth = 4
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(n, depth), Act: tanh, SigmaW: 1.5, SigmaB: 0.3, Seed: 1, ActivateInput: true})
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(n, depth), Act: tanh, SigmaW: 1.5, SigmaB: 0.3, Seed: 1, ActivateInput: true})
 	if err != nil {
 		b.Fatal(err)
 	}

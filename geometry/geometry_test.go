@@ -14,20 +14,20 @@ import (
 )
 
 // newNet builds widths with activation act, initialised from init and seed.
-func newNet(t *testing.T, b engine.Backend, widths []int, act string, init models.Init, seed uint64) *models.MLP {
+func newNet(t *testing.T, b engine.Backend, widths []int, act string, init models.Init, seed uint64) *models.Network {
 	t.Helper()
 	return newKindsNet(t, b, widths, nil, act, init, seed)
 }
 
 // newKindsNet is newNet with layer kinds (attention layers with tokens of
 // dimension 2).
-func newKindsNet(t *testing.T, b engine.Backend, widths []int, kinds []layerkind.Kind, act string, init models.Init, seed uint64) *models.MLP {
+func newKindsNet(t *testing.T, b engine.Backend, widths []int, kinds []layerkind.Kind, act string, init models.Init, seed uint64) *models.Network {
 	t.Helper()
 	f, err := activation.Lookup(act)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := models.NewMLP(b, models.MLPSpec{Widths: widths, Act: f, Loss: models.CrossEntropy, Kinds: kinds, TokenDim: 2})
+	net, err := models.NewNetwork(b, models.NetworkSpec{Widths: widths, Act: f, Loss: models.CrossEntropy, Kinds: kinds, TokenDim: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,12 +64,12 @@ func randomData(t *testing.T, b engine.Backend, n, d, c int, seed uint64) (*mode
 // l = 1..L, of the network with host parameters p at input x (W_l
 // column-major, as models documents the layout; a product layer's block is
 // W, b, V, c and its output (W x + b) * (V x + c)).
-func hostForward(net *models.MLP, p, x []float64) [][]float64 {
+func hostForward(net *models.Network, p, x []float64) [][]float64 {
 	phi := net.Spec().Act.Phi
 	outs := [][]float64{nil}
 	in := x
 	for l := 1; l <= net.Depth(); l++ {
-		off, _ := net.LayerRange(l)
+		off := net.Spec().Block(l).Off
 		nOut, nIn := net.Width(l), net.Width(l-1)
 		affine := func(wo int) []float64 {
 			y := make([]float64, nOut)
@@ -149,8 +149,8 @@ func TestPullbackKnownCase(t *testing.T) {
 	b := enginetest.Open(t)
 	net := newNet(t, b, []int{3, 3, 3}, "linear", models.Init{Scheme: models.InitGaussian, SigmaW: 1}, 1)
 	p := make([]float64, net.NumParams())
-	w1, _ := net.Offsets(1)
-	w2, _ := net.Offsets(2)
+	w1 := net.Spec().Block(1).Off
+	w2 := net.Spec().Block(2).Off
 	for i := 0; i < 3; i++ {
 		p[w1+i+3*i] = 2
 	}
@@ -259,7 +259,7 @@ func TestSensitivityKnownCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := net.HostParams()
-	wo, _ := net.Offsets(2)
+	wo := net.Spec().Block(2).Off
 	for i := wo; i < wo+64; i++ {
 		p[i] *= -2
 	}
@@ -328,7 +328,7 @@ func layerNormsAndDistances(t *testing.T, kinds []layerkind.Kind) {
 		}
 	}
 	q := append([]float64(nil), p...)
-	wo, _ := net.LayerRange(2)
+	wo := net.Spec().Block(2).Off
 	bo := wo + 6*4
 	q[wo] += 3
 	q[wo+1] += 4
@@ -413,8 +413,8 @@ func TestPullbackRankDeficient(t *testing.T) {
 	b := enginetest.Open(t)
 	net := newNet(t, b, []int{3, 3, 3}, "linear", models.Init{Scheme: models.InitGaussian, SigmaW: 1}, 1)
 	p := make([]float64, net.NumParams())
-	w1, _ := net.Offsets(1)
-	w2, _ := net.Offsets(2)
+	w1 := net.Spec().Block(1).Off
+	w2 := net.Spec().Block(2).Off
 	for i := 0; i < 3; i++ {
 		p[w1+i+3*i] = 2
 	}

@@ -251,7 +251,7 @@ func TestRestartEndPoint(t *testing.T) {
 		t.Fatalf("restart did not converge: %+v", r1)
 	}
 	spec, _ := p.Config.Spec(r1.Widths)
-	net, _ := models.NewMLP(b, spec)
+	net, _ := models.NewNetwork(b, spec)
 	defer net.Free()
 	net.SetParams(r1.Theta)
 	e, _ := net.NewEvaluator(0)

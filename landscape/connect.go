@@ -37,7 +37,7 @@ type Path struct {
 // PathEvaluator evaluates networks of one spec on a training set and an
 // optional test set, at host parameter vectors.
 type PathEvaluator struct {
-	Net         *models.MLP
+	Net         *models.Network
 	Train, Test *models.Data
 	// WeightDecay of the objective (mean loss + (wd/2) |theta|^2).
 	WeightDecay float64
@@ -47,7 +47,7 @@ type PathEvaluator struct {
 
 // NewPathEvaluator makes an evaluator for net (whose own parameters it
 // overwrites) on train and test (nil: none).
-func NewPathEvaluator(net *models.MLP, train, test *models.Data, weightDecay float64) (*PathEvaluator, error) {
+func NewPathEvaluator(net *models.Network, train, test *models.Data, weightDecay float64) (*PathEvaluator, error) {
 	if !(weightDecay >= 0) || math.IsInf(weightDecay, 0) {
 		return nil, fmt.Errorf("path: weight decay %v; want a finite number >= 0", weightDecay)
 	}

@@ -24,7 +24,7 @@ const DefaultConnectPoints = 41
 // the data it was trained on and the weight decay of its objective.
 type Endpoint struct {
 	Ref   string // as given to LoadEndpoint
-	Spec  models.MLPSpec
+	Spec  models.NetworkSpec
 	Theta []float64
 	// Data records how the training data were prepared (set, subset,
 	// split and standardisation); Prepared is that data.
@@ -185,7 +185,7 @@ func Connect(ctx context.Context, b engine.Backend, opts ConnectOptions) (*Conne
 		return nil, err
 	}
 	start := time.Now()
-	net, err := models.NewMLP(b, ea.Spec)
+	net, err := models.NewNetwork(b, ea.Spec)
 	if err != nil {
 		return nil, err
 	}

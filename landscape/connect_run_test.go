@@ -32,7 +32,7 @@ func censusFile(t *testing.T) string {
 // weight decay wd.
 func saveEndpoint(t *testing.T, e *Endpoint, path string, data models.CheckpointData, wd float64) {
 	t.Helper()
-	net, err := models.NewMLP(enginetest.Open(t), e.Spec)
+	net, err := models.NewNetwork(enginetest.Open(t), e.Spec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,11 +33,11 @@ func TestCurvatureOf(t *testing.T) {
 
 // smallProblem is a tanh network 3-5-4-3 (59 parameters) at a random point
 // on 30 random samples.
-func smallProblem(t *testing.T, b engine.Backend) (*models.MLP, *models.Data) {
+func smallProblem(t *testing.T, b engine.Backend) (*models.Network, *models.Data) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(11, 12))
 	spec := mlpSpec(t, "tanh", 3, 5, 4, 3)
-	net, err := models.NewMLP(b, spec)
+	net, err := models.NewNetwork(b, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func smallProblem(t *testing.T, b engine.Backend) (*models.MLP, *models.Data) {
 // fdHessian is the Hessian of the objective (mean loss + wd/2 |theta|^2)
 // by central differences of the backpropagated gradient, step h,
 // symmetrised: an oracle independent of the R-operator.
-func fdHessian(t *testing.T, net *models.MLP, d *models.Data, wd, h float64) *mat.SymDense {
+func fdHessian(t *testing.T, net *models.Network, d *models.Data, wd, h float64) *mat.SymDense {
 	t.Helper()
 	b := net.Backend()
 	P := net.NumParams()

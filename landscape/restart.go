@@ -134,7 +134,7 @@ func (c Config) Normalize() (Config, error) {
 
 // Spec returns the network spec of the given widths under c (its
 // activation and loss).
-func (c Config) Spec(widths []int) (models.MLPSpec, error) {
+func (c Config) Spec(widths []int) (models.NetworkSpec, error) {
 	s, err := c.spec(widths)
 	if err != nil {
 		return s, err
@@ -148,16 +148,16 @@ func (c Config) DataSpec() train.DataSpec {
 }
 
 // spec returns the network spec of the given widths under c, unchecked.
-func (c Config) spec(widths []int) (models.MLPSpec, error) {
+func (c Config) spec(widths []int) (models.NetworkSpec, error) {
 	act, err := activation.Lookup(c.Activation)
 	if err != nil {
-		return models.MLPSpec{}, fmt.Errorf("census: %w", err)
+		return models.NetworkSpec{}, fmt.Errorf("census: %w", err)
 	}
 	loss, err := models.ParseLoss(c.Loss)
 	if err != nil {
-		return models.MLPSpec{}, fmt.Errorf("census: %w", err)
+		return models.NetworkSpec{}, fmt.Errorf("census: %w", err)
 	}
-	return models.MLPSpec{Widths: widths, Act: act, Loss: loss}, nil
+	return models.NetworkSpec{Widths: widths, Act: act, Loss: loss}, nil
 }
 
 // diff names the fields in which c and d differ.
@@ -216,7 +216,7 @@ type Record struct {
 	TestAccuracy  float64 `json:"test_accuracy"`
 	// Hessian of the objective at the end point.
 	Hessian *Curvature `json:"hessian,omitempty"`
-	// Theta is the end point (models.MLP's layout).
+	// Theta is the end point (models.Network's layout).
 	Theta []float64 `json:"theta,omitempty"`
 }
 
@@ -294,7 +294,7 @@ func (p *Prepared) RunRestart(b engine.Backend, a Arch, r int) (Record, error) {
 	if err != nil {
 		return rec, err
 	}
-	net, err := models.NewMLP(b, spec)
+	net, err := models.NewNetwork(b, spec)
 	if err != nil {
 		return rec, err
 	}

@@ -352,8 +352,8 @@ func summarizeDepth(b engine.Backend, p *Prepared, depth int, recs []Record, thr
 
 // endpointOutputs computes each record's outputs on the training and test
 // inputs.
-func endpointOutputs(b engine.Backend, p *Prepared, spec models.MLPSpec, recs []Record) ([][]float64, error) {
-	net, err := models.NewMLP(b, spec)
+func endpointOutputs(b engine.Backend, p *Prepared, spec models.NetworkSpec, recs []Record) ([][]float64, error) {
+	net, err := models.NewNetwork(b, spec)
 	if err != nil {
 		return nil, err
 	}

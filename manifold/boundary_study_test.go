@@ -20,7 +20,7 @@ import (
 func TestDecisionBoundaryStudy(t *testing.T) {
 	b := enginetest.Open(t)
 	act := mustAct(t, "tanh")
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(8, 3), Act: act, SigmaW: 2, SigmaB: 0.3, Seed: 4, ActivateInput: true})
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(8, 3), Act: act, SigmaW: 2, SigmaB: 0.3, Seed: 4, ActivateInput: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,8 +81,8 @@ func near(a, b, rel float64) bool {
 // TestDecisionBoundaryOptionErrors: bad options are errors naming the field
 // (a network wider than MaxBoundaryWidth is refused before any work).
 func TestDecisionBoundaryOptionErrors(t *testing.T) {
-	wide, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(MaxBoundaryWidth+1, 2), Act: mustAct(t, "tanh"), SigmaW: 2})
-	small, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(6, 2), Act: mustAct(t, "tanh"), SigmaW: 2})
+	wide, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(MaxBoundaryWidth+1, 2), Act: mustAct(t, "tanh"), SigmaW: 2})
+	small, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(6, 2), Act: mustAct(t, "tanh"), SigmaW: 2})
 	for _, c := range []struct {
 		opts  DecisionBoundaryOptions
 		field string

@@ -375,7 +375,7 @@ func (r *carveRun) circle() error {
 		}
 		nw := res.Networks[i]
 		kinds := repeatKinds(p.kinds, o.Depth)
-		net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(o.Width, o.Depth), Act: r.act, SigmaW: nw.SigmaW, SigmaB: o.SigmaB, Seed: o.Seed, ActivateInput: true, Kinds: kinds})
+		net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(o.Width, o.Depth), Act: r.act, SigmaW: nw.SigmaW, SigmaB: o.SigmaB, Seed: o.Seed, ActivateInput: true, Kinds: kinds})
 		if err != nil {
 			return fmt.Errorf("manifold: Carve: circle: %s network: %w", p.name, err)
 		}
@@ -434,11 +434,11 @@ func (r *carveRun) count() error {
 				if err != nil {
 					return fmt.Errorf("manifold: Carve: count: %w", err)
 				}
-				rnet, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(w, d), Act: r.relu, SigmaW: o.ReLUSigmaW, SigmaB: o.SigmaB, Seed: seed})
+				rnet, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(w, d), Act: r.relu, SigmaW: o.ReLUSigmaW, SigmaB: o.SigmaB, Seed: seed})
 				if err != nil {
 					return fmt.Errorf("manifold: Carve: count: relu depth %d width %d: %w", d, w, err)
 				}
-				pnet, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(w, d), Act: r.linear, SigmaW: o.ProductSigmaW, SigmaB: o.SigmaB, Seed: seed, Kinds: prodKinds})
+				pnet, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(w, d), Act: r.linear, SigmaW: o.ProductSigmaW, SigmaB: o.SigmaB, Seed: seed, Kinds: prodKinds})
 				if err != nil {
 					return fmt.Errorf("manifold: Carve: count: product depth %d width %d: %w", d, w, err)
 				}
@@ -487,7 +487,7 @@ func (r *carveRun) boundary() error {
 		}
 		spec := bn.spec
 		spec.Widths, spec.Seed = models.UniformWidths(o.BoundaryWidth, o.BoundaryDepth), o.Seed
-		net, err := models.NewRandomDense(spec)
+		net, err := models.NewRandomNetwork(spec)
 		if err != nil {
 			return fmt.Errorf("manifold: Carve: boundary of the %s network: %w", bn.name, err)
 		}

@@ -12,16 +12,20 @@ import (
 
 // oneLayer returns a one-layer network on the raw input (no activation of
 // the input) and its host weights.
-func oneLayer(t *testing.T, act string, kind layerkind.Kind, nIn, nOut int, seed uint64) (*models.RandomDense, []float64, []float64, []float64, []float64) {
+func oneLayer(t *testing.T, act string, kind layerkind.Kind, nIn, nOut int, seed uint64) (*models.RandomNetwork, []float64, []float64, []float64, []float64) {
 	t.Helper()
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: []int{nIn, nOut}, Act: mustAct(t, act), SigmaW: 1, SigmaB: 0.4, Seed: seed, Kinds: []layerkind.Kind{kind}})
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: []int{nIn, nOut}, Act: mustAct(t, act), SigmaW: 1, SigmaB: 0.4, Seed: seed, Kinds: []layerkind.Kind{kind}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	W, bw, _ := net.HostWeights(1)
+	par, err := net.HostParams(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	W, bw := par[0], par[1]
 	var V, cv []float64
 	if kind == layerkind.Product {
-		V, cv, _ = net.HostFactorWeights(1)
+		V, cv = par[2], par[3]
 	}
 	return net, W, bw, V, cv
 }
@@ -203,7 +207,7 @@ func TestCountDeepAgainstDenseSampling(t *testing.T) {
 		for i := range kinds {
 			kinds[i] = c.kind
 		}
-		net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, L), Act: mustAct(t, c.act), SigmaW: 1.4, SigmaB: 0.3, Seed: 7, Kinds: kinds})
+		net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, L), Act: mustAct(t, c.act), SigmaW: 1.4, SigmaB: 0.3, Seed: 7, Kinds: kinds})
 		for _, closed := range []bool{false, true} {
 			var path Path
 			if closed {

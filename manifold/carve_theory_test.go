@@ -68,7 +68,7 @@ func TestProductCircleFollowsMeanField(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, L), Act: tanh, SigmaW: sw, SigmaB: 0.3, Seed: uint64(s + 1), ActivateInput: true, Kinds: kinds})
+		net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, L), Act: tanh, SigmaW: sw, SigmaB: 0.3, Seed: uint64(s + 1), ActivateInput: true, Kinds: kinds})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,7 +171,7 @@ func TestProductPairsFollowMaps(t *testing.T) {
 		cdev[k] = make([][]float64, 2)
 	}
 	for s := 0; s < seeds; s++ {
-		net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 2), Act: tanh, SigmaW: sw, SigmaB: 0.3, Seed: uint64(s + 11), ActivateInput: true,
+		net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, 2), Act: tanh, SigmaW: sw, SigmaB: 0.3, Seed: uint64(s + 11), ActivateInput: true,
 			Kinds: []layerkind.Kind{layerkind.Dense, layerkind.Product}})
 		meas, err := PropagatePairs(b, net, 1, c0s, pairs, uint64(s+1))
 		if err != nil {

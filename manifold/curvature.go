@@ -289,7 +289,7 @@ func (o CurvatureOptions) withDefaults() (CurvatureOptions, activation.Func, err
 
 // curvatureNet builds the random network of the options; inWidth, when
 // not 0, is the input's width (a user curve's).
-func curvatureNet(o CurvatureOptions, act activation.Func, inWidth int) (*models.RandomDense, error) {
+func curvatureNet(o CurvatureOptions, act activation.Func, inWidth int) (*models.RandomNetwork, error) {
 	widths := models.UniformWidths(o.Width, o.Depth)
 	if inWidth > 0 {
 		widths[0] = inWidth
@@ -301,7 +301,7 @@ func curvatureNet(o CurvatureOptions, act activation.Func, inWidth int) (*models
 			kinds[i] = o.Kinds[i%len(o.Kinds)]
 		}
 	}
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: widths, Act: act, SigmaW: o.SigmaW, SigmaB: o.SigmaB,
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: widths, Act: act, SigmaW: o.SigmaW, SigmaB: o.SigmaB,
 		Law: o.Weights, Seed: o.Seed, ActivateInput: true, Kinds: kinds, TokenDim: o.TokenDim, Residual: o.Residual})
 	if err != nil {
 		if o.Kinds != nil {

@@ -79,7 +79,7 @@ func TestCurvatureMatchesSimulate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(20, 3), Act: mustAct(t, "relu"), SigmaW: 1.5, SigmaB: 0.1,
+		net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(20, 3), Act: mustAct(t, "relu"), SigmaW: 1.5, SigmaB: 0.1,
 			Law: models.Orthogonal, Seed: 5, ActivateInput: true})
 		if err != nil {
 			t.Fatal(err)

@@ -47,7 +47,7 @@ func HalfCircle(width, points int, q float64, seed uint64) ([]float64, error) {
 // feature space (N+1 x N+1) or in sample space (P x P), by its
 // eigendecomposition, treating eigenvalues below rangeCutoff of the largest
 // as zero (numerical rank deficiency).
-func FitErrors(b engine.Backend, net *models.RandomDense, inputs []float64, P int, targets []float64, T int) ([]float64, error) {
+func FitErrors(b engine.Backend, net *models.RandomNetwork, inputs []float64, P int, targets []float64, T int) ([]float64, error) {
 	N0, L := net.Width(0), net.Depth()
 	N := net.Width(L)
 	if len(inputs) != N0*P || len(targets) != P*T {

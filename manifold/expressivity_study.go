@@ -183,7 +183,7 @@ func Expressivity(ctx context.Context, b engine.Backend, opts ExpressivityOption
 	}
 	for i, j := range jobs {
 		widths := append([]int{o.InputDim}, models.UniformWidths(j.width, j.depth)[1:]...)
-		net, err := models.NewRandomDense(models.RandomSpec{Widths: widths, Act: o.Activation, SigmaW: o.SigmaW, SigmaB: o.SigmaB, Seed: o.Seed})
+		net, err := models.NewRandomNetwork(models.RandomSpec{Widths: widths, Act: o.Activation, SigmaW: o.SigmaW, SigmaB: o.SigmaB, Seed: o.Seed})
 		if err != nil {
 			return nil, err
 		}

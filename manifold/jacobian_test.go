@@ -15,7 +15,7 @@ import (
 
 // jacobianSquaredSingularValues returns the squared singular values of
 // J = dh^L / dh^0 at the input h0, from jets along the unit vectors.
-func jacobianSquaredSingularValues(t *testing.T, b engine.Backend, net *models.RandomDense, h0 []float64) []float64 {
+func jacobianSquaredSingularValues(t *testing.T, b engine.Backend, net *models.RandomNetwork, h0 []float64) []float64 {
 	t.Helper()
 	N := len(h0)
 	jet := make([]float64, 3*N*N)
@@ -93,7 +93,7 @@ func TestOrthogonalJacobianIsNarrower(t *testing.T) {
 	mean := map[models.WeightLaw]float64{}
 	for _, law := range []models.WeightLaw{models.Gaussian, models.Orthogonal} {
 		for s := 0; s < nets; s++ {
-			net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, L), Act: tanh, SigmaW: sw, SigmaB: sb, Law: law, Seed: uint64(10 + s), ActivateInput: true})
+			net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, L), Act: tanh, SigmaW: sw, SigmaB: sb, Law: law, Seed: uint64(10 + s), ActivateInput: true})
 			h0 := make([]float64, N)
 			rng.FillNormal(h0, uint64(s), 99, 0)
 			for i := range h0 {

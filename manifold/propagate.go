@@ -18,7 +18,7 @@ import (
 // Net is the default its comment names.
 type PropagateOptions struct {
 	// Net is the network (required, input width at least 2).
-	Net *models.RandomDense
+	Net *models.RandomNetwork
 	// Q is the inputs' squared length per coordinate; 0 means q*, the fixed
 	// point of the mean-field length map of Net's activation and scales.
 	Q float64
@@ -71,7 +71,7 @@ type PropagateResult struct {
 func Propagate(ctx context.Context, b engine.Backend, opts PropagateOptions) (*PropagateResult, error) {
 	net := opts.Net
 	if net == nil {
-		return nil, &options.Error{Op: "manifold.Propagate", Field: "Net", Value: nil, Want: "want a random network (models.NewRandomDense)"}
+		return nil, &options.Error{Op: "manifold.Propagate", Field: "Net", Value: nil, Want: "want a random network (models.NewRandomNetwork)"}
 	}
 	if opts.C0 == nil {
 		opts.C0 = []float64{0.2, 0.5, 0.8}
@@ -152,9 +152,10 @@ func Propagate(ctx context.Context, b engine.Backend, opts PropagateOptions) (*P
 
 // allDense reports whether every layer of net is dense (the mean-field
 // maps describe those).
-func allDense(net *models.RandomDense) bool {
+func allDense(net *models.RandomNetwork) bool {
+	spec := net.Spec()
 	for l := 1; l <= net.Depth(); l++ {
-		if net.Kind(l) != layerkind.Dense {
+		if spec.Kind(l) != layerkind.Dense {
 			return false
 		}
 	}
@@ -164,7 +165,7 @@ func allDense(net *models.RandomDense) bool {
 // inputLength returns q when it is positive and otherwise (q = 0) q*, the
 // fixed point of the mean-field length map of net's activation and scales
 // started at q = 1.
-func inputLength(net *models.RandomDense, q float64) (float64, error) {
+func inputLength(net *models.RandomNetwork, q float64) (float64, error) {
 	if q > 0 && !math.IsInf(q, 0) {
 		return q, nil
 	}

@@ -16,7 +16,7 @@ type Model struct {
 	// Path is the model file it was loaded from ("" for a model that Run
 	// trained without writing a file).
 	Path   string
-	Net    *models.MLP
+	Net    *models.Network
 	Header models.CheckpointHeader
 	// Train and Test are the training and test sets; Test is nil when the
 	// set has no test samples.
@@ -116,7 +116,7 @@ func loadWithData(b engine.Backend, m *Model, name string) (*Model, error) {
 // LoadModel loads the model file at path onto b and rebuilds and uploads
 // the data it was trained on. The caller frees the model.
 func LoadModel(b engine.Backend, path string, opts LoadOptions) (*Model, error) {
-	net, hdr, err := models.LoadMLP(b, path)
+	net, hdr, err := models.LoadNetwork(b, path)
 	if err != nil {
 		return nil, err
 	}

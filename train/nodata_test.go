@@ -17,7 +17,7 @@ import (
 // ErrNoData, and a set the network cannot take is refused with both shapes.
 func TestLoadModelWithoutData(t *testing.T) {
 	b := enginetest.Open(t)
-	net, err := models.NewMLP(b, models.MLPSpec{Widths: []int{4, 5, 3}, Act: lookup(t, "tanh"), Loss: models.CrossEntropy})
+	net, err := models.NewNetwork(b, models.NetworkSpec{Widths: []int{4, 5, 3}, Act: lookup(t, "tanh"), Loss: models.CrossEntropy})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -158,7 +158,7 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 	if err != nil {
 		return nil, err
 	}
-	spec := models.MLPSpec{Widths: widths, Act: act, Loss: loss, TokenDim: o.TokenDim, Residual: o.Residual}
+	spec := models.NetworkSpec{Widths: widths, Act: act, Loss: loss, TokenDim: o.TokenDim, Residual: o.Residual}
 	if spec.Kinds, err = runKinds(o.Kinds, len(widths)-1); err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	net, err := models.NewMLP(b, spec)
+	net, err := models.NewNetwork(b, spec)
 	if err != nil {
 		return nil, err
 	}

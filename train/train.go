@@ -196,7 +196,7 @@ func (o *Options) check(n int) error {
 
 // Train fits net to data from its current parameters, which it updates in
 // place, and returns how it went.
-func Train(net *models.MLP, data *models.Data, opt Options) (Result, error) {
+func Train(net *models.Network, data *models.Data, opt Options) (Result, error) {
 	if net == nil || data == nil {
 		return Result{}, errors.New("train: nil network or data")
 	}
@@ -216,7 +216,7 @@ func Train(net *models.MLP, data *models.Data, opt Options) (Result, error) {
 }
 
 type trainer struct {
-	net  *models.MLP
+	net  *models.Network
 	b    engine.Backend
 	e    *models.Evaluator
 	data *models.Data

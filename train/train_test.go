@@ -90,9 +90,9 @@ func (reg regression) minimum(t *testing.T) ([]float64, float64) {
 	return p, f / (2 * float64(reg.n))
 }
 
-func (reg regression) setup(t *testing.T, b engine.Backend) (*models.MLP, *models.Data) {
+func (reg regression) setup(t *testing.T, b engine.Backend) (*models.Network, *models.Data) {
 	t.Helper()
-	net, err := models.NewMLP(b, models.MLPSpec{Widths: []int{reg.d, reg.c}, Act: lookup(t, "linear"), Loss: models.SquaredError})
+	net, err := models.NewNetwork(b, models.NetworkSpec{Widths: []int{reg.d, reg.c}, Act: lookup(t, "linear"), Loss: models.SquaredError})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func trainIris(t *testing.T, b engine.Backend, seed uint64) float64 {
 	}
 	widths := append(append([]int{prep.Train.D}, DefaultHidden()...), prep.Train.Classes)
 	loss, _ := models.ParseLoss(DefaultLoss)
-	net, err := models.NewMLP(b, models.MLPSpec{Widths: widths, Act: lookup(t, DefaultActivation), Loss: loss})
+	net, err := models.NewNetwork(b, models.NetworkSpec{Widths: widths, Act: lookup(t, DefaultActivation), Loss: loss})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,8 +35,8 @@ func trainedModel(t *testing.T, dir string, dataSeed, initSeed uint64, hidden in
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := models.MLPSpec{Widths: []int{4, hidden, 3}, Act: tanh, Loss: models.CrossEntropy}
-	net, err := models.NewMLP(b, spec)
+	spec := models.NetworkSpec{Widths: []int{4, hidden, 3}, Act: tanh, Loss: models.CrossEntropy}
+	net, err := models.NewNetwork(b, spec)
 	if err != nil {
 		t.Fatal(err)
 	}

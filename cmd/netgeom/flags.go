@@ -43,7 +43,7 @@ func (f *netFlags) add(cmd *cobra.Command, width, depth int) {
 // build checks the flags and returns the activation, the network (input
 // taken as a pre-activation, Poole's convention) and its mean-field model.
 // inputWidth is the network's input width; 0 means --width.
-func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.RandomDense, *meanfield.Model, error) {
+func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.RandomNetwork, *meanfield.Model, error) {
 	act, err := activation.Lookup(f.act)
 	if err != nil {
 		return act, nil, nil, fmt.Errorf("--act: %w", err)
@@ -62,7 +62,7 @@ func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.
 	if inputWidth > 0 {
 		widths[0] = inputWidth
 	}
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: widths, Act: act,
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: widths, Act: act,
 		SigmaW: f.sigmaW, SigmaB: f.sigmaB, Law: law, Seed: seed, ActivateInput: true})
 	if err != nil {
 		return act, nil, nil, err
@@ -77,7 +77,7 @@ func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.
 // netRun is what a random-network command works with.
 type netRun struct {
 	act activation.Func
-	net *models.RandomDense
+	net *models.RandomNetwork
 	mf  *meanfield.Model
 	q0  float64 // the input's squared length per coordinate
 	b   engine.Backend

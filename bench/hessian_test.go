@@ -62,7 +62,7 @@ func BenchmarkLossGradient(b *testing.B) {
 		b.Fatal(err)
 	}
 	g, _ := net.NewParams()
-	b.ResetTimer()
+	defer startCPU(b).report()
 	for i := 0; i < b.N; i++ {
 		if _, err := e.Gradient(net.Params(), d, g); err != nil {
 			b.Fatal(err)
@@ -79,7 +79,7 @@ func benchProduct(b *testing.B, gn bool) {
 	v, _ := net.NewParams()
 	out, _ := net.NewParams()
 	net.Backend().FillNormal(v, 7, 0, 0, 1)
-	b.ResetTimer()
+	defer startCPU(b).report()
 	for i := 0; i < b.N; i++ {
 		if err := h.Apply(v, out); err != nil {
 			b.Fatal(err)
@@ -105,7 +105,7 @@ func BenchmarkHVPUncached(b *testing.B) {
 	v, _ := net.NewParams()
 	out, _ := net.NewParams()
 	net.Backend().FillNormal(v, 7, 0, 0, 1)
-	b.ResetTimer()
+	defer startCPU(b).report()
 	for i := 0; i < b.N; i++ {
 		if err := e.HVP(net.Params(), d, v, out); err != nil {
 			b.Fatal(err)

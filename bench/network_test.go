@@ -28,7 +28,7 @@ func benchNet(b *testing.B, n, batch int, jet bool) {
 	if jet {
 		cols = batch
 	}
-	b.ResetTimer()
+	defer startCPU(b).report()
 	for i := 0; i < b.N; i++ {
 		out, err := net.Run(be, in, cols, models.RunOptions{Jet: jet}, nil)
 		if err != nil {

@@ -197,3 +197,15 @@ func TestThreadsClamped(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvironmentErrorComesFirst: a bad environment variable is the whole
+// message, not the tail of an explanation of why CUDA did not open.
+func TestEnvironmentErrorComesFirst(t *testing.T) {
+	for _, env := range []string{"NETGEOM_THREADS=abc", "NETGEOM_BLAS=mkl"} {
+		_, errOut, code := runCLI(t, []string{env}, "curvature", "--width", "20", "--depth", "1", "--points", "8")
+		name := strings.SplitN(env, "=", 2)[0]
+		if code == 0 || !strings.HasPrefix(errOut, "netgeom: cpu backend: "+name+"=") || strings.Contains(errOut, "CUDA") {
+			t.Errorf("%s: exit %d, stderr %q; want the error about %s first and alone", env, code, errOut, name)
+		}
+	}
+}

@@ -1,7 +1,11 @@
 package train
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -61,7 +65,40 @@ func Prepare(spec DataSpec) (*Prepared, error) {
 		train, test = st.Apply(train), st.Apply(test)
 		info.Mean, info.Std = st.Mean, st.Std
 	}
+	info.SHA256 = DataHash(train, test)
 	return &Prepared{Train: train, Test: test, Info: info}, nil
+}
+
+// DataHash is the SHA-256, in hexadecimal, of prepared training and test
+// sets: for each (training, then test; a nil test set counts as empty) its
+// sample count, feature count and class count as little-endian uint64, its
+// features as little-endian float64 bits in storage order, and its labels
+// as little-endian uint64. Equal hashes mean the same numbers, bit for bit.
+func DataHash(train, test *datasets.Dataset) string {
+	h := sha256.New()
+	var b [8]byte
+	put := func(v uint64) {
+		binary.LittleEndian.PutUint64(b[:], v)
+		h.Write(b[:])
+	}
+	for _, d := range []*datasets.Dataset{train, test} {
+		if d == nil {
+			put(0)
+			put(0)
+			put(0)
+			continue
+		}
+		put(uint64(d.N))
+		put(uint64(d.D))
+		put(uint64(d.Classes))
+		for _, x := range d.X {
+			put(math.Float64bits(x))
+		}
+		for _, y := range d.Y {
+			put(uint64(y))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Rebuild makes the training and test sets a checkpoint was trained on:
@@ -85,6 +122,11 @@ func Rebuild(info models.CheckpointData) (*Prepared, error) {
 		}
 		st := datasets.Standardizer{Mean: info.Mean, Std: info.Std}
 		train, test = st.Apply(train), st.Apply(test)
+	}
+	if info.SHA256 != "" {
+		if got := DataHash(train, test); got != info.SHA256 {
+			return nil, fmt.Errorf("data %s: the rebuilt training and test sets are not the ones the model was trained on (SHA-256 %.12s... recorded, %.12s... now): the data file or this program's preparation of it changed", info.Name, info.SHA256, got)
+		}
 	}
 	return &Prepared{Train: train, Test: test, Info: info}, nil
 }

@@ -55,10 +55,11 @@ func Prepare(spec DataSpec) (*Prepared, error) {
 		return nil, err
 	}
 	spec.Name = name
-	train, test, frac, err := split(spec)
+	train, test, frac, err := split(spec, true)
 	if err != nil {
 		return nil, err
 	}
+
 	info := models.CheckpointData{Name: spec.Name, Subset: spec.Subset, TestFraction: frac, Seed: spec.Seed, Train: train.N, Test: test.N}
 	if spec.Standardize {
 		st := datasets.FitStandardizer(train)
@@ -107,7 +108,7 @@ func DataHash(train, test *datasets.Dataset) string {
 // the record (a changed data file).
 func Rebuild(info models.CheckpointData) (*Prepared, error) {
 	spec := DataSpec{Name: info.Name, Subset: info.Subset, TestFraction: info.TestFraction, Seed: info.Seed}
-	train, test, _, err := split(spec)
+	train, test, _, err := split(spec, false)
 	if err != nil {
 		return nil, err
 	}
@@ -133,13 +134,20 @@ func Rebuild(info models.CheckpointData) (*Prepared, error) {
 
 // split loads the set and returns its raw training and test parts, and
 // the fraction held out for testing (0 when the set has its own test set).
-func split(spec DataSpec) (train, test *datasets.Dataset, frac float64, err error) {
+//
+// strict (for new training) refuses a subset as large as the samples it is
+// drawn from, which would silently be all of them; Rebuild is lenient so
+// that models recorded with one still load.
+func split(spec DataSpec, strict bool) (train, test *datasets.Dataset, frac float64, err error) {
 	if spec.Subset < 0 {
 		return nil, nil, 0, fmt.Errorf("data %s: subset %d; want > 0 (or 0 for all samples)", spec.Name, spec.Subset)
 	}
 	train, test, err = datasets.Load(spec.Name, spec.Seed)
 	if err != nil {
 		return nil, nil, 0, err
+	}
+	if strict && spec.Subset >= train.N {
+		return nil, nil, 0, fmt.Errorf("data %s: subset %d: the set has %d training samples to draw from; give fewer, or 0 for all", spec.Name, spec.Subset, train.N)
 	}
 	if spec.Subset > 0 && spec.Subset < train.N {
 		r := rand.New(rand.NewPCG(spec.Seed, pcgSubset))

@@ -19,6 +19,8 @@ const (
 	Above Relation = "above"
 	// Below: Measured + Tolerance < Expected.
 	Below Relation = "below"
+	// AtMost: Measured <= Expected + Tolerance (an exact bound).
+	AtMost Relation = "at most"
 )
 
 // Check is one quantitative claim of a paper, tested: a measured value
@@ -57,6 +59,8 @@ func (c *Check) judge() {
 		c.Pass = c.Measured-c.Tolerance > c.Expected
 	case Below:
 		c.Pass = c.Measured+c.Tolerance < c.Expected
+	case AtMost:
+		c.Pass = c.Measured <= c.Expected+c.Tolerance
 	default:
 		c.Pass = false
 	}
@@ -89,6 +93,11 @@ func (c Check) Comparison() string {
 		return fmt.Sprintf("> %s by more than %s", num(c.Expected), num(c.Tolerance))
 	case Below:
 		return fmt.Sprintf("< %s by more than %s", num(c.Expected), num(c.Tolerance))
+	case AtMost:
+		if c.Tolerance == 0 {
+			return fmt.Sprintf("≤ %s", num(c.Expected))
+		}
+		return fmt.Sprintf("≤ %s + %s", num(c.Expected), num(c.Tolerance))
 	}
 	return string(c.Relation)
 }

@@ -22,6 +22,8 @@ func TestJudge(t *testing.T) {
 		{Above, 1.1, 1, 0.1, false}, // must exceed by more than the margin
 		{Below, 0.8, 1, 0.1, true},
 		{Below, 0.95, 1, 0.1, false},
+		{AtMost, 8, 8, 0, true},
+		{AtMost, 9, 8, 0, false},
 		{Within, math.NaN(), 1, 0.1, false},
 		{Above, math.NaN(), 1, 0.1, false},
 		{Below, 0.5, 1, math.NaN(), false},

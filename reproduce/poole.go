@@ -21,8 +21,9 @@ func init() {
 		Name:    "poole2016",
 		Title:   "Poole, Lahiri, Raghu, Sohl-Dickstein and Ganguli (2016): exponential expressivity in deep neural networks through transient chaos",
 		Figures: []string{"fig1", "fig2", "fig3", "fig4", "fig5"},
-		Quick:   35 * time.Second,
-		Full:    9 * time.Minute,
+		Quick:   30 * time.Second,
+		Full:    21 * time.Minute,
+		order:   0,
 		run:     runPoole,
 	})
 }

@@ -118,3 +118,45 @@ func TestPoole2016Files(t *testing.T) {
 		t.Errorf("results.json: %q with %d checks; want poole2016 with %d", back.Name, n, len(rep.Checks()))
 	}
 }
+
+// TestQuickReproductionsPass: every check of the quick landscape,
+// multiplicative and geometry reproductions passes (they take about 30 s
+// together), each figure has its claim, checks with reasons and sources,
+// and the List order is the documented one.
+func TestQuickReproductionsPass(t *testing.T) {
+	var names []string
+	for _, r := range List() {
+		names = append(names, r.Name)
+	}
+	if strings.Join(names, ",") != "poole2016,landscape,multiplicative,geometry" {
+		t.Errorf("List: %v", names)
+	}
+	b, err := cpu.New(cpu.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, name := range names[1:] {
+		rep, err := Run(context.Background(), b, name, Options{Quick: true, Seed: 1})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		rp, _ := Lookup(name)
+		if len(rep.Figures) != len(rp.Figures) {
+			t.Errorf("%s: %d figures; want %d", name, len(rep.Figures), len(rp.Figures))
+		}
+		for _, c := range rep.Failed() {
+			t.Errorf("%s: %s: measured %v +- %v (%d samples), expected %s: %s", name, c.Name, c.Measured, c.StdErr, c.Samples, c.Comparison(), c.Reason)
+		}
+		for _, f := range rep.Figures {
+			if len(f.Checks) == 0 || f.Claim == "" {
+				t.Errorf("%s %s: %d checks, claim %q", name, f.ID, len(f.Checks), f.Claim)
+			}
+			for _, c := range f.Checks {
+				if c.Reason == "" || c.Source == "" {
+					t.Errorf("%s %s: %q has reason %q, source %q", name, f.ID, c.Name, c.Reason, c.Source)
+				}
+			}
+		}
+	}
+}

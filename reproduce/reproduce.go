@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -57,10 +58,23 @@ type Figure struct {
 	Images   []string `json:"images"`
 	Captions []string `json:"captions"`
 	Checks   []Check  `json:"checks"`
+	// Observations are measured values without a theory to check them
+	// against (claims of papers that give no number, quantities no model
+	// predicts); they are reported, not judged.
+	Observations []Observation `json:"observations,omitempty"`
 	// Notes qualify the reproduction (departures from the paper, models
 	// reconstructed without the paper's text).
 	Notes   []string `json:"notes,omitempty"`
 	Seconds float64  `json:"seconds"`
+}
+
+// Observation is a measured value reported without a verdict.
+type Observation struct {
+	Name    string  `json:"name"`
+	Value   float64 `json:"value"`
+	StdErr  float64 `json:"std_err,omitempty"`
+	Samples int     `json:"samples,omitempty"`
+	Note    string  `json:"note,omitempty"`
 }
 
 // Report is a reproduction's outcome.
@@ -125,6 +139,7 @@ type Reproduction struct {
 	// machine (OpenBLAS).
 	Quick time.Duration `json:"quick"`
 	Full  time.Duration `json:"full"`
+	order int           // List's order
 	run   func(ctx context.Context, b engine.Backend, o Options, r *runner) error
 }
 
@@ -135,6 +150,7 @@ var reproductions []Reproduction
 func List() []Reproduction {
 	out := make([]Reproduction, len(reproductions))
 	copy(out, reproductions)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].order < out[j].order })
 	return out
 }
 
@@ -145,9 +161,9 @@ func Lookup(name string) (Reproduction, error) {
 			return r, nil
 		}
 	}
-	names := make([]string, len(reproductions))
-	for i, r := range reproductions {
-		names[i] = r.Name
+	var names []string
+	for _, r := range List() {
+		names = append(names, r.Name)
 	}
 	return Reproduction{}, fmt.Errorf("no reproduction %q: the reproductions are %s", name, strings.Join(names, ", "))
 }

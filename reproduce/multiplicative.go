@@ -134,7 +134,7 @@ func multJacobian(ctx context.Context, b engine.Backend, o Options, r *runner, s
 		want := theory[law]
 		fig.Checks = append(fig.Checks, within(fmt.Sprintf("%s: variance / mean^2 of the squared singular values, extrapolated to infinite width", law), v, want, tTol(v),
 			fmt.Sprintf("measured %.4g +- %.2g at width %d and %.4g +- %.2g at width %d; the ratio removes each network's overall scale; Richardson extrapolation removes the O(1/N) term; %s.", vN.mean, vN.se, N, vH.mean, vH.se, N/2, tText(v.n)),
-			fmt.Sprintf("L (mu2/mu1^2 - 1 - s1) = %.5g with s1 = %s (Pennington et al. 2017, eq. for sigma^2_{JJ^T}; meanfield.Model.JacobianMoments)", want, map[string]string{"gaussian": "-1", "orthogonal": "0"}[law])))
+			fmt.Sprintf("L (mu2/mu1^2 - 1 - s1) = %.5g with s1 = %s (Pennington et al. 2017, the variance of the spectrum of J J^T; meanfield.Model.JacobianMoments)", want, map[string]string{"gaussian": "-1", "orthogonal": "0"}[law])))
 	}
 	g, og := *per["gaussian"], *per["orthogonal"]
 	diff := func(i int) []float64 {
@@ -265,7 +265,7 @@ func multProduct(ctx context.Context, b engine.Backend, o Options, r *runner, sz
 			a, h := get(0, f), get(1, f)
 			x := richardson(a, h)
 			fig.Checks = append(fig.Checks, within(fmt.Sprintf("%s (sigma_w %.4g): %s, extrapolated to infinite width", pat.name, sw, name), x, want, tTol(x),
-				fmt.Sprintf("measured %.4g +- %.2g at width %d and %.4g +- %.2g at width %d (%d networks each); Richardson extrapolation removes the O(1/N) finite-width term, which product layers make large (their outputs have kurtosis 9); %s.", a.mean, a.se, N, h.mean, h.se, N/2, sz.pSeeds, tText(x.n)),
+				fmt.Sprintf("measured %.4g +- %.2g at width %d and %.4g +- %.2g at width %d (%d networks each); Richardson extrapolation removes the O(1/N) finite-width term (large behind product layers, whose outputs have kurtosis 9); %s.", a.mean, a.se, N, h.mean, h.se, N/2, sz.pSeeds, tText(x.n)),
 				source))
 		}
 		src := "netgeom's product-layer mean field (meanfield.Model.StackCircle, docs/science.md section 7); for dense layers Poole et al. 2016"

@@ -1,8 +1,8 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -100,7 +100,33 @@ func openAuto() (Backend, error) {
 	}
 	b, err := openNamed("cpu")
 	if err != nil {
-		return nil, errors.Join(errors.New(why), err)
+		// The CPU's own error is what to fix; why CUDA did not open is
+		// beside the point.
+		return nil, err
 	}
 	return withReason{b, why}, nil
+}
+
+// warnings receives the backends' warnings (nil: they are dropped).
+var (
+	warnMu   sync.Mutex
+	warnings io.Writer
+)
+
+// SetWarnings sends the backends' warnings (a setting that could not be
+// honoured as asked, say) to w, one line each; nil drops them. A command
+// line sends them to standard error.
+func SetWarnings(w io.Writer) {
+	warnMu.Lock()
+	defer warnMu.Unlock()
+	warnings = w
+}
+
+// Warnf writes one warning line (see SetWarnings).
+func Warnf(format string, args ...any) {
+	warnMu.Lock()
+	defer warnMu.Unlock()
+	if warnings != nil {
+		fmt.Fprintf(warnings, "netgeom: warning: "+format+"\n", args...)
+	}
 }

@@ -44,6 +44,19 @@ type LayerStats struct {
 	Autocorr           []float64
 }
 
+// OverflowError is a curve's image that left float64's range at Layer:
+// Quantity, a per-point dot product, is Inf or NaN there. Deep chaotic
+// networks multiply lengths by about sqrt(chi_1) per layer, and ReLU or
+// linear networks with a large sigma_w without bound.
+type OverflowError struct {
+	Layer    int
+	Quantity string
+}
+
+func (e *OverflowError) Error() string {
+	return fmt.Sprintf("layer %d: %s overflowed float64 (a network with chi_1 > 1 grows it geometrically with depth); lower the depth, sigma_w or the input's length", e.Layer, e.Quantity)
+}
+
 // RecorderOptions choose what a Recorder measures.
 type RecorderOptions struct {
 	// Gram enables the principal components and the autocorrelation, which
@@ -125,6 +138,13 @@ func (r *Recorder) Observe(layer int, hva engine.Buffer, width, cols int) error 
 	host := make([]float64, 4*B)
 	if err := b.Download(host, out); err != nil {
 		return err
+	}
+	for k, what := range [4]string{"|h|^2 (q)", "|dh/dtheta|^2 (the metric)", "|d^2h/dtheta^2|^2", "dh/dtheta . d^2h/dtheta^2"} {
+		for _, x := range host[k*B : (k+1)*B] {
+			if math.IsInf(x, 0) || math.IsNaN(x) {
+				return &OverflowError{Layer: layer, Quantity: what}
+			}
+		}
 	}
 	pp, ok := r.perPoint[layer]
 	if !ok {

@@ -27,13 +27,15 @@ func (o *Options) withDefaults() Options {
 	if o != nil {
 		r = *o
 	}
-	if r.Tol <= 0 {
+	// Zero means the default; a negative value stays and is refused by
+	// the checks of New.
+	if r.Tol == 0 {
 		r.Tol = 1e-10
 	}
-	if r.MaxIter <= 0 {
+	if r.MaxIter == 0 {
 		r.MaxIter = 10000
 	}
-	if r.CriticalTol <= 0 {
+	if r.CriticalTol == 0 {
 		r.CriticalTol = 1e-8
 	}
 	return r
@@ -74,6 +76,12 @@ func NewVar(act activation.Func, sigmaW2, sigmaB2 float64, opt *Options) (*Model
 	}
 	if o.Rule != Sinc && o.Rule != GaussHermite {
 		return nil, fmt.Errorf("meanfield: unknown quadrature rule %d", int(o.Rule))
+	}
+	if o.MaxIter < 1 {
+		return nil, fmt.Errorf("meanfield: MaxIter %d; want at least 1 (0: 10000)", o.MaxIter)
+	}
+	if !(o.CriticalTol > 0) || o.CriticalTol >= 1 {
+		return nil, fmt.Errorf("meanfield: CriticalTol %g; want 0 < CriticalTol < 1 (0: 1e-8)", o.CriticalTol)
 	}
 	f, err := newFuncs(act)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
@@ -78,6 +79,38 @@ type CheckpointData struct {
 	Test         int       `json:"test"`                    // test samples
 	Mean         []float64 `json:"mean,omitempty"`          // per feature; empty: not standardised
 	Std          []float64 `json:"std,omitempty"`
+	// SHA256 is the hash of the prepared training and test sets (features
+	// and labels, see train.DataHash), so that a reader can tell that it
+	// rebuilt exactly the data the model saw. Absent in files written
+	// before it was recorded; such files are not checked.
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// Check validates the record: counts that are not negative, a
+// standardiser with one finite mean and one finite, positive deviation per
+// feature, a hash that is 64 hexadecimal digits when present.
+func (d CheckpointData) Check() error {
+	switch {
+	case d.Name == "":
+		return errors.New("data: no data set name")
+	case d.Train < 1 || d.Test < 0 || d.Subset < 0:
+		return fmt.Errorf("data %s: %d training, %d test samples, subset %d; want at least one training sample and no negative counts", d.Name, d.Train, d.Test, d.Subset)
+	case !(d.TestFraction >= 0 && d.TestFraction < 1):
+		return fmt.Errorf("data %s: test fraction %v; want [0, 1)", d.Name, d.TestFraction)
+	case len(d.Mean) != len(d.Std):
+		return fmt.Errorf("data %s: %d means but %d standard deviations", d.Name, len(d.Mean), len(d.Std))
+	}
+	for i := range d.Mean {
+		if math.IsNaN(d.Mean[i]) || math.IsInf(d.Mean[i], 0) || !(d.Std[i] > 0) || math.IsInf(d.Std[i], 0) {
+			return fmt.Errorf("data %s: feature %d standardised with mean %v and deviation %v; want a finite mean and a finite deviation > 0", d.Name, i, d.Mean[i], d.Std[i])
+		}
+	}
+	if d.SHA256 != "" {
+		if len(d.SHA256) != 64 || strings.Trim(d.SHA256, "0123456789abcdef") != "" {
+			return fmt.Errorf("data %s: sha256 %q is not 64 hexadecimal digits", d.Name, d.SHA256)
+		}
+	}
+	return nil
 }
 
 // CheckpointTraining records how the model was trained and how it did.
@@ -237,6 +270,11 @@ func DecodeCheckpoint(raw []byte, name string) (CheckpointHeader, []float64, err
 	}
 	if err := countable(spec); err != nil {
 		return fail("header: %v", err)
+	}
+	if h.Data != nil {
+		if err := h.Data.Check(); err != nil {
+			return fail("header: %v", err)
+		}
 	}
 	if h.Params != spec.NumParams() {
 		return fail("header: %d parameters, but a %s network has %d", h.Params, spec.Describe(), spec.NumParams())

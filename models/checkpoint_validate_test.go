@@ -85,3 +85,44 @@ func TestCheckpointValidationBehindChecksum(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckpointDataRecordValidated: the data record behind a valid
+// checksum is checked on load: a zero or NaN deviation, a mean and
+// deviation count that disagree, no training samples and a malformed hash
+// are refused.
+func TestCheckpointDataRecordValidated(t *testing.T) {
+	_, _, raw := testCheckpoint(t)
+	hlen := int(binary.LittleEndian.Uint32(raw[12:]))
+	params := raw[48+hlen:]
+	var h map[string]any
+	if err := json.Unmarshal(raw[48:48+hlen], &h); err != nil {
+		t.Fatal(err)
+	}
+	for what, c := range map[string]struct {
+		key  string
+		val  any
+		want string
+	}{
+		"zero deviation":   {"std", []float64{1, 0, 1, 1}, "feature 1 standardised with mean"},
+		"short deviations": {"std", []float64{1, 1}, "4 means but 2 standard deviations"},
+		"no training":      {"train", 0, "0 training"},
+		"bad hash":         {"sha256", "abc", "not 64 hexadecimal digits"},
+		"bad fraction":     {"test_fraction", 1.5, "test fraction 1.5"},
+	} {
+		d := map[string]any{}
+		for k, v := range h["data"].(map[string]any) {
+			d[k] = v
+		}
+		d[c.key] = c.val
+		h2 := map[string]any{}
+		for k, v := range h {
+			h2[k] = v
+		}
+		h2["data"] = d
+		js, _ := json.Marshal(h2)
+		_, _, err := DecodeCheckpoint(resigned(js, params), "m.ngm")
+		if !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v; want %q", what, err, c.want)
+		}
+	}
+}

@@ -1,7 +1,11 @@
 package train
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -51,17 +55,51 @@ func Prepare(spec DataSpec) (*Prepared, error) {
 		return nil, err
 	}
 	spec.Name = name
-	train, test, frac, err := split(spec)
+	train, test, frac, err := split(spec, true)
 	if err != nil {
 		return nil, err
 	}
+
 	info := models.CheckpointData{Name: spec.Name, Subset: spec.Subset, TestFraction: frac, Seed: spec.Seed, Train: train.N, Test: test.N}
 	if spec.Standardize {
 		st := datasets.FitStandardizer(train)
 		train, test = st.Apply(train), st.Apply(test)
 		info.Mean, info.Std = st.Mean, st.Std
 	}
+	info.SHA256 = DataHash(train, test)
 	return &Prepared{Train: train, Test: test, Info: info}, nil
+}
+
+// DataHash is the SHA-256, in hexadecimal, of prepared training and test
+// sets: for each (training, then test; a nil test set counts as empty) its
+// sample count, feature count and class count as little-endian uint64, its
+// features as little-endian float64 bits in storage order, and its labels
+// as little-endian uint64. Equal hashes mean the same numbers, bit for bit.
+func DataHash(train, test *datasets.Dataset) string {
+	h := sha256.New()
+	var b [8]byte
+	put := func(v uint64) {
+		binary.LittleEndian.PutUint64(b[:], v)
+		h.Write(b[:])
+	}
+	for _, d := range []*datasets.Dataset{train, test} {
+		if d == nil {
+			put(0)
+			put(0)
+			put(0)
+			continue
+		}
+		put(uint64(d.N))
+		put(uint64(d.D))
+		put(uint64(d.Classes))
+		for _, x := range d.X {
+			put(math.Float64bits(x))
+		}
+		for _, y := range d.Y {
+			put(uint64(y))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Rebuild makes the training and test sets a checkpoint was trained on:
@@ -70,7 +108,7 @@ func Prepare(spec DataSpec) (*Prepared, error) {
 // the record (a changed data file).
 func Rebuild(info models.CheckpointData) (*Prepared, error) {
 	spec := DataSpec{Name: info.Name, Subset: info.Subset, TestFraction: info.TestFraction, Seed: info.Seed}
-	train, test, _, err := split(spec)
+	train, test, _, err := split(spec, false)
 	if err != nil {
 		return nil, err
 	}
@@ -86,18 +124,30 @@ func Rebuild(info models.CheckpointData) (*Prepared, error) {
 		st := datasets.Standardizer{Mean: info.Mean, Std: info.Std}
 		train, test = st.Apply(train), st.Apply(test)
 	}
+	if info.SHA256 != "" {
+		if got := DataHash(train, test); got != info.SHA256 {
+			return nil, fmt.Errorf("data %s: the rebuilt training and test sets are not the ones the model was trained on (SHA-256 %.12s... recorded, %.12s... now): the data file or this program's preparation of it changed", info.Name, info.SHA256, got)
+		}
+	}
 	return &Prepared{Train: train, Test: test, Info: info}, nil
 }
 
 // split loads the set and returns its raw training and test parts, and
 // the fraction held out for testing (0 when the set has its own test set).
-func split(spec DataSpec) (train, test *datasets.Dataset, frac float64, err error) {
+//
+// strict (for new training) refuses a subset as large as the samples it is
+// drawn from, which would silently be all of them; Rebuild is lenient so
+// that models recorded with one still load.
+func split(spec DataSpec, strict bool) (train, test *datasets.Dataset, frac float64, err error) {
 	if spec.Subset < 0 {
 		return nil, nil, 0, fmt.Errorf("data %s: subset %d; want > 0 (or 0 for all samples)", spec.Name, spec.Subset)
 	}
 	train, test, err = datasets.Load(spec.Name, spec.Seed)
 	if err != nil {
 		return nil, nil, 0, err
+	}
+	if strict && spec.Subset >= train.N {
+		return nil, nil, 0, fmt.Errorf("data %s: subset %d: the set has %d training samples to draw from; give fewer, or 0 for all", spec.Name, spec.Subset, train.N)
 	}
 	if spec.Subset > 0 && spec.Subset < train.N {
 		r := rand.New(rand.NewPCG(spec.Seed, pcgSubset))

@@ -59,24 +59,7 @@ func (t *trainer) lbfgs() (Result, error) {
 			t.res.Stop, t.res.Loss, t.res.GradNorm = StopSteps, loss, norm
 			return t.res, nil
 		}
-		// Two-loop recursion: d = -H g.
-		sc.Copy(d, g)
-		for k := 0; k < stored; k++ {
-			i := (newest - k + m) % m
-			alpha[i] = rho[i] * dot(S[i], d)
-			sc.Axpy(P, -alpha[i], Y[i], 1, d, 1)
-		}
-		if stored > 0 {
-			sy := dot(S[newest], Y[newest])
-			yy := dot(Y[newest], Y[newest])
-			sc.Scal(P, sy/yy, d, 1)
-		}
-		for k := stored - 1; k >= 0; k-- {
-			i := (newest - k + m) % m
-			yr := dot(Y[i], d)
-			sc.Axpy(P, alpha[i]-rho[i]*yr, S[i], 1, d, 1)
-		}
-		sc.Scal(P, -1, d, 1)
+		twoLoop(sc, P, g, d, S, Y, rho, alpha, stored, newest)
 		dphi0 := dot(g, d)
 		if err := sc.Err(); err != nil {
 			return t.res, err
@@ -131,6 +114,38 @@ func (t *trainer) lbfgs() (Result, error) {
 		}
 		t.res.Steps++
 	}
+}
+
+// twoLoop sets d = -H g by Nocedal and Wright's two-loop recursion
+// (algorithm 7.4): H is the inverse-Hessian approximation that the BFGS
+// update builds from H0 = (s.y / y.y) I (the newest pair's scaling, eq.
+// 7.20; the identity without pairs) with the stored pairs (S[i], Y[i]),
+// rho[i] = 1 / (s_i . y_i), oldest first. The pairs sit in a ring of
+// len(S) slots whose newest is slot newest; alpha is scratch. Failures are
+// recorded on sc.
+func twoLoop(sc *engine.Scope, P int, g, d engine.Buffer, S, Y []engine.Buffer, rho, alpha []float64, stored, newest int) {
+	m := len(S)
+	dot := func(u, v engine.Buffer) float64 {
+		r, _ := sc.Dot(P, u, 1, v, 1)
+		return r
+	}
+	sc.Copy(d, g)
+	for k := 0; k < stored; k++ {
+		i := (newest - k + m) % m
+		alpha[i] = rho[i] * dot(S[i], d)
+		sc.Axpy(P, -alpha[i], Y[i], 1, d, 1)
+	}
+	if stored > 0 {
+		sy := dot(S[newest], Y[newest])
+		yy := dot(Y[newest], Y[newest])
+		sc.Scal(P, sy/yy, d, 1)
+	}
+	for k := stored - 1; k >= 0; k-- {
+		i := (newest - k + m) % m
+		yr := dot(Y[i], d)
+		sc.Axpy(P, alpha[i]-rho[i]*yr, S[i], 1, d, 1)
+	}
+	sc.Scal(P, -1, d, 1)
 }
 
 // lineSearch finds a step a along d from x satisfying the strong Wolfe

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netgeom/netgeom/engine"
 	_ "github.com/netgeom/netgeom/engine/cpu"  // registers the CPU backend with engine.Open
 	_ "github.com/netgeom/netgeom/engine/cuda" // registers the CUDA backend with engine.Open
 )
@@ -72,6 +73,7 @@ func newRootCmd() *cobra.Command {
 const noEngine = "no-engine"
 
 func main() {
+	engine.SetWarnings(os.Stderr)
 	if err := newRootCmd().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "netgeom:", err)
 		os.Exit(1)

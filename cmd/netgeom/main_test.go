@@ -175,3 +175,37 @@ func TestParseRange(t *testing.T) {
 		}
 	}
 }
+
+// TestThreadsClamped: a thread count above what this OpenBLAS was built
+// for is clamped to its maximum with a warning, and OpenBLAS stays the
+// BLAS (it used to switch to gonum's silently).
+func TestThreadsClamped(t *testing.T) {
+	if !openBLASInstalled() {
+		t.Skip("OpenBLAS is not installed")
+	}
+	out, errOut, code := runCLI(t, []string{"NETGEOM_THREADS=100000"}, "devices", "--format", "json")
+	var d devicesJSON
+	if code != 0 || json.Unmarshal([]byte(out), &d) != nil {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "netgeom: warning: cpu backend: 100000 threads asked") {
+		t.Errorf("no warning on stderr: %q", errOut)
+	}
+	for _, b := range d.Backends {
+		if b.Name == "cpu" && (b.Info == nil || b.Info.BLAS != "openblas" || b.Info.Threads >= 100000 || b.Info.Threads < 1) {
+			t.Errorf("cpu backend %+v; want openblas at its maximum thread count", b.Info)
+		}
+	}
+}
+
+// TestEnvironmentErrorComesFirst: a bad environment variable is the whole
+// message, not the tail of an explanation of why CUDA did not open.
+func TestEnvironmentErrorComesFirst(t *testing.T) {
+	for _, env := range []string{"NETGEOM_THREADS=abc", "NETGEOM_BLAS=mkl"} {
+		_, errOut, code := runCLI(t, []string{env}, "curvature", "--width", "20", "--depth", "1", "--points", "8")
+		name := strings.SplitN(env, "=", 2)[0]
+		if code == 0 || !strings.HasPrefix(errOut, "netgeom: cpu backend: "+name+"=") || strings.Contains(errOut, "CUDA") {
+			t.Errorf("%s: exit %d, stderr %q; want the error about %s first and alone", env, code, errOut, name)
+		}
+	}
+}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -30,18 +32,34 @@ func (g *globals) structured() bool { return g.Format == "json" || g.Format == "
 // emit prints t as an aligned table ("table"), t as CSV ("csv"), or v as
 // indented JSON ("json") or one compact JSON line ("jsonl") on the
 // command's standard output.
-func emit(cmd *cobra.Command, g *globals, t table, v any) error {
+func emit(cmd *cobra.Command, g *globals, t table, v any) (err error) {
 	w := cmd.OutOrStdout()
+	// A result with a number that overflowed is printed (JSON with the
+	// number marked, the table and CSV with +Inf, -Inf or NaN) and the
+	// command fails, naming it.
+	var overflow error
+	if path, x := nonFinite(v); path != "" {
+		overflow = fmt.Errorf("the result is not finite: %s is %s (a quantity overflowed float64: deep or strongly chaotic networks grow by about chi_1 per layer; lower the depth, the weight scale or the input's size)", path, fmtFloat(x))
+	}
 	switch g.Format {
 	case "json", "jsonl":
 		enc := json.NewEncoder(w)
 		if g.Format == "json" {
 			enc.SetIndent("", "  ")
 		}
+		if overflow != nil {
+			if err := enc.Encode(sanitize(reflect.ValueOf(v))); err != nil {
+				return err
+			}
+			return overflow
+		}
 		return enc.Encode(v)
 	}
 	if err := checkHeader(t.Header); err != nil {
 		return err
+	}
+	if overflow != nil {
+		defer func() { err = cmp.Or(err, overflow) }()
 	}
 	if g.Format == "csv" {
 		cw := csv.NewWriter(w)

@@ -69,6 +69,9 @@ With --critical it prints the critical sigma_w (chi_1 = 1) for each sigma_b of
 			if err != nil {
 				return fmt.Errorf("--sigma-b: %w", err)
 			}
+			if err := explicitZero(cmd, "tol"); err != nil {
+				return err
+			}
 			opt := &meanfield.Options{Tol: tol}
 			if critical {
 				if cmd.Flags().Changed("plot") {

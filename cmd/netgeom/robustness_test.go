@@ -257,6 +257,8 @@ func makeFixtures(t *testing.T, dir string) (map[string]string, *outfile.Lock, e
 		{"NGM_DATAWINE", withData("name", "wine")},
 		{"NGM_SUBSET", withData("subset", 100000)},
 		{"NGM_TESTFRAC", withData("test_fraction", 1.5)},
+		{"NGM_DATAHASH", withData("sha256", strings.Repeat("0", 64))},
+		{"NGM_ZEROSTD", withData("std", []float64{1, 0, 1, 1})},
 	} {
 		if err := write(d.name, strings.ToLower(d.name)+".ngm", d.data); err != nil {
 			return nil, nil, err

@@ -40,7 +40,8 @@ const (
 type openBLAS struct {
 	path    string
 	config  string
-	threads int
+	asked   int // the thread count asked for
+	threads int // the thread count OpenBLAS runs (its build may cap it)
 
 	dgemm func(order, tA, tB, m, n, k int32, alpha float64, a unsafe.Pointer, lda int32, b unsafe.Pointer, ldb int32, beta float64, c unsafe.Pointer, ldc int32)
 	dgemv func(order, tA, m, n int32, alpha float64, a unsafe.Pointer, lda int32, x unsafe.Pointer, incX int32, beta float64, y unsafe.Pointer, incY int32)
@@ -67,8 +68,8 @@ func loadOpenBLAS(threads int) (*openBLAS, error) {
 	if openErr != nil {
 		return nil, openErr
 	}
-	if openResult.threads != threads {
-		return nil, fmt.Errorf("openblas already loaded with %d threads; %d asked", openResult.threads, threads)
+	if openResult.asked != threads {
+		return nil, fmt.Errorf("openblas already loaded with %d threads; %d asked", openResult.asked, threads)
 	}
 	return openResult, nil
 }
@@ -92,7 +93,7 @@ func dlopenOpenBLAS(threads int) (*openBLAS, error) {
 	if lib == 0 {
 		return nil, fmt.Errorf("cannot load OpenBLAS (%s); on Debian/Ubuntu: apt-get install libopenblas0", strings.Join(errs, "; "))
 	}
-	o := &openBLAS{path: path, threads: threads}
+	o := &openBLAS{path: path, asked: threads, threads: threads}
 	syms := []struct {
 		fn   any
 		name string
@@ -119,7 +120,12 @@ func dlopenOpenBLAS(threads int) (*openBLAS, error) {
 	}
 	setThreads(int32(threads))
 	if got := int(getThreads()); got != threads {
-		return nil, fmt.Errorf("%s: asked for %d threads, it runs %d (built with a lower maximum?)", path, threads, got)
+		// Its build caps the count (NUM_THREADS): run with the cap, which
+		// is as fixed a count as the one asked, and say so.
+		if got < 1 || got > threads {
+			return nil, fmt.Errorf("%s: asked for %d threads, it runs %d", path, threads, got)
+		}
+		o.threads = got
 	}
 	if _, err := purego.Dlsym(lib, "openblas_get_config"); err == nil {
 		var config func() string

@@ -44,9 +44,9 @@ type kernels struct {
 
 // New opens a CPU backend.
 func New(opt Options) (engine.Backend, error) {
-	choice := strings.ToLower(opt.BLAS)
+	choice, from := strings.ToLower(strings.TrimSpace(opt.BLAS)), "Options.BLAS"
 	if choice == "" {
-		choice = strings.ToLower(os.Getenv("NETGEOM_BLAS"))
+		choice, from = strings.ToLower(strings.TrimSpace(os.Getenv("NETGEOM_BLAS"))), "NETGEOM_BLAS"
 	}
 	threads := opt.Threads
 	if threads == 0 {
@@ -84,7 +84,7 @@ func New(opt Options) (engine.Backend, error) {
 		b.impl, b.blasName = gonum.Implementation{}, "gonum"
 		b.why = "forced by NETGEOM_BLAS=gonum"
 	default:
-		return nil, fmt.Errorf("cpu backend: unknown BLAS %q: valid values are openblas, gonum", choice)
+		return nil, fmt.Errorf("cpu backend: %s=%q: valid values are openblas, gonum (or auto)", from, choice)
 	}
 	b.details["blas_reason"] = b.why
 	return engine.Checked[[]float64](b), nil
@@ -92,6 +92,13 @@ func New(opt Options) (engine.Backend, error) {
 
 func (b *kernels) useOpenBLAS(o *openBLAS, why string) {
 	b.impl, b.blasName, b.why = o, "openblas", why
+	if o.threads != o.asked {
+		// The whole backend runs OpenBLAS's count, so that Info tells the
+		// truth; a warning says the count asked was not honoured.
+		b.threads = o.threads
+		b.details["threads_asked"] = strconv.Itoa(o.asked)
+		engine.Warnf("cpu backend: %d threads asked (NETGEOM_THREADS or the machine's cores); this OpenBLAS runs at most %d, so it runs %d", o.asked, o.threads, o.threads)
+	}
 	b.details["openblas_path"] = o.path
 	if o.config != "" {
 		b.details["openblas_config"] = o.config

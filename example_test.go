@@ -52,7 +52,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer run.Model.Free()
+	defer run.Model.Close()
 	fmt.Printf("iris: train accuracy %.3f, test accuracy %.3f\n", run.TrainAccuracy, run.TestAccuracy)
 	h, err := landscape.HessianSpectrum(ctx, b, landscape.HessianSpectrumOptions{Model: run.Model, Top: 3, Seed: 1})
 	if err != nil {

@@ -31,7 +31,7 @@ func newKindsNet(t *testing.T, b engine.Backend, widths []int, kinds []layerkind
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { net.Free() })
+	t.Cleanup(func() { net.Close() })
 	if err := net.Initialize(init, seed); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func randomData(t *testing.T, b engine.Backend, n, d, c int, seed uint64) (*mode
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(data.Free)
+	t.Cleanup(func() { data.Close() })
 	return data, x
 }
 
@@ -204,7 +204,7 @@ func reinitReproducesInitial(t *testing.T, kinds []layerkind.Kind) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Free()
+	defer e.Close()
 	z0, err := e.Logits(net.Params(), data)
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func reinitReproducesInitial(t *testing.T, kinds []layerkind.Kind) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n0.Free()
+	defer n0.Close()
 	work, _ := net.NewParams()
 	defer b.Free(work)
 	b.Copy(work, net.Params())
@@ -253,7 +253,7 @@ func TestSensitivityKnownCase(t *testing.T) {
 	net := newNet(t, b, []int{4, 8, 8, 3}, "relu", init, 3)
 	data, _ := randomData(t, b, 40, 4, 3, 6)
 	e, _ := net.NewEvaluator(0)
-	defer e.Free()
+	defer e.Close()
 	l0, a0, err := e.Evaluate(net.Params(), data)
 	if err != nil {
 		t.Fatal(err)

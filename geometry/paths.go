@@ -16,7 +16,7 @@ func LayerNorms(net *models.Network, theta engine.Buffer, d *models.Data, chunk 
 	if err != nil {
 		return nil, err
 	}
-	defer e.Free()
+	defer e.Close()
 	b := net.Backend()
 	out := make([]float64, net.Depth())
 	var host []float64
@@ -82,7 +82,7 @@ func FisherRao(net *models.Network, theta engine.Buffer, d *models.Data, chunk i
 	if err != nil {
 		return 0, err
 	}
-	defer e.Free()
+	defer e.Close()
 	g, err := net.NewParams()
 	if err != nil {
 		return 0, err

@@ -43,14 +43,14 @@ type SensitivityOptions struct {
 
 // Initial returns a new network with net's spec initialised from init and
 // seed: the initial point of a trained network whose checkpoint records
-// them. The caller frees it.
+// them. The caller closes it.
 func Initial(net *models.Network, init models.Init, seed uint64) (*models.Network, error) {
 	n0, err := models.NewNetwork(net.Backend(), net.Spec())
 	if err != nil {
 		return nil, err
 	}
 	if err := n0.Initialize(init, seed); err != nil {
-		n0.Free()
+		n0.Close()
 		return nil, err
 	}
 	return n0, nil
@@ -90,7 +90,7 @@ func Sensitivity(net *models.Network, d *models.Data, opt SensitivityOptions) (E
 	if err != nil {
 		return Eval{}, nil, err
 	}
-	defer e.Free()
+	defer e.Close()
 	eval := func(theta engine.Buffer) (Eval, error) {
 		loss, acc, err := e.Evaluate(theta, d)
 		return Eval{Loss: loss, Accuracy: acc}, err
@@ -102,7 +102,7 @@ func Sensitivity(net *models.Network, d *models.Data, opt SensitivityOptions) (E
 	nets := make([]*models.Network, 0, 1+len(opt.RerandomSeeds))
 	defer func() {
 		for _, n := range nets {
-			n.Free()
+			n.Close()
 		}
 	}()
 	for _, s := range append([]uint64{opt.InitSeed}, opt.RerandomSeeds...) {

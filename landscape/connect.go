@@ -1,6 +1,7 @@
 package landscape
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -58,13 +59,14 @@ func NewPathEvaluator(net *models.Network, train, test *models.Data, weightDecay
 	return &PathEvaluator{Net: net, Train: train, Test: test, WeightDecay: weightDecay, e: e}, nil
 }
 
-// Free releases the evaluator's scratch.
-func (pe *PathEvaluator) Free() {
-	pe.e.Free()
+// Close releases the evaluator's scratch.
+func (pe *PathEvaluator) Close() error {
+	errs := []error{pe.e.Close()}
 	if pe.g != nil {
-		pe.Net.Backend().Free(pe.g)
+		errs = append(errs, pe.Net.Backend().Free(pe.g))
 		pe.g = nil
 	}
+	return errors.Join(errs...)
 }
 
 // At evaluates the point theta (host) at path position t.

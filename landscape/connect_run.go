@@ -189,22 +189,22 @@ func Connect(ctx context.Context, b engine.Backend, opts ConnectOptions) (*Conne
 	if err != nil {
 		return nil, err
 	}
-	defer net.Free()
+	defer net.Close()
 	tr, err := train.Upload(b, ea.Prepared.Train)
 	if err != nil {
 		return nil, err
 	}
-	defer tr.Free()
+	defer tr.Close()
 	te, err := train.Upload(b, ea.Prepared.Test)
 	if err != nil {
 		return nil, err
 	}
-	defer te.Free()
+	defer te.Close()
 	pe, err := NewPathEvaluator(net, tr, te, wd)
 	if err != nil {
 		return nil, err
 	}
-	defer pe.Free()
+	defer pe.Close()
 	res := &ConnectResult{ModelA: ea.Ref, ModelB: eb.Ref, Data: ea.Data.Name, Arch: ea.Spec.ArchString(), Activation: ea.Spec.Act.Name,
 		Loss: ea.Spec.Loss.String(), Params: net.NumParams(), WeightDecay: wd, Aligned: opts.Align}
 	thetaB := eb.Theta

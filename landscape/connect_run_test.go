@@ -36,7 +36,7 @@ func saveEndpoint(t *testing.T, e *Endpoint, path string, data models.Checkpoint
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer net.Free()
+	defer net.Close()
 	if err := net.SetParams(e.Theta); err != nil {
 		t.Fatal(err)
 	}

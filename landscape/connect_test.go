@@ -33,7 +33,7 @@ func connectProblem(t *testing.T) (*PathEvaluator, []float64, []float64, func())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pe, ra.Theta, rb.Theta, func() { pe.Free(); net.Free(); prep.Free() }
+	return pe, ra.Theta, rb.Theta, func() { pe.Close(); net.Close(); prep.Close() }
 }
 
 // TestLinearPath: the path's ends are the two networks (their losses and

@@ -116,7 +116,7 @@ func MeasureCurvature(net *models.Network, theta engine.Buffer, d *models.Data, 
 	if err != nil {
 		return Curvature{}, nil, err
 	}
-	defer h.Free()
+	defer h.Close()
 	b := net.Backend()
 	wd := opt.WeightDecay
 	op := spectrum.Operator{Dim: h.Dim(), Apply: func(x, y engine.Buffer) error {

@@ -66,7 +66,7 @@ func fdHessian(t *testing.T, net *models.Network, d *models.Data, wd, h float64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Free()
+	defer e.Close()
 	x, _ := net.NewParams()
 	g, _ := net.NewParams()
 	defer b.Free(x)
@@ -119,8 +119,8 @@ func fdHessian(t *testing.T, net *models.Network, d *models.Data, wd, h float64)
 func TestDenseCurvatureFiniteDifferences(t *testing.T) {
 	b := enginetest.Open(t)
 	net, d := smallProblem(t, b)
-	defer net.Free()
-	defer d.Free()
+	defer net.Close()
+	defer d.Close()
 	const wd = 0.05
 	c, eigs, err := MeasureCurvature(net, net.Params(), d, CurvatureOptions{WeightDecay: wd})
 	if err != nil {
@@ -158,8 +158,8 @@ func TestDenseCurvatureFiniteDifferences(t *testing.T) {
 func TestEstimatedCurvatureMatchesOracle(t *testing.T) {
 	b := enginetest.Open(t)
 	net, d := smallProblem(t, b)
-	defer net.Free()
-	defer d.Free()
+	defer net.Close()
+	defer d.Close()
 	const wd, seed, vectors = 0.05, 3, 4
 	P := net.NumParams()
 	dense, eigs, err := MeasureCurvature(net, net.Params(), d, CurvatureOptions{WeightDecay: wd})
@@ -184,7 +184,7 @@ func TestEstimatedCurvatureMatchesOracle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Free()
+	defer h.Close()
 	H, err := DenseOperator(b, spectrum.Operator{Dim: P, Apply: func(x, y engine.Buffer) error {
 		if err := h.Apply(x, y); err != nil {
 			return err

@@ -51,7 +51,7 @@ func logits(t *testing.T, b engine.Backend, spec models.NetworkSpec, theta []flo
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer net.Free()
+	defer net.Close()
 	if err := net.SetParams(theta); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func logits(t *testing.T, b engine.Backend, spec models.NetworkSpec, theta []flo
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Free()
+	defer e.Close()
 	z, err := e.Logits(net.Params(), d)
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ func hessianTestModel(t *testing.T) *train.Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(res.Model.Free)
+	t.Cleanup(func() { res.Model.Close() })
 	return res.Model
 }
 

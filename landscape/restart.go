@@ -251,7 +251,7 @@ func Prepare(b engine.Backend, cfg Config) (*Prepared, error) {
 		return nil, err
 	}
 	if p.Test, err = train.Upload(b, prep.Test); err != nil {
-		p.Free()
+		p.Close()
 		return nil, err
 	}
 	x := append(append([]float64(nil), prep.Train.X...), prep.Test.X...)
@@ -262,17 +262,15 @@ func Prepare(b engine.Backend, cfg Config) (*Prepared, error) {
 		t[i*c+k] = 1
 	}
 	if p.All, err = models.NewData(b, x, prep.Train.D, t, c, y); err != nil {
-		p.Free()
+		p.Close()
 		return nil, err
 	}
 	return p, nil
 }
 
-// Free releases the data.
-func (p *Prepared) Free() {
-	p.Train.Free()
-	p.Test.Free()
-	p.All.Free()
+// Close releases the data.
+func (p *Prepared) Close() error {
+	return errors.Join(p.Train.Close(), p.Test.Close(), p.All.Close())
 }
 
 // Architectures returns the census's architectures for the depths.
@@ -298,7 +296,7 @@ func (p *Prepared) RunRestart(b engine.Backend, a Arch, r int) (Record, error) {
 	if err != nil {
 		return rec, err
 	}
-	defer net.Free()
+	defer net.Close()
 	if err := net.Initialize(models.Init{Scheme: scheme}, rec.Seed); err != nil {
 		return rec, err
 	}
@@ -329,7 +327,7 @@ func (p *Prepared) RunRestart(b engine.Backend, a Arch, r int) (Record, error) {
 	if err != nil {
 		return rec, err
 	}
-	defer e.Free()
+	defer e.Close()
 	if rec.TrainLoss, rec.TrainAccuracy, err = e.Evaluate(net.Params(), p.Train); err != nil {
 		return rec, err
 	}

@@ -159,7 +159,7 @@ func Summarize(b engine.Backend, c *Census, opt SummaryOptions) ([]DepthSummary,
 	if err != nil {
 		return nil, err
 	}
-	defer p.Free()
+	defer p.Close()
 	depths := opt.Depths
 	if depths == nil {
 		for _, r := range c.Records {
@@ -357,12 +357,12 @@ func endpointOutputs(b engine.Backend, p *Prepared, spec models.NetworkSpec, rec
 	if err != nil {
 		return nil, err
 	}
-	defer net.Free()
+	defer net.Close()
 	e, err := net.NewEvaluator(0)
 	if err != nil {
 		return nil, err
 	}
-	defer e.Free()
+	defer e.Close()
 	outs := make([][]float64, len(recs))
 	for i, r := range recs {
 		if err := net.SetParams(r.Theta); err != nil {

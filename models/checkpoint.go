@@ -365,7 +365,7 @@ func LoadNetwork(b engine.Backend, path string) (*Network, CheckpointHeader, err
 		return nil, h, fmt.Errorf("load %s: %w", path, err)
 	}
 	if err := net.SetParams(params); err != nil {
-		net.Free()
+		net.Close()
 		return nil, h, fmt.Errorf("load %s: %w", path, err)
 	}
 	return net, h, nil

@@ -102,16 +102,19 @@ func (d *Data) Upload(x, t []float64, labels []int) error {
 	return nil
 }
 
-// Free releases the buffers (a no-op for views made by Columns).
-func (d *Data) Free() {
+// Close releases the buffers (a no-op for views made by Columns, and for
+// a nil or closed Data).
+func (d *Data) Close() error {
 	if d == nil || d.view {
-		return
+		return nil
 	}
+	var errs []error
 	if d.X != nil {
-		d.b.Free(d.X)
+		errs = append(errs, d.b.Free(d.X))
 	}
 	if d.T != nil {
-		d.b.Free(d.T)
+		errs = append(errs, d.b.Free(d.T))
 	}
 	d.X, d.T = nil, nil
+	return errors.Join(errs...)
 }

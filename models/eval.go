@@ -54,10 +54,9 @@ func (n *Network) NewEvaluator(chunk int) (*Evaluator, error) {
 	return &Evaluator{net: n, chunk: chunk, tp: newTape(n.b, n.st, chunk, 0, nil), sc: engine.NewScope(n.b)}, nil
 }
 
-// Free releases the scratch.
-func (e *Evaluator) Free() {
-	e.tp.close()
-	e.sc.Close()
+// Close releases the scratch.
+func (e *Evaluator) Close() error {
+	return errors.Join(e.tp.close(), e.sc.Close())
 }
 
 // Chunk is the number of samples per batched pass.
@@ -383,7 +382,7 @@ func NewHessian(net *Network, theta engine.Buffer, d *Data, opt HessianOptions) 
 	}
 	h := &Hessian{e: e, data: d, gn: opt.GaussNewton}
 	if err := h.build(theta); err != nil {
-		h.Free()
+		h.Close()
 		return nil, err
 	}
 	return h, nil
@@ -477,15 +476,16 @@ func (h *Hessian) Apply(v, out engine.Buffer) error {
 	})
 }
 
-// Free releases the cache, the parameter copy and the scratch.
-func (h *Hessian) Free() {
-	b := h.e.net.b
+// Close releases the cache, the parameter copy and the scratch.
+func (h *Hessian) Close() error {
+	var errs []error
 	if h.tp != nil {
-		h.tp.close()
+		errs = append(errs, h.tp.close())
+		h.tp = nil
 	}
 	if h.theta != nil {
-		b.Free(h.theta)
+		errs = append(errs, h.e.net.b.Free(h.theta))
 		h.theta = nil
 	}
-	h.e.Free()
+	return errors.Join(append(errs, h.e.Close())...)
 }

@@ -90,9 +90,9 @@ func TestHessianLanczosAllKinds(t *testing.T) {
 				}
 			}
 		}
-		op.Free()
-		d.Free()
-		n.Free()
+		op.Close()
+		d.Close()
+		n.Close()
 	}
 }
 
@@ -104,7 +104,7 @@ func TestHessianErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n.Free()
+	defer n.Close()
 	d, _, _ := smallData(t, b, 2, 6, 3, SquaredError, 1)
 	if _, err := NewHessian(n, alloc(t, b, n.NumParams()+1), d, HessianOptions{}); err == nil {
 		t.Error("wrong parameter length: no error")
@@ -117,7 +117,7 @@ func TestHessianErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Free()
+	defer h.Close()
 	if err := h.Apply(alloc(t, b, 3), alloc(t, b, n.NumParams())); err == nil {
 		t.Error("short direction: no error")
 	}

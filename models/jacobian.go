@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/netgeom/netgeom/engine"
@@ -64,12 +65,12 @@ func (n *RandomNetwork) NewJacobian(b engine.Backend, x []float64) (*Jacobian, e
 }
 
 // Close frees the Jacobian's buffers.
-func (j *Jacobian) Close() {
+func (j *Jacobian) Close() error {
+	var errs []error
 	if j.p != nil {
-		j.p.sc.Close()
+		errs = append(errs, j.p.sc.Close())
 	}
-	j.tp.close()
-	j.sc.Close()
+	return errors.Join(append(errs, j.tp.close(), j.sc.Close())...)
 }
 
 // Apply sets y = J v (v of length N_0, y of length N_L).

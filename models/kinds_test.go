@@ -62,17 +62,17 @@ func TestMixedNetworkDerivatives(t *testing.T) {
 	for _, c := range mixedCases {
 		t.Run(c.name, func(t *testing.T) {
 			n := mixedNet(t, b, c, 51)
-			defer n.Free()
+			defer n.Close()
 			D, C := c.widths[0], c.widths[len(c.widths)-1]
 			d, _, _ := smallData(t, b, 7, D, C, c.loss, 52)
 			e := evaluator(t, n, 3)
-			defer e.Free()
+			defer e.Close()
 			theta, _ := n.HostParams()
 			p := len(theta)
 
 			lossL := checkGradientByDifferences(t, b, e, n, d)
 			whole := evaluator(t, n, 0)
-			defer whole.Free()
+			defer whole.Close()
 			lossW, _ := whole.Loss(n.Params(), d)
 			closeTo(t, "loss in one chunk against chunks of 3", []float64{lossW}, []float64{lossL}, 1e-14)
 
@@ -115,7 +115,7 @@ func TestMixedNetworkDerivatives(t *testing.T) {
 				if h.Loss() != lossL && chunk == 3 {
 					t.Errorf("Hessian's loss %v, Evaluator's %v", h.Loss(), lossL)
 				}
-				h.Free()
+				h.Close()
 			}
 
 			G := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.GaussNewton(n.Params(), d, v, out) })
@@ -124,7 +124,7 @@ func TestMixedNetworkDerivatives(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer h.Free()
+			defer h.Close()
 			closeTo(t, "Gauss-Newton operator against Evaluator.GaussNewton", denseOperator(t, b, p, h.Apply), G, 1e-13)
 		})
 	}
@@ -144,7 +144,7 @@ func TestInitMatchesRandomNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n.Free()
+	defer n.Close()
 	if err := n.Initialize(Init{Scheme: InitGaussian, SigmaW: sw, SigmaB: sb}, seed); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestMixedCheckpointRoundTrip(t *testing.T) {
 	b := enginetest.Open(t)
 	c := mixedCases[1]
 	n := mixedNet(t, b, c, 71)
-	defer n.Free()
+	defer n.Close()
 	params, _ := n.HostParams()
 	raw, err := EncodeCheckpoint(n.Spec(), CheckpointHeader{Seed: 71}, params)
 	if err != nil {

@@ -228,8 +228,8 @@ func NewNetwork(b engine.Backend, spec NetworkSpec) (*Network, error) {
 	return n, nil
 }
 
-// Free releases the parameter buffer.
-func (n *Network) Free() error {
+// Close releases the parameter buffer.
+func (n *Network) Close() error {
 	if n.params == nil {
 		return nil
 	}

@@ -146,7 +146,7 @@ func TestGradientFiniteDifferences(t *testing.T) {
 				n := smallNet(t, b, []int{3, 5, 4, 3}, a, loss, 11)
 				d, _, _ := smallData(t, b, 9, 3, 3, loss, 12)
 				e := evaluator(t, n, 0)
-				defer e.Free()
+				defer e.Close()
 				checkGradientByDifferences(t, b, e, n, d)
 			})
 		}
@@ -203,7 +203,7 @@ func TestHVPFiniteDifferences(t *testing.T) {
 				n := smallNet(t, b, []int{3, 6, 5, 4}, a, loss, 21)
 				d, _, _ := smallData(t, b, 11, 3, 4, loss, 22)
 				e := evaluator(t, n, 0)
-				defer e.Free()
+				defer e.Close()
 				theta, _ := n.HostParams()
 				r := rand.New(rand.NewPCG(23, 23))
 				gp, gm, hv := newParams(t, n), newParams(t, n), newParams(t, n)
@@ -288,7 +288,7 @@ func TestHessianSymmetric(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer h.Free()
+				defer h.Close()
 				p := n.NumParams()
 				dense := denseOperator(t, b, p, h.Apply)
 				if h.Products() != p {
@@ -301,7 +301,7 @@ func TestHessianSymmetric(t *testing.T) {
 				t.Logf("P = %d: max |H - H^T| / max |H| = %.3g", p, asym)
 				// The cached operator and the evaluator's own passes.
 				e := evaluator(t, n, 5)
-				defer e.Free()
+				defer e.Close()
 				uncached := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.HVP(n.Params(), d, v, out) })
 				closeTo(t, "cached H against Evaluator.HVP", dense, uncached, 1e-13)
 				l, _ := e.Loss(n.Params(), d)
@@ -331,11 +331,11 @@ func TestGaussNewton(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer h.Free()
+				defer h.Close()
 				p := n.NumParams()
 				G := denseOperator(t, b, p, h.Apply)
 				e := evaluator(t, n, 0)
-				defer e.Free()
+				defer e.Close()
 				viaEval := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.GaussNewton(n.Params(), d, v, out) })
 				closeTo(t, "cached G against Evaluator.GaussNewton", G, viaEval, 1e-13)
 
@@ -356,7 +356,7 @@ func TestGaussNewton(t *testing.T) {
 		n := smallNet(t, b, []int{4, 3}, "tanh", SquaredError, 43)
 		d, _, _ := smallData(t, b, 10, 4, 3, SquaredError, 44)
 		e := evaluator(t, n, 0)
-		defer e.Free()
+		defer e.Close()
 		p := n.NumParams()
 		H := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.HVP(n.Params(), d, v, out) })
 		G := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.GaussNewton(n.Params(), d, v, out) })
@@ -471,7 +471,7 @@ func TestChunking(t *testing.T) {
 				closeTo(t, fmt.Sprintf("chunk %d: %s", chunk, what), got[i], ref[i], 1e-13)
 			}
 		}
-		e.Free()
+		e.Close()
 	}
 }
 

@@ -167,7 +167,10 @@ func (t *tape) view(it item, lo, cols int) (engine.Buffer, error) {
 	return t.b.Slice(x, off, cols*size)
 }
 
-func (t *tape) close() { t.sc.Close(); clear(t.bufs) }
+func (t *tape) close() error {
+	clear(t.bufs)
+	return t.sc.Close()
+}
 
 // passes drives a stack's steps over one chunk of a tape: cols samples
 // starting at lo, the chunk's input x0 (inDim x cols).

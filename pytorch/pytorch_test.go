@@ -52,7 +52,7 @@ func fixtureData(t *testing.T, b engine.Backend, classes int) *models.Data {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(data.Free)
+	t.Cleanup(func() { data.Close() })
 	return data
 }
 
@@ -96,7 +96,7 @@ func TestImportMatchesPyTorch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer net.Free()
+		defer net.Close()
 		if err := net.SetParams(params); err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestImportMatchesPyTorch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer e.Free()
+		defer e.Close()
 		P := net.NumParams()
 		g, _ := b.Alloc(engine.Float64, P)
 		v, _ := b.Alloc(engine.Float64, P)

@@ -33,7 +33,7 @@ func TestLoadModelWithoutData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Free()
+	defer m.Close()
 	if m.Train.N != 60 || m.Test != nil || m.Header.Data == nil || !filepath.IsAbs(strings.Split(strings.TrimPrefix(m.Header.Data.Name, "npy:"), ",")[0]) {
 		t.Fatalf("training set of %d samples, test %v, record %+v", m.Train.N, m.Test, m.Header.Data)
 	}

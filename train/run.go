@@ -122,7 +122,7 @@ type RunResult struct {
 	// "4-6-3 (product,dense)").
 	Network string `json:"-"`
 	// Model is the trained network with its data on the backend, as
-	// LoadModel would return it; the caller frees it.
+	// LoadModel would return it; the caller closes it.
 	Model *Model `json:"-"`
 }
 
@@ -176,7 +176,7 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 	ok := false
 	defer func() {
 		if !ok {
-			m.Free()
+			m.Close()
 		}
 	}()
 	initSeed := o.Seed
@@ -220,7 +220,7 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 	if err != nil {
 		return nil, err
 	}
-	defer e.Free()
+	defer e.Close()
 	trLoss, trAcc, err := e.Evaluate(net.Params(), m.Train)
 	if err != nil {
 		return nil, err

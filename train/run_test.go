@@ -25,7 +25,7 @@ func TestRunDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Model.Free()
+	defer res.Model.Close()
 	if res.Data != "iris" || res.Arch != "4-16-16-3" || res.Activation != "tanh" || res.Init != "glorot" || res.Loss != "cross-entropy" ||
 		res.Optimizer != "adam" || res.LearningRate != 0.01 || res.WeightDecay != 0 || res.BatchSize != 0 || res.Steps != 20 ||
 		res.TrainSamples != 120 || res.TestSamples != 30 || res.Params != 4*16+16+16*16+16+16*3+3 || res.Out != "" {
@@ -54,7 +54,7 @@ func TestRunSavesWhatLoadModelReads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Model.Free()
+		res.Model.Close()
 		m, err := LoadModel(b, o.Out, LoadOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -78,8 +78,8 @@ func TestRunSavesWhatLoadModelReads(t *testing.T) {
 		if len(o.Kinds) > 0 && (h.Kinds != "product,product,dense" || res.Kinds != h.Kinds || res.Network != "4-16-16-3 (product,product,dense)") {
 			t.Errorf("kinds %q, result %q, network %q; want product,product,dense", h.Kinds, res.Kinds, res.Network)
 		}
-		e.Free()
-		m.Free()
+		e.Close()
+		m.Close()
 	}
 }
 
@@ -94,7 +94,7 @@ func TestRunInitSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Model.Free()
+		res.Model.Close()
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)

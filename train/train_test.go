@@ -315,7 +315,7 @@ func trainIris(t *testing.T, b engine.Backend, seed uint64) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer net.Free()
+	defer net.Close()
 	scheme, _ := models.ParseInit(DefaultInit)
 	if err := net.Initialize(models.Init{Scheme: scheme}, seed); err != nil {
 		t.Fatal(err)
@@ -324,18 +324,18 @@ func trainIris(t *testing.T, b engine.Backend, seed uint64) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tr.Free()
+	defer tr.Close()
 	te, err := Upload(b, prep.Test)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer te.Free()
+	defer te.Close()
 	res, err := Train(net, tr, Options{Method: DefaultMethod, Steps: DefaultSteps, WeightDecay: DefaultWeightDecay, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e, _ := net.NewEvaluator(0)
-	defer e.Free()
+	defer e.Close()
 	testLoss, acc, err := e.Evaluate(net.Params(), te)
 	if err != nil {
 		t.Fatal(err)

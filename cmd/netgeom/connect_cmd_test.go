@@ -30,7 +30,7 @@ func trainedModel(t *testing.T, dir string, dataSeed, initSeed uint64, hidden in
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer data.Free()
+	defer data.Close()
 	tanh, err := activation.Lookup("tanh")
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func trainedModel(t *testing.T, dir string, dataSeed, initSeed uint64, hidden in
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer net.Free()
+	defer net.Close()
 	if err := net.Initialize(models.Init{Scheme: models.InitGlorot}, initSeed); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func trainedModel(t *testing.T, dir string, dataSeed, initSeed uint64, hidden in
 		t.Fatal(err)
 	}
 	e, _ := net.NewEvaluator(0)
-	defer e.Free()
+	defer e.Close()
 	loss, err := e.Loss(net.Params(), data)
 	if err != nil {
 		t.Fatal(err)

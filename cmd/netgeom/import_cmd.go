@@ -154,7 +154,7 @@ default) loses nothing.
 			if err != nil {
 				return err
 			}
-			defer net.Free()
+			defer net.Close()
 			params, err := net.HostParams()
 			if err != nil {
 				return err

@@ -103,7 +103,7 @@ the hidden layers with a dense output layer. 'netgeom hessian' and
 			if err != nil {
 				return err
 			}
-			defer r.Model.Free()
+			defer r.Model.Close()
 			t := table{
 				Title: fmt.Sprintf("%s: %s %s, %s, %d parameters; %s (learning rate %g, weight decay %g%s), %d steps (stop: %s), %d train / %d test samples, seed %d (%s, %.2fs)",
 					r.Data, r.Network, r.Activation, r.Loss, r.Params, r.Optimizer, r.LearningRate, r.WeightDecay, batchNote(r.BatchSize), r.Steps, r.Stop,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/internal/memory"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 	"github.com/netgeom/netgeom/spectrum"
@@ -139,6 +140,11 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	// The density's grid, its values, the fitted law's and their JSON and
+	// CSV rows: well under 256 bytes a grid point.
+	if err := memory.Check(int64(min(o.Grid, math.MaxInt32))<<8+40<<20, fmt.Sprintf("a density grid of %d points", o.Grid)); err != nil {
+		return nil, fmt.Errorf("hessian: %w: use fewer grid points", err)
 	}
 	m := o.Model
 	start := time.Now()

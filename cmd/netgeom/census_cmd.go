@@ -171,6 +171,9 @@ func parseDepths(s string) ([]int, error) {
 		if err1 != nil || err2 != nil || a < 1 || b < a {
 			return nil, fmt.Errorf("%q: write lo:hi with 1 <= lo <= hi, like 1:4", s)
 		}
+		if b-a >= maxListLen {
+			return nil, fmt.Errorf("%q: %d depths; at most %d", s, b-a+1, maxListLen)
+		}
 		for d := a; d <= b; d++ {
 			out = append(out, d)
 		}

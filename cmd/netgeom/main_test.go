@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestMain lets the tests run this test binary as the netgeom command in a
@@ -23,6 +24,24 @@ func TestMain(m *testing.M) {
 					syscall.Kill(os.Getpid(), syscall.SIGKILL)
 				}
 			}
+		}
+		if v := os.Getenv("NETGEOM_TEST_RLIMIT_AS"); v != "" {
+			// An address-space limit, as `ulimit -v` sets: the memory checks
+			// must refuse what does not fit under it.
+			lim, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				panic(err)
+			}
+			if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: lim, Max: lim}); err != nil {
+				panic(err)
+			}
+		}
+		if v := os.Getenv("NETGEOM_TEST_LOG_EVERY"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				panic(err)
+			}
+			logEvery = d
 		}
 		os.Args = append([]string{"netgeom"}, os.Args[1:]...)
 		main()

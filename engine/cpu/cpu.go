@@ -15,6 +15,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/internal/memory"
 )
 
 func init() {
@@ -139,8 +140,22 @@ func (b *kernels) MaxInt() (int, string) {
 	return math.MaxInt, "the largest int"
 }
 
-// Alloc implements engine.Kernels.
-func (b *kernels) Alloc(n int) ([]float64, error) { return make([]float64, n), nil }
+// bigAlloc is the size from which Alloc first asks whether the memory is
+// there (reading /proc costs microseconds; small buffers are not worth it).
+const bigAlloc = 64 << 20
+
+// Alloc implements engine.Kernels. A large buffer that the machine (or an
+// address-space or cgroup limit) cannot hold is refused with
+// engine.ErrOutOfMemory and the sizes, before Go's allocator would end
+// the process.
+func (b *kernels) Alloc(n int) ([]float64, error) {
+	if bytes := int64(n) * 8; bytes >= bigAlloc {
+		if err := memory.Check(bytes, fmt.Sprintf("a buffer of %d float64s", n)); err != nil {
+			return nil, fmt.Errorf("%w: %w", engine.ErrOutOfMemory, err)
+		}
+	}
+	return make([]float64, n), nil
+}
 
 // Free implements engine.Kernels: the collector frees the memory once the
 // last view of it is gone.

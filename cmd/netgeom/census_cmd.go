@@ -130,6 +130,7 @@ and the distance distributions.
 				replaced = ", replacing " + what
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: %s: %d restarts run, %d found done, in %.1fs%s\n", res.Out, res.Ran, res.Skipped, res.Seconds, replaced)
+			warnNearThreshold(cmd, res)
 			return emitAndPlot(cmd, g, censusTable(res), res, plotPath, func(path string) error { return report.CensusPlot(path, res) })
 		},
 	}
@@ -217,4 +218,19 @@ func censusTable(res *landscape.TakeCensusResult) table {
 		})
 	}
 	return t
+}
+
+// warnNearThreshold says, for every depth with pairs of end points within
+// a factor of landscape.NearFactor of the threshold, that its distinct
+// counts are not robust (the pairs are in the JSON's near_threshold).
+func warnNearThreshold(cmd *cobra.Command, res *landscape.TakeCensusResult) {
+	for _, d := range res.Depths {
+		if len(d.NearThreshold) == 0 {
+			continue
+		}
+		p := d.NearThreshold[0]
+		fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: depth %d: %d pairs of end points lie within a factor of %d of the threshold %g (restarts %d and %d at %.3g%s): "+
+			"whether they are one point is not decided robustly, so the distinct counts at this depth may change with the build or the gradient tolerance; tighten --grad-tol or set --threshold in a gap of the distances\n",
+			d.Depth, len(d.NearThreshold), landscape.NearFactor, res.Threshold, p.A, p.B, p.Distance, map[bool]string{true: ", ...", false: ""}[len(d.NearThreshold) > 1])
+	}
 }

@@ -34,8 +34,8 @@ func TestParse(t *testing.T) {
 	}{
 		{"", 0, 0, 0, ""},
 		{"a\nb\n", 2, 4, 0, ""},
-		{"a\nb\nhalf", 2, 4, 4, ""},   // no newline: half-written
-		{"a\nb\nbad\n", 2, 4, 4, ""},  // rejected last line: half-written
+		{"a\nb\nhalf", 2, 4, 4, ""},  // no newline: half-written
+		{"a\nb\nbad\n", 2, 4, 4, ""}, // rejected last line: half-written
 		{"a\nbad\nb\n", 1, 0, 0, "f: line 2 is malformed (not JSON); only the last line of a thing can be half-written"},
 		{"a\nfatal\n", 1, 0, 0, "fatal line"}, // Fatal, even on the last line
 		{"half", 0, 0, 4, ""},

@@ -35,9 +35,11 @@ var axisName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 // A separator at the end makes a list of one value: "1:2," is the value
 // 1:2, "dense,product;" the value dense,product. No value may hold a ';'.
 //
-// Numbers of a range are written in the shortest form that reads back
-// exactly, integers without a point (width=100:400:4 gives 100, 200, 300,
-// 400).
+// The numbers of lo:hi:n, lo + (hi-lo) k/(n-1), are rounded to 15
+// significant digits (0.3:0.9:3 gives 0.3, 0.6, 0.9, as typed, where
+// float64 sums give 0.6000000000000001) and written in the shortest form
+// that reads back exactly, integers without a point (width=100:400:4 gives
+// 100, 200, 300, 400).
 func ParseAxis(s string) (Axis, error) {
 	name, vals, ok := strings.Cut(s, "=")
 	name = strings.TrimSpace(name)
@@ -122,11 +124,13 @@ func parseValues(s string) ([]string, error) {
 	}
 	out := make([]string, n)
 	for i := range out {
-		// The same values as the phase command's lo:hi:n ranges.
 		x := lo + (hi-lo)*float64(i)/float64(n-1)
 		if i == n-1 {
 			x = hi
 		}
+		// Rounded to 15 significant digits, so that 0.3:0.9:3 gives 0.6
+		// (as typed), not 0.6000000000000001 (0.3 + 0.3 in float64).
+		x, _ = strconv.ParseFloat(strconv.FormatFloat(x, 'g', 15, 64), 64)
 		out[i] = formatNumber(x)
 	}
 	return out, nil

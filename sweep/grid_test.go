@@ -19,6 +19,8 @@ func TestParseAxis(t *testing.T) {
 	}{
 		{"sigma-w=1:5:41", "sigma-w", nil}, // checked below
 		{"sigma-b=0:2:5", "sigma-b", []string{"0", "0.5", "1", "1.5", "2"}},
+		{"sigma-b=0.3:0.9:3", "sigma-b", []string{"0.3", "0.6", "0.9"}}, // not 0.6000000000000001
+		{"x=0:1e-20:3", "x", []string{"0", "5e-21", "1e-20"}},
 		{"width=100:400:4", "width", []string{"100", "200", "300", "400"}},
 		{"seed=1:4", "seed", []string{"1", "2", "3", "4"}},
 		{"seed=-2:0", "seed", []string{"-2", "-1", "0"}},

@@ -57,14 +57,17 @@ type RunOptions struct {
 
 // RunResult reports a Run.
 type RunResult struct {
-	Path string // the file written
+	Path string `json:"path"` // the file written
 	// Points is the number of points of the shard; Ran counts the points
 	// run by this call, Skipped those found done in the file, Failed the
 	// points whose record is a failure.
-	Points, Ran, Skipped, Failed int
+	Points  int `json:"points"`
+	Ran     int `json:"ran"`
+	Skipped int `json:"skipped"`
+	Failed  int `json:"failed"`
 	// Complete reports that every point of the shard has a record.
-	Complete bool
-	Seconds  float64
+	Complete bool    `json:"complete"`
+	Seconds  float64 `json:"seconds"`
 }
 
 // Run runs the points of the shard of opt.Spec that its file does not
@@ -228,9 +231,12 @@ func Run(ctx context.Context, opt RunOptions) (*RunResult, error) {
 				if opt.Verbose {
 					state := "done"
 					if rec.Failed() {
-						state = "FAILED: " + rec.Error
+						state = "FAILED"
 					}
-					logf("sweep: point %d (%s) %s in %.1fs; %d of %d", i, sp.Label(i), state, rec.Seconds, done, res.Points)
+					logf("sweep: point %d (%s) %s in %.1fs (%d of %d)", i, sp.Label(i), state, rec.Seconds, done, res.Points)
+					if rec.Failed() {
+						logf("sweep: point %d: %s", i, rec.Error)
+					}
 				}
 				if opt.Progress != nil {
 					opt.Progress(done, res.Points)

@@ -131,7 +131,7 @@ func (s *scanner) value(out *bytes.Buffer, keep bool) {
 }
 
 // WriteCSV writes the records as CSV, one row per point: index, the
-// point's coordinates (one column per axis), seed, seconds, error (only
+// point's coordinates (one column per axis), seed (unless an axis), seconds, error (only
 // when a record has one), then every leaf of the result as a column named
 // by its path, "result.layers.3.kappa_bar" (objects' keys and arrays'
 // positions joined by dots), in the order the leaves first appear. Cells
@@ -142,7 +142,10 @@ func WriteCSV(w io.Writer, spec Spec, recs []Record, noTiming bool) error {
 	for _, a := range spec.Grid {
 		header = append(header, a.Name)
 	}
-	header = append(header, "seed")
+	_, seedAxis := spec.Grid.Axis("seed")
+	if !seedAxis {
+		header = append(header, "seed")
+	}
 	if !noTiming {
 		header = append(header, TimingKey)
 	}
@@ -185,8 +188,10 @@ func WriteCSV(w io.Writer, spec Spec, recs []Record, noTiming bool) error {
 		cells[0] = strconv.Itoa(r.Index)
 		copy(cells[1:], vals)
 		c := 1 + len(vals)
-		cells[c] = strconv.FormatUint(r.Seed, 10)
-		c++
+		if !seedAxis {
+			cells[c] = strconv.FormatUint(r.Seed, 10)
+			c++
+		}
 		if !noTiming {
 			cells[c] = strconv.FormatFloat(r.Seconds, 'g', -1, 64)
 			c++

@@ -24,10 +24,22 @@ func TestMain(m *testing.M) {
 				}
 			}
 		}
+		if k, err := strconv.Atoi(os.Getenv("NETGEOM_TEST_KILL_SWEEP_AFTER")); err == nil {
+			// Die by SIGKILL, as a killed sweep task would, once k points are in its file.
+			sweepRecordHook = func(done int) {
+				if done == k {
+					syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				}
+			}
+		}
 		os.Args = append([]string{"netgeom"}, os.Args[1:]...)
 		main()
 		os.Exit(0)
 	}
+	// A command run in this process that starts netgeom (os.Executable,
+	// as sweep does) starts this test binary: it must run as netgeom too,
+	// not as the test suite.
+	os.Setenv("NETGEOM_TEST_AS_MAIN", "1")
 	os.Exit(m.Run())
 }
 

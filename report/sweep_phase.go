@@ -19,13 +19,15 @@ import (
 // sweep of curvature runs over sigma_w x sigma_b) and its mean-field
 // counterpart.
 type FiniteWidthPhase struct {
-	// Title says what was measured: the activation, width, depth, seeds.
+	// Title says what was measured: the activation, width, depth, seeds
+	// (one or two lines).
 	Title string
 	// SigmaW and SigmaB are the sweep's grid; Measured[i][j] is chi_1
 	// measured at SigmaB[i], SigmaW[j] (NaN where there is none).
 	SigmaW, SigmaB []float64
 	Measured       [][]float64
-	// Theory[i][j] is mean field's chi_1 at TheorySB[i], TheorySW[j].
+	// Theory[i][j] is mean field's chi_1 at TheorySB[i], TheorySW[j], a
+	// grid that best covers the measured grid's cells (cellEdges).
 	TheorySW, TheorySB []float64
 	Theory             [][]float64
 	// CriticalSB and CriticalSW are mean field's boundary: chi_1 = 1 at
@@ -43,12 +45,12 @@ func FiniteWidthPhasePlot(path string, p FiniteWidthPhase) error {
 	if err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
-	const w, h = 30 * vg.Centimeter, 13 * vg.Centimeter
+	const w, h = 30 * vg.Centimeter, 14 * vg.Centimeter
 	return saveCanvasAs(path, w, h, func(dc draw.Canvas) {
 		dc.FillText(draw.TextStyle{Color: color.Black, Font: font.From(plot.DefaultFont, 12), XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler},
 			vg.Point{X: dc.Min.X + w/2, Y: dc.Max.Y - 2*vg.Millimeter}, p.Title)
-		barW := 2.2 * vg.Centimeter
-		body := draw.Crop(dc, 0, -barW, 0, -vg.Centimeter)
+		barW := 3.4 * vg.Centimeter
+		body := draw.Crop(dc, 0, -barW, 0, -1.6*vg.Centimeter)
 		tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Centimeter, PadLeft: 3 * vg.Millimeter, PadRight: 3 * vg.Millimeter, PadBottom: 3 * vg.Millimeter, PadTop: 3 * vg.Millimeter}
 		var da draw.Canvas
 		for k, pn := range panels {
@@ -56,7 +58,7 @@ func FiniteWidthPhasePlot(path string, p FiniteWidthPhase) error {
 			pn.Draw(tile)
 			da = pn.DataCanvas(tile)
 		}
-		bar.Draw(draw.Crop(dc, w-barW+3*vg.Millimeter, -3*vg.Millimeter, da.Min.Y-dc.Min.Y, da.Max.Y-dc.Max.Y))
+		bar.Draw(draw.Crop(dc, w-barW+5*vg.Millimeter, -15*vg.Millimeter, da.Min.Y-dc.Min.Y, da.Max.Y-dc.Max.Y))
 	})
 }
 
@@ -108,7 +110,7 @@ func finiteWidthPanels(p FiniteWidthPhase) ([]*plot.Plot, *plot.Plot, error) {
 		xs, ys []float64
 		z      [][]float64
 	}{
-		{"measured chi_1", p.SigmaW, p.SigmaB, meas},
+		{"measured chi_1 (colour: log scale)", p.SigmaW, p.SigmaB, meas},
 		{"mean-field chi_1 (netgeom phase)", p.TheorySW, p.TheorySB, theo},
 	} {
 		pl := plot.New()
@@ -138,17 +140,25 @@ func finiteWidthPanels(p FiniteWidthPhase) ([]*plot.Plot, *plot.Plot, error) {
 				pl.Legend.Top = true
 			}
 		}
-		pl.X.Min, pl.X.Max = p.SigmaW[0], p.SigmaW[len(p.SigmaW)-1]
-		pl.Y.Min, pl.Y.Max = p.SigmaB[0], p.SigmaB[len(p.SigmaB)-1]
+		// Both panels span the measured grid's cells (half a cell beyond
+		// its first and last values, as its heat map is drawn).
+		pl.X.Min, pl.X.Max = cellEdges(p.SigmaW)
+		pl.Y.Min, pl.Y.Max = cellEdges(p.SigmaB)
 		panels = append(panels, pl)
 	}
 	bar := plot.New()
 	bar.HideX()
 	bar.Y.Padding = 0
-	bar.Y.Label.Text = "chi_1 (log scale)"
 	bar.Y.Tick.Marker = powerTicks{2}
 	bar.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
 	return panels, bar, nil
+}
+
+// cellEdges is the span of the cells of a heat map whose cell centres are
+// xs (ascending): half a cell beyond the first and the last.
+func cellEdges(xs []float64) (lo, hi float64) {
+	n := len(xs)
+	return xs[0] - (xs[1]-xs[0])/2, xs[n-1] + (xs[n-1]-xs[n-2])/2
 }
 
 // checkField checks that z has a row per y and a column per x.

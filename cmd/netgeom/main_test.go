@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestMain lets the tests run this test binary as the netgeom command in a
@@ -29,6 +30,15 @@ func TestMain(m *testing.M) {
 			sweepRecordHook = func(done int) {
 				if done == k {
 					syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				}
+			}
+		}
+		if k, err := strconv.Atoi(os.Getenv("NETGEOM_TEST_PAUSE_SWEEP_AFTER")); err == nil && os.Getenv("SLURM_ARRAY_TASK_ID") == os.Getenv("NETGEOM_TEST_PAUSE_TASK") {
+			// Stop working, as a task on a hung node would, once k points
+			// are in its file, so that the test can kill it mid-run.
+			sweepRecordHook = func(done int) {
+				if done == k {
+					time.Sleep(time.Hour)
 				}
 			}
 		}

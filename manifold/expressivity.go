@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/models"
 )
@@ -43,193 +41,128 @@ func HalfCircle(width, points int, q float64, seed uint64) ([]float64, error) {
 // targets), the least-squares fit yhat from the final layer's features
 // phi(h^L) plus a constant is the orthogonal projection of y on their span,
 // and the error is 1 - cos(y, yhat) = 1 - |yhat| / |y| (Poole et al. 2016,
-// figure 5). The projection is computed from the smaller Gram matrix, in
-// feature space (N+1 x N+1) or in sample space (P x P), by its
-// eigendecomposition, treating eigenvalues below rangeCutoff of the largest
-// as zero (numerical rank deficiency).
-func FitErrors(b engine.Backend, net *models.RandomDense, inputs []float64, P int, targets []float64, T int) ([]float64, error) {
+// figure 5). The span is taken to numerical rank: directions whose
+// singular values fall below cutoff times the largest count as zero (0
+// means DefaultRankCutoff). The projection comes from a blocked
+// Householder QR of the features on the backend (projectionNorms).
+func FitErrors(b engine.Backend, net *models.RandomDense, inputs []float64, P int, targets []float64, T int, cutoff float64) ([]float64, error) {
+	return fitErrors(b, net, inputs, P, targets, T, cutoff, false)
+}
+
+// OutputFitErrors is FitErrors with the network's output h^L itself as the
+// features, without a constant: the protocol of Poole et al.'s code, whose
+// networks end in a linear readout layer (a dense layer without
+// activation) whose outputs are regressed on.
+func OutputFitErrors(b engine.Backend, net *models.RandomDense, inputs []float64, P int, targets []float64, T int, cutoff float64) ([]float64, error) {
+	return fitErrors(b, net, inputs, P, targets, T, cutoff, true)
+}
+
+// fitBatchElems bounds the elements of one layer's activations in a pass:
+// the inputs go through the network in batches of at most
+// fitBatchElems / (widest layer) points (128 MiB of float64 per buffer).
+const fitBatchElems = 1 << 24
+
+func fitErrors(b engine.Backend, net *models.RandomDense, inputs []float64, P int, targets []float64, T int, cutoff float64, output bool) ([]float64, error) {
+	if cutoff == 0 {
+		cutoff = DefaultRankCutoff
+	}
+	if !(cutoff > 0 && cutoff < 1) {
+		return nil, fmt.Errorf("fit: rank cutoff %v; want a value in (0, 1)", cutoff)
+	}
 	N0, L := net.Width(0), net.Depth()
 	N := net.Width(L)
 	if len(inputs) != N0*P || len(targets) != P*T {
 		return nil, fmt.Errorf("fit: %d inputs for %d x %d, %d targets for %d x %d", len(inputs), N0, P, len(targets), P, T)
 	}
-	in, err := engine.FromHost(b, inputs)
-	if err != nil {
-		return nil, err
+	F := N + 1 // phi(h^L) and a constant
+	if output {
+		F = N
 	}
-	defer b.Free(in)
-	h, err := net.Run(b, in, P, models.RunOptions{}, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Free(h)
-	// Features: phi(h^L) with a row of ones appended: (N+1) x P.
-	F := N + 1
 	feat, err := b.Alloc(engine.Float64, F*P)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Free(feat)
-	if err := b.Fill(feat, 1); err != nil {
-		return nil, err
+	if !output {
+		if err := b.Fill(feat, 1); err != nil { // the constant row survives the copies below
+			return nil, err
+		}
 	}
-	// phi(h) into a packed buffer, then copy each column into feat's rows 0..N-1.
-	x, err := b.Alloc(engine.Float64, N*P)
+	maxW := 0
+	for l := 0; l <= L; l++ {
+		maxW = max(maxW, net.Width(l))
+	}
+	batch := max(1, min(P, fitBatchElems/maxW))
+	if batch < P {
+		// Several passes: draw the weights once, not once per batch.
+		if err := net.Materialise(); err != nil {
+			return nil, err
+		}
+	}
+	for off := 0; off < P; off += batch {
+		n := min(batch, P-off)
+		if err := fitFeatures(b, net, inputs[off*N0:(off+n)*N0], n, feat, F, off, output); err != nil {
+			return nil, err
+		}
+	}
+	norms, _, err := projectionNorms(b, feat, F, P, targets, T, cutoff)
 	if err != nil {
 		return nil, err
-	}
-	defer b.Free(x)
-	if err := b.ActivateDerivative(net.Spec().Act.ID, 0, h, x); err != nil {
-		return nil, err
-	}
-	// feat = [x; 1]: a Gemm with the identity would do it; copying columns
-	// through views is exact and cheap.
-	for j := 0; j < P; j++ {
-		src, _ := b.Slice(x, j*N, N)
-		dst, _ := b.Slice(feat, j*F, N)
-		if err := b.Copy(dst, src); err != nil {
-			return nil, err
-		}
-	}
-	Y, err := b.Alloc(engine.Float64, P*T)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Free(Y)
-	if err := b.Upload(Y, targets); err != nil {
-		return nil, err
-	}
-	yNorm2 := make([]float64, T)
-	for k := 0; k < T; k++ {
-		for _, v := range targets[k*P : (k+1)*P] {
-			yNorm2[k] += v * v
-		}
-	}
-	fitNorm2 := make([]float64, T)
-	if F <= P {
-		// G = X X^T (F x F), B = X Y (F x T); |yhat|^2 = B^T G^+ B.
-		G, err := gram(b, engine.NoTrans, F, P, feat)
-		if err != nil {
-			return nil, err
-		}
-		Bm, err := product(b, engine.NoTrans, F, T, P, feat, F, Y, P)
-		if err != nil {
-			return nil, err
-		}
-		vals, vecs, err := rangeBasis(G, F)
-		if err != nil {
-			return nil, err
-		}
-		for k := 0; k < T; k++ {
-			for e, lam := range vals {
-				d := 0.0
-				for i := 0; i < F; i++ {
-					d += vecs.At(i, e) * Bm[i+k*F]
-				}
-				fitNorm2[k] += d * d / lam
-			}
-		}
-	} else {
-		// K = X^T X (P x P); yhat is y projected on K's range.
-		K, err := gram(b, engine.Trans, P, F, feat)
-		if err != nil {
-			return nil, err
-		}
-		vals, vecs, err := rangeBasis(K, P)
-		if err != nil {
-			return nil, err
-		}
-		for k := 0; k < T; k++ {
-			y := targets[k*P : (k+1)*P]
-			for e := range vals {
-				d := 0.0
-				for i := 0; i < P; i++ {
-					d += vecs.At(i, e) * y[i]
-				}
-				fitNorm2[k] += d * d
-			}
-		}
 	}
 	errs := make([]float64, T)
 	for k := range errs {
-		errs[k] = 1 - math.Sqrt(min(1, fitNorm2[k]/yNorm2[k]))
+		y2 := 0.0
+		for _, v := range targets[k*P : (k+1)*P] {
+			y2 += v * v
+		}
+		errs[k] = 1 - math.Sqrt(min(1, norms[k]/y2))
 	}
 	return errs, nil
 }
 
-// gram returns A A^T (t = NoTrans, A n x k) or A^T A (t = Trans, A k x n)
-// as an n x n host matrix, A being the backend's column-major buffer.
-func gram(b engine.Backend, t engine.Transpose, n, k int, a engine.Buffer) ([]float64, error) {
-	lda := n
-	tA, tB := engine.NoTrans, engine.Trans
-	if t == engine.Trans {
-		lda, tA, tB = k, engine.Trans, engine.NoTrans
-	}
-	g, err := b.Alloc(engine.Float64, n*n)
+// fitFeatures runs the n inputs through net and writes their features into
+// columns off..off+n of the F x P backend matrix feat: h^L (output) or
+// phi(h^L) above the constant row F-1.
+func fitFeatures(b engine.Backend, net *models.RandomDense, inputs []float64, n int, feat engine.Buffer, F, off int, output bool) error {
+	in, err := engine.FromHost(b, inputs)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer b.Free(g)
-	if err := b.Gemm(tA, tB, n, n, k, 1, a, lda, a, lda, 0, g, n); err != nil {
-		return nil, err
-	}
-	out := make([]float64, n*n)
-	return out, b.Download(out, g)
-}
-
-// product returns A B (A m x k, B k x n) as a host matrix.
-func product(b engine.Backend, tA engine.Transpose, m, n, k int, a engine.Buffer, lda int, bb engine.Buffer, ldb int) ([]float64, error) {
-	c, err := b.Alloc(engine.Float64, m*n)
+	defer b.Free(in)
+	h, err := net.Run(b, in, n, models.RunOptions{}, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer b.Free(c)
-	if err := b.Gemm(tA, engine.NoTrans, m, n, k, 1, a, lda, bb, ldb, 0, c, m); err != nil {
-		return nil, err
+	defer b.Free(h)
+	N := net.Width(net.Depth())
+	if output {
+		dst, err := b.Slice(feat, off*F, n*F)
+		if err != nil {
+			return err
+		}
+		return b.Copy(dst, h)
 	}
-	out := make([]float64, m*n)
-	return out, b.Download(out, c)
-}
-
-// rangeCutoff is the relative size below which a Gram matrix's eigenvalue
-// counts as zero: its own rounding is about 1e-16 of the largest, so 1e-12
-// keeps every direction whose singular value exceeds 1e-6 of the largest.
-const rangeCutoff = 1e-12
-
-// rangeBasis returns the eigenvalues above rangeCutoff times the largest of
-// the symmetric positive semi-definite n x n matrix g, with their
-// eigenvectors as columns.
-func rangeBasis(g []float64, n int) ([]float64, *mat.Dense, error) {
-	s := mat.NewSymDense(n, nil)
-	for i := 0; i < n; i++ {
-		for j := i; j < n; j++ {
-			s.SetSym(i, j, (g[i*n+j]+g[j*n+i])/2)
+	x, err := b.Alloc(engine.Float64, N*n)
+	if err != nil {
+		return err
+	}
+	defer b.Free(x)
+	if err := b.ActivateDerivative(net.Spec().Act.ID, 0, h, x); err != nil {
+		return err
+	}
+	// feat = [x; 1] column by column: exact copies through views.
+	for j := 0; j < n; j++ {
+		src, err := b.Slice(x, j*N, N)
+		if err != nil {
+			return err
+		}
+		dst, err := b.Slice(feat, (off+j)*F, N)
+		if err != nil {
+			return err
+		}
+		if err := b.Copy(dst, src); err != nil {
+			return err
 		}
 	}
-	var eig mat.EigenSym
-	if !eig.Factorize(s, true) {
-		return nil, nil, fmt.Errorf("fit: the eigensolver did not converge")
-	}
-	all := eig.Values(nil)
-	var full mat.Dense
-	eig.VectorsTo(&full)
-	top := all[n-1]
-	var vals []float64
-	var cols []int
-	for i, v := range all {
-		if v > rangeCutoff*top {
-			vals = append(vals, v)
-			cols = append(cols, i)
-		}
-	}
-	if len(vals) == 0 {
-		return nil, nil, fmt.Errorf("fit: the features are all zero")
-	}
-	vecs := mat.NewDense(n, len(cols), nil)
-	for c, i := range cols {
-		for r := 0; r < n; r++ {
-			vecs.Set(r, c, full.At(r, i))
-		}
-	}
-	return vals, vecs, nil
+	return nil
 }

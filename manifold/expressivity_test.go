@@ -27,7 +27,7 @@ func TestFitErrorsLinearNetwork(t *testing.T) {
 		}
 		const K = 4
 		y, _ := FourierTargets(c.P, K)
-		got, err := FitErrors(b, net, x, c.P, y, 2*K)
+		got, err := FitErrors(b, net, x, c.P, y, 2*K, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,8 @@
 // and computing nothing (the theory curves are in the result):
 // CurvaturePlot, CarvePlot, BoundaryPlot, ExpressivityPlot, JacobianPlot,
 // PhasePlot, HessianDensityPlot, CensusPlot, ConnectPlot, PSpinPlot and
-// LayeredPlot. Below them, SeriesPlot (a per-layer measure beside its mean-field
+// LayeredPlot; PanelsPlot draws given curves panel by panel (the
+// reproductions' figures). Below them, SeriesPlot (a per-layer measure beside its mean-field
 // prediction, Poole et al. 2016 figures 3 and 4), AutocorrelationPlot and
 // ProjectionPlot (a curve's autocorrelation and its principal-component
 // projections per layer), and the helpers shared by every figure: SaveGrid

@@ -66,7 +66,9 @@ func TestManifoldCommandErrors(t *testing.T) {
 		{[]string{"propagate", "--c0", "1.5", "--width", "10", "--depth", "1"}, "outside [-1, 1]"},
 		{[]string{"boundary", "--width", "5000"}, "--width"},
 		{[]string{"expressivity", "--depths", "3:1"}, "--depths"},
-		{[]string{"expressivity", "--functions", "600"}, "--functions"},
+		{[]string{"expressivity", "--functions", "5000"}, "--functions"}, // 2 x 5000 targets need more than the 10,000 points
+		{[]string{"expressivity", "--readout", "-3"}, "--readout"},
+		{[]string{"expressivity", "--rank-cutoff", "2"}, "--rank-cutoff"},
 	} {
 		_, errOut, code := runCLI(t, nil, c.args...)
 		if code == 0 || !strings.Contains(errOut, c.want) {

@@ -72,6 +72,18 @@ func isSlurmScript(_ string, head []byte) bool {
 	return bytes.HasPrefix(head, []byte("#!/bin/bash\n# netgeom sweep: "))
 }
 
+// outputDirKind is the kind name of an output folder (a report's).
+const outputDirKind = "folder"
+
+// outputDirFlag adds the string flag --name to cmd for a folder the
+// command writes files into (it creates the folder); the folder is checked
+// with the output files, before any work.
+func outputDirFlag(cmd *cobra.Command, p *string, name, usage string) {
+	fl := cmd.Flags()
+	fl.StringVar(p, name, "", usage)
+	_ = fl.SetAnnotation(name, outputAnnotation, []string{outputDirKind})
+}
+
 // outputFlag adds the string flag --name to cmd for a file of the given
 // kind (a key of outputKinds) that the command writes, and --force, once,
 // for replacing a file of another kind.
@@ -106,6 +118,12 @@ func (g *globals) checkOutputs(cmd *cobra.Command) error {
 // command whose output file has a default that depends on other flags calls
 // it itself.
 func (g *globals) checkOutput(cmd *cobra.Command, flag, path, kind string) error {
+	if kind == outputDirKind {
+		if err := outfile.CheckDir(path); err != nil {
+			return fmt.Errorf("--%s %s: %w", flag, path, err)
+		}
+		return nil
+	}
 	force, _ := cmd.Flags().GetBool("force")
 	k := outputKinds[kind]
 	exists, err := outfile.Check(path, k, force)

@@ -112,6 +112,26 @@ func Check(path string, k Kind, force bool) (exists bool, err error) {
 
 // checkDir checks that dir is an existing folder in which a file can be
 // created, by creating and removing one.
+// CheckDir tells whether dir can take the files of an output folder (a
+// report): an existing folder that takes files, or a new one whose parent
+// exists and takes them; a file in its place is refused. It creates
+// nothing.
+func CheckDir(dir string) error {
+	if dir == "" {
+		return errors.New("empty folder name")
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case err == nil && !st.IsDir():
+		return errors.New("is a file, not a folder")
+	case err == nil:
+		return checkDir(dir)
+	case errors.Is(err, os.ErrNotExist):
+		return checkDir(filepath.Dir(filepath.Clean(dir)))
+	}
+	return unwrapPath(err)
+}
+
 func checkDir(dir string) error {
 	st, err := os.Stat(dir)
 	if err != nil {

@@ -28,6 +28,39 @@ type Exec struct {
 	// Grace is how long a task has to exit after SIGTERM when the run is
 	// cancelled, before it is killed (0: 10 s).
 	Grace time.Duration
+	// CPUs, when not nil, binds the processes a worker of Run starts to
+	// CPUs[slot] (TaskSlot), one set per worker (PinCPUs).
+	CPUs [][]int
+}
+
+// PinCPUs shares the CPUs this process may run on (its affinity mask,
+// which a scheduler such as Slurm may have narrowed) among jobs workers of
+// threads CPUs each, in order: worker w gets the (w+1)-th run of threads
+// CPUs. It returns an error saying why not when there is nothing to share
+// (one worker, which keeps the mask it inherits) or the workers need more
+// CPUs than there are (they would share some, so none is bound).
+func PinCPUs(jobs, threads int) ([][]int, error) {
+	if jobs < 2 {
+		return nil, errors.New("one job keeps the CPUs it inherits")
+	}
+	cpus, err := allowedCPUs()
+	if err != nil {
+		return nil, err
+	}
+	return shareCPUs(cpus, jobs, threads)
+}
+
+// shareCPUs gives each of jobs workers its own threads CPUs of cpus, in
+// order.
+func shareCPUs(cpus []int, jobs, threads int) ([][]int, error) {
+	if threads < 1 || jobs*threads > len(cpus) {
+		return nil, fmt.Errorf("--jobs %d x --threads %d need %d CPUs and this process may run on %d, so the tasks are not bound to CPUs", jobs, threads, jobs*threads, len(cpus))
+	}
+	out := make([][]int, jobs)
+	for w := range out {
+		out[w] = cpus[w*threads : (w+1)*threads : (w+1)*threads]
+	}
+	return out, nil
 }
 
 // Task returns the Task that runs the points of spec: its steps in order,
@@ -45,6 +78,13 @@ func (e *Exec) Task(spec *Spec) Task {
 	if grace == 0 {
 		grace = 10 * time.Second
 	}
+	// start starts a step's process, bound to its worker's CPUs.
+	start := func(ctx context.Context, cmd *exec.Cmd) error {
+		if slot, ok := TaskSlot(ctx); ok && slot < len(e.CPUs) {
+			return startPinned(cmd, e.CPUs[slot])
+		}
+		return cmd.Start()
+	}
 	return func(ctx context.Context, i int) (json.RawMessage, error) {
 		steps := spec.Args(i, e.Takes)
 		outs := make([]json.RawMessage, 0, len(steps))
@@ -56,7 +96,10 @@ func (e *Exec) Task(spec *Spec) Task {
 			var stdout bytes.Buffer
 			stderr := &tailBuffer{max: 64 << 10}
 			cmd.Stdout, cmd.Stderr = &stdout, stderr
-			err := cmd.Run()
+			err := start(ctx, cmd)
+			if err == nil {
+				err = cmd.Wait()
+			}
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}

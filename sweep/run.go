@@ -19,8 +19,20 @@ import (
 // *PointError is the point's own failure (the command exited with an
 // error): it is recorded in the file. Any other error (the task was
 // killed, the context cancelled, the program could not start) stops the
-// run without a record, so that the point runs again on resume.
+// run without a record, so that the point runs again on resume. Run
+// calls it with a ctx that carries the worker it runs on, 0 to Jobs-1
+// (TaskSlot), so that a task can keep to that worker's share of the
+// machine.
 type Task func(ctx context.Context, i int) (json.RawMessage, error)
+
+type slotKey struct{}
+
+// TaskSlot is the worker of Run that runs the task with this context, 0
+// to Jobs-1; ok is false outside Run.
+func TaskSlot(ctx context.Context) (slot int, ok bool) {
+	slot, ok = ctx.Value(slotKey{}).(int)
+	return slot, ok
+}
 
 // PointError is a point's failure, recorded in its record's Error.
 type PointError struct {
@@ -174,6 +186,7 @@ func Run(ctx context.Context, opt RunOptions) (*RunResult, error) {
 	var wg sync.WaitGroup
 	for w := 0; w < min(max(opt.Jobs, 1), len(todo)); w++ {
 		wg.Add(1)
+		slotCtx := context.WithValue(ctx, slotKey{}, w)
 		go func() {
 			defer wg.Done()
 			for {
@@ -186,7 +199,7 @@ func Run(ctx context.Context, opt RunOptions) (*RunResult, error) {
 				next++
 				mu.Unlock()
 				t0 := time.Now()
-				result, err := opt.Task(ctx, i)
+				result, err := opt.Task(slotCtx, i)
 				rec := Record{Index: i, Point: sp.Grid.PointJSON(i), Seed: sp.PointSeed(i), Seconds: time.Since(t0).Seconds()}
 				var pe *PointError
 				switch {

@@ -271,9 +271,12 @@ command writes (--plot, --out) must have one per point. More than one
 command, separated by --, run in order at each point (a pipeline; each
 gets the axes it has flags for; the result is the array of their outputs).
 
-Every task runs with --threads threads (NETGEOM_THREADS): OpenBLAS's sums,
-so the last bits of results, depend on the thread count, and the sweep
-records it. --jobs runs that many points at once.
+Every task runs with --threads threads (NETGEOM_THREADS and GOMAXPROCS):
+OpenBLAS's sums, so the last bits of results, depend on the thread count,
+and the sweep records it. --jobs runs that many points at once, each bound
+(sched_setaffinity) to its own --threads of the CPUs the sweep may run on,
+when there are enough of them; the progress and the count of points done
+are the whole sweep's (or shard's).
 
 --shard I/N runs the points whose index is I mod N into NAME.shard-I-of-N.jsonl;
 --shard auto takes I and N from a Slurm job array (SLURM_ARRAY_TASK_ID,
@@ -341,8 +344,20 @@ again on resume. 'netgeom sweep slurm' writes and submits the job array,
 			if src != "" {
 				fmt.Fprintf(log, "sweep: shard %s (%s) of %d points\n", sh, src, sp.Points)
 			}
+			cpus, perr := sweep.PinCPUs(setup.jobs, sp.Threads)
+			if setup.jobs > 1 {
+				if perr != nil {
+					fmt.Fprintf(log, "sweep: %v\n", perr)
+				} else {
+					sets := make([]string, len(cpus))
+					for w, c := range cpus {
+						sets[w] = sweep.FormatIndices(c, len(c)+1)
+					}
+					fmt.Fprintf(log, "sweep: %d jobs, each bound to its own CPUs: %s\n", setup.jobs, strings.Join(sets, " | "))
+				}
+			}
 			update, finish := progress(cmd, "sweep")
-			opts := sweep.RunOptions{Spec: sp, Out: out, Task: (&sweep.Exec{Binary: bin, Takes: takes}).Task(&sp), Jobs: setup.jobs,
+			opts := sweep.RunOptions{Spec: sp, Out: out, Task: (&sweep.Exec{Binary: bin, Takes: takes, CPUs: cpus}).Task(&sp), Jobs: setup.jobs,
 				KeepGoing: keepGoing, Overwrite: overwrite, Progress: update, Log: log, Verbose: !isTerminal(cmd.ErrOrStderr())}
 			if hook := sweepRecordHook; hook != nil {
 				opts.Progress = func(done, total int) { update(done, total); hook(done) }

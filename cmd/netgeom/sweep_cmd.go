@@ -572,6 +572,10 @@ tasks died or failed, it submits only the shards that are not complete
 the two sbatch commands. Do not resubmit while the first array still runs
 (squeue): a shard run twice at once fails in the second task.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("threads") {
+				// Not this machine's cores: the tasks run on the cluster's nodes.
+				setup.threads = 1
+			}
 			sp, _, err := setup.build(g, args)
 			if err != nil {
 				return err
@@ -694,6 +698,7 @@ the two sbatch commands. Do not resubmit while the first array still runs
 	}
 	setup.add(cmd)
 	fl := cmd.Flags()
+	fl.Lookup("threads").Usage = "threads of every task, its NETGEOM_THREADS and GOMAXPROCS (default 1, not this machine's cores; a task asks Slurm for --jobs x --threads CPUs); recorded in the sweep, since the last bits of results depend on it"
 	outputFlag(cmd, &out, "out", "", "sweep", "the sweep's file, NAME.jsonl; the scripts are NAME.sbatch and NAME.merge.sbatch, the logs in NAME.logs/")
 	fl.IntVar(&shards, "shards", 0, "array tasks, each a shard (default: the points, at most 1000)")
 	fl.IntVar(&parallel, "parallel", 0, "most tasks running at once (--array=...%K; 0: no limit)")

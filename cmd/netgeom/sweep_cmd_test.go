@@ -291,4 +291,14 @@ func TestSweepSlurmScripts(t *testing.T) {
 	if st, err := os.Stat(filepath.Join(dir, "p.logs")); err != nil || !st.IsDir() {
 		t.Errorf("no logs folder: %v", err)
 	}
+	// Without --threads a task has one thread, not as many as the cores of
+	// the machine that wrote the script.
+	name = filepath.Join(dir, "one.jsonl")
+	if _, err := execCLI(t, "sweep", "slurm", "--grid", "sigma-w=1:2:3", "--out", name, "--", "curvature"); err != nil {
+		t.Fatal(err)
+	}
+	task, _ = os.ReadFile(filepath.Join(dir, "one.sbatch"))
+	if !strings.Contains(string(task), "#SBATCH --cpus-per-task=1\n") || !strings.Contains(string(task), " --jobs 1 --threads 1 ") {
+		t.Errorf("the default thread count of a Slurm task is not 1:\n%s", task)
+	}
 }

@@ -372,7 +372,7 @@ again on resume. 'netgeom sweep slurm' writes and submits the job array,
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: %s: %d points run, %d found done, %d failed, in %.1fs\n", res.Path, res.Ran, res.Skipped, res.Failed, res.Seconds)
 			t := table{
-				Title:  fmt.Sprintf("sweep %s, shard %s: %d points with %d jobs of %d threads (%.1fs)", res.Path, shardLabel(sh), res.Points, setup.jobs, sp.Threads, res.Seconds),
+				Title:  fmt.Sprintf("sweep %s, shard %s: %d points, --jobs %d x --threads %d (%.1fs)", res.Path, shardLabel(sh), res.Points, setup.jobs, sp.Threads, res.Seconds),
 				Header: []string{"points", "ran", "skipped", "failed", "complete"},
 				Rows:   [][]string{{strconv.Itoa(res.Points), strconv.Itoa(res.Ran), strconv.Itoa(res.Skipped), strconv.Itoa(res.Failed), strconv.FormatBool(res.Complete)}},
 			}

@@ -97,7 +97,9 @@ func finiteWidthPanels(p FiniteWidthPhase) ([]*plot.Plot, *plot.Plot, error) {
 	cm.SetMin(-m)
 	cm.SetMax(m)
 	boundary := draw.LineStyle{Color: color.Black, Width: vg.Points(2)}
-	theory := draw.LineStyle{Color: color.Black, Width: vg.Points(2), Dashes: []vg.Length{vg.Points(6), vg.Points(4)}}
+	// Mean field's boundary in green, dashed, so that it stays visible
+	// where it lies on the measured one.
+	theory := draw.LineStyle{Color: color.RGBA{R: 0, G: 150, B: 60, A: 255}, Width: vg.Points(2.5), Dashes: []vg.Length{vg.Points(7), vg.Points(4)}}
 	crit := make(plotter.XYs, 0, len(p.CriticalSB))
 	for k, sb := range p.CriticalSB {
 		if sw := p.CriticalSW[k]; !math.IsNaN(sw) && !math.IsInf(sw, 0) {

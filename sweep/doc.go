@@ -11,7 +11,11 @@
 // each axis, --seed from PointSeed (the seed axis's value, or a hash of
 // the base seed and the point's coordinates, so that no result depends on
 // how the grid is split) and --format=jsonl; its record is the command's
-// JSON output with its index, coordinates, seed and wall time.
+// JSON output with its index, coordinates, seed and wall time. Exec runs
+// the points as processes of the netgeom binary, each with the sweep's
+// thread count; Run runs Jobs of them at once, and with Exec.CPUs
+// (PinCPUs) the processes of each of its workers are bound to that
+// worker's own CPUs.
 //
 // Shard I of N runs the points with index = I mod N (Shard, AutoShard for
 // the schedulers' environments) and writes them to its own file,

@@ -243,7 +243,14 @@ func Curvature(ctx context.Context, b engine.Backend, opts CurvatureOptions) (*C
 		res.Kinds, res.TokenDim, res.Residual = strings.Join(names, ","), o.TokenDim, o.Residual
 	}
 	start := time.Now()
-	stats, err := Simulate(ctx, b, net, c, SimOptions{Chunk: o.Chunk, Gram: true, Progress: o.Progress})
+	// The figure projects three layers on their principal components;
+	// every other layer needs only the components' variances.
+	picks := []int{max(1, o.Depth/4), max(1, o.Depth/2), max(1, 3*o.Depth/4)}
+	var project []int
+	if o.Figure {
+		project = picks
+	}
+	stats, err := Simulate(ctx, b, net, c, SimOptions{Chunk: o.Chunk, Gram: true, Progress: o.Progress, Project: project})
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +284,6 @@ func Curvature(ctx context.Context, b engine.Backend, opts CurvatureOptions) (*C
 	if !o.Figure {
 		return res, nil
 	}
-	picks := []int{max(1, o.Depth/4), max(1, o.Depth/2), max(1, 3*o.Depth/4)}
 	for _, l := range picks {
 		if ac, ok := curvatureAutocorrelation(mf, res, c, l); ok {
 			res.Autocorrelations = append(res.Autocorrelations, ac)

@@ -93,6 +93,7 @@ func New(opt Options) (engine.Backend, error) {
 
 func (b *kernels) useOpenBLAS(o *openBLAS, why string) {
 	b.impl, b.blasName, b.why = o, "openblas", why
+	inUse.Store(o)
 	if o.threads != o.asked {
 		// The whole backend runs OpenBLAS's count, so that Info tells the
 		// truth; a warning says the count asked was not honoured.

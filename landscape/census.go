@@ -1,10 +1,8 @@
 package landscape
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/internal/jsonl"
 	"github.com/netgeom/netgeom/internal/outfile"
 	"github.com/netgeom/netgeom/options"
 )
@@ -65,69 +64,41 @@ func parseCensus(raw []byte, name string) (parsed, error) {
 	var p parsed
 	p.canonical = true
 	seen := map[[2]int]bool{}
-	for off, lineNo := 0, 1; off < len(raw); lineNo++ {
-		nl := bytes.IndexByte(raw[off:], '\n')
-		last := nl < 0 || off+nl+1 == len(raw)
-		var line []byte
-		if nl < 0 {
-			line = raw[off:]
-		} else {
-			line = raw[off : off+nl]
-		}
-		partial := nl < 0
-		var err error
-		if !partial {
-			if p.census == nil {
-				var cfg Config
-				if err = strictUnmarshal(line, &cfg); err == nil {
-					if cfg.Format != CensusFormat {
-						return p, fmt.Errorf("%s: line 1: not a census file of this format (format %q, expected %q)", name, cfg.Format, CensusFormat)
-					}
-					p.census = &Census{Config: cfg}
-				}
-			} else {
-				var r Record
-				if err = strictUnmarshal(line, &r); err == nil {
-					if seen[r.Key()] {
-						return p, fmt.Errorf("%s: line %d: depth %d restart %d appears twice", name, lineNo, r.Depth, r.Restart)
-					}
-					seen[r.Key()] = true
-					rs := p.census.Records
-					if len(rs) > 0 && compareKeys(rs[len(rs)-1].Key(), r.Key()) > 0 {
-						p.canonical = false
-					}
-					p.census.Records = append(rs, r)
-				}
+	s, err := jsonl.Parse(raw, name, "census", func(lineNo int, line []byte) error {
+		if p.census == nil {
+			var cfg Config
+			if err := jsonl.Strict(line, &cfg); err != nil {
+				return err
 			}
-		}
-		if partial || err != nil {
-			if !last {
-				return p, fmt.Errorf("%s: line %d is malformed (%v); only the last line of a census can be half-written", name, lineNo, err)
+			if cfg.Format != CensusFormat {
+				return jsonl.Fatal(fmt.Errorf("%s: line 1: not a census file of this format (format %q, expected %q)", name, cfg.Format, CensusFormat))
 			}
-			p.dropped = len(raw) - off
-			break
+			p.census = &Census{Config: cfg}
+			return nil
 		}
-		off += nl + 1
-		p.good = int64(off)
+		var r Record
+		if err := jsonl.Strict(line, &r); err != nil {
+			return err
+		}
+		if seen[r.Key()] {
+			return jsonl.Fatal(fmt.Errorf("%s: line %d: depth %d restart %d appears twice", name, lineNo, r.Depth, r.Restart))
+		}
+		seen[r.Key()] = true
+		rs := p.census.Records
+		if len(rs) > 0 && compareKeys(rs[len(rs)-1].Key(), r.Key()) > 0 {
+			p.canonical = false
+		}
+		p.census.Records = append(rs, r)
+		return nil
+	})
+	p.good, p.dropped = s.Good, s.Dropped
+	if err != nil {
+		return p, err
 	}
 	if p.census != nil {
 		slices.SortFunc(p.census.Records, func(a, b Record) int { return compareKeys(a.Key(), b.Key()) })
 	}
 	return p, nil
-}
-
-// strictUnmarshal decodes one JSON value, rejecting unknown fields and
-// trailing data.
-func strictUnmarshal(line []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the JSON value")
-	}
-	return nil
 }
 
 // ReadCensus reads a census file. A half-written last line is ignored.
@@ -276,7 +247,7 @@ func RunCensus(ctx context.Context, b engine.Backend, cfg Config, depths []int, 
 					var line []byte
 					if line, err = json.Marshal(rec); err == nil {
 						mu.Lock()
-						err = appendLine(f, line)
+						err = f.Append(line)
 						if err == nil {
 							fresh = append(fresh, rec)
 							if opt.Progress != nil {
@@ -327,10 +298,9 @@ func RunCensus(ctx context.Context, b engine.Backend, cfg Config, depths []int, 
 // openCensus opens (or creates) the census file for appending, after
 // checking or writing its header, and returns the census already there and
 // whether its records are in canonical order.
-func openCensus(path string, cfg Config, opt RunOptions, logf func(string, ...any)) (*os.File, *Census, bool, error) {
-	raw, err := os.ReadFile(path)
-	exists := err == nil
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+func openCensus(path string, cfg Config, opt RunOptions, logf func(string, ...any)) (*jsonl.Appender, *Census, bool, error) {
+	raw, exists, err := jsonl.ReadExisting(path)
+	if err != nil {
 		return nil, nil, false, fmt.Errorf("census: %w", err)
 	}
 	if exists && !opt.Resume && !opt.Overwrite {
@@ -350,68 +320,36 @@ func openCensus(path string, cfg Config, opt RunOptions, logf func(string, ...an
 			logf("census: %s: dropped a half-written last line (%d bytes); its restart runs again", path, p.dropped)
 		}
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	var hdr []byte
+	if p.census == nil { // new file, overwrite, or no complete header
+		p = parsed{census: &Census{Config: cfg}, canonical: true}
+		if hdr, err = json.Marshal(cfg); err != nil {
+			return nil, nil, false, fmt.Errorf("census: %s: %w", path, err)
+		}
+	}
+	f, err := jsonl.OpenAppend(path, p.good, hdr)
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("census: %w", err)
 	}
-	if p.census == nil { // new file, overwrite, or no complete header
-		p = parsed{census: &Census{Config: cfg}, canonical: true}
-		hdr, err := json.Marshal(cfg)
-		if err == nil {
-			err = f.Truncate(0)
-		}
-		if err == nil {
-			_, err = f.Seek(0, io.SeekStart)
-		}
-		if err == nil {
-			err = appendLine(f, hdr)
-		}
-		if err != nil {
-			f.Close()
-			return nil, nil, false, fmt.Errorf("census: %s: %w", path, err)
-		}
-		return f, p.census, true, nil
-	}
-	if err := f.Truncate(p.good); err != nil {
-		f.Close()
-		return nil, nil, false, fmt.Errorf("census: %s: %w", path, err)
-	}
-	if _, err := f.Seek(p.good, io.SeekStart); err != nil {
-		f.Close()
-		return nil, nil, false, fmt.Errorf("census: %s: %w", path, err)
-	}
 	return f, p.census, p.canonical, nil
-}
-
-// appendLine writes line and a newline in one write and fsyncs the file.
-func appendLine(f *os.File, line []byte) error {
-	buf := make([]byte, 0, len(line)+1)
-	buf = append(append(buf, line...), '\n')
-	if _, err := f.Write(buf); err != nil {
-		return err
-	}
-	return f.Sync()
 }
 
 // writeCensus writes c to path in canonical order through a temporary file
 // in the same directory, fsynced and renamed into place (outfile.Write).
 func writeCensus(path string, c *Census) error {
-	var buf bytes.Buffer
 	hdr, err := json.Marshal(c.Config)
 	if err != nil {
 		return err
 	}
-	buf.Write(hdr)
-	buf.WriteByte('\n')
+	lines := [][]byte{hdr}
 	for _, r := range c.Records {
 		line, err := json.Marshal(r)
 		if err != nil {
 			return err
 		}
-		buf.Write(line)
-		buf.WriteByte('\n')
+		lines = append(lines, line)
 	}
-	if err := outfile.WriteFile(path, buf.Bytes()); err != nil {
+	if err := jsonl.Rewrite(path, lines); err != nil {
 		return fmt.Errorf("census: rewrite: %w", err)
 	}
 	return nil

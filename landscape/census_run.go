@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/internal/memory"
 	"github.com/netgeom/netgeom/options"
 )
 
@@ -89,6 +90,13 @@ func TakeCensus(ctx context.Context, b engine.Backend, opts TakeCensusOptions) (
 	if err != nil {
 		return nil, err
 	}
+	// Every record (its parameters, and the JSON line they are read from
+	// for the summary) stays in memory: about 40 bytes a parameter.
+	records := float64(len(opts.Depths)) * float64(opts.Restarts)
+	if err := memory.Check(saturate(records*(40*float64(max(opts.Config.Budget, 1))+1024)+40<<20),
+		fmt.Sprintf("%d restarts at %d depths", opts.Restarts, len(opts.Depths))); err != nil {
+		return nil, fmt.Errorf("census: %w: use fewer restarts, depths or a smaller budget", err)
+	}
 	start := time.Now()
 	run, err := RunCensus(ctx, b, opts.Config, opts.Depths, opts.Restarts, opts.Out, RunOptions{
 		Resume: opts.Resume, Overwrite: opts.Overwrite, Workers: opts.Workers, Progress: opts.Progress, Log: opts.Log})
@@ -155,4 +163,13 @@ func (o TakeCensusOptions) normalize() (TakeCensusOptions, error) {
 		return o, bad("Overwrite", true, "Resume and Overwrite exclude each other: give one")
 	}
 	return o, nil
+}
+
+// saturate converts a byte count to int64, the largest one for counts
+// beyond it.
+func saturate(b float64) int64 {
+	if b >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(b)
 }

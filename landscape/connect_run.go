@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/internal/memory"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 	"github.com/netgeom/netgeom/train"
@@ -168,6 +169,11 @@ func Connect(ctx context.Context, b engine.Backend, opts ConnectOptions) (*Conne
 	opts, err := opts.normalize()
 	if err != nil {
 		return nil, err
+	}
+	// Each point of the two paths keeps its losses and their JSON and CSV
+	// rows: well under 1 KiB a point.
+	if err := memory.Check(int64(min(opts.Points, math.MaxInt32))<<10+40<<20, fmt.Sprintf("%d points along each path", opts.Points)); err != nil {
+		return nil, fmt.Errorf("connect: %w: use fewer points", err)
 	}
 	ea, err := LoadEndpoint(opts.ModelA)
 	if err != nil {

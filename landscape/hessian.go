@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/internal/memory"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 	"github.com/netgeom/netgeom/spectrum"
@@ -60,6 +61,10 @@ type HessianSpectrumOptions struct {
 	Overlay string
 	MPRatio float64
 
+	// Vectors keeps the unit eigenvectors of the Top pairs (on the host, in
+	// HessianEigen.Vector).
+	Vectors bool
+
 	// Seed draws Lanczos's start vector and the trace's and the density's
 	// probe vectors.
 	Seed uint64
@@ -68,11 +73,19 @@ type HessianSpectrumOptions struct {
 	Progress options.Progress
 }
 
-// HessianEigen is one Ritz pair: the eigenvalue and the residual bound
-// ||H y - value y|| of its unit Ritz vector y.
+// HessianEigen is one Ritz pair (value, y), y a unit vector. Residual is
+// ||H y - value y|| computed with one more Hessian-vector product per pair
+// (so it carries that product's rounding, about 1e-16 ||H|| and up, and
+// says how far the pair is from an eigenpair of the Hessian as computed).
+// ResidualBound is Lanczos's own estimate |beta_k s_k| of the same norm:
+// equal to it in exact arithmetic, it keeps shrinking below what float64
+// can resolve (to 1e-19 and less), so it says only that the Krylov
+// recurrence has converged.
 type HessianEigen struct {
-	Value    float64 `json:"value"`
-	Residual float64 `json:"residual"`
+	Value         float64   `json:"value"`
+	Residual      float64   `json:"residual"`
+	ResidualBound float64   `json:"residual_bound"`
+	Vector        []float64 `json:"-"` // with HessianSpectrumOptions.Vectors
 }
 
 // HessianTrace is Hutchinson's estimate of the trace with its standard
@@ -140,6 +153,11 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 	if err != nil {
 		return nil, err
 	}
+	// The density's grid, its values, the fitted law's and their JSON and
+	// CSV rows: well under 256 bytes a grid point.
+	if err := memory.Check(int64(min(o.Grid, math.MaxInt32))<<8+40<<20, fmt.Sprintf("a density grid of %d points", o.Grid)); err != nil {
+		return nil, fmt.Errorf("hessian: %w: use fewer grid points", err)
+	}
 	m := o.Model
 	start := time.Now()
 	h, err := models.NewHessian(m.Net, m.Net.Params(), m.Train, models.HessianOptions{Chunk: o.Chunk, GaussNewton: o.GaussNewton})
@@ -169,6 +187,7 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 			}
 			lanczosCap = max(1000, 20*basis)
 		}
+		lanczosCap += o.Top // one product per pair for its residual
 	}
 	total, done := lanczosCap, 0
 	if o.Trace {
@@ -191,15 +210,17 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 		return nil
 	}}
 	if o.Top > 0 {
-		lz, err := spectrum.Lanczos(b, op, spectrum.LanczosOptions{K: o.Top, Which: o.Which, Tol: o.Tol, MaxBasis: o.MaxBasis, MaxMatVecs: o.MaxHVPs, Seed: o.Seed})
+		lz, err := spectrum.Lanczos(b, op, spectrum.LanczosOptions{K: o.Top, Which: o.Which, Tol: o.Tol, MaxBasis: o.MaxBasis, MaxMatVecs: o.MaxHVPs, Seed: o.Seed, Vectors: true})
 		if err != nil {
 			return nil, err
 		}
-		total -= lanczosCap - lz.MatVecs
+		total -= lanczosCap - lz.MatVecs - o.Top
 		res.Which, res.Converged, res.LanczosHVPs = hessianWhich(o.Which), &lz.Converged, lz.MatVecs
-		for _, p := range lz.Pairs {
-			res.Eigenvalues = append(res.Eigenvalues, HessianEigen{Value: p.Value, Residual: p.Residual})
+		eig, err := ritzResiduals(b, op, lz.Pairs, o.Vectors)
+		if err != nil {
+			return nil, err
 		}
+		res.Eigenvalues = eig
 	}
 	if o.Trace {
 		tr, err := spectrum.Trace(b, op, spectrum.TraceOptions{Samples: o.TraceSamples, Seed: o.Seed})
@@ -329,4 +350,43 @@ func hessianDensity(b engine.Backend, op spectrum.Operator, o HessianSpectrumOpt
 		}
 	}
 	return d, ov, nil
+}
+
+// ritzResiduals computes ||H y - value y|| for each Ritz pair with one
+// product each, frees the pairs' vectors, and returns the pairs (with
+// their vectors on the host when keep is set).
+func ritzResiduals(b engine.Backend, op spectrum.Operator, pairs []spectrum.Eigenpair, keep bool) (eig []HessianEigen, err error) {
+	defer func() {
+		for _, p := range pairs {
+			if p.Vector != nil {
+				err = errors.Join(err, b.Free(p.Vector))
+			}
+		}
+	}()
+	hy, err := b.Alloc(engine.Float64, op.Dim)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, b.Free(hy)) }()
+	for _, p := range pairs {
+		if err := op.Apply(p.Vector, hy); err != nil {
+			return nil, err
+		}
+		if err := b.Axpy(op.Dim, -p.Value, p.Vector, 1, hy, 1); err != nil {
+			return nil, err
+		}
+		r, err := b.Nrm2(op.Dim, hy, 1)
+		if err != nil {
+			return nil, err
+		}
+		e := HessianEigen{Value: p.Value, Residual: r, ResidualBound: p.Residual}
+		if keep {
+			e.Vector = make([]float64, op.Dim)
+			if err := b.Download(e.Vector, p.Vector); err != nil {
+				return nil, err
+			}
+		}
+		eig = append(eig, e)
+	}
+	return eig, nil
 }

@@ -4,11 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
-	"strings"
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/internal/jsonl"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/train"
 )
@@ -161,18 +160,7 @@ func (c Config) spec(widths []int) (models.NetworkSpec, error) {
 }
 
 // diff names the fields in which c and d differ.
-func (c Config) diff(d Config) []string {
-	var out []string
-	vc, vd := reflect.ValueOf(c), reflect.ValueOf(d)
-	t := vc.Type()
-	for i := 0; i < t.NumField(); i++ {
-		if !reflect.DeepEqual(vc.Field(i).Interface(), vd.Field(i).Interface()) {
-			name := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
-			out = append(out, fmt.Sprintf("%s %v (file) against %v", name, vc.Field(i).Interface(), vd.Field(i).Interface()))
-		}
-	}
-	return out
-}
+func (c Config) diff(d Config) []string { return jsonl.Diff(c, d) }
 
 // RestartSeed is the seed of restart r at the given depth: a hash
 // (splitmix64) of the census seed, the depth and r, so that every restart

@@ -22,6 +22,23 @@ import (
 // threshold falls in such a gap.
 const DefaultThreshold = 1e-5
 
+// NearFactor sets which pairs of end points are too near the threshold
+// to be decided by it: those at a function distance within a factor of
+// NearFactor of it, on either side. Their distance moves with the
+// gradient tolerance, and in its last bits with the build (a GOAMD64=v3
+// build fuses multiply-adds), so whether they count as one stationary
+// point is not a robust fact; DepthSummary.NearThreshold lists them
+// instead of deciding them silently.
+const NearFactor = 10
+
+// NearPair is a pair of converged restarts whose function distance lies
+// within a factor of NearFactor of the threshold.
+type NearPair struct {
+	A        int     `json:"a"` // restart numbers, A < B
+	B        int     `json:"b"`
+	Distance float64 `json:"distance"`
+}
+
 // SummaryOptions configure Summarize.
 type SummaryOptions struct {
 	// Threshold: end points closer than this in function space are one
@@ -79,8 +96,10 @@ type Point struct {
 	Trace     float64 `json:"trace"`
 	LogVolume float64 `json:"log_volume"`
 	// Cluster numbers the distinct stationary points of the depth (0, 1,
-	// ... in order of first restart); Representative marks the member
-	// with the lowest objective.
+	// ... in order of first restart); Representative marks its first
+	// restart. (Not its lowest objective: the members' objectives differ
+	// only within the gradient tolerance, so which is lowest is noise that
+	// changes with the build; see NearFactor.)
 	Cluster        int  `json:"cluster"`
 	Representative bool `json:"representative"`
 }
@@ -108,6 +127,11 @@ type DepthSummary struct {
 	// threshold between them, far from both, separates the points robustly.
 	MaxWithin  *float64 `json:"max_within,omitempty"`
 	MinBetween *float64 `json:"min_between,omitempty"`
+	// NearThreshold lists the pairs of converged end points within a
+	// factor of NearFactor of the threshold (see NearFactor): where it is
+	// not empty, the distinct counts depend on where in that window the
+	// threshold sits.
+	NearThreshold []NearPair `json:"near_threshold"`
 	// PairDistances are the function distances between every pair of
 	// converged end points (i < j in restart order, row by row).
 	PairDistances []float64 `json:"pair_function_distances"`
@@ -141,7 +165,7 @@ type DepthSummary struct {
 // opt.Threshold in function space (outputs on the training and test
 // inputs); the clusters are the distinct stationary points, those of
 // minima (index 0) the distinct minima. Loss and flatness statistics are
-// over the distinct minima, one representative each (its lowest objective);
+// over the distinct minima, one representative each (its first restart);
 // clustering is the distribution of the pairwise distances between them:
 // in function space, and in parameter space after Align, absolute and
 // relative (RelativeDistance), beside the relative distance before
@@ -186,7 +210,8 @@ func Summarize(b engine.Backend, c *Census, opt SummaryOptions) ([]DepthSummary,
 }
 
 func summarizeDepth(b engine.Backend, p *Prepared, depth int, recs []Record, threshold float64) (DepthSummary, error) {
-	s := DepthSummary{Depth: depth, Restarts: len(recs), FunctionDistances: []float64{}, ParamDistances: []float64{}, Points: []Point{}, PairDistances: []float64{}}
+	s := DepthSummary{Depth: depth, Restarts: len(recs), FunctionDistances: []float64{}, ParamDistances: []float64{}, Points: []Point{}, PairDistances: []float64{},
+		NearThreshold: []NearPair{}}
 	if len(recs) == 0 {
 		return s, nil
 	}
@@ -272,7 +297,7 @@ func summarizeDepth(b engine.Backend, p *Prepared, depth int, recs []Record, thr
 	best := map[int]int{} // cluster -> representative
 	for i := range conv {
 		c := stat[i]
-		if r, ok := best[c]; !ok || conv[i].Objective < conv[r].Objective {
+		if _, ok := best[c]; !ok {
 			best[c] = i
 		}
 	}
@@ -281,6 +306,9 @@ func summarizeDepth(b engine.Backend, p *Prepared, depth int, recs []Record, thr
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
 			s.PairDistances = append(s.PairDistances, fd[i*n+j])
+			if d := fd[i*n+j]; d >= threshold/NearFactor && d <= threshold*NearFactor {
+				s.NearThreshold = append(s.NearThreshold, NearPair{A: conv[i].Restart, B: conv[j].Restart, Distance: d})
+			}
 			if stat[i] == stat[j] {
 				within = math.Max(within, fd[i*n+j])
 			} else {

@@ -105,3 +105,60 @@ func TestSummarizeSymmetries(t *testing.T) {
 		t.Error("summary of restarts 0..2 changed")
 	}
 }
+
+// TestNearThresholdPairs: the pairs listed as too near the threshold are
+// exactly those whose function distance (PairDistances, row by row over
+// the converged points) lies within a factor of NearFactor of it: none at
+// the default threshold, which sits in the gap of this census, and the
+// right ones at a threshold put between the two smallest distances (the
+// window then holds pairs on both sides of it, and leaves some out).
+func TestNearThresholdPairs(t *testing.T) {
+	p, err := parseCensus(fullCensus(t), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := enginetest.Open(t)
+	def, err := Summarize(b, p.census, SummaryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range def {
+		if len(d.NearThreshold) != 0 {
+			t.Errorf("depth %d at the default threshold: near pairs %v; the census has a gap around it", d.Depth, d.NearThreshold)
+		}
+	}
+	dists := append([]float64(nil), def[0].PairDistances...)
+	slices.Sort(dists)
+	thr := math.Sqrt(dists[0] * dists[1])
+	near, err := Summarize(b, p.census, SummaryOptions{Threshold: thr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	below, above, outside := 0, 0, 0
+	for _, d := range near {
+		var want []NearPair
+		k := 0
+		for i := range d.Points {
+			for j := i + 1; j < len(d.Points); j++ {
+				switch x := d.PairDistances[k]; {
+				case x < thr/NearFactor || x > thr*NearFactor:
+					outside++
+				default:
+					want = append(want, NearPair{A: d.Points[i].Restart, B: d.Points[j].Restart, Distance: x})
+					if x < thr {
+						below++
+					} else {
+						above++
+					}
+				}
+				k++
+			}
+		}
+		if !slices.Equal(d.NearThreshold, want) && len(d.NearThreshold)+len(want) > 0 {
+			t.Errorf("depth %d, threshold %g: near pairs %v; want %v", d.Depth, thr, d.NearThreshold, want)
+		}
+	}
+	if below == 0 || above == 0 || outside == 0 {
+		t.Fatalf("pairs below %d, above %d, outside %d the window: the test would not see a wrong bound", below, above, outside)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/internal/memory"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 )
@@ -67,6 +68,16 @@ type DecisionBoundaryResult struct {
 	Readout Readout `json:"-"`
 }
 
+// boundaryMemory bounds the memory of a decision-boundary study of P
+// points through L layers of width N, in bytes: the candidates and the
+// points, each point's N principal curvatures per layer, and a few N x N
+// Hessians and their eigendecompositions at a time; plus 40 MiB for the
+// program.
+func boundaryMemory(N, L, P int) int64 {
+	n, l, p := float64(N), float64(L), float64(P)
+	return saturate(8*(2*p*(l+8)*n+8*n*n) + 40<<20)
+}
+
 // DecisionBoundary draws a random readout of opts.Net, finds opts.Points
 // points on its decision boundary (BoundaryPoints) and measures there,
 // for every layer, the principal curvatures of the boundary as a surface
@@ -85,6 +96,9 @@ func DecisionBoundary(ctx context.Context, b engine.Backend, opts DecisionBounda
 	}
 	if opts.Points < 1 {
 		return nil, &options.Error{Op: "manifold.DecisionBoundary", Field: "Points", Value: opts.Points, Want: "want at least 1"}
+	}
+	if err := memory.Check(boundaryMemory(net.Width(0), net.Depth(), opts.Points), fmt.Sprintf("%d boundary points", opts.Points)); err != nil {
+		return nil, fmt.Errorf("boundary: %w: use fewer points", err)
 	}
 	q, err := inputLength(net, opts.Q)
 	if err != nil {

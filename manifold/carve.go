@@ -8,6 +8,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/internal/memory"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -137,6 +138,15 @@ func CountAlongPath(b engine.Backend, net *models.RandomNetwork, path Path, opt 
 	}
 	L := net.Depth()
 	NL := net.Width(L)
+	// Each sample keeps its activation pattern (a byte per unit and layer),
+	// its readout and its t; refinement at most doubles them.
+	units := 0
+	for l := 1; l <= L; l++ {
+		units += net.Width(l)
+	}
+	if err := memory.Check(saturate(2*float64(S+1)*float64(units+64)+40<<20), fmt.Sprintf("%d samples of %d units' patterns", S, units)); err != nil {
+		return CountResult{}, fmt.Errorf("count: %w: use fewer samples", err)
+	}
 	beta := opt.Readout
 	if beta == nil {
 		beta = NewReadout(NL, opt.Seed).Beta

@@ -8,6 +8,7 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/internal/memory"
 	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
@@ -333,6 +334,16 @@ func Carve(ctx context.Context, b engine.Backend, opts CarveOptions) (*CarveResu
 	}
 	if err := o.check(); err != nil {
 		return nil, err
+	}
+	// The circle experiment is a curvature run per network kind (a product
+	// layer holds twice a dense layer's weights), one at a time; the
+	// boundary experiment a decision-boundary study.
+	circle := 2 * min(CurvatureOptions{Width: o.Width, Depth: o.Depth, Points: o.Points}.MemoryEstimate(), math.MaxInt64/2)
+	if err := memory.Check(circle, fmt.Sprintf("the circle at width %d, depth %d, %d points", o.Width, o.Depth, o.Points)); err != nil {
+		return nil, fmt.Errorf("carve: %w: lower --width, --depth or --points", err)
+	}
+	if err := memory.Check(boundaryMemory(o.BoundaryWidth, o.BoundaryDepth, o.BoundaryPoints), fmt.Sprintf("the boundary with %d points", o.BoundaryPoints)); err != nil {
+		return nil, fmt.Errorf("carve: %w: lower --boundary-points", err)
 	}
 	r := &carveRun{ctx: ctx, b: b, o: o, act: act,
 		res: &CarveResult{Activation: act.Name, SigmaB: o.SigmaB, Chi1: o.Chi1, Q: o.Q, Seed: o.Seed, Backend: b.Info().Backend}}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/internal/memory"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 )
@@ -202,6 +203,20 @@ func (o ExpressivityOptions) withDefaults() (ExpressivityOptions, error) {
 	return o, nil
 }
 
+// memoryEstimate is the run's peak memory in bytes: 8 P (D + 2F + 3 W) +
+// 8 W D + 40 MiB for P points in D dimensions, 2F targets and the widest
+// network or readout W (the inputs, the targets, one network's features
+// with their QR workspace and first-layer weights; measured within 5% at P
+// = 2000 and 4000, W = 2000 and 3000).
+func (o ExpressivityOptions) memoryEstimate() int64 {
+	w := float64(max(o.Width, o.Readout))
+	for _, s := range o.ShallowWidths {
+		w = max(w, float64(s))
+	}
+	p, d, f := float64(o.Points), float64(o.InputDim), float64(o.Functions)
+	return saturate(8*p*(d+2*f+3*w) + 8*w*d + 40<<20)
+}
+
 // Expressivity feeds opts.Points inputs on half a great circle (HalfCircle)
 // to deep networks (width opts.Width, depths opts.Depths) and to one-layer
 // networks (widths opts.ShallowWidths), each followed by a random linear
@@ -216,6 +231,9 @@ func Expressivity(ctx context.Context, b engine.Backend, opts ExpressivityOption
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	if err := memory.Check(o.memoryEstimate(), fmt.Sprintf("expressivity with %d points in %d dimensions", o.Points, o.InputDim)); err != nil {
+		return nil, fmt.Errorf("expressivity: %w: lower the points, the widths or the input dimension", err)
 	}
 	x, err := HalfCircle(o.InputDim, o.Points, o.Q, o.Seed)
 	if err != nil {

@@ -3,11 +3,11 @@ package manifold
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
 )
 
 // LayerStats are the measures of one layer's image of a curve.
@@ -64,6 +64,10 @@ type RecorderOptions struct {
 	Gram bool
 	// KeepKappa keeps the per-point curvature in LayerStats.Kappa.
 	KeepKappa bool
+	// Project lists the layers whose LayerStats.Projections are filled
+	// (with Gram): only they need the Gram matrix's eigenvectors, an
+	// eigendecomposition several times as costly as its values alone.
+	Project []int
 }
 
 // Recorder is a models.Observer for jet passes of a curve: after each layer
@@ -229,7 +233,7 @@ func (r *Recorder) layerStats(l int) (LayerStats, error) {
 		s.Kappa = kappa
 	}
 	if g, ok := r.gram[l]; ok {
-		if err := gramStats(&s, g, B, r.curve.Closed); err != nil {
+		if err := gramStats(&s, g, B, r.curve.Closed, slices.Contains(r.opt.Project, l)); err != nil {
 			return s, fmt.Errorf("layer %d: %w", l, err)
 		}
 	}
@@ -265,8 +269,10 @@ func quantile(sorted []float64, p float64) float64 {
 }
 
 // gramStats fills the whole-curve measures from the B x B Gram matrix
-// G_ij = h_i . h_j (symmetric, so its storage order does not matter).
-func gramStats(s *LayerStats, g []float64, B int, closed bool) error {
+// G_ij = h_i . h_j (symmetric, so its storage order does not matter), and
+// with project the points' projections on their top three principal
+// components.
+func gramStats(s *LayerStats, g []float64, B int, closed bool, project bool) error {
 	// Autocorrelation by offset.
 	maxK := B / 2
 	if !closed {
@@ -301,19 +307,17 @@ func gramStats(s *LayerStats, g []float64, B int, closed bool) error {
 		rowMean[i] /= float64(B)
 	}
 	total /= float64(B * B)
-	c := mat.NewSymDense(B, nil)
+	c := make([]float64, B*B)
 	for i := 0; i < B; i++ {
 		for j := i; j < B; j++ {
-			c.SetSym(i, j, g[i*B+j]-rowMean[i]-rowMean[j]+total)
+			c[i*B+j] = g[i*B+j] - rowMean[i] - rowMean[j] + total
+			c[j*B+i] = c[i*B+j]
 		}
 	}
-	var eig mat.EigenSym
-	if !eig.Factorize(c, true) {
-		return fmt.Errorf("principal components: the eigensolver did not converge")
+	vals := make([]float64, B) // ascending
+	if err := cpu.SymEigen(B, c, vals, project); err != nil {
+		return fmt.Errorf("principal components: %w", err)
 	}
-	vals := eig.Values(nil) // ascending
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
 	s.PCA = make([]float64, B)
 	sum, sum2 := 0.0, 0.0
 	for k := 0; k < B; k++ {
@@ -333,12 +337,12 @@ func gramStats(s *LayerStats, g []float64, B int, closed bool) error {
 			}
 		}
 	}
-	for k := 0; k < 3 && k < B; k++ {
+	for k := 0; k < 3 && k < B && project; k++ {
 		col := B - 1 - k
 		sd := math.Sqrt(max(0, vals[col]))
 		s.Projections[k] = make([]float64, B)
 		for j := 0; j < B; j++ {
-			s.Projections[k][j] = sd * vecs.At(j, col)
+			s.Projections[k][j] = sd * c[col*B+j] // eigenvector col, column-major
 		}
 	}
 	return nil

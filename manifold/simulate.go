@@ -19,6 +19,10 @@ type SimOptions struct {
 	Chunk     int
 	Gram      bool
 	KeepKappa bool
+	// Project lists the layers whose points are projected on their top
+	// principal components (LayerStats.Projections); the other layers get
+	// the components' variances only, which need no eigenvectors.
+	Project []int
 	// Progress, when set, is called after each layer of each chunk with the
 	// number of layer passes done and the total.
 	Progress options.Progress
@@ -38,7 +42,7 @@ func Simulate(ctx context.Context, b engine.Backend, net *models.RandomNetwork, 
 	if chunk <= 0 || chunk > c.Points {
 		chunk = c.Points
 	}
-	rec := NewRecorder(b, c, RecorderOptions{Gram: opt.Gram && chunk == c.Points, KeepKappa: opt.KeepKappa})
+	rec := NewRecorder(b, c, RecorderOptions{Gram: opt.Gram && chunk == c.Points, KeepKappa: opt.KeepKappa, Project: opt.Project})
 	N, B := c.Width, c.Points
 	chunks := (B + chunk - 1) / chunk
 	total, done := chunks*(net.Depth()+1), 0

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/internal/memory"
 	"github.com/netgeom/netgeom/options"
 )
 
@@ -416,6 +417,13 @@ func census(m model, opt CensusOptions) (Census, error) {
 	s := &searcher{g: g, flips: m.flips(), opt: opt, dmax: 0.5 * math.Sqrt(float64(nmin)), sqrtD: math.Sqrt(float64(g.d)),
 		starts: opt.MinimaStarts + opt.SaddleStarts, mirrorAt: len(g.dims) - 1}
 	batch := max(1, min(opt.Batch, m.maxBatch()))
+	// Each start may keep a critical point and its Hessian's eigenvalues;
+	// a batch holds its points, gradients and Hessians.
+	d := float64(g.d)
+	need := float64(s.starts)*(16*d+512) + 8*float64(batch)*(d*d+4*d) + 40<<20
+	if err := memory.Check(int64(min(need, math.MaxInt64/2)), fmt.Sprintf("%d starts in %d dimensions", s.starts, g.d)); err != nil {
+		return Census{}, fmt.Errorf("spinglass: %w: use fewer starts", err)
+	}
 	results := make([]*CriticalPoint, s.starts)
 	done := 0
 	runAll := func(ids []int, hunt bool, ubar float64) error {

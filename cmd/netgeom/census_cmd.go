@@ -130,6 +130,7 @@ and the distance distributions.
 				replaced = ", replacing " + what
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: %s: %d restarts run, %d found done, in %.1fs%s\n", res.Out, res.Ran, res.Skipped, res.Seconds, replaced)
+			warnNearThreshold(cmd, res)
 			return emitAndPlot(cmd, g, censusTable(res), res, plotPath, func(path string) error { return report.CensusPlot(path, res) })
 		},
 	}
@@ -170,6 +171,9 @@ func parseDepths(s string) ([]int, error) {
 		b, err2 := strconv.Atoi(strings.TrimSpace(hi))
 		if err1 != nil || err2 != nil || a < 1 || b < a {
 			return nil, fmt.Errorf("%q: write lo:hi with 1 <= lo <= hi, like 1:4", s)
+		}
+		if b-a >= maxListLen {
+			return nil, fmt.Errorf("%q: %d depths; at most %d", s, b-a+1, maxListLen)
 		}
 		for d := a; d <= b; d++ {
 			out = append(out, d)
@@ -214,4 +218,19 @@ func censusTable(res *landscape.TakeCensusResult) table {
 		})
 	}
 	return t
+}
+
+// warnNearThreshold says, for every depth with pairs of end points within
+// a factor of landscape.NearFactor of the threshold, that its distinct
+// counts are not robust (the pairs are in the JSON's near_threshold).
+func warnNearThreshold(cmd *cobra.Command, res *landscape.TakeCensusResult) {
+	for _, d := range res.Depths {
+		if len(d.NearThreshold) == 0 {
+			continue
+		}
+		p := d.NearThreshold[0]
+		fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: depth %d: %d pairs of end points lie within a factor of %d of the threshold %g (restarts %d and %d at %.3g%s): "+
+			"whether they are one point is not decided robustly, so the distinct counts at this depth may change with the build or the gradient tolerance; tighten --grad-tol or set --threshold in a gap of the distances\n",
+			d.Depth, len(d.NearThreshold), landscape.NearFactor, res.Threshold, p.A, p.B, p.Distance, map[bool]string{true: ", ...", false: ""}[len(d.NearThreshold) > 1])
+	}
 }

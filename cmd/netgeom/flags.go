@@ -144,6 +144,11 @@ func optFloat(p *float64) string {
 	return fmtFloat(*p)
 }
 
+// maxListLen bounds the values a range or list flag expands to: a grid axis
+// or a list of depths longer than this is a typo, and would not fit in
+// memory long before it could run.
+const maxListLen = 1_000_000
+
 func parseInts(flag, s string) ([]int, error) {
 	var out []int
 	if lo, hi, ok := strings.Cut(s, ":"); ok && !strings.Contains(s, ",") {
@@ -151,6 +156,9 @@ func parseInts(flag, s string) ([]int, error) {
 		b, err2 := strconv.Atoi(hi)
 		if err1 != nil || err2 != nil || a < 1 || b < a {
 			return nil, fmt.Errorf("--%s %q: want lo:hi with 1 <= lo <= hi, or a comma-separated list", flag, s)
+		}
+		if b-a >= maxListLen {
+			return nil, fmt.Errorf("--%s %q: %d values; at most %d", flag, s, b-a+1, maxListLen)
 		}
 		for i := a; i <= b; i++ {
 			out = append(out, i)

@@ -36,8 +36,10 @@ the Gauss-Newton matrix J^T H_z J. The weight-decay penalty of training is
 not included (it would add its coefficient to every eigenvalue).
 
   --top K     the K largest eigenvalues by thick-restart Lanczos with full
-              reorthogonalisation, each with its residual bound
-              ||H y - lambda y||, converged to --tol relative
+              reorthogonalisation, converged to --tol relative, each with
+              its residual ||H y - lambda y|| computed by one more product
+              (rounding puts it at about 1e-16 ||H|| or above) and Lanczos's
+              own bound on it (which falls below what float64 resolves)
   --trace     the trace by Hutchinson's estimator, with its standard error
   --density   the spectral density by stochastic Lanczos quadrature, smoothed
               by a Gaussian; --plot draws it with a logarithmic density axis
@@ -156,9 +158,9 @@ func printHessian(cmd *cobra.Command, g *globals, res *landscape.HessianSpectrum
 	}
 	w := cmd.OutOrStdout()
 	if len(res.Eigenvalues) > 0 {
-		t := table{Title: title, Header: []string{"rank", "eigenvalue", "residual", "relative_residual"}}
+		t := table{Title: title, Header: []string{"rank", "eigenvalue", "residual", "relative_residual", "lanczos_bound"}}
 		for i, e := range res.Eigenvalues {
-			t.Rows = append(t.Rows, []string{fmt.Sprint(i + 1), fmtFloat(e.Value), fmtFloat(e.Residual), fmtFloat(e.Residual / math.Abs(e.Value))})
+			t.Rows = append(t.Rows, []string{fmt.Sprint(i + 1), fmtFloat(e.Value), fmtFloat(e.Residual), fmtFloat(e.Residual / math.Abs(e.Value)), fmtFloat(e.ResidualBound)})
 		}
 		if err := emit(cmd, g, t, res); err != nil {
 			return err

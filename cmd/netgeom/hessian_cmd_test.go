@@ -141,7 +141,7 @@ func TestHessianCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
-	if len(eig) != 10 || len(eig[0]) != 2 {
+	if _, ok := eig[0]["residual_bound"]; len(eig) != 10 || len(eig[0]) != 3 || !ok {
 		t.Fatalf("eigenvalues: %s", raw["eigenvalues"])
 	}
 	if _, ok := dens["grid"]; !ok {

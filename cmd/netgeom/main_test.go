@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestMain lets the tests run this test binary as the netgeom command in a
@@ -24,10 +25,49 @@ func TestMain(m *testing.M) {
 				}
 			}
 		}
+		if v := os.Getenv("NETGEOM_TEST_RLIMIT_AS"); v != "" {
+			// An address-space limit, as `ulimit -v` sets: the memory checks
+			// must refuse what does not fit under it.
+			lim, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				panic(err)
+			}
+			if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: lim, Max: lim}); err != nil {
+				panic(err)
+			}
+		}
+		if v := os.Getenv("NETGEOM_TEST_LOG_EVERY"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				panic(err)
+			}
+			logEvery = d
+		}
+		if k, err := strconv.Atoi(os.Getenv("NETGEOM_TEST_KILL_SWEEP_AFTER")); err == nil {
+			// Die by SIGKILL, as a killed sweep task would, once k points are in its file.
+			sweepRecordHook = func(done int) {
+				if done == k {
+					syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				}
+			}
+		}
+		if k, err := strconv.Atoi(os.Getenv("NETGEOM_TEST_PAUSE_SWEEP_AFTER")); err == nil && os.Getenv("SLURM_ARRAY_TASK_ID") == os.Getenv("NETGEOM_TEST_PAUSE_TASK") {
+			// Stop working, as a task on a hung node would, once k points
+			// are in its file, so that the test can kill it mid-run.
+			sweepRecordHook = func(done int) {
+				if done == k {
+					time.Sleep(time.Hour)
+				}
+			}
+		}
 		os.Args = append([]string{"netgeom"}, os.Args[1:]...)
 		main()
 		os.Exit(0)
 	}
+	// A command run in this process that starts netgeom (os.Executable,
+	// as sweep does) starts this test binary: it must run as netgeom too,
+	// not as the test suite.
+	os.Setenv("NETGEOM_TEST_AS_MAIN", "1")
 	os.Exit(m.Run())
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/internal/memory"
 	"github.com/netgeom/netgeom/meanfield"
 )
 
@@ -147,6 +148,10 @@ length L^G = 2 pi sqrt(gbar) kbar.`,
 					{"phase", s.Phase.String()},
 					{"critical_sigma_w", critStr},
 				},
+			}
+			// About 400 bytes per layer at the peak (its predictions and row).
+			if err := memory.Check(int64(layers)*400+40<<20, fmt.Sprintf("predictions for %d layers", layers)); err != nil {
+				return fmt.Errorf("--layers: %w", err)
 			}
 			if layers > 0 {
 				start := s.QStar

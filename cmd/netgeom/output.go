@@ -177,6 +177,9 @@ func parseRange(s string) ([]float64, error) {
 			}
 			return []float64{lo}, nil
 		}
+		if n > maxListLen {
+			return nil, bad(fmt.Sprintf("%d points; at most %d", n, maxListLen))
+		}
 		out := make([]float64, n)
 		for i := range out {
 			out[i] = lo + (hi-lo)*float64(i)/float64(n-1)

@@ -12,6 +12,7 @@ import (
 	"github.com/netgeom/netgeom/internal/outfile"
 	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/sweep"
 )
 
 // Every file netgeom writes is named by a flag made with outputFlag. Before
@@ -27,6 +28,9 @@ var outputKinds = map[string]outfile.Kind{
 	"model":       {Name: "netgeom model", Exts: []string{".ngm"}, Is: isModel},
 	"census":      {Name: "netgeom census", Exts: []string{".jsonl"}, Is: isCensus},
 	"safetensors": {Name: "safetensors file", Exts: []string{".safetensors"}, Is: isSafetensors},
+	"sweep":       {Name: "netgeom sweep", Exts: []string{".jsonl"}, Is: isSweep},
+	"sweep-csv":   {Name: "netgeom sweep CSV", Exts: []string{".csv"}, Is: isSweepCSV},
+	"slurm":       {Name: "netgeom sweep's Slurm script", Exts: []string{".sbatch"}, Is: isSlurmScript},
 }
 
 // outputAnnotation marks an output flag; its value is the kind's name.
@@ -52,6 +56,20 @@ func isSafetensors(_ string, head []byte) bool {
 func isCensus(_ string, head []byte) bool {
 	// The header line is the Config, whose first field is its format.
 	return bytes.HasPrefix(head, []byte(`{"format":"`+landscape.CensusFormat+`"`))
+}
+
+// isSweep recognises a sweep file (a shard, or merged) by its header,
+// the Spec, whose first field is its format.
+func isSweep(_ string, head []byte) bool {
+	return bytes.HasPrefix(head, []byte(`{"format":"`+sweep.Format+`"`))
+}
+
+// isSweepCSV recognises the CSV of a merged sweep by its first column.
+func isSweepCSV(_ string, head []byte) bool { return bytes.HasPrefix(head, []byte("index,")) }
+
+// isSlurmScript recognises the job scripts sweep slurm writes.
+func isSlurmScript(_ string, head []byte) bool {
+	return bytes.HasPrefix(head, []byte("#!/bin/bash\n# netgeom sweep: "))
 }
 
 // outputDirKind is the kind name of an output folder (a report's).

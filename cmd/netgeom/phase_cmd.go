@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/internal/memory"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/report"
 )
@@ -92,6 +93,11 @@ With --critical it prints the critical sigma_w (chi_1 = 1) for each sigma_b of
 			sws, err := parseRange(swRange)
 			if err != nil {
 				return fmt.Errorf("--sigma-w: %w", err)
+			}
+			// About 2.5 KiB per grid point at the peak (the grid, its rows
+			// and its JSON; measured 2.1 KiB from 81^2 and 150^2 grids).
+			if err := memory.Check(int64(float64(len(sws))*float64(len(sbs))*2560)+40<<20, fmt.Sprintf("a phase grid of %d x %d points", len(sws), len(sbs))); err != nil {
+				return fmt.Errorf("%w: use fewer points", err)
 			}
 			grid, err := meanfield.PhaseGrid(act, sws, sbs, opt)
 			if err != nil {

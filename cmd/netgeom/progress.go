@@ -10,22 +10,41 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// progress returns a callback that shows "label: done/total" on stderr when
-// stderr is a terminal (and nothing otherwise), at most ten times a second,
-// and a function that clears the line when the work ends.
+// logEvery is how often a run whose stderr is not a terminal (a batch job's
+// log) says how far it is.
+var logEvery = 30 * time.Second
+
+// progress returns a callback that shows "label: done/total" on stderr, and
+// a function to call when the work ends. On a terminal the line is
+// rewritten in place at most ten times a second and cleared at the end;
+// elsewhere (a file, a pipe, a batch log) a "netgeom: label: done/total"
+// line is written every logEvery, so a log shows that a long run is alive
+// without filling up.
 func progress(cmd *cobra.Command, label string) (update func(done, total int), finish func()) {
 	w := cmd.ErrOrStderr()
+	start := time.Now()
+	line := func(done, total int, now time.Time) string {
+		return fmt.Sprintf("%s: %d/%d (%.0f%%, %.1fs)", label, done, total, 100*float64(done)/float64(max(total, 1)), now.Sub(start).Seconds())
+	}
 	if !isTerminal(w) {
-		return func(int, int) {}, func() {}
+		var mu sync.Mutex
+		last := start
+		return func(done, total int) {
+			mu.Lock()
+			defer mu.Unlock()
+			if now := time.Now(); now.Sub(last) >= logEvery && done < total {
+				last = now
+				fmt.Fprintf(w, "netgeom: %s\n", line(done, total, now))
+			}
+		}, func() {}
 	}
 	var last time.Time
-	start := time.Now()
 	shown := false
 	update = func(done, total int) {
 		if now := time.Now(); now.Sub(last) >= 100*time.Millisecond || done == total {
 			last = now
 			shown = true
-			fmt.Fprintf(w, "\r%s: %d/%d (%.0f%%, %.1fs)   ", label, done, total, 100*float64(done)/float64(max(total, 1)), now.Sub(start).Seconds())
+			fmt.Fprintf(w, "\r%s   ", line(done, total, now))
 		}
 	}
 	finish = func() {

@@ -49,6 +49,11 @@ type openBLAS struct {
 	daxpy func(n int32, alpha float64, x unsafe.Pointer, incX int32, y unsafe.Pointer, incY int32)
 	dscal func(n int32, alpha float64, x unsafe.Pointer, incX int32)
 	dnrm2 func(n int32, x unsafe.Pointer, incX int32) float64
+
+	// dsyevd is LAPACK's (Fortran) symmetric eigensolver, nil where the
+	// library lacks it: every argument by reference, then the hidden
+	// lengths of the two character arguments.
+	dsyevd func(jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork, info unsafe.Pointer, jobzLen, uploLen uintptr)
 }
 
 // openBLASNames are the sonames tried, in order.
@@ -126,6 +131,9 @@ func dlopenOpenBLAS(threads int) (*openBLAS, error) {
 			return nil, fmt.Errorf("%s: asked for %d threads, it runs %d", path, threads, got)
 		}
 		o.threads = got
+	}
+	if _, err := purego.Dlsym(lib, "dsyevd_"); err == nil {
+		purego.RegisterLibFunc(&o.dsyevd, lib, "dsyevd_")
 	}
 	if _, err := purego.Dlsym(lib, "openblas_get_config"); err == nil {
 		var config func() string

@@ -15,6 +15,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/internal/memory"
 )
 
 func init() {
@@ -92,6 +93,7 @@ func New(opt Options) (engine.Backend, error) {
 
 func (b *kernels) useOpenBLAS(o *openBLAS, why string) {
 	b.impl, b.blasName, b.why = o, "openblas", why
+	inUse.Store(o)
 	if o.threads != o.asked {
 		// The whole backend runs OpenBLAS's count, so that Info tells the
 		// truth; a warning says the count asked was not honoured.
@@ -139,8 +141,22 @@ func (b *kernels) MaxInt() (int, string) {
 	return math.MaxInt, "the largest int"
 }
 
-// Alloc implements engine.Kernels.
-func (b *kernels) Alloc(n int) ([]float64, error) { return make([]float64, n), nil }
+// bigAlloc is the size from which Alloc first asks whether the memory is
+// there (reading /proc costs microseconds; small buffers are not worth it).
+const bigAlloc = 64 << 20
+
+// Alloc implements engine.Kernels. A large buffer that the machine (or an
+// address-space or cgroup limit) cannot hold is refused with
+// engine.ErrOutOfMemory and the sizes, before Go's allocator would end
+// the process.
+func (b *kernels) Alloc(n int) ([]float64, error) {
+	if bytes := int64(n) * 8; bytes >= bigAlloc {
+		if err := memory.Check(bytes, fmt.Sprintf("a buffer of %d float64s", n)); err != nil {
+			return nil, fmt.Errorf("%w: %w", engine.ErrOutOfMemory, err)
+		}
+	}
+	return make([]float64, n), nil
+}
 
 // Free implements engine.Kernels: the collector frees the memory once the
 // last view of it is gone.

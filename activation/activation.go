@@ -38,6 +38,12 @@ type Func struct {
 	// (one-sided values, Dirac deltas ignored).
 	Phi, D1, D2, D3 func(float64) float64
 
+	// Jet returns Phi(x), D1(x) and D2(x) together, bit for bit the same
+	// numbers, sharing the transcendental function they are built from
+	// where there is one (tanh's tanh, erf's exponential): a second-order
+	// jet needs all three at every element.
+	Jet func(x float64) (phi, d1, d2 float64)
+
 	// Kinks lists, in increasing order, the points where Phi is not
 	// infinitely differentiable (relu: {0}; hard-tanh: {-1, 1}); nil for
 	// smooth activations. Each call to Lookup/ByID returns a fresh slice.
@@ -139,6 +145,15 @@ func ByID(id ID) (Func, error) {
 	default:
 		return Func{}, fmt.Errorf("unknown activation ID %d: valid IDs are 0..%d", int(id), int(numIDs)-1)
 	}
+	switch id {
+	case Tanh:
+		f.Jet = tanhJet
+	case Erf:
+		f.Jet = erfJet
+	default:
+		phi, d1, d2 := f.Phi, f.D1, f.D2
+		f.Jet = func(x float64) (float64, float64, float64) { return phi(x), d1(x), d2(x) }
+	}
 	f.Name = names[id]
 	return f, nil
 }
@@ -160,6 +175,13 @@ func tanhD2(x float64) float64 {
 	return -2 * t * (1 - t*t)
 }
 
+// tanhJet is (tanh, tanhD1, tanhD2) with one tanh: the same expressions
+// of the same t, so the same bits.
+func tanhJet(x float64) (float64, float64, float64) {
+	t := math.Tanh(x)
+	return t, 1 - t*t, -2 * t * (1 - t*t)
+}
+
 func tanhD3(x float64) float64 {
 	t := math.Tanh(x)
 	return -2 * (1 - t*t) * (1 - 3*t*t)
@@ -172,6 +194,13 @@ const twoOverSqrtPi = 2 / math.SqrtPi
 func erfD1(x float64) float64 { return twoOverSqrtPi * math.Exp(-x*x) }
 func erfD2(x float64) float64 { return -2 * x * twoOverSqrtPi * math.Exp(-x*x) }
 func erfD3(x float64) float64 { return (4*x*x - 2) * twoOverSqrtPi * math.Exp(-x*x) }
+
+// erfJet is (erf, erfD1, erfD2) with one exponential, each expression as
+// above, so the same bits.
+func erfJet(x float64) (float64, float64, float64) {
+	e := math.Exp(-x * x)
+	return math.Erf(x), twoOverSqrtPi * e, -2 * x * twoOverSqrtPi * e
+}
 
 // relu: phi' = 1 for x > 0, 0 for x <= 0.
 

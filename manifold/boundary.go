@@ -5,9 +5,8 @@ import (
 	"math"
 	"sort"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
 	"github.com/netgeom/netgeom/engine/rng"
 	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
@@ -428,26 +427,24 @@ func principalCurvatures(g, hess []float64, N int) ([]float64, error) {
 	for i := range n {
 		nhn += n[i] * hn[i]
 	}
-	s := mat.NewSymDense(N, nil)
+	s := make([]float64, N*N)
 	for i := 0; i < N; i++ {
 		for j := i; j < N; j++ {
 			v := hess[i*N+j] - n[i]*hn[j] - hn[i]*n[j] + nhn*n[i]*n[j]
-			s.SetSym(i, j, v/norm)
+			s[i*N+j], s[j*N+i] = v/norm, v/norm
 		}
 	}
-	var eig mat.EigenSym
-	if !eig.Factorize(s, true) {
-		return nil, fmt.Errorf("the eigensolver did not converge")
+	vals := make([]float64, N)
+	if err := cpu.SymEigen(N, s, vals, true); err != nil {
+		return nil, err
 	}
-	vals := eig.Values(nil)
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
-	// Drop the eigenvalue of the normal direction (P n = 0).
+	// Drop the eigenvalue of the normal direction (P n = 0): the one whose
+	// eigenvector (column k of s, column-major) lies most along n.
 	drop, best := 0, -1.0
 	for k := 0; k < N; k++ {
 		d := 0.0
 		for i := 0; i < N; i++ {
-			d += vecs.At(i, k) * n[i]
+			d += s[k*N+i] * n[i]
 		}
 		if math.Abs(d) > best {
 			drop, best = k, math.Abs(d)

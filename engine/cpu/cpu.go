@@ -364,8 +364,8 @@ func (b *kernels) ActivateJet(f activation.Func, n int, hs, vs, as, xs, dxs, ddx
 	b.parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			hh, vv, aa := hs[i], vs[i], as[i]
-			d1, d2 := f.D1(hh), f.D2(hh)
-			xs[i] = f.Phi(hh)
+			phi, d1, d2 := f.Jet(hh)
+			xs[i] = phi
 			dxs[i] = d1 * vv
 			ddxs[i] = float64(float64(d2*vv)*vv) + float64(d1*aa)
 		}

@@ -28,7 +28,7 @@ func Example() {
 
 	// Mean field of a tanh network at sigma_w = 4, sigma_b = 0.3 (Poole et al.).
 	tanh, _ := activation.Lookup("tanh")
-	mf, err := meanfield.New(tanh, 4, 0.3, nil)
+	mf, err := meanfield.New(tanh, 4, 0.3, meanfield.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -227,11 +227,11 @@ func Jacobian(ctx context.Context, b engine.Backend, opts JacobianOptions) (*Jac
 	}
 	act := o.Activation
 	if o.SigmaW == 0 {
-		if o.SigmaW, err = meanfield.CriticalSigmaW(act, o.SigmaB, nil); err != nil {
+		if o.SigmaW, err = meanfield.CriticalSigmaW(act, o.SigmaB, meanfield.Options{}); err != nil {
 			return nil, err
 		}
 	}
-	mf, err := meanfield.New(act, o.SigmaW, o.SigmaB, nil)
+	mf, err := meanfield.New(act, o.SigmaW, o.SigmaB, meanfield.Options{})
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func TestDecisionBoundaryStudy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mf, _ := meanfield.New(act, 2, 0.3, nil)
+	mf, _ := meanfield.New(act, 2, 0.3, meanfield.Options{})
 	fp, _ := mf.FixedLength(1)
 	if res.QInput != fp.Q || res.Points != 10 || res.Width != 8 || res.Depth != 3 || res.SigmaW != 2 || res.Activation != "tanh" {
 		t.Errorf("q %v (q* %v), %d points, width %d, depth %d, sigma_w %v, %s", res.QInput, fp.Q, res.Points, res.Width, res.Depth, res.SigmaW, res.Activation)

@@ -355,7 +355,7 @@ func Carve(ctx context.Context, b engine.Backend, opts CarveOptions) (*CarveResu
 	}
 	// Matched sigma_w per network.
 	for _, p := range carvePatterns {
-		sw, orbit, err := meanfield.SigmaWForChi1(act, o.SigmaB, p.kinds, o.Chi1, nil)
+		sw, orbit, err := meanfield.SigmaWForChi1(act, o.SigmaB, p.kinds, o.Chi1, meanfield.Options{})
 		if err != nil {
 			return nil, &options.Error{Op: "manifold.Carve", Field: "Chi1", Value: o.Chi1, Want: fmt.Sprintf("want a chi_1 per layer that the %s network reaches", p.name), Err: err}
 		}
@@ -394,7 +394,7 @@ func (r *carveRun) circle() error {
 		if err != nil {
 			return fmt.Errorf("manifold: Carve: circle: %s network: %w", p.name, err)
 		}
-		m, err := meanfield.New(r.act, nw.SigmaW, o.SigmaB, nil)
+		m, err := meanfield.New(r.act, nw.SigmaW, o.SigmaB, meanfield.Options{})
 		if err != nil {
 			return fmt.Errorf("manifold: Carve: circle: %s network: mean field: %w", p.name, err)
 		}

@@ -49,7 +49,7 @@ func TestProductCircleFollowsMeanField(t *testing.T) {
 	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
 	kinds := []layerkind.Kind{layerkind.Product, layerkind.Product, layerkind.Dense}
-	m, err := meanfield.New(tanh, sw, 0.3, nil)
+	m, err := meanfield.New(tanh, sw, 0.3, meanfield.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestProductPairsFollowMaps(t *testing.T) {
 	const N, seeds, pairs, sw = 2000, 4, 10, 2.2
 	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
-	m, _ := meanfield.New(tanh, sw, 0.3, nil)
+	m, _ := meanfield.New(tanh, sw, 0.3, meanfield.Options{})
 	mk := []layerkind.Kind{layerkind.Dense, layerkind.Product}
 	qs, err := m.StackLengths(1, mk)
 	if err != nil {

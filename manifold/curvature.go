@@ -221,7 +221,7 @@ func Curvature(ctx context.Context, b engine.Backend, opts CurvatureOptions) (*C
 	if err != nil {
 		return nil, err
 	}
-	mf, err := meanfield.New(act, o.SigmaW, o.SigmaB, nil)
+	mf, err := meanfield.New(act, o.SigmaW, o.SigmaB, meanfield.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("curvature: %w", err)
 	}

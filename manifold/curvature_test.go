@@ -25,7 +25,7 @@ func TestCurvatureInputLayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _ := meanfield.New(mustAct(t, "tanh"), 2.5, 0.3, nil)
+	m, _ := meanfield.New(mustAct(t, "tanh"), 2.5, 0.3, meanfield.Options{})
 	fp, err := m.FixedLength(1)
 	if err != nil {
 		t.Fatal(err)

@@ -66,11 +66,11 @@ func TestOrthogonalJacobianIsNarrower(t *testing.T) {
 	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
 	const sb, N, L, nets = 0.05, 300, 16, 3
-	sw, err := meanfield.CriticalSigmaW(tanh, sb, nil)
+	sw, err := meanfield.CriticalSigmaW(tanh, sb, meanfield.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _ := meanfield.New(tanh, sw, sb, nil)
+	m, _ := meanfield.New(tanh, sw, sb, meanfield.Options{})
 	fp, err := m.FixedLength(1)
 	if err != nil {
 		t.Fatal(err)

@@ -124,7 +124,7 @@ func Propagate(ctx context.Context, b engine.Backend, opts PropagateOptions) (*P
 	qth := make([]*float64, L+1)
 	cth := make([][]float64, len(cs))
 	if allDense(net) {
-		mf, err := meanfield.New(spec.Act, spec.SigmaW, spec.SigmaB, nil)
+		mf, err := meanfield.New(spec.Act, spec.SigmaW, spec.SigmaB, meanfield.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +188,7 @@ func inputLength(net *models.RandomNetwork, q float64) (float64, error) {
 		return 0, &options.Error{Op: "manifold.Propagate", Field: "Q", Value: q, Want: "want a finite q > 0, or 0 for q*"}
 	}
 	spec := net.Spec()
-	mf, err := meanfield.New(spec.Act, spec.SigmaW, spec.SigmaB, nil)
+	mf, err := meanfield.New(spec.Act, spec.SigmaW, spec.SigmaB, meanfield.Options{})
 	if err != nil {
 		return 0, err
 	}

@@ -17,7 +17,7 @@ func deviations(t *testing.T, sw float64, N, seeds int) (dev [4][10][]float64) {
 	t.Helper()
 	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
-	m, err := meanfield.New(tanh, sw, 0.3, nil)
+	m, err := meanfield.New(tanh, sw, 0.3, meanfield.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestMeanFieldErrorShrinksWithWidth(t *testing.T) {
 func TestPairsFollowCMap(t *testing.T) {
 	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
-	m, _ := meanfield.New(tanh, 2.5, 0.3, nil)
+	m, _ := meanfield.New(tanh, 2.5, 0.3, meanfield.Options{})
 	fp, err := m.FixedLength(1)
 	if err != nil {
 		t.Fatal(err)

@@ -558,7 +558,7 @@ func besselTable() *besselGrid {
 // chi_1 jumps from 0.875 to 1.887 at sigma_w = 1.758), or never reaches it,
 // it returns an error that says so. Values of sigma_w where the orbit does
 // not exist (lengths that grow without bound, or fall to 0) are skipped.
-func SigmaWForChi1(act activation.Func, sigmaB float64, pattern []layerkind.Kind, target float64, opt *Options) (float64, StackOrbit, error) {
+func SigmaWForChi1(act activation.Func, sigmaB float64, pattern []layerkind.Kind, target float64, opt Options) (float64, StackOrbit, error) {
 	if !(target > 0) || math.IsInf(target, 0) {
 		return 0, StackOrbit{}, fmt.Errorf("meanfield: target chi_1 = %v; want a finite value > 0", target)
 	}

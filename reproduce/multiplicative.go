@@ -192,11 +192,11 @@ func multProduct(ctx context.Context, b engine.Backend, o Options, r *runner, sz
 		x[l] = float64(l)
 	}
 	for pi, pat := range patterns {
-		sw, _, err := meanfield.SigmaWForChi1(act, sigmaB, pat.mf, chi1, nil)
+		sw, _, err := meanfield.SigmaWForChi1(act, sigmaB, pat.mf, chi1, meanfield.Options{})
 		if err != nil {
 			return err
 		}
-		mf, err := meanfield.New(act, sw, sigmaB, nil)
+		mf, err := meanfield.New(act, sw, sigmaB, meanfield.Options{})
 		if err != nil {
 			return err
 		}
@@ -285,7 +285,7 @@ func multProduct(ctx context.Context, b engine.Backend, o Options, r *runner, sz
 	}
 	// Attention, measured: [attention, dense] repeated, residual, tokens of
 	// dimension 10, at the dense network's sigma_w.
-	sw, _, err := meanfield.SigmaWForChi1(act, sigmaB, []layerkind.Kind{layerkind.Dense}, chi1, nil)
+	sw, _, err := meanfield.SigmaWForChi1(act, sigmaB, []layerkind.Kind{layerkind.Dense}, chi1, meanfield.Options{})
 	if err != nil {
 		return err
 	}

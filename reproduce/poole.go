@@ -74,7 +74,7 @@ type pooleModel struct {
 func pooleModels(act activation.Func, sws []float64) ([]pooleModel, error) {
 	var out []pooleModel
 	for _, sw := range sws {
-		mf, err := meanfield.New(act, sw, pooleSigmaB, nil)
+		mf, err := meanfield.New(act, sw, pooleSigmaB, meanfield.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -264,7 +264,7 @@ func pooleHeatMaps(fig *Figure, r *runner, sz pooleSize, act activation.Func) er
 		sws[i] = 1 + 4*float64(i)/float64(sz.grid-1)
 		sbs[i] = 4 * float64(i) / float64(sz.grid-1)
 	}
-	swc, err := meanfield.CriticalSigmaW(act, pooleSigmaB, nil)
+	swc, err := meanfield.CriticalSigmaW(act, pooleSigmaB, meanfield.Options{})
 	if err != nil {
 		return err
 	}
@@ -275,7 +275,7 @@ func pooleHeatMaps(fig *Figure, r *runner, sz pooleSize, act activation.Func) er
 	if !ok {
 		return nil
 	}
-	g, err := meanfield.PhaseGrid(act, sws, sbs, nil)
+	g, err := meanfield.PhaseGrid(act, sws, sbs, meanfield.Options{})
 	if err != nil {
 		return err
 	}
@@ -310,7 +310,7 @@ var c0s = []float64{0.2, 0.5, 0.8}
 // what the wanted figures measure on them.
 func pooleNetworks(ctx context.Context, b engine.Backend, o Options, r *runner, sz pooleSize, act activation.Func, ms []pooleModel) (*pooleShared, error) {
 	want2, want34, want4 := r.want("fig2"), r.want("fig3") || r.want("fig4"), r.want("fig4")
-	swc, err := meanfield.CriticalSigmaW(act, pooleSigmaB, nil)
+	swc, err := meanfield.CriticalSigmaW(act, pooleSigmaB, meanfield.Options{})
 	if err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.
 	if err != nil {
 		return act, nil, nil, err
 	}
-	mf, err := meanfield.New(act, f.sigmaW, f.sigmaB, nil)
+	mf, err := meanfield.New(act, f.sigmaW, f.sigmaB, meanfield.Options{})
 	if err != nil {
 		return act, nil, nil, err
 	}

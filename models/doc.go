@@ -39,7 +39,9 @@
 // backend; NetworkSpec.Block for a layer's parameters; SaveCheckpoint,
 // LoadNetwork, ReadCheckpoint, EncodeCheckpoint and DecodeCheckpoint for
 // model files, whose byte format (magic, JSON header, SHA-256, parameter
-// layout per layer kind) is specified in docs/checkpoint.md.
+// layout per layer kind) is specified in docs/checkpoint.md. Network,
+// Data, Evaluator, Hessian and Jacobian hold buffers on the backend and
+// give them back on Close.
 //
 // Layout: a batch of B vectors of width N is an N x B column-major matrix on
 // the backend (one sample per column). A jet batch is one N x 3B matrix

@@ -28,7 +28,7 @@ func Example() {
 
 	// Mean field of a tanh network at sigma_w = 4, sigma_b = 0.3 (Poole et al.).
 	tanh, _ := activation.Lookup("tanh")
-	mf, err := meanfield.New(tanh, 4, 0.3, nil)
+	mf, err := meanfield.New(tanh, 4, 0.3, meanfield.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer run.Model.Free()
+	defer run.Model.Close()
 	fmt.Printf("iris: train accuracy %.3f, test accuracy %.3f\n", run.TrainAccuracy, run.TestAccuracy)
 	h, err := landscape.HessianSpectrum(ctx, b, landscape.HessianSpectrumOptions{Model: run.Model, Top: 3, Seed: 1})
 	if err != nil {

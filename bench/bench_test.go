@@ -4,12 +4,42 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/cpu"
 )
+
+// cpuClock measures the CPU time (user and system, all threads) the
+// process spends in a benchmark's timed loop: on a shared machine, where
+// other jobs stretch the wall time, it is the steadier figure for
+// comparing two implementations of the same arithmetic.
+type cpuClock struct {
+	b     *testing.B
+	start time.Duration
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// startCPU resets b's timer and starts the CPU clock; report adds the
+// metric cpu-ms/op.
+func startCPU(b *testing.B) cpuClock {
+	b.ResetTimer()
+	return cpuClock{b, processCPU()}
+}
+
+func (c cpuClock) report() {
+	c.b.ReportMetric(float64(processCPU()-c.start)/float64(time.Millisecond)/float64(c.b.N), "cpu-ms/op")
+}
 
 func open(b *testing.B, blasName string) engine.Backend {
 	b.Helper()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/spectrum"
 	"github.com/netgeom/netgeom/train"
@@ -29,7 +30,7 @@ var fashion struct {
 
 const benchSamples = 10000
 
-func fashionNet(b *testing.B) (engine.Backend, *models.MLP, *models.Data) {
+func fashionNet(b *testing.B) (engine.Backend, *models.Network, *models.Data) {
 	b.Helper()
 	fashion.once.Do(func() {
 		fashion.prep, fashion.err = train.Prepare(train.DataSpec{Name: "fashion-mnist", Subset: benchSamples, Seed: 1, Standardize: true})
@@ -39,7 +40,7 @@ func fashionNet(b *testing.B) (engine.Backend, *models.MLP, *models.Data) {
 	}
 	be := open(b, "")
 	tanh, _ := activation.Lookup("tanh")
-	net, err := models.NewMLP(be, models.MLPSpec{Widths: []int{784, 100, 100, 10}, Act: tanh, Loss: models.CrossEntropy})
+	net, err := models.NewNetwork(be, models.NetworkSpec{Widths: []int{784, 100, 100, 10}, Act: tanh, Loss: models.CrossEntropy})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func BenchmarkLossGradient(b *testing.B) {
 		b.Fatal(err)
 	}
 	g, _ := net.NewParams()
-	b.ResetTimer()
+	defer startCPU(b).report()
 	for i := 0; i < b.N; i++ {
 		if _, err := e.Gradient(net.Params(), d, g); err != nil {
 			b.Fatal(err)
@@ -78,7 +79,7 @@ func benchProduct(b *testing.B, gn bool) {
 	v, _ := net.NewParams()
 	out, _ := net.NewParams()
 	net.Backend().FillNormal(v, 7, 0, 0, 1)
-	b.ResetTimer()
+	defer startCPU(b).report()
 	for i := 0; i < b.N; i++ {
 		if err := h.Apply(v, out); err != nil {
 			b.Fatal(err)
@@ -104,7 +105,7 @@ func BenchmarkHVPUncached(b *testing.B) {
 	v, _ := net.NewParams()
 	out, _ := net.NewParams()
 	net.Backend().FillNormal(v, 7, 0, 0, 1)
-	b.ResetTimer()
+	defer startCPU(b).report()
 	for i := 0; i < b.N; i++ {
 		if err := e.HVP(net.Params(), d, v, out); err != nil {
 			b.Fatal(err)
@@ -128,8 +129,8 @@ func BenchmarkHVPRatio(b *testing.B) {
 func BenchmarkMixedHVPRatio(b *testing.B) {
 	be, _, d := fashionNet(b)
 	tanh, _ := activation.Lookup("tanh")
-	net, err := models.NewMLP(be, models.MLPSpec{Widths: []int{784, 100, 100, 10}, Act: tanh, Loss: models.CrossEntropy,
-		Kinds: []models.LayerKind{models.Product, models.Attention, models.Dense}, TokenDim: 10, Residual: true})
+	net, err := models.NewNetwork(be, models.NetworkSpec{Widths: []int{784, 100, 100, 10}, Act: tanh, Loss: models.CrossEntropy,
+		Kinds: []layerkind.Kind{layerkind.Product, layerkind.Attention, layerkind.Dense}, TokenDim: 10, Residual: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -139,7 +140,7 @@ func BenchmarkMixedHVPRatio(b *testing.B) {
 	hvpRatio(b, net, d, benchSamples)
 }
 
-func hvpRatio(b *testing.B, net *models.MLP, d *models.Data, chunk int) {
+func hvpRatio(b *testing.B, net *models.Network, d *models.Data, chunk int) {
 	e, err := net.NewEvaluator(chunk)
 	if err != nil {
 		b.Fatal(err)

@@ -19,7 +19,7 @@ func benchNet(b *testing.B, n, batch int, jet bool) {
 	be := open(b, "")
 	tanh, _ := activation.Lookup("tanh")
 	const depth = 4
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(n, depth), Act: tanh, SigmaW: 1.5, SigmaB: 0.3, Seed: 1, ActivateInput: true})
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(n, depth), Act: tanh, SigmaW: 1.5, SigmaB: 0.3, Seed: 1, ActivateInput: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func benchNet(b *testing.B, n, batch int, jet bool) {
 	if jet {
 		cols = batch
 	}
-	b.ResetTimer()
+	defer startCPU(b).report()
 	for i := 0; i < b.N; i++ {
 		out, err := net.Run(be, in, cols, models.RunOptions{Jet: jet}, nil)
 		if err != nil {

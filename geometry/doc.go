@@ -29,6 +29,6 @@
 // Rakhlin and Stokes, "Fisher-Rao metric, geometry, and complexity of neural
 // networks", AISTATS 2019), and Quantiles for summaries over the data.
 //
-// Notation is that of models.MLP: y_l = W_l x_{l-1} + b_l, x_l = phi(y_l)
+// Notation is that of models.Network: y_l = W_l x_{l-1} + b_l, x_l = phi(y_l)
 // for l < L, and x_L = y_L = z, the logits.
 package geometry

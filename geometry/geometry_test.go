@@ -9,28 +9,29 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 )
 
 // newNet builds widths with activation act, initialised from init and seed.
-func newNet(t *testing.T, b engine.Backend, widths []int, act string, init models.Init, seed uint64) *models.MLP {
+func newNet(t *testing.T, b engine.Backend, widths []int, act string, init models.Init, seed uint64) *models.Network {
 	t.Helper()
 	return newKindsNet(t, b, widths, nil, act, init, seed)
 }
 
 // newKindsNet is newNet with layer kinds (attention layers with tokens of
 // dimension 2).
-func newKindsNet(t *testing.T, b engine.Backend, widths []int, kinds []models.LayerKind, act string, init models.Init, seed uint64) *models.MLP {
+func newKindsNet(t *testing.T, b engine.Backend, widths []int, kinds []layerkind.Kind, act string, init models.Init, seed uint64) *models.Network {
 	t.Helper()
 	f, err := activation.Lookup(act)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := models.NewMLP(b, models.MLPSpec{Widths: widths, Act: f, Loss: models.CrossEntropy, Kinds: kinds, TokenDim: 2})
+	net, err := models.NewNetwork(b, models.NetworkSpec{Widths: widths, Act: f, Loss: models.CrossEntropy, Kinds: kinds, TokenDim: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { net.Free() })
+	t.Cleanup(func() { net.Close() })
 	if err := net.Initialize(init, seed); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func randomData(t *testing.T, b engine.Backend, n, d, c int, seed uint64) (*mode
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(data.Free)
+	t.Cleanup(func() { data.Close() })
 	return data, x
 }
 
@@ -63,12 +64,12 @@ func randomData(t *testing.T, b engine.Backend, n, d, c int, seed uint64) (*mode
 // l = 1..L, of the network with host parameters p at input x (W_l
 // column-major, as models documents the layout; a product layer's block is
 // W, b, V, c and its output (W x + b) * (V x + c)).
-func hostForward(net *models.MLP, p, x []float64) [][]float64 {
+func hostForward(net *models.Network, p, x []float64) [][]float64 {
 	phi := net.Spec().Act.Phi
 	outs := [][]float64{nil}
 	in := x
 	for l := 1; l <= net.Depth(); l++ {
-		off, _ := net.LayerRange(l)
+		off := net.Spec().Block(l).Off
 		nOut, nIn := net.Width(l), net.Width(l-1)
 		affine := func(wo int) []float64 {
 			y := make([]float64, nOut)
@@ -82,7 +83,7 @@ func hostForward(net *models.MLP, p, x []float64) [][]float64 {
 			return y
 		}
 		y := affine(off)
-		if net.Spec().Kind(l) == models.Product {
+		if net.Spec().Kind(l) == layerkind.Product {
 			v := affine(off + nOut*(nIn+1))
 			for r := range y {
 				y[r] *= v[r]
@@ -148,8 +149,8 @@ func TestPullbackKnownCase(t *testing.T) {
 	b := enginetest.Open(t)
 	net := newNet(t, b, []int{3, 3, 3}, "linear", models.Init{Scheme: models.InitGaussian, SigmaW: 1}, 1)
 	p := make([]float64, net.NumParams())
-	w1, _ := net.Offsets(1)
-	w2, _ := net.Offsets(2)
+	w1 := net.Spec().Block(1).Off
+	w2 := net.Spec().Block(2).Off
 	for i := 0; i < 3; i++ {
 		p[w1+i+3*i] = 2
 	}
@@ -189,12 +190,12 @@ func TestPullbackKnownCase(t *testing.T) {
 // the initial model's logits exactly (== on float64, no tolerance: the
 // same Philox streams and the same ops in the same order).
 func TestReinitReproducesInitial(t *testing.T) {
-	for _, kinds := range [][]models.LayerKind{nil, {models.Attention, models.Product, models.Dense}} {
+	for _, kinds := range [][]layerkind.Kind{nil, {layerkind.Attention, layerkind.Product, layerkind.Dense}} {
 		t.Run(fmt.Sprint(kinds), func(t *testing.T) { reinitReproducesInitial(t, kinds) })
 	}
 }
 
-func reinitReproducesInitial(t *testing.T, kinds []models.LayerKind) {
+func reinitReproducesInitial(t *testing.T, kinds []layerkind.Kind) {
 	b := enginetest.Open(t)
 	init := models.Init{Scheme: models.InitGlorot, SigmaB: 0.1}
 	net := newKindsNet(t, b, []int{4, 4, 8, 3}, kinds, "tanh", init, 7)
@@ -203,7 +204,7 @@ func reinitReproducesInitial(t *testing.T, kinds []models.LayerKind) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Free()
+	defer e.Close()
 	z0, err := e.Logits(net.Params(), data)
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +222,7 @@ func reinitReproducesInitial(t *testing.T, kinds []models.LayerKind) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n0.Free()
+	defer n0.Close()
 	work, _ := net.NewParams()
 	defer b.Free(work)
 	b.Copy(work, net.Params())
@@ -252,13 +253,13 @@ func TestSensitivityKnownCase(t *testing.T) {
 	net := newNet(t, b, []int{4, 8, 8, 3}, "relu", init, 3)
 	data, _ := randomData(t, b, 40, 4, 3, 6)
 	e, _ := net.NewEvaluator(0)
-	defer e.Free()
+	defer e.Close()
 	l0, a0, err := e.Evaluate(net.Params(), data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, _ := net.HostParams()
-	wo, _ := net.Offsets(2)
+	wo := net.Spec().Block(2).Off
 	for i := wo; i < wo+64; i++ {
 		p[i] *= -2
 	}
@@ -296,12 +297,12 @@ func TestSensitivityKnownCase(t *testing.T) {
 // relative: the same sums in another order), and weight distances of a
 // parameter vector from itself plus a known shift.
 func TestLayerNormsAndDistances(t *testing.T) {
-	for _, kinds := range [][]models.LayerKind{nil, {models.Product, models.Dense}} {
+	for _, kinds := range [][]layerkind.Kind{nil, {layerkind.Product, layerkind.Dense}} {
 		t.Run(fmt.Sprint(kinds), func(t *testing.T) { layerNormsAndDistances(t, kinds) })
 	}
 }
 
-func layerNormsAndDistances(t *testing.T, kinds []models.LayerKind) {
+func layerNormsAndDistances(t *testing.T, kinds []layerkind.Kind) {
 	b := enginetest.Open(t)
 	net := newKindsNet(t, b, []int{5, 6, 4}, kinds, "erf", models.Init{Scheme: models.InitGaussian, SigmaW: 2, SigmaB: 0.5}, 9)
 	data, x := randomData(t, b, 13, 5, 4, 8)
@@ -327,7 +328,7 @@ func layerNormsAndDistances(t *testing.T, kinds []models.LayerKind) {
 		}
 	}
 	q := append([]float64(nil), p...)
-	wo, _ := net.LayerRange(2)
+	wo := net.Spec().Block(2).Off
 	bo := wo + 6*4
 	q[wo] += 3
 	q[wo+1] += 4
@@ -412,8 +413,8 @@ func TestPullbackRankDeficient(t *testing.T) {
 	b := enginetest.Open(t)
 	net := newNet(t, b, []int{3, 3, 3}, "linear", models.Init{Scheme: models.InitGaussian, SigmaW: 1}, 1)
 	p := make([]float64, net.NumParams())
-	w1, _ := net.Offsets(1)
-	w2, _ := net.Offsets(2)
+	w1 := net.Spec().Block(1).Off
+	w2 := net.Spec().Block(2).Off
 	for i := 0; i < 3; i++ {
 		p[w1+i+3*i] = 2
 	}

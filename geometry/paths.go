@@ -11,12 +11,12 @@ import (
 // |x_l(x)|, the Euclidean norm of layer l's output (x_L the logits) at
 // parameters theta. Their sum is the path length sum_l |f_l(x)| averaged
 // over the data.
-func LayerNorms(net *models.MLP, theta engine.Buffer, d *models.Data, chunk int) ([]float64, error) {
+func LayerNorms(net *models.Network, theta engine.Buffer, d *models.Data, chunk int) ([]float64, error) {
 	e, err := net.NewEvaluator(chunk)
 	if err != nil {
 		return nil, err
 	}
-	defer e.Free()
+	defer e.Close()
 	b := net.Backend()
 	out := make([]float64, net.Depth())
 	var host []float64
@@ -42,23 +42,16 @@ func LayerNorms(net *models.MLP, theta engine.Buffer, d *models.Data, chunk int)
 // (weights only, no biases; over all of a layer's weight matrices: W and V
 // of a product layer, Wq, Wk and Wv of attention) between parameter
 // buffers theta and theta0 of net's layout.
-func WeightDistances(net *models.MLP, theta, theta0 engine.Buffer) (dist, norm0 []float64, err error) {
+func WeightDistances(net *models.Network, theta, theta0 engine.Buffer) (dist, norm0 []float64, err error) {
 	b := net.Backend()
+	spec := net.Spec()
 	for l := 1; l <= net.Depth(); l++ {
-		ws, err := net.LayerWeights(theta, l)
-		if err != nil {
-			return nil, nil, err
-		}
-		ws0, err := net.LayerWeights(theta0, l)
-		if err != nil {
-			return nil, nil, err
-		}
 		s, s0 := 0.0, 0.0
-		for k := range ws {
-			w, w0 := make([]float64, ws[k].Len()), make([]float64, ws0[k].Len())
+		for _, t := range spec.Block(l).Weights() {
+			w, w0 := make([]float64, t.Len()), make([]float64, t.Len())
 			ops := engine.Ops(b)
-			ops.Download(w, ws[k])
-			if err := ops.Download(w0, ws0[k]); err != nil {
+			ops.Download(w, ops.View(theta, t.Off, t.Len()))
+			if err := ops.Download(w0, ops.View(theta0, t.Off, t.Len())); err != nil {
 				return nil, nil, err
 			}
 			for i := range w {
@@ -84,12 +77,12 @@ func WeightDistances(net *models.MLP, theta, theta0 engine.Buffer) (dist, norm0 
 // differently); with biases there is no such identity and this function
 // still returns theta^T G theta. For the squared-error loss H_z = I/N and
 // G = E[J^T J], the Fisher of a unit-variance Gaussian predictive law.
-func FisherRao(net *models.MLP, theta engine.Buffer, d *models.Data, chunk int) (float64, error) {
+func FisherRao(net *models.Network, theta engine.Buffer, d *models.Data, chunk int) (float64, error) {
 	e, err := net.NewEvaluator(chunk)
 	if err != nil {
 		return 0, err
 	}
-	defer e.Free()
+	defer e.Close()
 	g, err := net.NewParams()
 	if err != nil {
 		return 0, err

@@ -27,7 +27,7 @@ import (
 // starting from T_j(0) = I_D (one identity shared by all points, stride 0).
 // These are exact forward-mode derivatives (no differencing).
 type tracer struct {
-	net     *models.MLP
+	net     *models.Network
 	b       engine.Backend
 	theta   engine.Buffer
 	cap, d  int
@@ -39,7 +39,7 @@ type tracer struct {
 	sc      *engine.Scope    // owns the buffers above
 }
 
-func newTracer(net *models.MLP, theta engine.Buffer, cap int, tangent bool) (*tracer, error) {
+func newTracer(net *models.Network, theta engine.Buffer, cap int, tangent bool) (*tracer, error) {
 	if net == nil || theta == nil {
 		return nil, errors.New("geometry: nil network or parameters")
 	}
@@ -85,10 +85,11 @@ func (t *tracer) run(x0 engine.Buffer, cols int, visit func(l int, x, tan engine
 	var tin engine.Buffer
 	for l := 1; l <= L; l++ {
 		nIn, nOut := n.Width(l-1), n.Width(l)
-		W, bias, err := n.LayerParams(t.theta, l)
+		wb, err := n.Spec().Block(l).Views(b, t.theta)
 		if err != nil {
 			return err
 		}
+		W, bias := wb[0], wb[1]
 		y, err := b.Slice(t.y, 0, nOut*cols)
 		if err != nil {
 			return err
@@ -143,7 +144,7 @@ func (t *tracer) run(x0 engine.Buffer, cols int, visit func(l int, x, tan engine
 
 // jacobianChunk is the number of points per tangent pass: about 2^21
 // tangent elements (16 MiB) per buffer.
-func jacobianChunk(net *models.MLP, n int) int {
+func jacobianChunk(net *models.Network, n int) int {
 	maxW := 0
 	for l := 1; l <= net.Depth(); l++ {
 		maxW = max(maxW, net.Width(l))
@@ -157,7 +158,7 @@ func jacobianChunk(net *models.MLP, n int) int {
 // matrix J_l(x_i) row-major (j[r*D + k] = dx_l[r]/dx_0[k]); j is valid
 // only during the call. chunk is the number of points per batched pass
 // (0: about 2^21 tangent elements).
-func Jacobians(net *models.MLP, theta engine.Buffer, d *models.Data, chunk int, f func(i, l int, j []float64) error) error {
+func Jacobians(net *models.Network, theta engine.Buffer, d *models.Data, chunk int, f func(i, l int, j []float64) error) error {
 	if d == nil || d.D != net.Width(0) {
 		return errors.New("geometry: data missing or of the wrong input width")
 	}
@@ -240,7 +241,7 @@ type LayerPullback struct {
 // sigma_r is the largest log K-volume stretch of any K-plane at x (Ky Fan
 // for products of singular values), attained on the top K right singular
 // vectors. Singular values come from gonum's SVD on the host.
-func PullbackMetric(net *models.MLP, theta engine.Buffer, d *models.Data, opt PullbackOptions) ([]LayerPullback, error) {
+func PullbackMetric(net *models.Network, theta engine.Buffer, d *models.Data, opt PullbackOptions) ([]LayerPullback, error) {
 	if opt.Dim < 0 {
 		return nil, fmt.Errorf("geometry: dimension %d; want >= 0 (0: all)", opt.Dim)
 	}

@@ -43,14 +43,14 @@ type SensitivityOptions struct {
 
 // Initial returns a new network with net's spec initialised from init and
 // seed: the initial point of a trained network whose checkpoint records
-// them. The caller frees it.
-func Initial(net *models.MLP, init models.Init, seed uint64) (*models.MLP, error) {
-	n0, err := models.NewMLP(net.Backend(), net.Spec())
+// them. The caller closes it.
+func Initial(net *models.Network, init models.Init, seed uint64) (*models.Network, error) {
+	n0, err := models.NewNetwork(net.Backend(), net.Spec())
 	if err != nil {
 		return nil, err
 	}
 	if err := n0.Initialize(init, seed); err != nil {
-		n0.Free()
+		n0.Close()
 		return nil, err
 	}
 	return n0, nil
@@ -58,16 +58,18 @@ func Initial(net *models.MLP, init models.Init, seed uint64) (*models.MLP, error
 
 // copyLayer copies layer l's parameters (all of them: W_l and b_l of a
 // dense layer) of src into dst (both in net's layout).
-func copyLayer(net *models.MLP, dst, src engine.Buffer, l int) error {
-	d, err := net.LayerBlock(dst, l)
+func copyLayer(net *models.Network, dst, src engine.Buffer, l int) error {
+	blk := net.Spec().Block(l)
+	b := net.Backend()
+	d, err := blk.View(b, dst)
 	if err != nil {
 		return err
 	}
-	s, err := net.LayerBlock(src, l)
+	s, err := blk.View(b, src)
 	if err != nil {
 		return err
 	}
-	return net.Backend().Copy(d, s)
+	return b.Copy(d, s)
 }
 
 // Sensitivity evaluates the trained network net on d, then for each layer
@@ -75,7 +77,7 @@ func copyLayer(net *models.MLP, dst, src engine.Buffer, l int) error {
 // initial values and re-randomised from each of opt.RerandomSeeds, all
 // other layers kept trained (Zhang, Bengio and Singer 2019). The
 // network's own parameters are not changed.
-func Sensitivity(net *models.MLP, d *models.Data, opt SensitivityOptions) (Eval, []LayerSensitivity, error) {
+func Sensitivity(net *models.Network, d *models.Data, opt SensitivityOptions) (Eval, []LayerSensitivity, error) {
 	if d == nil || d.Labels == nil {
 		return Eval{}, nil, errors.New("geometry: sensitivity needs labelled data")
 	}
@@ -88,7 +90,7 @@ func Sensitivity(net *models.MLP, d *models.Data, opt SensitivityOptions) (Eval,
 	if err != nil {
 		return Eval{}, nil, err
 	}
-	defer e.Free()
+	defer e.Close()
 	eval := func(theta engine.Buffer) (Eval, error) {
 		loss, acc, err := e.Evaluate(theta, d)
 		return Eval{Loss: loss, Accuracy: acc}, err
@@ -97,10 +99,10 @@ func Sensitivity(net *models.MLP, d *models.Data, opt SensitivityOptions) (Eval,
 	if err != nil {
 		return Eval{}, nil, err
 	}
-	nets := make([]*models.MLP, 0, 1+len(opt.RerandomSeeds))
+	nets := make([]*models.Network, 0, 1+len(opt.RerandomSeeds))
 	defer func() {
 		for _, n := range nets {
-			n.Free()
+			n.Close()
 		}
 	}()
 	for _, s := range append([]uint64{opt.InitSeed}, opt.RerandomSeeds...) {

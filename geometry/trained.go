@@ -117,7 +117,7 @@ func ModelSensitivity(ctx context.Context, opts ModelSensitivityOptions) (*Model
 	if err != nil {
 		return nil, err
 	}
-	defer n0.Free()
+	defer n0.Close()
 	dist, norm0, err := WeightDistances(net, net.Params(), n0.Params())
 	if err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ func trainedModel(t *testing.T, o train.RunOptions) *train.Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(res.Model.Free)
+	t.Cleanup(func() { res.Model.Close() })
 	return res.Model
 }
 

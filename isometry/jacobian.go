@@ -227,11 +227,11 @@ func Jacobian(ctx context.Context, b engine.Backend, opts JacobianOptions) (*Jac
 	}
 	act := o.Activation
 	if o.SigmaW == 0 {
-		if o.SigmaW, err = meanfield.CriticalSigmaW(act, o.SigmaB, nil); err != nil {
+		if o.SigmaW, err = meanfield.CriticalSigmaW(act, o.SigmaB, meanfield.Options{}); err != nil {
 			return nil, err
 		}
 	}
-	mf, err := meanfield.New(act, o.SigmaW, o.SigmaB, nil)
+	mf, err := meanfield.New(act, o.SigmaW, o.SigmaB, meanfield.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +258,7 @@ func Jacobian(ctx context.Context, b engine.Backend, opts JacobianOptions) (*Jac
 	done := 0
 	for _, law := range o.Laws {
 		for _, L := range o.Depths {
-			net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(o.Width, L), Act: act,
+			net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(o.Width, L), Act: act,
 				SigmaW: o.SigmaW, SigmaB: o.SigmaB, Law: law, Seed: o.Seed, ActivateInput: true})
 			if err != nil {
 				return nil, err
@@ -320,7 +320,7 @@ func Input(width, p int, q float64, seed uint64) []float64 {
 }
 
 // denseSpectrum: J from jets, then its singular values.
-func denseSpectrum(b engine.Backend, net *models.RandomDense, x []float64) (JacobianRow, error) {
+func denseSpectrum(b engine.Backend, net *models.RandomNetwork, x []float64) (JacobianRow, error) {
 	h, err := net.JacobianMatrix(b, x)
 	if err != nil {
 		return JacobianRow{}, err
@@ -356,7 +356,7 @@ func denseSpectrum(b engine.Backend, net *models.RandomDense, x []float64) (Jaco
 
 // lanczosSpectrum: the largest squared singular value by Lanczos on J^T J,
 // the mean tr(A)/N and second moment tr(A^2)/N by Hutchinson (A = J^T J).
-func lanczosSpectrum(b engine.Backend, net *models.RandomDense, x []float64, samples int, seed uint64) (JacobianRow, error) {
+func lanczosSpectrum(b engine.Backend, net *models.RandomNetwork, x []float64, samples int, seed uint64) (JacobianRow, error) {
 	jac, err := net.NewJacobian(b, x)
 	if err != nil {
 		return JacobianRow{}, err

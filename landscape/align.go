@@ -11,9 +11,9 @@ import (
 	"github.com/netgeom/netgeom/models"
 )
 
-// layout holds the offsets of W_l and b_l in an MLP's flat parameter
-// vector (models.MLP's layout: per layer W_l, w_l x w_{l-1} column-major,
-// then b_l), index l = 1..L.
+// layout holds the offsets of W_l and b_l in a dense network's flat
+// parameter vector (models.NetworkSpec.Block: per layer W_l, w_l x w_{l-1}
+// column-major, then b_l), index l = 1..L.
 type layout struct {
 	widths     []int
 	wOff, bOff []int
@@ -22,15 +22,12 @@ type layout struct {
 
 func newLayout(widths []int) layout {
 	L := len(widths) - 1
-	lo := layout{widths: widths, wOff: make([]int, L+1), bOff: make([]int, L+1)}
-	off := 0
+	spec := models.NetworkSpec{Widths: widths}
+	lo := layout{widths: widths, wOff: make([]int, L+1), bOff: make([]int, L+1), n: spec.NumParams()}
 	for l := 1; l <= L; l++ {
-		lo.wOff[l] = off
-		off += widths[l] * widths[l-1]
-		lo.bOff[l] = off
-		off += widths[l]
+		t := spec.Block(l).Tensors
+		lo.wOff[l], lo.bOff[l] = t[0].Off, t[1].Off
 	}
-	lo.n = off
 	return lo
 }
 
@@ -94,7 +91,7 @@ func (al Alignment) check(widths []int) error {
 }
 
 // Apply returns theta (parameters of a network with the given widths, in
-// models.MLP's layout) with its hidden units permuted and sign-flipped by
+// models.Network's layout) with its hidden units permuted and sign-flipped by
 // al:
 //
 //	W'_l(i, j) = s_l(i) s_{l-1}(j) W_l(pi_l(i), pi_{l-1}(j)),   b'_l(i) = s_l(i) b_l(pi_l(i))
@@ -138,7 +135,7 @@ func (al Alignment) Apply(widths []int, theta []float64) ([]float64, error) {
 const maxSweeps = 100
 
 // Align aligns network b to network a (parameters of the same architecture
-// in models.MLP's layout) and returns b's aligned parameters, which compute
+// in models.Network's layout) and returns b's aligned parameters, which compute
 // the same function as b, and the alignment.
 //
 // It minimises |a - Apply(b)|^2 over the permutations (and, when spec's
@@ -162,7 +159,7 @@ const maxSweeps = 100
 // sign-flipped copy of a (every incoming weight vector distinct); the
 // sweeps matter for distinct minima, where outgoing weights carry as much
 // information as incoming ones.
-func Align(spec models.MLPSpec, a, b []float64) ([]float64, Alignment, error) {
+func Align(spec models.NetworkSpec, a, b []float64) ([]float64, Alignment, error) {
 	if err := spec.Check(); err != nil {
 		return nil, Alignment{}, err
 	}

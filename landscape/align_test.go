@@ -20,7 +20,7 @@ func TestAlignPermutedCopy(t *testing.T) {
 	b := enginetest.Open(t)
 	r := rand.New(rand.NewPCG(5, 6))
 	data := randomData(t, b, r, 40, 4, 3)
-	defer data.Free()
+	defer data.Close()
 	for _, act := range []string{"tanh", "relu"} {
 		spec := mlpSpec(t, act, 4, 9, 7, 8, 3)
 		a := randomParams(r, spec.NumParams())
@@ -70,7 +70,7 @@ func TestAlignPreservesFunction(t *testing.T) {
 	b := enginetest.Open(t)
 	r := rand.New(rand.NewPCG(7, 8))
 	data := randomData(t, b, r, 40, 4, 3)
-	defer data.Free()
+	defer data.Close()
 	for _, act := range []string{"tanh", "relu", "erf"} {
 		spec := mlpSpec(t, act, 4, 10, 6, 9, 3)
 		for trial := 0; trial < 5; trial++ {

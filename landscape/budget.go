@@ -35,7 +35,7 @@ func BudgetWidths(in, out, depth, budget int) ([]int, int, error) {
 		}
 		return ws
 	}
-	count := func(ws []int) int { return models.MLPSpec{Widths: ws}.NumParams() }
+	count := func(ws []int) int { return models.NetworkSpec{Widths: ws}.NumParams() }
 	var best []int
 	bestP, bestGap := 0, math.MaxInt
 	// The count grows with w and with k; stop once the narrowest pattern of

@@ -182,7 +182,7 @@ func RunCensus(ctx context.Context, b engine.Backend, cfg Config, depths []int, 
 	if err != nil {
 		return RunResult{}, err
 	}
-	defer p.Free()
+	defer p.Close()
 	archs, err := p.Architectures(depths)
 	if err != nil {
 		return RunResult{}, err

@@ -229,7 +229,7 @@ func TestRestartEndPoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Free()
+	defer p.Close()
 	archs, err := p.Architectures([]int{2})
 	if err != nil {
 		t.Fatal(err)
@@ -251,11 +251,11 @@ func TestRestartEndPoint(t *testing.T) {
 		t.Fatalf("restart did not converge: %+v", r1)
 	}
 	spec, _ := p.Config.Spec(r1.Widths)
-	net, _ := models.NewMLP(b, spec)
-	defer net.Free()
+	net, _ := models.NewNetwork(b, spec)
+	defer net.Close()
 	net.SetParams(r1.Theta)
 	e, _ := net.NewEvaluator(0)
-	defer e.Free()
+	defer e.Close()
 	g, _ := net.NewParams()
 	defer b.Free(g)
 	loss, err := e.Gradient(net.Params(), p.Train, g)

@@ -1,6 +1,7 @@
 package landscape
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -37,7 +38,7 @@ type Path struct {
 // PathEvaluator evaluates networks of one spec on a training set and an
 // optional test set, at host parameter vectors.
 type PathEvaluator struct {
-	Net         *models.MLP
+	Net         *models.Network
 	Train, Test *models.Data
 	// WeightDecay of the objective (mean loss + (wd/2) |theta|^2).
 	WeightDecay float64
@@ -47,7 +48,7 @@ type PathEvaluator struct {
 
 // NewPathEvaluator makes an evaluator for net (whose own parameters it
 // overwrites) on train and test (nil: none).
-func NewPathEvaluator(net *models.MLP, train, test *models.Data, weightDecay float64) (*PathEvaluator, error) {
+func NewPathEvaluator(net *models.Network, train, test *models.Data, weightDecay float64) (*PathEvaluator, error) {
 	if !(weightDecay >= 0) || math.IsInf(weightDecay, 0) {
 		return nil, fmt.Errorf("path: weight decay %v; want a finite number >= 0", weightDecay)
 	}
@@ -58,13 +59,14 @@ func NewPathEvaluator(net *models.MLP, train, test *models.Data, weightDecay flo
 	return &PathEvaluator{Net: net, Train: train, Test: test, WeightDecay: weightDecay, e: e}, nil
 }
 
-// Free releases the evaluator's scratch.
-func (pe *PathEvaluator) Free() {
-	pe.e.Free()
+// Close releases the evaluator's scratch.
+func (pe *PathEvaluator) Close() error {
+	errs := []error{pe.e.Close()}
 	if pe.g != nil {
-		pe.Net.Backend().Free(pe.g)
+		errs = append(errs, pe.Net.Backend().Free(pe.g))
 		pe.g = nil
 	}
+	return errors.Join(errs...)
 }
 
 // At evaluates the point theta (host) at path position t.

@@ -25,7 +25,7 @@ const DefaultConnectPoints = 41
 // the data it was trained on and the weight decay of its objective.
 type Endpoint struct {
 	Ref   string // as given to LoadEndpoint
-	Spec  models.MLPSpec
+	Spec  models.NetworkSpec
 	Theta []float64
 	// Data records how the training data were prepared (set, subset,
 	// split and standardisation); Prepared is that data.
@@ -191,26 +191,26 @@ func Connect(ctx context.Context, b engine.Backend, opts ConnectOptions) (*Conne
 		return nil, err
 	}
 	start := time.Now()
-	net, err := models.NewMLP(b, ea.Spec)
+	net, err := models.NewNetwork(b, ea.Spec)
 	if err != nil {
 		return nil, err
 	}
-	defer net.Free()
+	defer net.Close()
 	tr, err := train.Upload(b, ea.Prepared.Train)
 	if err != nil {
 		return nil, err
 	}
-	defer tr.Free()
+	defer tr.Close()
 	te, err := train.Upload(b, ea.Prepared.Test)
 	if err != nil {
 		return nil, err
 	}
-	defer te.Free()
+	defer te.Close()
 	pe, err := NewPathEvaluator(net, tr, te, wd)
 	if err != nil {
 		return nil, err
 	}
-	defer pe.Free()
+	defer pe.Close()
 	res := &ConnectResult{ModelA: ea.Ref, ModelB: eb.Ref, Data: ea.Data.Name, Arch: ea.Spec.ArchString(), Activation: ea.Spec.Act.Name,
 		Loss: ea.Spec.Loss.String(), Params: net.NumParams(), WeightDecay: wd, Aligned: opts.Align}
 	thetaB := eb.Theta

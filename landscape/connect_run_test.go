@@ -32,11 +32,11 @@ func censusFile(t *testing.T) string {
 // weight decay wd.
 func saveEndpoint(t *testing.T, e *Endpoint, path string, data models.CheckpointData, wd float64) {
 	t.Helper()
-	net, err := models.NewMLP(enginetest.Open(t), e.Spec)
+	net, err := models.NewNetwork(enginetest.Open(t), e.Spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer net.Free()
+	defer net.Close()
 	if err := net.SetParams(e.Theta); err != nil {
 		t.Fatal(err)
 	}

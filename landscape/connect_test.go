@@ -25,7 +25,7 @@ func connectProblem(t *testing.T) (*PathEvaluator, []float64, []float64, func())
 	ra, _ := p.census.Find(2, 0)
 	rb, _ := p.census.Find(2, 1)
 	spec, _ := p.census.Config.Spec(ra.Widths)
-	net, err := models.NewMLP(b, spec)
+	net, err := models.NewNetwork(b, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func connectProblem(t *testing.T) (*PathEvaluator, []float64, []float64, func())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pe, ra.Theta, rb.Theta, func() { pe.Free(); net.Free(); prep.Free() }
+	return pe, ra.Theta, rb.Theta, func() { pe.Close(); net.Close(); prep.Close() }
 }
 
 // TestLinearPath: the path's ends are the two networks (their losses and

@@ -108,7 +108,7 @@ type Curvature struct {
 // exactly when the parameter count is at most DenseMax, by estimates above.
 // With eigs it also returns the dense eigenvalues, ascending (nil above
 // DenseMax).
-func MeasureCurvature(net *models.MLP, theta engine.Buffer, d *models.Data, opt CurvatureOptions) (Curvature, []float64, error) {
+func MeasureCurvature(net *models.Network, theta engine.Buffer, d *models.Data, opt CurvatureOptions) (Curvature, []float64, error) {
 	if err := opt.defaults(); err != nil {
 		return Curvature{}, nil, err
 	}
@@ -116,7 +116,7 @@ func MeasureCurvature(net *models.MLP, theta engine.Buffer, d *models.Data, opt 
 	if err != nil {
 		return Curvature{}, nil, err
 	}
-	defer h.Free()
+	defer h.Close()
 	b := net.Backend()
 	wd := opt.WeightDecay
 	op := spectrum.Operator{Dim: h.Dim(), Apply: func(x, y engine.Buffer) error {

@@ -33,11 +33,11 @@ func TestCurvatureOf(t *testing.T) {
 
 // smallProblem is a tanh network 3-5-4-3 (59 parameters) at a random point
 // on 30 random samples.
-func smallProblem(t *testing.T, b engine.Backend) (*models.MLP, *models.Data) {
+func smallProblem(t *testing.T, b engine.Backend) (*models.Network, *models.Data) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(11, 12))
 	spec := mlpSpec(t, "tanh", 3, 5, 4, 3)
-	net, err := models.NewMLP(b, spec)
+	net, err := models.NewNetwork(b, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func smallProblem(t *testing.T, b engine.Backend) (*models.MLP, *models.Data) {
 // fdHessian is the Hessian of the objective (mean loss + wd/2 |theta|^2)
 // by central differences of the backpropagated gradient, step h,
 // symmetrised: an oracle independent of the R-operator.
-func fdHessian(t *testing.T, net *models.MLP, d *models.Data, wd, h float64) *mat.SymDense {
+func fdHessian(t *testing.T, net *models.Network, d *models.Data, wd, h float64) *mat.SymDense {
 	t.Helper()
 	b := net.Backend()
 	P := net.NumParams()
@@ -66,7 +66,7 @@ func fdHessian(t *testing.T, net *models.MLP, d *models.Data, wd, h float64) *ma
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Free()
+	defer e.Close()
 	x, _ := net.NewParams()
 	g, _ := net.NewParams()
 	defer b.Free(x)
@@ -119,8 +119,8 @@ func fdHessian(t *testing.T, net *models.MLP, d *models.Data, wd, h float64) *ma
 func TestDenseCurvatureFiniteDifferences(t *testing.T) {
 	b := enginetest.Open(t)
 	net, d := smallProblem(t, b)
-	defer net.Free()
-	defer d.Free()
+	defer net.Close()
+	defer d.Close()
 	const wd = 0.05
 	c, eigs, err := MeasureCurvature(net, net.Params(), d, CurvatureOptions{WeightDecay: wd})
 	if err != nil {
@@ -158,8 +158,8 @@ func TestDenseCurvatureFiniteDifferences(t *testing.T) {
 func TestEstimatedCurvatureMatchesOracle(t *testing.T) {
 	b := enginetest.Open(t)
 	net, d := smallProblem(t, b)
-	defer net.Free()
-	defer d.Free()
+	defer net.Close()
+	defer d.Close()
 	const wd, seed, vectors = 0.05, 3, 4
 	P := net.NumParams()
 	dense, eigs, err := MeasureCurvature(net, net.Params(), d, CurvatureOptions{WeightDecay: wd})
@@ -184,7 +184,7 @@ func TestEstimatedCurvatureMatchesOracle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Free()
+	defer h.Close()
 	H, err := DenseOperator(b, spectrum.Operator{Dim: P, Apply: func(x, y engine.Buffer) error {
 		if err := h.Apply(x, y); err != nil {
 			return err

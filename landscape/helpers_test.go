@@ -9,13 +9,13 @@ import (
 	"github.com/netgeom/netgeom/models"
 )
 
-func mlpSpec(t *testing.T, act string, widths ...int) models.MLPSpec {
+func mlpSpec(t *testing.T, act string, widths ...int) models.NetworkSpec {
 	t.Helper()
 	f, err := activation.Lookup(act)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return models.MLPSpec{Widths: widths, Act: f, Loss: models.CrossEntropy}
+	return models.NetworkSpec{Widths: widths, Act: f, Loss: models.CrossEntropy}
 }
 
 func randomParams(r *rand.Rand, n int) []float64 {
@@ -45,13 +45,13 @@ func randomData(t *testing.T, b engine.Backend, r *rand.Rand, n, d, c int) *mode
 }
 
 // logits evaluates the network spec at theta (host) on d.
-func logits(t *testing.T, b engine.Backend, spec models.MLPSpec, theta []float64, d *models.Data) []float64 {
+func logits(t *testing.T, b engine.Backend, spec models.NetworkSpec, theta []float64, d *models.Data) []float64 {
 	t.Helper()
-	net, err := models.NewMLP(b, spec)
+	net, err := models.NewNetwork(b, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer net.Free()
+	defer net.Close()
 	if err := net.SetParams(theta); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func logits(t *testing.T, b engine.Backend, spec models.MLPSpec, theta []float64
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Free()
+	defer e.Close()
 	z, err := e.Logits(net.Params(), d)
 	if err != nil {
 		t.Fatal(err)

@@ -164,7 +164,7 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 	if err != nil {
 		return nil, err
 	}
-	defer h.Free()
+	defer h.Close()
 	dim := h.Dim()
 	if o.Top > dim {
 		return nil, fmt.Errorf("hessian: Top %d: the model has only %d parameters", o.Top, dim)

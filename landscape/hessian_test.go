@@ -23,7 +23,7 @@ func hessianTestModel(t *testing.T) *train.Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(res.Model.Free)
+	t.Cleanup(func() { res.Model.Close() })
 	return res.Model
 }
 
@@ -242,7 +242,7 @@ func TestHessianResidualsComputed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Free()
+	defer h.Close()
 	Hd, err := DenseOperator(b, spectrum.Operator{Dim: h.Dim(), Apply: h.Apply})
 	if err != nil {
 		t.Fatal(err)

@@ -133,7 +133,7 @@ func (c Config) Normalize() (Config, error) {
 
 // Spec returns the network spec of the given widths under c (its
 // activation and loss).
-func (c Config) Spec(widths []int) (models.MLPSpec, error) {
+func (c Config) Spec(widths []int) (models.NetworkSpec, error) {
 	s, err := c.spec(widths)
 	if err != nil {
 		return s, err
@@ -147,16 +147,16 @@ func (c Config) DataSpec() train.DataSpec {
 }
 
 // spec returns the network spec of the given widths under c, unchecked.
-func (c Config) spec(widths []int) (models.MLPSpec, error) {
+func (c Config) spec(widths []int) (models.NetworkSpec, error) {
 	act, err := activation.Lookup(c.Activation)
 	if err != nil {
-		return models.MLPSpec{}, fmt.Errorf("census: %w", err)
+		return models.NetworkSpec{}, fmt.Errorf("census: %w", err)
 	}
 	loss, err := models.ParseLoss(c.Loss)
 	if err != nil {
-		return models.MLPSpec{}, fmt.Errorf("census: %w", err)
+		return models.NetworkSpec{}, fmt.Errorf("census: %w", err)
 	}
-	return models.MLPSpec{Widths: widths, Act: act, Loss: loss}, nil
+	return models.NetworkSpec{Widths: widths, Act: act, Loss: loss}, nil
 }
 
 // diff names the fields in which c and d differ.
@@ -204,7 +204,7 @@ type Record struct {
 	TestAccuracy  float64 `json:"test_accuracy"`
 	// Hessian of the objective at the end point.
 	Hessian *Curvature `json:"hessian,omitempty"`
-	// Theta is the end point (models.MLP's layout).
+	// Theta is the end point (models.Network's layout).
 	Theta []float64 `json:"theta,omitempty"`
 }
 
@@ -239,7 +239,7 @@ func Prepare(b engine.Backend, cfg Config) (*Prepared, error) {
 		return nil, err
 	}
 	if p.Test, err = train.Upload(b, prep.Test); err != nil {
-		p.Free()
+		p.Close()
 		return nil, err
 	}
 	x := append(append([]float64(nil), prep.Train.X...), prep.Test.X...)
@@ -250,17 +250,15 @@ func Prepare(b engine.Backend, cfg Config) (*Prepared, error) {
 		t[i*c+k] = 1
 	}
 	if p.All, err = models.NewData(b, x, prep.Train.D, t, c, y); err != nil {
-		p.Free()
+		p.Close()
 		return nil, err
 	}
 	return p, nil
 }
 
-// Free releases the data.
-func (p *Prepared) Free() {
-	p.Train.Free()
-	p.Test.Free()
-	p.All.Free()
+// Close releases the data.
+func (p *Prepared) Close() error {
+	return errors.Join(p.Train.Close(), p.Test.Close(), p.All.Close())
 }
 
 // Architectures returns the census's architectures for the depths.
@@ -282,11 +280,11 @@ func (p *Prepared) RunRestart(b engine.Backend, a Arch, r int) (Record, error) {
 	if err != nil {
 		return rec, err
 	}
-	net, err := models.NewMLP(b, spec)
+	net, err := models.NewNetwork(b, spec)
 	if err != nil {
 		return rec, err
 	}
-	defer net.Free()
+	defer net.Close()
 	if err := net.Initialize(models.Init{Scheme: scheme}, rec.Seed); err != nil {
 		return rec, err
 	}
@@ -317,7 +315,7 @@ func (p *Prepared) RunRestart(b engine.Backend, a Arch, r int) (Record, error) {
 	if err != nil {
 		return rec, err
 	}
-	defer e.Free()
+	defer e.Close()
 	if rec.TrainLoss, rec.TrainAccuracy, err = e.Evaluate(net.Params(), p.Train); err != nil {
 		return rec, err
 	}

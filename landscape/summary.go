@@ -183,7 +183,7 @@ func Summarize(b engine.Backend, c *Census, opt SummaryOptions) ([]DepthSummary,
 	if err != nil {
 		return nil, err
 	}
-	defer p.Free()
+	defer p.Close()
 	depths := opt.Depths
 	if depths == nil {
 		for _, r := range c.Records {
@@ -380,17 +380,17 @@ func summarizeDepth(b engine.Backend, p *Prepared, depth int, recs []Record, thr
 
 // endpointOutputs computes each record's outputs on the training and test
 // inputs.
-func endpointOutputs(b engine.Backend, p *Prepared, spec models.MLPSpec, recs []Record) ([][]float64, error) {
-	net, err := models.NewMLP(b, spec)
+func endpointOutputs(b engine.Backend, p *Prepared, spec models.NetworkSpec, recs []Record) ([][]float64, error) {
+	net, err := models.NewNetwork(b, spec)
 	if err != nil {
 		return nil, err
 	}
-	defer net.Free()
+	defer net.Close()
 	e, err := net.NewEvaluator(0)
 	if err != nil {
 		return nil, err
 	}
-	defer e.Free()
+	defer e.Close()
 	outs := make([][]float64, len(recs))
 	for i, r := range recs {
 		if err := net.SetParams(r.Theta); err != nil {

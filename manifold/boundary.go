@@ -8,6 +8,7 @@ import (
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/cpu"
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 )
@@ -56,7 +57,7 @@ func NewReadout(width int, seed uint64) Readout {
 
 // readoutValues returns G + Beta0 = Beta . phi(h) for every column of the
 // N x cols matrix h (the caller subtracts Beta0).
-func readoutValues(b engine.Backend, net *models.RandomDense, beta engine.Buffer, h engine.Buffer, N, cols int) ([]float64, error) {
+func readoutValues(b engine.Backend, net *models.RandomNetwork, beta engine.Buffer, h engine.Buffer, N, cols int) ([]float64, error) {
 	x, err := b.Alloc(engine.Float64, N*cols)
 	if err != nil {
 		return nil, err
@@ -83,7 +84,7 @@ func readoutValues(b engine.Backend, net *models.RandomDense, beta engine.Buffer
 // splits them in half), and each boundary point is found by bisection on
 // the chord between an input with G < 0 and one with G > 0, to relative
 // position 2^-50. It returns the readout and the points (N x Points).
-func BoundaryPoints(b engine.Backend, net *models.RandomDense, opt BoundaryOptions) (Readout, []float64, error) {
+func BoundaryPoints(b engine.Backend, net *models.RandomNetwork, opt BoundaryOptions) (Readout, []float64, error) {
 	N, L := net.Width(0), net.Depth()
 	if N != net.Width(L) {
 		return Readout{}, nil, fmt.Errorf("boundary: input width %d and output width %d differ; widths must be equal", N, net.Width(L))
@@ -192,7 +193,7 @@ func BoundaryPoints(b engine.Backend, net *models.RandomDense, opt BoundaryOptio
 // jet-polarisation Hessian (readoutHessian). The principal curvatures are the
 // eigenvalues of P H P / |grad F| on the tangent space P = I - n n^T,
 // n = grad F / |grad F|.
-func BoundaryCurvature(b engine.Backend, net *models.RandomDense, ro Readout, points []float64, opt BoundaryOptions) ([]BoundaryLayer, error) {
+func BoundaryCurvature(b engine.Backend, net *models.RandomNetwork, ro Readout, points []float64, opt BoundaryOptions) ([]BoundaryLayer, error) {
 	N, L := net.Width(0), net.Depth()
 	if len(points)%N != 0 || len(points) == 0 {
 		return nil, fmt.Errorf("boundary: %d numbers of points; want a multiple of the width %d", len(points), N)
@@ -269,7 +270,7 @@ func BoundaryCurvature(b engine.Backend, net *models.RandomDense, ro Readout, po
 // without ActivateInput the first layer sees h itself: phi is the
 // identity there (D = I, no second-derivative term). The products with H_{l+1} (and
 // S) run on the backend; the diagonal scalings on the host.
-func readoutHessians(b engine.Backend, net *models.RandomDense, ro Readout, h [][]float64) ([][]float64, [][]float64, error) {
+func readoutHessians(b engine.Backend, net *models.RandomNetwork, ro Readout, h [][]float64) ([][]float64, [][]float64, error) {
 	L, N := net.Depth(), net.Width(0)
 	spec := net.Spec()
 	act := spec.Act
@@ -299,20 +300,19 @@ func readoutHessians(b engine.Backend, net *models.RandomDense, ro Readout, h []
 				d1[i], d2[i], x[i] = act.D1(v), act.D2(v), act.Phi(v)
 			}
 		}
-		w, bias, err := net.HostWeights(l + 1)
+		par, err := net.HostParams(l + 1)
 		if err != nil {
 			return nil, nil, err
 		}
+		w, bias := par[0], par[1]
 		g := grads[l+1]
 		// jac is J (N x N column-major): W, or diag(r) W + diag(p) V.
 		jac := w
 		var v []float64
-		product := net.Kind(l+1) == models.Product
+		product := spec.Kind(l+1) == layerkind.Product
 		if product {
 			var c []float64
-			if v, c, err = net.HostFactorWeights(l + 1); err != nil {
-				return nil, nil, err
-			}
+			v, c = par[2], par[3]
 			p, r := append([]float64(nil), bias...), append([]float64(nil), c...)
 			for j := 0; j < N; j++ {
 				for i := 0; i < N; i++ {

@@ -20,7 +20,7 @@ const MaxBoundaryWidth = 1000
 type DecisionBoundaryOptions struct {
 	// Net is the network (required): constant width, at most
 	// MaxBoundaryWidth, dense or product layers.
-	Net *models.RandomDense
+	Net *models.RandomNetwork
 	// Points is the number of boundary points; 0 means 10.
 	Points int
 	// Q is the squared length per coordinate of the random inputs whose
@@ -86,7 +86,7 @@ func boundaryMemory(N, L, P int) int64 {
 func DecisionBoundary(ctx context.Context, b engine.Backend, opts DecisionBoundaryOptions) (*DecisionBoundaryResult, error) {
 	net := opts.Net
 	if net == nil {
-		return nil, &options.Error{Op: "manifold.DecisionBoundary", Field: "Net", Value: nil, Want: "want a random network (models.NewRandomDense)"}
+		return nil, &options.Error{Op: "manifold.DecisionBoundary", Field: "Net", Value: nil, Want: "want a random network (models.NewRandomNetwork)"}
 	}
 	if N := net.Width(0); N > MaxBoundaryWidth {
 		return nil, &options.Error{Op: "manifold.DecisionBoundary", Field: "Net width", Value: N, Want: fmt.Sprintf("want at most %d: the curvatures need an N x N Hessian per layer and point", MaxBoundaryWidth)}

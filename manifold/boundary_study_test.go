@@ -20,7 +20,7 @@ import (
 func TestDecisionBoundaryStudy(t *testing.T) {
 	b := enginetest.Open(t)
 	act := mustAct(t, "tanh")
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(8, 3), Act: act, SigmaW: 2, SigmaB: 0.3, Seed: 4, ActivateInput: true})
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(8, 3), Act: act, SigmaW: 2, SigmaB: 0.3, Seed: 4, ActivateInput: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestDecisionBoundaryStudy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mf, _ := meanfield.New(act, 2, 0.3, nil)
+	mf, _ := meanfield.New(act, 2, 0.3, meanfield.Options{})
 	fp, _ := mf.FixedLength(1)
 	if res.QInput != fp.Q || res.Points != 10 || res.Width != 8 || res.Depth != 3 || res.SigmaW != 2 || res.Activation != "tanh" {
 		t.Errorf("q %v (q* %v), %d points, width %d, depth %d, sigma_w %v, %s", res.QInput, fp.Q, res.Points, res.Width, res.Depth, res.SigmaW, res.Activation)
@@ -81,8 +81,8 @@ func near(a, b, rel float64) bool {
 // TestDecisionBoundaryOptionErrors: bad options are errors naming the field
 // (a network wider than MaxBoundaryWidth is refused before any work).
 func TestDecisionBoundaryOptionErrors(t *testing.T) {
-	wide, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(MaxBoundaryWidth+1, 2), Act: mustAct(t, "tanh"), SigmaW: 2})
-	small, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(6, 2), Act: mustAct(t, "tanh"), SigmaW: 2})
+	wide, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(MaxBoundaryWidth+1, 2), Act: mustAct(t, "tanh"), SigmaW: 2})
+	small, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(6, 2), Act: mustAct(t, "tanh"), SigmaW: 2})
 	for _, c := range []struct {
 		opts  DecisionBoundaryOptions
 		field string

@@ -17,7 +17,7 @@ import (
 func TestReadoutHessianMatchesFiniteDifferences(t *testing.T) {
 	b := enginetest.Open(t)
 	const N = 6
-	net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 3), Act: mustAct(t, "tanh"), SigmaW: 2, SigmaB: 0.3, Seed: 4, ActivateInput: true})
+	net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, 3), Act: mustAct(t, "tanh"), SigmaW: 2, SigmaB: 0.3, Seed: 4, ActivateInput: true})
 	ro := NewReadout(N, 4)
 	beta, _ := b.Alloc(engine.Float64, N)
 	b.Upload(beta, ro.Beta)
@@ -136,7 +136,7 @@ func TestBoundaryPointsAndLinearNetwork(t *testing.T) {
 	b := enginetest.Open(t)
 	const N = 12
 	for _, name := range []string{"linear", "tanh"} {
-		net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 4), Act: mustAct(t, name), SigmaW: 1.5, SigmaB: 0.3, Seed: 6, ActivateInput: true})
+		net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, 4), Act: mustAct(t, name), SigmaW: 1.5, SigmaB: 0.3, Seed: 6, ActivateInput: true})
 		opt := BoundaryOptions{Points: 3, Q: 1, Seed: 6}
 		ro, pts, err := BoundaryPoints(b, net, opt)
 		if err != nil {
@@ -176,7 +176,7 @@ func TestBoundaryPointsAndLinearNetwork(t *testing.T) {
 
 // readoutHessian, the tests' oracle, returns the gradient and the (row-major N x N) Hessian of
 // F_l at h (width N) by jets along e_i and e_i + e_j.
-func readoutHessian(b engine.Backend, net *models.RandomDense, beta engine.Buffer, l int, h []float64, chunk int) ([]float64, []float64, error) {
+func readoutHessian(b engine.Backend, net *models.RandomNetwork, beta engine.Buffer, l int, h []float64, chunk int) ([]float64, []float64, error) {
 	N := len(h)
 	type dir struct{ i, j int } // e_i (j < 0) or e_i + e_j
 	dirs := make([]dir, 0, N*(N+1)/2)

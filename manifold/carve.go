@@ -117,7 +117,7 @@ type CountResult struct {
 // whose ends differ (in pattern or sign) down to Resolution, all intervals
 // of one level in one batch, and counts the finest intervals whose ends
 // differ. Sign 0 counts as positive.
-func CountAlongPath(b engine.Backend, net *models.RandomDense, path Path, opt CountOptions) (CountResult, error) {
+func CountAlongPath(b engine.Backend, net *models.RandomNetwork, path Path, opt CountOptions) (CountResult, error) {
 	if path.At == nil || path.Width != net.Width(0) {
 		return CountResult{}, fmt.Errorf("count: the path lives in %d dimensions, the network's input has %d", path.Width, net.Width(0))
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -20,8 +21,8 @@ func TestProductReadoutHessianMatchesJets(t *testing.T) {
 	b := enginetest.Open(t)
 	const N = 6
 	for _, actIn := range []bool{true, false} {
-		net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 4), Act: mustAct(t, "tanh"), SigmaW: 1.3, SigmaB: 0.3, Seed: 4,
-			ActivateInput: actIn, Kinds: []models.LayerKind{models.Product, models.Dense, models.Product, models.Product}})
+		net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, 4), Act: mustAct(t, "tanh"), SigmaW: 1.3, SigmaB: 0.3, Seed: 4,
+			ActivateInput: actIn, Kinds: []layerkind.Kind{layerkind.Product, layerkind.Dense, layerkind.Product, layerkind.Product}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,14 +98,17 @@ func TestProductReadoutHessianMatchesJets(t *testing.T) {
 func TestProductQuadricBoundary(t *testing.T) {
 	b := enginetest.Open(t)
 	const N = 8
-	net, _ := models.NewRandomDense(models.RandomSpec{Widths: []int{N, N}, Act: mustAct(t, "linear"), SigmaW: 1, SigmaB: 0.5, Seed: 3, ActivateInput: true, Kinds: []models.LayerKind{models.Product}})
+	net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: []int{N, N}, Act: mustAct(t, "linear"), SigmaW: 1, SigmaB: 0.5, Seed: 3, ActivateInput: true, Kinds: []layerkind.Kind{layerkind.Product}})
 	opt := BoundaryOptions{Points: 3, Q: 1, Seed: 3}
 	ro, pts, err := BoundaryPoints(b, net, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	W, bw, _ := net.HostWeights(1)
-	V, cv, _ := net.HostFactorWeights(1)
+	par, err := net.HostParams(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	W, bw, V, cv := par[0], par[1], par[2], par[3]
 	for p := 0; p < 3; p++ {
 		x := pts[p*N : (p+1)*N]
 		in, _ := engine.FromHost(b, x)

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/internal/memory"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
@@ -173,32 +173,22 @@ type CarveResult struct {
 // carvePatterns are the matched networks: all dense (additive), all
 // product (multiplicative), and alternating (mixed, dense first).
 var carvePatterns = []struct {
-	name string
-	mf   []meanfield.LayerKind
+	name  string
+	kinds []layerkind.Kind
 }{
-	{"dense", []meanfield.LayerKind{meanfield.Dense}},
-	{"product", []meanfield.LayerKind{meanfield.Product}},
-	{"mixed", []meanfield.LayerKind{meanfield.Dense, meanfield.Product}},
+	{"dense", []layerkind.Kind{layerkind.Dense}},
+	{"product", []layerkind.Kind{layerkind.Product}},
+	{"mixed", []layerkind.Kind{layerkind.Dense, layerkind.Product}},
 }
 
-// repeatKinds repeats pattern over depth layers, for both packages.
-func repeatKinds(pattern []meanfield.LayerKind, depth int) ([]models.LayerKind, []meanfield.LayerKind) {
-	mk, mf := make([]models.LayerKind, depth), make([]meanfield.LayerKind, depth)
-	for l := range mk {
-		mf[l] = pattern[l%len(pattern)]
-		if mf[l] == meanfield.Product {
-			mk[l] = models.Product
-		}
+// repeatKinds repeats pattern over depth layers (the random network's
+// kinds and the mean-field stack's are the same layerkind.Kind values).
+func repeatKinds(pattern []layerkind.Kind, depth int) []layerkind.Kind {
+	k := make([]layerkind.Kind, depth)
+	for l := range k {
+		k[l] = pattern[l%len(pattern)]
 	}
-	return mk, mf
-}
-
-func patternString(p []meanfield.LayerKind) string {
-	s := make([]string, len(p))
-	for i, k := range p {
-		s[i] = k.String()
-	}
-	return strings.Join(s, ",")
+	return k
 }
 
 // withDefaults fills the zero fields of o with their defaults.
@@ -365,11 +355,11 @@ func Carve(ctx context.Context, b engine.Backend, opts CarveOptions) (*CarveResu
 	}
 	// Matched sigma_w per network.
 	for _, p := range carvePatterns {
-		sw, orbit, err := meanfield.SigmaWForChi1(act, o.SigmaB, p.mf, o.Chi1, nil)
+		sw, orbit, err := meanfield.SigmaWForChi1(act, o.SigmaB, p.kinds, o.Chi1, meanfield.Options{})
 		if err != nil {
 			return nil, &options.Error{Op: "manifold.Carve", Field: "Chi1", Value: o.Chi1, Want: fmt.Sprintf("want a chi_1 per layer that the %s network reaches", p.name), Err: err}
 		}
-		r.res.Networks = append(r.res.Networks, CarveNetwork{Name: p.name, Pattern: patternString(p.mf), SigmaW: sw, Chi1: orbit.MeanChi1, Chi1By: orbit.Chi1, QOrbit: orbit.Q})
+		r.res.Networks = append(r.res.Networks, CarveNetwork{Name: p.name, Pattern: layerkind.FormatList(p.kinds), SigmaW: sw, Chi1: orbit.MeanChi1, Chi1By: orbit.Chi1, QOrbit: orbit.Q})
 	}
 	start := time.Now()
 	r.total = len(carvePatterns)*(o.Depth+1) + len(o.CountDepths)*len(o.CountWidths)*o.CountSeeds + (len(carvePatterns)+2)*o.BoundaryPoints
@@ -395,8 +385,8 @@ func (r *carveRun) circle() error {
 			return err
 		}
 		nw := res.Networks[i]
-		mk, mf := repeatKinds(p.mf, o.Depth)
-		net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(o.Width, o.Depth), Act: r.act, SigmaW: nw.SigmaW, SigmaB: o.SigmaB, Seed: o.Seed, ActivateInput: true, Kinds: mk})
+		kinds := repeatKinds(p.kinds, o.Depth)
+		net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(o.Width, o.Depth), Act: r.act, SigmaW: nw.SigmaW, SigmaB: o.SigmaB, Seed: o.Seed, ActivateInput: true, Kinds: kinds})
 		if err != nil {
 			return fmt.Errorf("manifold: Carve: circle: %s network: %w", p.name, err)
 		}
@@ -404,11 +394,11 @@ func (r *carveRun) circle() error {
 		if err != nil {
 			return fmt.Errorf("manifold: Carve: circle: %s network: %w", p.name, err)
 		}
-		m, err := meanfield.New(r.act, nw.SigmaW, o.SigmaB, nil)
+		m, err := meanfield.New(r.act, nw.SigmaW, o.SigmaB, meanfield.Options{})
 		if err != nil {
 			return fmt.Errorf("manifold: Carve: circle: %s network: mean field: %w", p.name, err)
 		}
-		th, err := m.StackCircle(o.Q, mf)
+		th, err := m.StackCircle(o.Q, kinds)
 		if err != nil {
 			return fmt.Errorf("manifold: Carve: circle: %s network: mean field: %w", p.name, err)
 		}
@@ -431,9 +421,9 @@ func (r *carveRun) count() error {
 	o, res := r.o, r.res
 	res.Count = CarveCount{Path: o.Path, Samples: o.Samples, Resolution: o.Resolution, Seeds: o.CountSeeds, ReLUSigmaW: o.ReLUSigmaW, ProductSigmaW: o.ProductSigmaW}
 	for _, d := range o.CountDepths {
-		prodKinds := make([]models.LayerKind, d)
+		prodKinds := make([]layerkind.Kind, d)
 		for l := range prodKinds {
-			prodKinds[l] = models.Product
+			prodKinds[l] = layerkind.Product
 		}
 		for _, w := range o.CountWidths {
 			row := CarveCountRow{Depth: d, Width: w, ProductBound: 1 << d}
@@ -455,11 +445,11 @@ func (r *carveRun) count() error {
 				if err != nil {
 					return fmt.Errorf("manifold: Carve: count: %w", err)
 				}
-				rnet, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(w, d), Act: r.relu, SigmaW: o.ReLUSigmaW, SigmaB: o.SigmaB, Seed: seed})
+				rnet, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(w, d), Act: r.relu, SigmaW: o.ReLUSigmaW, SigmaB: o.SigmaB, Seed: seed})
 				if err != nil {
 					return fmt.Errorf("manifold: Carve: count: relu depth %d width %d: %w", d, w, err)
 				}
-				pnet, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(w, d), Act: r.linear, SigmaW: o.ProductSigmaW, SigmaB: o.SigmaB, Seed: seed, Kinds: prodKinds})
+				pnet, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(w, d), Act: r.linear, SigmaW: o.ProductSigmaW, SigmaB: o.SigmaB, Seed: seed, Kinds: prodKinds})
 				if err != nil {
 					return fmt.Errorf("manifold: Carve: count: product depth %d width %d: %w", d, w, err)
 				}
@@ -496,10 +486,10 @@ func (r *carveRun) boundary() error {
 	}
 	var bnets []bnet
 	for i, p := range carvePatterns {
-		mk, _ := repeatKinds(p.mf, o.BoundaryDepth)
+		mk := repeatKinds(p.kinds, o.BoundaryDepth)
 		bnets = append(bnets, bnet{p.name, models.RandomSpec{Act: r.act, SigmaW: res.Networks[i].SigmaW, SigmaB: o.SigmaB, ActivateInput: true, Kinds: mk}})
 	}
-	allProd, _ := repeatKinds([]meanfield.LayerKind{meanfield.Product}, o.BoundaryDepth)
+	allProd := repeatKinds([]layerkind.Kind{layerkind.Product}, o.BoundaryDepth)
 	bnets = append(bnets, bnet{"relu", models.RandomSpec{Act: r.relu, SigmaW: o.ReLUSigmaW, SigmaB: o.SigmaB}},
 		bnet{"product (linear)", models.RandomSpec{Act: r.linear, SigmaW: o.ProductSigmaW, SigmaB: o.SigmaB, Kinds: allProd}})
 	for _, bn := range bnets {
@@ -508,7 +498,7 @@ func (r *carveRun) boundary() error {
 		}
 		spec := bn.spec
 		spec.Widths, spec.Seed = models.UniformWidths(o.BoundaryWidth, o.BoundaryDepth), o.Seed
-		net, err := models.NewRandomDense(spec)
+		net, err := models.NewRandomNetwork(spec)
 		if err != nil {
 			return fmt.Errorf("manifold: Carve: boundary of the %s network: %w", bn.name, err)
 		}

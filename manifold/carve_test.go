@@ -6,21 +6,26 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 )
 
 // oneLayer returns a one-layer network on the raw input (no activation of
 // the input) and its host weights.
-func oneLayer(t *testing.T, act string, kind models.LayerKind, nIn, nOut int, seed uint64) (*models.RandomDense, []float64, []float64, []float64, []float64) {
+func oneLayer(t *testing.T, act string, kind layerkind.Kind, nIn, nOut int, seed uint64) (*models.RandomNetwork, []float64, []float64, []float64, []float64) {
 	t.Helper()
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: []int{nIn, nOut}, Act: mustAct(t, act), SigmaW: 1, SigmaB: 0.4, Seed: seed, Kinds: []models.LayerKind{kind}})
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: []int{nIn, nOut}, Act: mustAct(t, act), SigmaW: 1, SigmaB: 0.4, Seed: seed, Kinds: []layerkind.Kind{kind}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	W, bw, _ := net.HostWeights(1)
+	par, err := net.HostParams(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	W, bw := par[0], par[1]
 	var V, cv []float64
-	if kind == models.Product {
-		V, cv, _ = net.HostFactorWeights(1)
+	if kind == layerkind.Product {
+		V, cv = par[2], par[3]
 	}
 	return net, W, bw, V, cv
 }
@@ -63,7 +68,7 @@ func affineAlong(W, bias []float64, path Path, nIn, nOut int) (c, A, B []float64
 func TestCountOneLayerReLU(t *testing.T) {
 	b := enginetest.Open(t)
 	const nIn, nOut = 10, 40
-	net, W, bias, _, _ := oneLayer(t, "relu", models.Dense, nIn, nOut, 3)
+	net, W, bias, _, _ := oneLayer(t, "relu", layerkind.Dense, nIn, nOut, 3)
 	beta := NewReadout(nOut, 3).Beta
 	line, _ := LinePath(nIn, 1, 5)
 	c, A, _ := affineAlong(W, bias, line, nIn, nOut)
@@ -124,7 +129,7 @@ func TestCountProductQuadratic(t *testing.T) {
 	b := enginetest.Open(t)
 	const nIn, nOut = 6, 9
 	for seed := uint64(1); seed <= 6; seed++ {
-		net, W, bw, V, cv := oneLayer(t, "linear", models.Product, nIn, nOut, seed)
+		net, W, bw, V, cv := oneLayer(t, "linear", layerkind.Product, nIn, nOut, seed)
 		beta := NewReadout(nOut, seed).Beta
 		line, _ := LinePath(nIn, 1, seed)
 		a, bb, _ := affineAlong(W, bw, line, nIn, nOut)
@@ -196,13 +201,13 @@ func TestCountDeepAgainstDenseSampling(t *testing.T) {
 	const N, L = 12, 3
 	for _, c := range []struct {
 		act  string
-		kind models.LayerKind
-	}{{"relu", models.Dense}, {"linear", models.Product}} {
-		kinds := make([]models.LayerKind, L)
+		kind layerkind.Kind
+	}{{"relu", layerkind.Dense}, {"linear", layerkind.Product}} {
+		kinds := make([]layerkind.Kind, L)
 		for i := range kinds {
 			kinds[i] = c.kind
 		}
-		net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, L), Act: mustAct(t, c.act), SigmaW: 1.4, SigmaB: 0.3, Seed: 7, Kinds: kinds})
+		net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, L), Act: mustAct(t, c.act), SigmaW: 1.4, SigmaB: 0.3, Seed: 7, Kinds: kinds})
 		for _, closed := range []bool{false, true} {
 			var path Path
 			if closed {
@@ -221,7 +226,7 @@ func TestCountDeepAgainstDenseSampling(t *testing.T) {
 			if got.PatternChanges != brute.PatternChanges || got.SignChanges != brute.SignChanges {
 				t.Errorf("%s closed %v: refined %d pattern / %d sign changes; 200,000 samples %d / %d", c.act, closed, got.PatternChanges, got.SignChanges, brute.PatternChanges, brute.SignChanges)
 			}
-			if c.kind == models.Product {
+			if c.kind == layerkind.Product {
 				bound := 1 << L
 				if closed {
 					bound *= 2

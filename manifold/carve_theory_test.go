@@ -6,6 +6,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 )
@@ -47,12 +48,12 @@ func TestProductCircleFollowsMeanField(t *testing.T) {
 	const N, B, seeds, sw = 2000, 64, 6, 2.2
 	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
-	kinds := []models.LayerKind{models.Product, models.Product, models.Dense}
-	m, err := meanfield.New(tanh, sw, 0.3, nil)
+	kinds := []layerkind.Kind{layerkind.Product, layerkind.Product, layerkind.Dense}
+	m, err := meanfield.New(tanh, sw, 0.3, meanfield.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	th, err := m.StackCircle(1, []meanfield.LayerKind{meanfield.Product, meanfield.Product, meanfield.Dense})
+	th, err := m.StackCircle(1, []layerkind.Kind{layerkind.Product, layerkind.Product, layerkind.Dense})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestProductCircleFollowsMeanField(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, L), Act: tanh, SigmaW: sw, SigmaB: 0.3, Seed: uint64(s + 1), ActivateInput: true, Kinds: kinds})
+		net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, L), Act: tanh, SigmaW: sw, SigmaB: 0.3, Seed: uint64(s + 1), ActivateInput: true, Kinds: kinds})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,8 +149,8 @@ func TestProductPairsFollowMaps(t *testing.T) {
 	const N, seeds, pairs, sw = 2000, 4, 10, 2.2
 	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
-	m, _ := meanfield.New(tanh, sw, 0.3, nil)
-	mk := []meanfield.LayerKind{meanfield.Dense, meanfield.Product}
+	m, _ := meanfield.New(tanh, sw, 0.3, meanfield.Options{})
+	mk := []layerkind.Kind{layerkind.Dense, layerkind.Product}
 	qs, err := m.StackLengths(1, mk)
 	if err != nil {
 		t.Fatal(err)
@@ -170,8 +171,8 @@ func TestProductPairsFollowMaps(t *testing.T) {
 		cdev[k] = make([][]float64, 2)
 	}
 	for s := 0; s < seeds; s++ {
-		net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 2), Act: tanh, SigmaW: sw, SigmaB: 0.3, Seed: uint64(s + 11), ActivateInput: true,
-			Kinds: []models.LayerKind{models.Dense, models.Product}})
+		net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, 2), Act: tanh, SigmaW: sw, SigmaB: 0.3, Seed: uint64(s + 11), ActivateInput: true,
+			Kinds: []layerkind.Kind{layerkind.Dense, layerkind.Product}})
 		meas, err := PropagatePairs(b, net, 1, c0s, pairs, uint64(s+1))
 		if err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/internal/memory"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
@@ -37,7 +38,7 @@ type CurvatureOptions struct {
 	// Kinds are the layers' kinds, cycled over the depth; nil means all
 	// dense. Mean field describes dense layers only: the theory columns are
 	// null at and after the first layer that is not dense.
-	Kinds []models.LayerKind
+	Kinds []layerkind.Kind
 	// TokenDim is the token dimension D of attention layers (it must divide
 	// Width); unused without them.
 	TokenDim int
@@ -220,7 +221,7 @@ func Curvature(ctx context.Context, b engine.Backend, opts CurvatureOptions) (*C
 	if err != nil {
 		return nil, err
 	}
-	mf, err := meanfield.New(act, o.SigmaW, o.SigmaB, nil)
+	mf, err := meanfield.New(act, o.SigmaW, o.SigmaB, meanfield.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("curvature: %w", err)
 	}
@@ -337,19 +338,19 @@ func (o CurvatureOptions) withDefaults() (CurvatureOptions, activation.Func, err
 
 // curvatureNet builds the random network of the options; inWidth, when
 // not 0, is the input's width (a user curve's).
-func curvatureNet(o CurvatureOptions, act activation.Func, inWidth int) (*models.RandomDense, error) {
+func curvatureNet(o CurvatureOptions, act activation.Func, inWidth int) (*models.RandomNetwork, error) {
 	widths := models.UniformWidths(o.Width, o.Depth)
 	if inWidth > 0 {
 		widths[0] = inWidth
 	}
-	var kinds []models.LayerKind
+	var kinds []layerkind.Kind
 	if len(o.Kinds) > 0 {
-		kinds = make([]models.LayerKind, o.Depth)
+		kinds = make([]layerkind.Kind, o.Depth)
 		for i := range kinds {
 			kinds[i] = o.Kinds[i%len(o.Kinds)]
 		}
 	}
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: widths, Act: act, SigmaW: o.SigmaW, SigmaB: o.SigmaB,
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: widths, Act: act, SigmaW: o.SigmaW, SigmaB: o.SigmaB,
 		Law: o.Weights, Seed: o.Seed, ActivateInput: true, Kinds: kinds, TokenDim: o.TokenDim, Residual: o.Residual})
 	if err != nil {
 		if o.Kinds != nil {
@@ -362,10 +363,10 @@ func curvatureNet(o CurvatureOptions, act activation.Func, inWidth int) (*models
 
 // curvatureFirstNonDense is the first layer (1..depth) whose kind, cycled
 // from kinds, is not dense; depth + 1 when all are.
-func curvatureFirstNonDense(kinds []models.LayerKind, depth int) int {
+func curvatureFirstNonDense(kinds []layerkind.Kind, depth int) int {
 	if len(kinds) > 0 {
 		for l := 1; l <= depth; l++ {
-			if kinds[(l-1)%len(kinds)] != models.Dense {
+			if kinds[(l-1)%len(kinds)] != layerkind.Dense {
 				return l
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 )
@@ -24,7 +25,7 @@ func TestCurvatureInputLayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _ := meanfield.New(mustAct(t, "tanh"), 2.5, 0.3, nil)
+	m, _ := meanfield.New(mustAct(t, "tanh"), 2.5, 0.3, meanfield.Options{})
 	fp, err := m.FixedLength(1)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +79,7 @@ func TestCurvatureMatchesSimulate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(20, 3), Act: mustAct(t, "relu"), SigmaW: 1.5, SigmaB: 0.1,
+		net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(20, 3), Act: mustAct(t, "relu"), SigmaW: 1.5, SigmaB: 0.1,
 			Law: models.Orthogonal, Seed: 5, ActivateInput: true})
 		if err != nil {
 			t.Fatal(err)
@@ -160,7 +161,7 @@ func TestCurvatureAutocorrelationTheory(t *testing.T) {
 func TestCurvatureKindsAndCurve(t *testing.T) {
 	b := enginetest.Open(t)
 	res, err := Curvature(context.Background(), b, CurvatureOptions{SigmaW: 1.5, Width: 24, Depth: 4, Points: 40,
-		Kinds: []models.LayerKind{models.Dense, models.Attention}, TokenDim: 4, Residual: true, Figure: true})
+		Kinds: []layerkind.Kind{layerkind.Dense, layerkind.Attention}, TokenDim: 4, Residual: true, Figure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +227,7 @@ func TestCurvatureErrors(t *testing.T) {
 		{func(o *CurvatureOptions) { o.Q = -1 }, "Q -1"},
 		{func(o *CurvatureOptions) { o.Activation = "cube" }, "Activation"},
 		{func(o *CurvatureOptions) { o.Weights = 7 }, "Weights 7"},
-		{func(o *CurvatureOptions) { o.Kinds = []models.LayerKind{models.Attention} }, "TokenDim"},
+		{func(o *CurvatureOptions) { o.Kinds = []layerkind.Kind{layerkind.Attention} }, "TokenDim"},
 		{func(o *CurvatureOptions) { o.Curve = &Curve{Width: 2, Points: 1} }, "Curve"},
 	} {
 		o := small

@@ -1,5 +1,5 @@
 // Package manifold pushes input manifolds (great circles, user curves, pairs
-// of points, paths) through random deep networks (models.RandomDense) and
+// of points, paths) through random deep networks (models.RandomNetwork) and
 // measures, layer by layer, what the network does to them, after Poole,
 // Lahiri, Raghu, Sohl-Dickstein and Ganguli, "Exponential expressivity in
 // deep neural networks through transient chaos" (NeurIPS 2016). Definitions,

@@ -45,7 +45,7 @@ func HalfCircle(width, points int, q float64, seed uint64) ([]float64, error) {
 // singular values fall below cutoff times the largest count as zero (0
 // means DefaultRankCutoff). The projection comes from a blocked
 // Householder QR of the features on the backend (projectionNorms).
-func FitErrors(b engine.Backend, net *models.RandomDense, inputs []float64, P int, targets []float64, T int, cutoff float64) ([]float64, error) {
+func FitErrors(b engine.Backend, net *models.RandomNetwork, inputs []float64, P int, targets []float64, T int, cutoff float64) ([]float64, error) {
 	return fitErrors(b, net, inputs, P, targets, T, cutoff, false)
 }
 
@@ -53,7 +53,7 @@ func FitErrors(b engine.Backend, net *models.RandomDense, inputs []float64, P in
 // features, without a constant: the protocol of Poole et al.'s code, whose
 // networks end in a linear readout layer (a dense layer without
 // activation) whose outputs are regressed on.
-func OutputFitErrors(b engine.Backend, net *models.RandomDense, inputs []float64, P int, targets []float64, T int, cutoff float64) ([]float64, error) {
+func OutputFitErrors(b engine.Backend, net *models.RandomNetwork, inputs []float64, P int, targets []float64, T int, cutoff float64) ([]float64, error) {
 	return fitErrors(b, net, inputs, P, targets, T, cutoff, true)
 }
 
@@ -62,7 +62,7 @@ func OutputFitErrors(b engine.Backend, net *models.RandomDense, inputs []float64
 // fitBatchElems / (widest layer) points (128 MiB of float64 per buffer).
 const fitBatchElems = 1 << 24
 
-func fitErrors(b engine.Backend, net *models.RandomDense, inputs []float64, P int, targets []float64, T int, cutoff float64, output bool) ([]float64, error) {
+func fitErrors(b engine.Backend, net *models.RandomNetwork, inputs []float64, P int, targets []float64, T int, cutoff float64, output bool) ([]float64, error) {
 	if cutoff == 0 {
 		cutoff = DefaultRankCutoff
 	}
@@ -123,7 +123,7 @@ func fitErrors(b engine.Backend, net *models.RandomDense, inputs []float64, P in
 // fitFeatures runs the n inputs through net and writes their features into
 // columns off..off+n of the F x P backend matrix feat: h^L (output) or
 // phi(h^L) above the constant row F-1.
-func fitFeatures(b engine.Backend, net *models.RandomDense, inputs []float64, n int, feat engine.Buffer, F, off int, output bool) error {
+func fitFeatures(b engine.Backend, net *models.RandomNetwork, inputs []float64, n int, feat engine.Buffer, F, off int, output bool) error {
 	in, err := engine.FromHost(b, inputs)
 	if err != nil {
 		return err

@@ -263,7 +263,7 @@ func Expressivity(ctx context.Context, b engine.Backend, opts ExpressivityOption
 		}
 		nw := ExpressivityNetwork{Kind: j.kind, Depth: j.depth, Width: j.width, Errors: make([]float64, T)}
 		for r := 0; r < o.Repeats; r++ {
-			net, err := models.NewRandomDense(models.RandomSpec{Widths: widths, Act: o.Activation, SigmaW: o.SigmaW, SigmaB: o.SigmaB, Seed: o.Seed + uint64(r)})
+			net, err := models.NewRandomNetwork(models.RandomSpec{Widths: widths, Act: o.Activation, SigmaW: o.SigmaW, SigmaB: o.SigmaB, Seed: o.Seed + uint64(r)})
 			if err != nil {
 				return nil, err
 			}

@@ -164,7 +164,7 @@ func TestExpressivityRepeatSeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: []int{6, 12, 12, 8}, Act: mustAct(t, "tanh"), SigmaW: 4, SigmaB: 0.3, Seed: 7})
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: []int{6, 12, 12, 8}, Act: mustAct(t, "tanh"), SigmaW: 4, SigmaB: 0.3, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 func TestFitErrorsLinearNetwork(t *testing.T) {
 	b := enginetest.Open(t)
 	for _, c := range []struct{ N, P int }{{8, 60}, {40, 25}} {
-		net, _ := models.NewRandomDense(models.RandomSpec{Widths: []int{c.N, c.N, c.N}, Act: mustAct(t, "linear"), SigmaW: 1.2, SigmaB: 0.4, Seed: 3})
+		net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: []int{c.N, c.N, c.N}, Act: mustAct(t, "linear"), SigmaW: 1.2, SigmaB: 0.4, Seed: 3})
 		x, err := HalfCircle(c.N, c.P, 1, 3)
 		if err != nil {
 			t.Fatal(err)

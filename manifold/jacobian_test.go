@@ -15,7 +15,7 @@ import (
 
 // jacobianSquaredSingularValues returns the squared singular values of
 // J = dh^L / dh^0 at the input h0, from jets along the unit vectors.
-func jacobianSquaredSingularValues(t *testing.T, b engine.Backend, net *models.RandomDense, h0 []float64) []float64 {
+func jacobianSquaredSingularValues(t *testing.T, b engine.Backend, net *models.RandomNetwork, h0 []float64) []float64 {
 	t.Helper()
 	N := len(h0)
 	jet := make([]float64, 3*N*N)
@@ -66,11 +66,11 @@ func TestOrthogonalJacobianIsNarrower(t *testing.T) {
 	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
 	const sb, N, L, nets = 0.05, 300, 16, 3
-	sw, err := meanfield.CriticalSigmaW(tanh, sb, nil)
+	sw, err := meanfield.CriticalSigmaW(tanh, sb, meanfield.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _ := meanfield.New(tanh, sw, sb, nil)
+	m, _ := meanfield.New(tanh, sw, sb, meanfield.Options{})
 	fp, err := m.FixedLength(1)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestOrthogonalJacobianIsNarrower(t *testing.T) {
 	mean := map[models.WeightLaw]float64{}
 	for _, law := range []models.WeightLaw{models.Gaussian, models.Orthogonal} {
 		for s := 0; s < nets; s++ {
-			net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, L), Act: tanh, SigmaW: sw, SigmaB: sb, Law: law, Seed: uint64(10 + s), ActivateInput: true})
+			net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, L), Act: tanh, SigmaW: sw, SigmaB: sb, Law: law, Seed: uint64(10 + s), ActivateInput: true})
 			h0 := make([]float64, N)
 			rng.FillNormal(h0, uint64(s), 99, 0)
 			for i := range h0 {

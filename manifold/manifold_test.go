@@ -21,7 +21,7 @@ func mustAct(t testing.TB, name string) activation.Func {
 }
 
 // run pushes curve c through net and returns the recorded stats.
-func run(t *testing.T, b engine.Backend, net *models.RandomDense, c *Curve, opt RecorderOptions) []LayerStats {
+func run(t *testing.T, b engine.Backend, net *models.RandomNetwork, c *Curve, opt RecorderOptions) []LayerStats {
 	t.Helper()
 	rec := NewRecorder(b, c, opt)
 	in, err := b.Alloc(engine.Float64, 3*c.Width*c.Points)
@@ -57,7 +57,7 @@ func TestInputCircle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		net, _ := models.NewRandomDense(models.RandomSpec{Widths: []int{N}, Act: mustAct(t, "tanh"), SigmaW: 1})
+		net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: []int{N}, Act: mustAct(t, "tanh"), SigmaW: 1})
 		st := run(t, b, net, c, RecorderOptions{Gram: true, KeepKappa: true})
 		s := st[0]
 		near := func(what string, got, want float64) {
@@ -103,7 +103,7 @@ func TestLinearNetworkKeepsGrassmannLength(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 12), Act: mustAct(t, "linear"), SigmaW: 1.3, SigmaB: 0.5, Seed: 2, ActivateInput: true})
+	net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, 12), Act: mustAct(t, "linear"), SigmaW: 1.3, SigmaB: 0.5, Seed: 2, ActivateInput: true})
 	for _, s := range run(t, b, net, c, RecorderOptions{}) {
 		if math.Abs(s.GrassmannLength-2*math.Pi) > 1e-10 {
 			t.Errorf("layer %d: L^G = %.15g, want 2 pi", s.Layer, s.GrassmannLength)
@@ -111,7 +111,7 @@ func TestLinearNetworkKeepsGrassmannLength(t *testing.T) {
 	}
 	// A tanh network is not linear: L^G must grow in the chaotic phase (a
 	// check that the test above can fail).
-	chaotic, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 6), Act: mustAct(t, "tanh"), SigmaW: 4, SigmaB: 0.3, Seed: 2, ActivateInput: true})
+	chaotic, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, 6), Act: mustAct(t, "tanh"), SigmaW: 4, SigmaB: 0.3, Seed: 2, ActivateInput: true})
 	st := run(t, b, chaotic, c, RecorderOptions{})
 	if st[6].GrassmannLength < 4*math.Pi {
 		t.Errorf("tanh sigma_w 4: L^G at layer 6 = %v; expected it to have grown well past 2 pi", st[6].GrassmannLength)
@@ -128,7 +128,7 @@ func TestChunkedEqualsWhole(t *testing.T) {
 	b := enginetest.Open(t)
 	const N, B = 80, 60
 	c, _ := Circle(N, B, 0.5, 3)
-	net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 5), Act: mustAct(t, "tanh"), SigmaW: 2.5, SigmaB: 0.3, Seed: 8, ActivateInput: true})
+	net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, 5), Act: mustAct(t, "tanh"), SigmaW: 2.5, SigmaB: 0.3, Seed: 8, ActivateInput: true})
 	whole := run(t, b, net, c, RecorderOptions{KeepKappa: true})
 	rec := NewRecorder(b, c, RecorderOptions{KeepKappa: true})
 	jet := c.Jet()

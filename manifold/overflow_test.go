@@ -19,7 +19,7 @@ import (
 // "zero tangent" or an eigensolver failure further on.
 func TestOverflowIsNamed(t *testing.T) {
 	relu, _ := activation.Lookup("relu")
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(20, 200), Act: relu, SigmaW: 50, Seed: 1, ActivateInput: true})
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(20, 200), Act: relu, SigmaW: 50, Seed: 1, ActivateInput: true})
 	if err != nil {
 		t.Fatal(err)
 	}

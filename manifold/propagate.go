@@ -8,6 +8,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/internal/memory"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
@@ -18,7 +19,7 @@ import (
 // Net is the default its comment names.
 type PropagateOptions struct {
 	// Net is the network (required, input width at least 2).
-	Net *models.RandomDense
+	Net *models.RandomNetwork
 	// Q is the inputs' squared length per coordinate; 0 means q*, the fixed
 	// point of the mean-field length map of Net's activation and scales.
 	Q float64
@@ -82,7 +83,7 @@ func PropagateMemory(N, k, P int) int64 {
 func Propagate(ctx context.Context, b engine.Backend, opts PropagateOptions) (*PropagateResult, error) {
 	net := opts.Net
 	if net == nil {
-		return nil, &options.Error{Op: "manifold.Propagate", Field: "Net", Value: nil, Want: "want a random network (models.NewRandomDense)"}
+		return nil, &options.Error{Op: "manifold.Propagate", Field: "Net", Value: nil, Want: "want a random network (models.NewRandomNetwork)"}
 	}
 	if opts.C0 == nil {
 		opts.C0 = []float64{0.2, 0.5, 0.8}
@@ -123,7 +124,7 @@ func Propagate(ctx context.Context, b engine.Backend, opts PropagateOptions) (*P
 	qth := make([]*float64, L+1)
 	cth := make([][]float64, len(cs))
 	if allDense(net) {
-		mf, err := meanfield.New(spec.Act, spec.SigmaW, spec.SigmaB, nil)
+		mf, err := meanfield.New(spec.Act, spec.SigmaW, spec.SigmaB, meanfield.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -166,9 +167,10 @@ func Propagate(ctx context.Context, b engine.Backend, opts PropagateOptions) (*P
 
 // allDense reports whether every layer of net is dense (the mean-field
 // maps describe those).
-func allDense(net *models.RandomDense) bool {
+func allDense(net *models.RandomNetwork) bool {
+	spec := net.Spec()
 	for l := 1; l <= net.Depth(); l++ {
-		if net.Kind(l) != models.Dense {
+		if spec.Kind(l) != layerkind.Dense {
 			return false
 		}
 	}
@@ -178,7 +180,7 @@ func allDense(net *models.RandomDense) bool {
 // inputLength returns q when it is positive and otherwise (q = 0) q*, the
 // fixed point of the mean-field length map of net's activation and scales
 // started at q = 1.
-func inputLength(net *models.RandomDense, q float64) (float64, error) {
+func inputLength(net *models.RandomNetwork, q float64) (float64, error) {
 	if q > 0 && !math.IsInf(q, 0) {
 		return q, nil
 	}
@@ -186,7 +188,7 @@ func inputLength(net *models.RandomDense, q float64) (float64, error) {
 		return 0, &options.Error{Op: "manifold.Propagate", Field: "Q", Value: q, Want: "want a finite q > 0, or 0 for q*"}
 	}
 	spec := net.Spec()
-	mf, err := meanfield.New(spec.Act, spec.SigmaW, spec.SigmaB, nil)
+	mf, err := meanfield.New(spec.Act, spec.SigmaW, spec.SigmaB, meanfield.Options{})
 	if err != nil {
 		return 0, err
 	}

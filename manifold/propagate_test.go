@@ -20,7 +20,7 @@ import (
 // q -> sigma_w^2 q, the C-map the identity for a linear activation).
 func TestPropagateOrthogonalLinear(t *testing.T) {
 	const sw, q0 = 1.3, 0.7
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(20, 3), Act: mustAct(t, "linear"), SigmaW: sw,
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(20, 3), Act: mustAct(t, "linear"), SigmaW: sw,
 		Law: models.Orthogonal, Seed: 2, ActivateInput: true})
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func TestPropagateOrthogonalLinear(t *testing.T) {
 // width 400 lies within five standard errors (CStd / sqrt(pairs)) of it.
 func TestPropagateTheoryLinearWithBias(t *testing.T) {
 	const sw, sb, q0 = 1.1, 0.5, 1.0
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(400, 4), Act: mustAct(t, "linear"), SigmaW: sw, SigmaB: sb,
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(400, 4), Act: mustAct(t, "linear"), SigmaW: sw, SigmaB: sb,
 		Seed: 3, ActivateInput: true})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ func TestPropagateTheoryLinearWithBias(t *testing.T) {
 // is a fixed point of the length map, so q^1 = q^0 to the fixed point's
 // accuracy, 1e-12) and bad options as errors naming the field.
 func TestPropagateOptions(t *testing.T) {
-	net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(10, 1), Act: mustAct(t, "tanh"), SigmaW: 2, SigmaB: 0.3, ActivateInput: true})
+	net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(10, 1), Act: mustAct(t, "tanh"), SigmaW: 2, SigmaB: 0.3, ActivateInput: true})
 	res, err := Propagate(context.Background(), enginetest.Open(t), PropagateOptions{Net: net})
 	if err != nil {
 		t.Fatal(err)

@@ -31,7 +31,7 @@ type SimOptions struct {
 // Simulate pushes curve c through net as second-order jets, chunk by chunk,
 // and returns the measures of the input (layer 0) and of every layer. It
 // checks ctx after every layer of every chunk.
-func Simulate(ctx context.Context, b engine.Backend, net *models.RandomDense, c *Curve, opt SimOptions) ([]LayerStats, error) {
+func Simulate(ctx context.Context, b engine.Backend, net *models.RandomNetwork, c *Curve, opt SimOptions) ([]LayerStats, error) {
 	if err := c.Check(); err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ const PairStream = uint64(1)<<62 + 1
 // and returns for each c0 the measured q^l and c^l at layers 0..L. The pair
 // (x1, x2) is sqrt(N q0) (u, c0 u + sqrt(1 - c0^2) w) with u, w orthonormal
 // random directions, so the empirical c^0 is c0 to rounding.
-func PropagatePairs(b engine.Backend, net *models.RandomDense, q0 float64, c0s []float64, pairs int, seed uint64) ([][]PairLayer, error) {
+func PropagatePairs(b engine.Backend, net *models.RandomNetwork, q0 float64, c0s []float64, pairs int, seed uint64) ([][]PairLayer, error) {
 	N := net.Width(0)
 	if pairs < 1 || len(c0s) == 0 {
 		return nil, fmt.Errorf("pairs: %d pairs of %d correlations; want at least one of each", pairs, len(c0s))

@@ -58,7 +58,7 @@ func TestSummarizeCurvatureChi1(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mf, _ := meanfield.New(tanh, sw, 0.3, nil)
+		mf, _ := meanfield.New(tanh, sw, 0.3, meanfield.Options{})
 		st, err := mf.Analyze(1)
 		if err != nil {
 			t.Fatal(err)

@@ -17,7 +17,7 @@ func deviations(t *testing.T, sw float64, N, seeds int) (dev [4][10][]float64) {
 	t.Helper()
 	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
-	m, err := meanfield.New(tanh, sw, 0.3, nil)
+	m, err := meanfield.New(tanh, sw, 0.3, meanfield.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func deviations(t *testing.T, sw float64, N, seeds int) (dev [4][10][]float64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(N, 10), Act: tanh, SigmaW: sw, SigmaB: 0.3, Seed: uint64(s + 1), ActivateInput: true})
+		net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, 10), Act: tanh, SigmaW: sw, SigmaB: 0.3, Seed: uint64(s + 1), ActivateInput: true})
 		st, err := Simulate(context.Background(), b, net, c, SimOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -116,12 +116,12 @@ func TestMeanFieldErrorShrinksWithWidth(t *testing.T) {
 func TestPairsFollowCMap(t *testing.T) {
 	b := enginetest.Open(t)
 	tanh := mustAct(t, "tanh")
-	m, _ := meanfield.New(tanh, 2.5, 0.3, nil)
+	m, _ := meanfield.New(tanh, 2.5, 0.3, meanfield.Options{})
 	fp, err := m.FixedLength(1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, _ := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(1000, 6), Act: tanh, SigmaW: 2.5, SigmaB: 0.3, Seed: 5, ActivateInput: true})
+	net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(1000, 6), Act: tanh, SigmaW: 2.5, SigmaB: 0.3, Seed: 5, ActivateInput: true})
 	c0s := []float64{0.2, 0.5, 0.8}
 	const pairs = 30
 	meas, err := PropagatePairs(b, net, fp.Q, c0s, pairs, 5)

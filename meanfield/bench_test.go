@@ -10,7 +10,7 @@ import (
 // sigma_w = 2.5, sigma_b = 0.3, Poole's chaotic example).
 func BenchmarkAnalyzeTanh(b *testing.B) {
 	act, _ := activation.Lookup("tanh")
-	m, err := New(act, 2.5, 0.3, nil)
+	m, err := New(act, 2.5, 0.3, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func BenchmarkPhaseGrid81(b *testing.B) {
 	sw := linspace(1, 5, 81)
 	sb := linspace(0, 4, 81)
 	for b.Loop() {
-		if _, err := PhaseGrid(act, sw, sb, nil); err != nil {
+		if _, err := PhaseGrid(act, sw, sb, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -17,7 +17,7 @@ func mustAct(t testing.TB, name string) activation.Func {
 	return a
 }
 
-func mustModel(t testing.TB, name string, sw, sb float64, opt *Options) *Model {
+func mustModel(t testing.TB, name string, sw, sb float64, opt Options) *Model {
 	t.Helper()
 	m, err := New(mustAct(t, name), sw, sb, opt)
 	if err != nil {
@@ -66,7 +66,7 @@ var (
 func TestErfAgainstClosedForms(t *testing.T) {
 	for _, sw := range gridSW {
 		for _, sb := range gridSB {
-			m := mustModel(t, "erf", sw, sb, nil)
+			m := mustModel(t, "erf", sw, sb, Options{})
 			s, err := m.Analyze(1)
 			if err != nil {
 				t.Fatalf("sw=%g sb=%g: %v", sw, sb, err)
@@ -119,7 +119,7 @@ func TestErfAgainstClosedForms(t *testing.T) {
 func TestErfExpect2(t *testing.T) {
 	cases := [][3]float64{{1, 1, 0.5}, {0.3, 2, -0.7}, {4, 0.5, 1.2}, {2, 2, 1.999}, {30, 40, 20}, {0.01, 1, 0}}
 	for _, rule := range []Rule{Sinc, GaussHermite} {
-		m := mustModel(t, "erf", 1, 0, &Options{Rule: rule})
+		m := mustModel(t, "erf", 1, 0, Options{Rule: rule})
 		for _, c := range cases {
 			if rule == GaussHermite && math.Max(c[0], c[1]) > 4 {
 				continue
@@ -149,7 +149,7 @@ func TestErfExpect2(t *testing.T) {
 // sigma_w^2/2) for sigma_w^2 < 2, chi_1 = sigma_w^2/2, and no finite fixed
 // point for sigma_w^2 > 2 (ErrNoFixedPoint).
 func TestReLUAgainstClosedForms(t *testing.T) {
-	m := mustModel(t, "relu", 1, 0, nil)
+	m := mustModel(t, "relu", 1, 0, Options{})
 	for _, c := range [][3]float64{{1, 1, 0.5}, {0.3, 2, -0.7}, {4, 0.5, 1.2}, {2, 2, 1.99999}, {2, 2, -1.99}, {1, 1, 1}, {1, 1, -1}, {3, 7, 0}} {
 		pp, dd, _, err := m.Expect2(c[0], c[1], c[2])
 		if err != nil {
@@ -162,7 +162,7 @@ func TestReLUAgainstClosedForms(t *testing.T) {
 	}
 	for _, sw := range gridSW {
 		for _, sb := range gridSB {
-			m := mustModel(t, "relu", sw, sb, nil)
+			m := mustModel(t, "relu", sw, sb, Options{})
 			s, err := m.Analyze(1)
 			sw2 := sw * sw
 			switch {
@@ -189,7 +189,7 @@ func TestReLUAgainstClosedForms(t *testing.T) {
 // chi_1 = sigma_w^2, E[u1 u2] = q12 (both quadrature rules are exact for
 // polynomials up to rounding; the package's exact forms too).
 func TestLinearAgainstClosedForms(t *testing.T) {
-	m := mustModel(t, "linear", 1, 0, nil)
+	m := mustModel(t, "linear", 1, 0, Options{})
 	// Linear uses the exact piecewise-linear forms in the package; the
 	// quadrature rules are checked here directly: E[u^2] = q to 1e-10.
 	for _, rule := range []Rule{Sinc, GaussHermite} {
@@ -214,7 +214,7 @@ func TestLinearAgainstClosedForms(t *testing.T) {
 	}
 	for _, sw := range gridSW {
 		for _, sb := range gridSB {
-			s, err := mustModel(t, "linear", sw, sb, nil).Analyze(1)
+			s, err := mustModel(t, "linear", sw, sb, Options{}).Analyze(1)
 			sw2 := sw * sw
 			if sw2 >= 1 && !(sw == 1 && sb == 0) {
 				if !errors.Is(err, ErrNoFixedPoint) {

@@ -23,7 +23,7 @@ import (
 // chi_1 >= 1. (Just above, chi_1 - 1 is only second order, ~eps^2/3 for erf
 // at sigma_w^2 = (1 + eps) pi/4; plain bisection still lands within 4e-13 of
 // pi/4, measured.)
-func CriticalSigmaW(act activation.Func, sigmaB float64, opt *Options) (float64, error) {
+func CriticalSigmaW(act activation.Func, sigmaB float64, opt Options) (float64, error) {
 	if err := checkParam("sigma_b", sigmaB); err != nil {
 		return 0, err
 	}
@@ -84,7 +84,7 @@ func CriticalSigmaW(act activation.Func, sigmaB float64, opt *Options) (float64,
 }
 
 // CriticalCurve returns CriticalSigmaW at each sigma_b, computed in parallel.
-func CriticalCurve(act activation.Func, sigmaBs []float64, opt *Options) ([]float64, error) {
+func CriticalCurve(act activation.Func, sigmaBs []float64, opt Options) ([]float64, error) {
 	out := make([]float64, len(sigmaBs))
 	errs := make([]error, len(sigmaBs))
 	var wg sync.WaitGroup

@@ -13,7 +13,7 @@ import (
 func ExampleModel_Analyze() {
 	tanh, _ := activation.Lookup("tanh")
 	for _, sw := range []float64{1.3, 2.5, 4} {
-		m, err := meanfield.New(tanh, sw, 0.3, nil)
+		m, err := meanfield.New(tanh, sw, 0.3, meanfield.Options{})
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -35,7 +35,7 @@ func ExampleModel_Analyze() {
 // sigma_w^2 = pi/4 (a closed form).
 func ExampleCriticalSigmaW() {
 	erf, _ := activation.Lookup("erf")
-	sw, err := meanfield.CriticalSigmaW(erf, 0, nil)
+	sw, err := meanfield.CriticalSigmaW(erf, 0, meanfield.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -50,7 +50,7 @@ func ExampleCriticalSigmaW() {
 // sqrt(3 chi_2 / (chi_1 (chi_1 - 1))) within a few layers.
 func ExampleModel_Circle() {
 	tanh, _ := activation.Lookup("tanh")
-	m, _ := meanfield.New(tanh, 4, 0.3, nil)
+	m, _ := meanfield.New(tanh, 4, 0.3, meanfield.Options{})
 	s, _ := m.Analyze(1)
 	layers, err := m.Circle(s.QStar, 20)
 	if err != nil {

@@ -28,7 +28,7 @@ type GridPoint struct {
 // homogeneous activation has slope 1 at c = 1, so correlations approach 1
 // only as a power law. Chi2 and LengthSlope are taken at the last length
 // too, XiQ = +Inf and Iterations = -1.
-func PhaseGrid(act activation.Func, sigmaWs, sigmaBs []float64, opt *Options) ([][]GridPoint, error) {
+func PhaseGrid(act activation.Func, sigmaWs, sigmaBs []float64, opt Options) ([][]GridPoint, error) {
 	for _, x := range sigmaWs {
 		if err := checkParam("sigma_w", x); err != nil {
 			return nil, err
@@ -68,7 +68,7 @@ func PhaseGrid(act activation.Func, sigmaWs, sigmaBs []float64, opt *Options) ([
 	return out, nil
 }
 
-func gridRow(act activation.Func, sigmaWs []float64, sb float64, opt *Options) ([]GridPoint, error) {
+func gridRow(act activation.Func, sigmaWs []float64, sb float64, opt Options) ([]GridPoint, error) {
 	row := make([]GridPoint, len(sigmaWs))
 	guess := -1.0
 	for j, sw := range sigmaWs {

@@ -10,9 +10,9 @@ import (
 // mu_k = (4/pi)^k / sqrt(1 + 4 k q); linear: 1. And mu_1 sigma_w^2 = chi_1
 // from Moments. Tolerance 1e-12 (Gauss-Legendre on smooth pieces).
 func TestDerivativeMoment(t *testing.T) {
-	relu := mustModel(t, "relu", 1.4, 0.1, nil)
-	erf := mustModel(t, "erf", 1.3, 0.2, nil)
-	lin := mustModel(t, "linear", 0.9, 0.1, nil)
+	relu := mustModel(t, "relu", 1.4, 0.1, Options{})
+	erf := mustModel(t, "erf", 1.3, 0.2, Options{})
+	lin := mustModel(t, "linear", 0.9, 0.1, Options{})
 	for _, q := range []float64{0.01, 0.7, 5} {
 		for k := 1; k <= 3; k++ {
 			if v, _ := relu.DerivativeMoment(q, k); math.Abs(v-0.5) > 1e-12 {
@@ -44,7 +44,7 @@ func TestDerivativeMoment(t *testing.T) {
 // variance L (2 - 1 + 1) = 2L for Gaussian, L for orthogonal (Pennington et
 // al. 2017: relu can never be isometric); off criticality ok is false.
 func TestJacobianMoments(t *testing.T) {
-	m := mustModel(t, "relu", math.Sqrt2, 0, nil)
+	m := mustModel(t, "relu", math.Sqrt2, 0, Options{})
 	for _, c := range []struct {
 		orth bool
 		want float64
@@ -54,7 +54,7 @@ func TestJacobianMoments(t *testing.T) {
 			t.Errorf("orthogonal %v: mean %v variance %v ok %v err %v; want 1, %v", c.orth, mean, v, ok, err, c.want)
 		}
 	}
-	off := mustModel(t, "relu", 1.2, 0, nil)
+	off := mustModel(t, "relu", 1.2, 0, Options{})
 	if mean, _, ok, _ := off.JacobianMoments(1, 3, false); ok || math.Abs(mean-math.Pow(0.72, 3)) > 1e-12 {
 		t.Errorf("off criticality: mean %v ok %v; want chi_1^3 = %v and no variance", mean, ok, math.Pow(0.72, 3))
 	}

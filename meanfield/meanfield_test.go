@@ -24,7 +24,7 @@ func finite(t *testing.T, what string, xs ...float64) {
 // layer count exceeds MaxIter (-1).
 func TestZeroFixedPoint(t *testing.T) {
 	for _, sw := range []float64{0.5, 0.9, 1} {
-		s, err := mustModel(t, "tanh", sw, 0, nil).Analyze(1)
+		s, err := mustModel(t, "tanh", sw, 0, Options{}).Analyze(1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +48,7 @@ func TestZeroFixedPoint(t *testing.T) {
 	// Just above sigma_w = 1 the fixed point is positive: from the tanh series
 	// V(q) = sigma_w^2 (q - 2q^2 + O(q^3)), q* ~ (1 - 1/sigma_w^2)/2 = 0.00985
 	// at sigma_w = 1.01 (the O(q^3) term shifts it by ~5%).
-	s, err := mustModel(t, "tanh", 1.01, 0, nil).Analyze(1)
+	s, err := mustModel(t, "tanh", 1.01, 0, Options{}).Analyze(1)
 	if err != nil || s.QStar < 0.009 || s.QStar > 0.011 || s.Chi1 < 1 {
 		t.Errorf("sw=1.01: q* = %g, chi1 = %g, err %v", s.QStar, s.Chi1, err)
 	}
@@ -65,13 +65,13 @@ func TestNoFixedPoint(t *testing.T) {
 		m  *Model
 		ok bool
 	}{
-		{must(NewVar(relu, 2.2, 0.1, nil)), false},
-		{must(NewVar(relu, 2, 0.1, nil)), false},
-		{must(NewVar(relu, 4, 0, nil)), false},
-		{must(NewVar(lin, 1.01, 0, nil)), false},
-		{must(NewVar(lin, 1, 0.5, nil)), false},
-		{must(NewVar(relu, 2, 0, nil)), true},
-		{must(NewVar(lin, 1, 0, nil)), true},
+		{must(NewVar(relu, 2.2, 0.1, Options{})), false},
+		{must(NewVar(relu, 2, 0.1, Options{})), false},
+		{must(NewVar(relu, 4, 0, Options{})), false},
+		{must(NewVar(lin, 1.01, 0, Options{})), false},
+		{must(NewVar(lin, 1, 0.5, Options{})), false},
+		{must(NewVar(relu, 2, 0, Options{})), true},
+		{must(NewVar(lin, 1, 0, Options{})), true},
 	} {
 		fp, err := c.m.FixedLength(3.7)
 		if c.ok {
@@ -100,7 +100,7 @@ func must(m *Model, err error) *Model {
 // point relu sigma_w^2 = 2, sigma_b = 0 (chi_1 = 1 exactly), c* = 1 and
 // xi_c = xi_q = +Inf.
 func TestCStarOnlyFixedPoint(t *testing.T) {
-	m := mustModel(t, "tanh", 1.3, 0.3, nil)
+	m := mustModel(t, "tanh", 1.3, 0.3, Options{})
 	s, err := m.Analyze(1)
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestCStarOnlyFixedPoint(t *testing.T) {
 			t.Errorf("C(%g) = %g (err %v): want > c", c, cn, err)
 		}
 	}
-	r, err := must(NewVar(mustAct(t, "relu"), 2, 0, nil)).Analyze(1)
+	r, err := must(NewVar(mustAct(t, "relu"), 2, 0, Options{})).Analyze(1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestCStarOnlyFixedPoint(t *testing.T) {
 // C'(c*) ~ 0.82 per layer: 200 layers leave 1e-17). For odd phi at sigma_b = 0,
 // c* = 0 exactly.
 func TestChaoticCStar(t *testing.T) {
-	m := mustModel(t, "tanh", 2.5, 0.3, nil)
+	m := mustModel(t, "tanh", 2.5, 0.3, Options{})
 	s, err := m.Analyze(1)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +150,7 @@ func TestChaoticCStar(t *testing.T) {
 			t.Errorf("c0=%g: c^200 = %.15g, c* = %.15g", c0, tr[200], s.CStar)
 		}
 	}
-	z, err := mustModel(t, "tanh", 2, 0, nil).Analyze(1)
+	z, err := mustModel(t, "tanh", 2, 0, Options{}).Analyze(1)
 	if err != nil || z.CStar != 0 {
 		t.Errorf("tanh sw=2 sb=0: c* = %v, err %v, want 0", z.CStar, err)
 	}
@@ -162,22 +162,22 @@ func TestBadParameters(t *testing.T) {
 	act := mustAct(t, "tanh")
 	nan, inf := math.NaN(), math.Inf(1)
 	for _, p := range [][2]float64{{-1, 0}, {1, -0.1}, {nan, 0}, {1, inf}, {inf, 1}} {
-		if _, err := New(act, p[0], p[1], nil); err == nil {
+		if _, err := New(act, p[0], p[1], Options{}); err == nil {
 			t.Errorf("New(%v) succeeded", p)
 		}
-		if _, err := NewVar(act, p[0], p[1], nil); err == nil {
+		if _, err := NewVar(act, p[0], p[1], Options{}); err == nil {
 			t.Errorf("NewVar(%v) succeeded", p)
 		}
-		if _, err := PhaseGrid(act, []float64{p[0]}, []float64{p[1]}, nil); err == nil {
+		if _, err := PhaseGrid(act, []float64{p[0]}, []float64{p[1]}, Options{}); err == nil {
 			t.Errorf("PhaseGrid(%v) succeeded", p)
 		}
 	}
 	for _, sb := range []float64{-1, nan, inf} {
-		if _, err := CriticalSigmaW(act, sb, nil); err == nil {
+		if _, err := CriticalSigmaW(act, sb, Options{}); err == nil {
 			t.Errorf("CriticalSigmaW(%g) succeeded", sb)
 		}
 	}
-	m := mustModel(t, "tanh", 1, 0.1, nil)
+	m := mustModel(t, "tanh", 1, 0.1, Options{})
 	for _, q := range []float64{-1, nan, inf} {
 		if _, err := m.FixedLength(q); err == nil {
 			t.Errorf("FixedLength(%g) succeeded", q)
@@ -195,7 +195,7 @@ func TestBadParameters(t *testing.T) {
 	if _, err := m.CMap(1, 1.5); err == nil {
 		t.Error("CMap(c = 1.5) succeeded")
 	}
-	if _, err := New(act, 1, 0, &Options{Tol: 1e-20}); err == nil {
+	if _, err := New(act, 1, 0, Options{Tol: 1e-20}); err == nil {
 		t.Error("Tol = 1e-20 accepted")
 	}
 }
@@ -207,12 +207,12 @@ func TestBadParameters(t *testing.T) {
 // chi_1 is accurate to 1e-10.
 func TestErfCritical(t *testing.T) {
 	act := mustAct(t, "erf")
-	sw, err := CriticalSigmaW(act, 0, nil)
+	sw, err := CriticalSigmaW(act, 0, Options{})
 	if err != nil || math.Abs(sw*sw-math.Pi/4) > 1e-10 {
 		t.Errorf("erf critical sigma_w^2 = %.15g, want pi/4 = %.15g (err %v)", sw*sw, math.Pi/4, err)
 	}
 	for _, sb := range []float64{0.1, 0.5, 1.5} {
-		sw, err := CriticalSigmaW(act, sb, nil)
+		sw, err := CriticalSigmaW(act, sb, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +232,7 @@ func TestErfCritical(t *testing.T) {
 func TestTanhCriticalCurve(t *testing.T) {
 	act := mustAct(t, "tanh")
 	sbs := linspace(0, 2, 21)
-	curve, err := CriticalCurve(act, sbs, nil)
+	curve, err := CriticalCurve(act, sbs, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,11 +244,11 @@ func TestTanhCriticalCurve(t *testing.T) {
 			t.Errorf("not rising: sigma_b %g -> %g: %g -> %g", sbs[i-1], sbs[i], curve[i-1], curve[i])
 		}
 	}
-	sw, _ := CriticalSigmaW(act, 0.3, nil)
+	sw, _ := CriticalSigmaW(act, 0.3, Options{})
 	if sw < 1.35 || sw > 1.45 {
 		t.Errorf("critical sigma_w at sigma_b = 0.3 is %g, want near 1.4", sw)
 	}
-	m := mustModel(t, "tanh", sw, 0.3, nil)
+	m := mustModel(t, "tanh", sw, 0.3, Options{})
 	fp, _ := m.FixedLength(1)
 	if chi, _ := m.Chi1(fp.Q); math.Abs(chi-1) > 1e-9 {
 		t.Errorf("chi_1 at the critical point = %.15g", chi)
@@ -265,7 +265,7 @@ func TestTanhCriticalCurve(t *testing.T) {
 // exact bivariate-normal integrals agrees with the closed-form recursion
 // (ReLUOneMinusC, free of cancellation) to 1e-6 relative.
 func TestReLUPowerLaw(t *testing.T) {
-	m := must(NewVar(mustAct(t, "relu"), 2, 0, nil))
+	m := must(NewVar(mustAct(t, "relu"), 2, 0, Options{}))
 	const L = 20000
 	tr, err := m.CorrelationTrajectory(1, 0, L)
 	if err != nil {
@@ -303,7 +303,7 @@ func TestReLUPowerLaw(t *testing.T) {
 //     chi_1))); after 800 layers (chi_1^800 ~ 3e-22) to 1e-10;
 //   - transient q0 != q*: layer 2 uses chi_1 at q0.
 func TestCircleEq8(t *testing.T) {
-	m := mustModel(t, "tanh", 4, 0.3, nil)
+	m := mustModel(t, "tanh", 4, 0.3, Options{})
 	s, err := m.Analyze(1)
 	if err != nil {
 		t.Fatal(err)
@@ -329,7 +329,7 @@ func TestCircleEq8(t *testing.T) {
 		t.Errorf("L^G ratio %.15g, sqrt(chi1) %.15g", last.GrassmannLength/prev.GrassmannLength, math.Sqrt(s.Chi1))
 	}
 
-	mo := mustModel(t, "tanh", 1.3, 0.3, nil)
+	mo := mustModel(t, "tanh", 1.3, 0.3, Options{})
 	so, _ := mo.Analyze(1)
 	lo, err := mo.Circle(so.QStar, 800)
 	if err != nil {
@@ -354,14 +354,14 @@ func TestCircleEq8(t *testing.T) {
 func TestPhaseGridMatchesAnalyze(t *testing.T) {
 	act := mustAct(t, "tanh")
 	sw, sb := []float64{1, 1.5, 2.5, 4}, []float64{0, 0.3, 2}
-	g, err := PhaseGrid(act, sw, sb, nil)
+	g, err := PhaseGrid(act, sw, sb, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range sb {
 		for j := range sw {
 			p := g[i][j]
-			s, err := mustModel(t, "tanh", sw[j], sb[i], nil).Analyze(1)
+			s, err := mustModel(t, "tanh", sw[j], sb[i], Options{}).Analyze(1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -371,7 +371,7 @@ func TestPhaseGridMatchesAnalyze(t *testing.T) {
 			}
 		}
 	}
-	gr, err := PhaseGrid(mustAct(t, "relu"), []float64{1, 1.5, 2}, []float64{0, 0.5}, nil)
+	gr, err := PhaseGrid(mustAct(t, "relu"), []float64{1, 1.5, 2}, []float64{0, 0.5}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 	"github.com/netgeom/netgeom/activation"
 )
 
-// Options tunes the numerics. The zero value (or a nil *Options) gives the
-// defaults.
+// Options tunes the numerics, passed by value: the zero value of each
+// field (and so Options{}) means its default.
 type Options struct {
 	// Tol is the relative accuracy asked of every integral (default 1e-10).
 	Tol float64
@@ -22,11 +22,8 @@ type Options struct {
 	CriticalTol float64
 }
 
-func (o *Options) withDefaults() Options {
-	var r Options
-	if o != nil {
-		r = *o
-	}
+func (o Options) withDefaults() Options {
+	r := o
 	// Zero means the default; a negative value stays and is refused by
 	// the checks of New.
 	if r.Tol == 0 {
@@ -51,7 +48,7 @@ type Model struct {
 
 // New returns the model for activation act with weight and bias standard
 // deviations sigmaW and sigmaB (both finite and >= 0).
-func New(act activation.Func, sigmaW, sigmaB float64, opt *Options) (*Model, error) {
+func New(act activation.Func, sigmaW, sigmaB float64, opt Options) (*Model, error) {
 	if err := checkParam("sigma_w", sigmaW); err != nil {
 		return nil, err
 	}
@@ -63,7 +60,7 @@ func New(act activation.Func, sigmaW, sigmaB float64, opt *Options) (*Model, err
 
 // NewVar returns the model with weight and bias variances sigmaW2 and
 // sigmaB2 (Schoenholz's convention), both finite and >= 0.
-func NewVar(act activation.Func, sigmaW2, sigmaB2 float64, opt *Options) (*Model, error) {
+func NewVar(act activation.Func, sigmaW2, sigmaB2 float64, opt Options) (*Model, error) {
 	if err := checkParam("sigma_w^2", sigmaW2); err != nil {
 		return nil, err
 	}

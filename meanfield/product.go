@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // Mean field of product (multiplication-neuron) layers, docs/science.md section
@@ -89,26 +90,6 @@ import (
 // disappears at sigma_w = 1/(2 sigma_b) in the linear approximation; for
 // tanh at sigma_b = 0.3 the stationary chi_1 jumps from 0.875 to 1.887 at
 // sigma_w = 1.758 (SigmaWForChi1 reports targets inside the jump).
-
-// LayerKind is the type of a layer in a mean-field stack.
-type LayerKind int
-
-const (
-	// Dense: h = W phi(h_prev) + b.
-	Dense LayerKind = iota
-	// Product: h = (W phi(h_prev) + b) * (V phi(h_prev) + c).
-	Product
-)
-
-func (k LayerKind) String() string {
-	switch k {
-	case Dense:
-		return "dense"
-	case Product:
-		return "product"
-	}
-	return fmt.Sprintf("LayerKind(%d)", int(k))
-}
 
 // ProductLengthMap returns V(q)^2: the length after a product layer whose
 // input pre-activation is Gaussian of length q.
@@ -207,18 +188,18 @@ func (m *Model) inputMoments(j jetLaw, lengthOnly bool) (pp, dv, da float64, err
 }
 
 // next applies one layer of kind k to the input law j.
-func (m *Model) next(j jetLaw, k LayerKind, lengthOnly bool) (jetLaw, error) {
+func (m *Model) next(j jetLaw, k layerkind.Kind, lengthOnly bool) (jetLaw, error) {
 	pp, dv, da, err := m.inputMoments(j, lengthOnly)
 	if err != nil {
 		return jetLaw{}, err
 	}
-	return jetLaw{product: k == Product, q: m.sw2*pp + m.sb2, g: m.sw2 * dv, a: m.sw2 * da}, nil
+	return jetLaw{product: k == layerkind.Product, q: m.sw2*pp + m.sb2, g: m.sw2 * dv, a: m.sw2 * da}, nil
 }
 
-func checkKinds(kinds []LayerKind) error {
+func checkKinds(kinds []layerkind.Kind) error {
 	for l, k := range kinds {
-		if k != Dense && k != Product {
-			return fmt.Errorf("meanfield: layer %d has unknown kind %d", l+1, int(k))
+		if k != layerkind.Dense && k != layerkind.Product {
+			return fmt.Errorf("meanfield: layer %d is %v: the mean-field recursions cover dense and product layers", l+1, k)
 		}
 	}
 	return nil
@@ -229,7 +210,7 @@ func checkKinds(kinds []LayerKind) error {
 // has kind kinds[l-1]: q, gbar, kbar, L^E/sqrt(N) and L^G per layer, as
 // Circle (which it equals when every layer is dense). See the notes at the
 // top of this file for the product layers' recursions.
-func (m *Model) StackCircle(q0 float64, kinds []LayerKind) ([]CircleLayer, error) {
+func (m *Model) StackCircle(q0 float64, kinds []layerkind.Kind) ([]CircleLayer, error) {
 	if err := checkQ("q0", q0); err != nil {
 		return nil, err
 	}
@@ -264,7 +245,7 @@ func (m *Model) StackCircle(q0 float64, kinds []LayerKind) ([]CircleLayer, error
 
 // StackLengths returns q^0 = q0, q^1, ..., the pre-activation lengths
 // through the stack (the length map of each layer in turn).
-func (m *Model) StackLengths(q0 float64, kinds []LayerKind) ([]float64, error) {
+func (m *Model) StackLengths(q0 float64, kinds []layerkind.Kind) ([]float64, error) {
 	if err := checkQ("q0", q0); err != nil {
 		return nil, err
 	}
@@ -292,7 +273,7 @@ var errNoOrbit = errors.New("no stationary orbit with positive lengths, where ch
 // of layer kinds: the lengths reached after each layer of one period, once
 // they no longer change from period to period, and each layer's chi_1 there.
 type StackOrbit struct {
-	Pattern []LayerKind
+	Pattern []layerkind.Kind
 	// Q[k] is the pre-activation length after layer k of the period.
 	Q []float64
 	// Chi1[k] = gbar after layer k / gbar before it: the mean squared
@@ -315,7 +296,7 @@ type StackOrbit struct {
 // the period there and each layer's chi_1. An unbounded length is an error
 // matching ErrNoFixedPoint; an orbit at length 0 is an error (chi_1 is not
 // defined there for product layers).
-func (m *Model) StackFixedPoint(pattern []LayerKind, q0 float64) (StackOrbit, error) {
+func (m *Model) StackFixedPoint(pattern []layerkind.Kind, q0 float64) (StackOrbit, error) {
 	if len(pattern) == 0 {
 		return StackOrbit{}, errors.New("meanfield: empty layer pattern")
 	}
@@ -389,7 +370,7 @@ func (m *Model) StackFixedPoint(pattern []LayerKind, q0 float64) (StackOrbit, er
 	if x < 0x1p-1000 {
 		return StackOrbit{}, fmt.Errorf("meanfield: the lengths of pattern %v fall to 0 (sigma_w too small for sigma_b = 0?): %w", pattern, errNoOrbit)
 	}
-	res := StackOrbit{Pattern: append([]LayerKind(nil), pattern...), Q: make([]float64, P), Chi1: make([]float64, P), Periods: steps}
+	res := StackOrbit{Pattern: append([]layerkind.Kind(nil), pattern...), Q: make([]float64, P), Chi1: make([]float64, P), Periods: steps}
 	in := jetLaw{product: prod, q: x}
 	if _, err := period(in, res.Q); err != nil {
 		return StackOrbit{}, err
@@ -422,7 +403,7 @@ func (m *Model) StackFixedPoint(pattern []LayerKind, q0 float64) (StackOrbit, er
 // Gaussian input (the input itself or a dense layer's output) unless the
 // activation is linear; a nonlinear layer after a product layer is an error
 // (its correlation map is a 4-D integral, not provided).
-func (m *Model) StackCorrelationTrajectory(q0, c0 float64, kinds []LayerKind) ([]float64, error) {
+func (m *Model) StackCorrelationTrajectory(q0, c0 float64, kinds []layerkind.Kind) ([]float64, error) {
 	if err := checkQ("q0", q0); err != nil {
 		return nil, err
 	}
@@ -447,7 +428,7 @@ func (m *Model) StackCorrelationTrajectory(q0, c0 float64, kinds []LayerKind) ([
 		} else if f, err = m.CovarianceMap(cov); err != nil {
 			return nil, err
 		}
-		if k == Product {
+		if k == layerkind.Product {
 			f = Cov{f.Q11 * f.Q11, f.Q22 * f.Q22, f.Q12 * f.Q12}
 		}
 		if math.IsInf(f.Q11, 0) || f.Q11 > qHuge {
@@ -455,7 +436,7 @@ func (m *Model) StackCorrelationTrajectory(q0, c0 float64, kinds []LayerKind) ([
 		}
 		cov = f
 		cs = append(cs, cov.Corr())
-		afterProduct = k == Product
+		afterProduct = k == layerkind.Product
 	}
 	return cs, nil
 }
@@ -577,7 +558,7 @@ func besselTable() *besselGrid {
 // chi_1 jumps from 0.875 to 1.887 at sigma_w = 1.758), or never reaches it,
 // it returns an error that says so. Values of sigma_w where the orbit does
 // not exist (lengths that grow without bound, or fall to 0) are skipped.
-func SigmaWForChi1(act activation.Func, sigmaB float64, pattern []LayerKind, target float64, opt *Options) (float64, StackOrbit, error) {
+func SigmaWForChi1(act activation.Func, sigmaB float64, pattern []layerkind.Kind, target float64, opt Options) (float64, StackOrbit, error) {
 	if !(target > 0) || math.IsInf(target, 0) {
 		return 0, StackOrbit{}, fmt.Errorf("meanfield: target chi_1 = %v; want a finite value > 0", target)
 	}

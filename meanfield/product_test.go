@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // TestProductMapsClosedForms: on a Gaussian input the product layer's maps
@@ -16,7 +18,7 @@ func TestProductMapsClosedForms(t *testing.T) {
 	const sw, sb = 1.7, 0.4
 	sw2, sb2 := sw*sw, sb*sb
 	for _, name := range []string{"erf", "relu"} {
-		m := mustModel(t, name, sw, sb, nil)
+		m := mustModel(t, name, sw, sb, Options{})
 		for _, q := range []float64{0.3, 1, 2.5} {
 			var V, chi float64
 			kernel := func(c float64) float64 {
@@ -68,7 +70,7 @@ func TestProductMapsClosedForms(t *testing.T) {
 // C-map is analytic at c = 1, so the error is O(e^2 C”') ~ 1e-8, plus
 // quadrature noise 1e-10/e = 1e-6: tolerance 1e-5.
 func TestProductChi1IsCMapSlope(t *testing.T) {
-	m := mustModel(t, "erf", 2, 0.5, nil)
+	m := mustModel(t, "erf", 2, 0.5, Options{})
 	slope := func(q float64) float64 {
 		const e = 1e-4
 		c := func(x float64) float64 {
@@ -114,14 +116,14 @@ func TestProductMomentsOracles(t *testing.T) {
 		g, a := 0.7*q, 1.3*q
 		j := jetLaw{product: true, q: q, g: g, a: a}
 		s2 := a - g*g/q
-		lin, _ := mustModel(t, "linear", 1, 0, nil).productMoments(j, false)
+		lin, _ := mustModel(t, "linear", 1, 0, Options{}).productMoments(j, false)
 		want := [3]float64{q * q, 2 * q * g, 2*q*a + 6*g*g}
 		for k := range want {
 			if relDiff(lin[k], want[k]) > 1e-11 {
 				t.Errorf("linear q %v: moment %d = %v, want %v", q, k, lin[k], want[k])
 			}
 		}
-		relu, err := mustModel(t, "relu", 1, 0, nil).productMoments(j, false)
+		relu, err := mustModel(t, "relu", 1, 0, Options{}).productMoments(j, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +133,7 @@ func TestProductMomentsOracles(t *testing.T) {
 				t.Errorf("relu q %v: moment %d = %v, want %v", q, k, relu[k], want[k])
 			}
 		}
-		erf, _ := mustModel(t, "erf", 1, 0, nil).productMoments(j, false)
+		erf, _ := mustModel(t, "erf", 1, 0, Options{}).productMoments(j, false)
 		var pp, dv, da float64
 		const h = 0.002
 		for z := -12 + h/2; z < 12; z += h {
@@ -155,7 +157,7 @@ func TestProductMomentsOracles(t *testing.T) {
 			t.Errorf("erf q %v: E[phi^2] %v (oracle %v), E[phi'^2 h'^2] %v (oracle %v), E[(phi' h'' + phi'' h'^2)^2] %v (oracle %v)", q, erf[0], pp, erf[1], g*dv, erf[2], da)
 		}
 	}
-	if _, err := mustModel(t, "hard-tanh", 1, 0, nil).productMoments(jetLaw{product: true, q: 1, g: 1, a: 1}, true); err == nil {
+	if _, err := mustModel(t, "hard-tanh", 1, 0, Options{}).productMoments(jetLaw{product: true, q: 1, g: 1, a: 1}, true); err == nil {
 		t.Error("hard-tanh after a product layer: no error")
 	}
 }
@@ -165,8 +167,8 @@ func TestProductMomentsOracles(t *testing.T) {
 // Chi1(q*), to 1e-12 (same integrals, reassociated).
 func TestStackCircleDenseEqualsCircle(t *testing.T) {
 	for _, name := range []string{"tanh", "relu"} {
-		m := mustModel(t, name, 1.3, 0.3, nil)
-		kinds := make([]LayerKind, 8)
+		m := mustModel(t, name, 1.3, 0.3, Options{})
+		kinds := make([]layerkind.Kind, 8)
 		want, err := m.Circle(0.8, 8)
 		if err != nil {
 			t.Fatal(err)
@@ -186,7 +188,7 @@ func TestStackCircleDenseEqualsCircle(t *testing.T) {
 		}
 		fp, _ := m.FixedLength(1)
 		chi, _ := m.Chi1(fp.Q)
-		o, err := m.StackFixedPoint([]LayerKind{Dense}, 1)
+		o, err := m.StackFixedPoint([]layerkind.Kind{layerkind.Dense}, 1)
 		if err != nil || relDiff(o.Q[0], fp.Q) > 1e-12 || relDiff(o.MeanChi1, chi) > 1e-12 {
 			t.Errorf("%s: StackFixedPoint q %v chi %v (%v); FixedLength %v, Chi1 %v", name, o.Q, o.MeanChi1, err, fp.Q, chi)
 		}
@@ -204,8 +206,8 @@ func TestStackCircleDenseEqualsCircle(t *testing.T) {
 func TestStackCircleProductClosedForm(t *testing.T) {
 	for _, sb := range []float64{0, 0.6} {
 		const sw, q0 = 1.4, 0.7
-		m := mustModel(t, "linear", sw, sb, nil)
-		got, err := m.StackCircle(q0, []LayerKind{Product})
+		m := mustModel(t, "linear", sw, sb, Options{})
+		got, err := m.StackCircle(q0, []layerkind.Kind{layerkind.Product})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,15 +231,15 @@ func TestStackCircleProductClosedForm(t *testing.T) {
 // and the dense layer chi_1 = sigma_w^2 E[phi'(h)^2 h'^2]/gbar at the
 // product law (checked by its linear-activation value sigma_w^2).
 func TestStackFixedPointOrbit(t *testing.T) {
-	m := mustModel(t, "tanh", 2.2, 0.3, nil)
-	pat := []LayerKind{Dense, Product, Product}
+	m := mustModel(t, "tanh", 2.2, 0.3, Options{})
+	pat := []layerkind.Kind{layerkind.Dense, layerkind.Product, layerkind.Product}
 	o, err := m.StackFixedPoint(pat, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Plain iteration of 60 periods (StackLengths) lands on the same
 	// orbit as the accelerated solver (the maps contract; 1e-10).
-	var many []LayerKind
+	var many []layerkind.Kind
 	for i := 0; i < 60; i++ {
 		many = append(many, pat...)
 	}
@@ -262,7 +264,7 @@ func TestStackFixedPointOrbit(t *testing.T) {
 			t.Errorf("layer %d of the period: the orbit has q %v, one more period gives %v", k, o.Q[k], q)
 		}
 	}
-	o2, err := m.StackFixedPoint([]LayerKind{Dense, Product}, 1)
+	o2, err := m.StackFixedPoint([]layerkind.Kind{layerkind.Dense, layerkind.Product}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,8 +272,8 @@ func TestStackFixedPointOrbit(t *testing.T) {
 	if relDiff(o2.Chi1[1], pc) > 1e-10 {
 		t.Errorf("[dense product]: product layer chi_1 %v, ProductChi1(q_dense) %v", o2.Chi1[1], pc)
 	}
-	lin := mustModel(t, "linear", 0.5, 0.3, nil)
-	o3, err := lin.StackFixedPoint([]LayerKind{Product, Dense}, 1)
+	lin := mustModel(t, "linear", 0.5, 0.3, Options{})
+	o3, err := lin.StackFixedPoint([]layerkind.Kind{layerkind.Product, layerkind.Dense}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,8 +288,8 @@ func TestStackFixedPointOrbit(t *testing.T) {
 // covariances (closed form: one layer c' = (sw^2 c q + sb^2)^2/(sw^2 q + sb^2)^2);
 // a nonlinear layer after a product layer is an error.
 func TestStackCorrelationTrajectory(t *testing.T) {
-	m := mustModel(t, "tanh", 2, 0.3, nil)
-	got, err := m.StackCorrelationTrajectory(0.9, 0.4, []LayerKind{Dense, Product})
+	m := mustModel(t, "tanh", 2, 0.3, Options{})
+	got, err := m.StackCorrelationTrajectory(0.9, 0.4, []layerkind.Kind{layerkind.Dense, layerkind.Product})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,8 +298,8 @@ func TestStackCorrelationTrajectory(t *testing.T) {
 	if math.Abs(got[1]-c1.Corr()) > 1e-13 || math.Abs(got[2]-c2.Corr()) > 1e-13 {
 		t.Errorf("trajectory %v, by hand %v %v", got, c1.Corr(), c2.Corr())
 	}
-	lin := mustModel(t, "linear", 1.2, 0.5, nil)
-	lt, err := lin.StackCorrelationTrajectory(2, -0.3, []LayerKind{Product, Product})
+	lin := mustModel(t, "linear", 1.2, 0.5, Options{})
+	lt, err := lin.StackCorrelationTrajectory(2, -0.3, []layerkind.Kind{layerkind.Product, layerkind.Product})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,14 +307,17 @@ func TestStackCorrelationTrajectory(t *testing.T) {
 	if want := q12 * q12 / (q1 * q1); math.Abs(lt[1]-want) > 1e-13 {
 		t.Errorf("linear product layer: c^1 = %v, want %v", lt[1], want)
 	}
-	if _, err := m.StackCorrelationTrajectory(0.9, 0.4, []LayerKind{Product, Dense}); err == nil || !strings.Contains(err.Error(), "follows a product layer") {
+	if _, err := m.StackCorrelationTrajectory(0.9, 0.4, []layerkind.Kind{layerkind.Product, layerkind.Dense}); err == nil || !strings.Contains(err.Error(), "follows a product layer") {
 		t.Errorf("tanh dense after product: error %v", err)
 	}
-	if _, err := m.StackCircle(0.9, []LayerKind{LayerKind(5)}); err == nil {
+	if _, err := m.StackCircle(0.9, []layerkind.Kind{layerkind.Kind(5)}); err == nil {
 		t.Error("unknown kind: no error")
 	}
-	relu := mustModel(t, "relu", 2, 0.5, nil)
-	if _, err := relu.StackFixedPoint([]LayerKind{Product}, 1); !errors.Is(err, ErrNoFixedPoint) {
+	if _, err := m.StackCircle(0.9, []layerkind.Kind{layerkind.Dense, layerkind.Attention}); err == nil || !strings.Contains(err.Error(), "layer 2 is attention") {
+		t.Errorf("attention layer: error %v; want one naming layer 2 and its kind", err)
+	}
+	relu := mustModel(t, "relu", 2, 0.5, Options{})
+	if _, err := relu.StackFixedPoint([]layerkind.Kind{layerkind.Product}, 1); !errors.Is(err, ErrNoFixedPoint) {
 		t.Errorf("relu product layers (q_f' = 2 q_f^2 + 1/4 has no fixed point): error %v, want ErrNoFixedPoint", err)
 	}
 }
@@ -324,20 +329,20 @@ func TestStackCorrelationTrajectory(t *testing.T) {
 // layers' jump is refused with an error that says so.
 func TestSigmaWForChi1(t *testing.T) {
 	tanh := mustAct(t, "tanh")
-	crit, err := CriticalSigmaW(tanh, 0.3, nil)
+	crit, err := CriticalSigmaW(tanh, 0.3, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw, o, err := SigmaWForChi1(tanh, 0.3, []LayerKind{Dense}, 1, nil)
+	sw, o, err := SigmaWForChi1(tanh, 0.3, []layerkind.Kind{layerkind.Dense}, 1, Options{})
 	if err != nil || relDiff(sw, crit) > 1e-9 || relDiff(o.MeanChi1, 1) > 1e-9 {
 		t.Errorf("dense chi_1 = 1: sigma_w %v (chi %v, %v); CriticalSigmaW %v", sw, o.MeanChi1, err, crit)
 	}
-	for _, pat := range [][]LayerKind{{Product}, {Dense, Product}} {
-		sw, o, err := SigmaWForChi1(tanh, 0.3, pat, 4, nil)
+	for _, pat := range [][]layerkind.Kind{{layerkind.Product}, {layerkind.Dense, layerkind.Product}} {
+		sw, o, err := SigmaWForChi1(tanh, 0.3, pat, 4, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := mustModel(t, "tanh", sw, 0.3, nil)
+		m := mustModel(t, "tanh", sw, 0.3, Options{})
 		o2, err := m.StackFixedPoint(pat, 1)
 		if err != nil || relDiff(o2.MeanChi1, 4) > 1e-8 || relDiff(o.MeanChi1, 4) > 1e-8 {
 			t.Errorf("%v: sigma_w %v gives chi_1 %v (reported %v, %v); want 4", pat, sw, o2.MeanChi1, o.MeanChi1, err)
@@ -345,10 +350,10 @@ func TestSigmaWForChi1(t *testing.T) {
 	}
 	// Pure product tanh layers at sigma_b = 0.3 jump from chi_1 0.875 to
 	// 1.887 at sigma_w = 1.7583 (the small-length orbit disappears).
-	if _, _, err := SigmaWForChi1(tanh, 0.3, []LayerKind{Product}, 1.5, nil); err == nil || !strings.Contains(err.Error(), "jumps") {
+	if _, _, err := SigmaWForChi1(tanh, 0.3, []layerkind.Kind{layerkind.Product}, 1.5, Options{}); err == nil || !strings.Contains(err.Error(), "jumps") {
 		t.Errorf("product chi_1 = 1.5 (inside the jump): error %v", err)
 	}
-	if _, _, err := SigmaWForChi1(tanh, 0.3, []LayerKind{Dense}, -1, nil); err == nil {
+	if _, _, err := SigmaWForChi1(tanh, 0.3, []layerkind.Kind{layerkind.Dense}, -1, Options{}); err == nil {
 		t.Error("negative target: no error")
 	}
 }

@@ -99,7 +99,7 @@ func hardTanhOracle2(q11, q22, c float64) (pp, dd float64) {
 // O(0.1-1)); and its 1-D moments with 1-D panelled quadrature split at the
 // kinks, to 1e-13.
 func TestHardTanhExact(t *testing.T) {
-	m := mustModel(t, "hard-tanh", 1, 0, nil)
+	m := mustModel(t, "hard-tanh", 1, 0, Options{})
 	for _, c := range [][3]float64{{1, 1, 0.5}, {0.3, 2, -0.7}, {4, 0.5, 0.2}, {2, 2, 0.9}, {0.7, 3, 0}} {
 		pp, dd, _, err := m.Expect2(c[0], c[1], c[2]*math.Sqrt(c[0]*c[1]))
 		if err != nil {
@@ -149,7 +149,7 @@ func TestPlainGHOnKinks(t *testing.T) {
 			t.Errorf("plain GH unexpectedly accurate (%g): revisit the doc", math.Abs(s-want))
 		}
 	}
-	_, dd, _, _ := mustModel(t, "relu", 1, 0, nil).Expect2(1, 1, 0.5)
+	_, dd, _, _ := mustModel(t, "relu", 1, 0, Options{}).Expect2(1, 1, 0.5)
 	if math.Abs(dd-want) > 1e-15 {
 		t.Errorf("exact relu E[step step] = %.17g, want %.17g", dd, want)
 	}
@@ -161,8 +161,8 @@ func TestPlainGHOnKinks(t *testing.T) {
 // checked against a much finer sinc rule (h = 2^-7, 2305 nodes, error
 // ~exp(-pi^2/(sqrt(q) h)) ~ 1e-80).
 func TestRulesAgreeTanh(t *testing.T) {
-	ms := mustModel(t, "tanh", 1, 0, nil)
-	mg := mustModel(t, "tanh", 1, 0, &Options{Rule: GaussHermite})
+	ms := mustModel(t, "tanh", 1, 0, Options{})
+	mg := mustModel(t, "tanh", 1, 0, Options{Rule: GaussHermite})
 	for _, q := range []float64{0.1, 0.5, 2} {
 		a, err := ms.Moments(q)
 		if err != nil {
@@ -192,7 +192,7 @@ func TestRulesAgreeTanh(t *testing.T) {
 // difference with step 1e-3 (truncation ~1e-12 x 5th derivative, rounding
 // ~1e-13/1e-3) must agree to 1e-8 for tanh with unequal lengths.
 func TestPriceTheorem(t *testing.T) {
-	m := mustModel(t, "tanh", 1, 0, nil)
+	m := mustModel(t, "tanh", 1, 0, Options{})
 	q11, q22 := 3.0, 0.7
 	for _, q12 := range []float64{-1, 0, 0.8, 1.3} {
 		h := 1e-3

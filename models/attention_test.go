@@ -1,12 +1,11 @@
 package models
 
 import (
-	"errors"
 	"math"
 	"testing"
 
-	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // refAttention is an independent plain-Go forward pass of the attention
@@ -68,14 +67,10 @@ func TestAttentionForwardReference(t *testing.T) {
 	b := enginetest.Open(t)
 	const D, T, N = 4, 5, 3
 	for _, res := range []bool{false, true} {
-		a, err := NewAttentionLayer(b, D, T, res)
-		if err != nil {
-			t.Fatal(err)
-		}
-		theta, x := randVec(a.NumParams(), 21, 0.9), randVec(D*T*N, 22, 1.3)
+		a := &attention{d: D, t: T, residual: res}
+		theta, x := randVec(numParams(a), 21, 0.9), randVec(D*T*N, 22, 1.3)
 		got := forwardHost(t, b, layerCase{layer: a, batch: N}, theta, x)
 		within(t, "attention forward vs reference", relErr(got, refAttention(D, T, N, res, theta, x)), 1e-13)
-		a.Free()
 	}
 }
 
@@ -89,12 +84,9 @@ func TestAttentionForwardReference(t *testing.T) {
 func TestAttentionLargeLogits(t *testing.T) {
 	b := enginetest.Open(t)
 	const D, T, N = 2, 6, 2
-	a, err := NewAttentionLayer(b, D, T, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Free()
-	theta := make([]float64, a.NumParams())
+	a := &attention{d: D, t: T, residual: true}
+	c := layerCase{layer: a, batch: N}
+	theta := make([]float64, numParams(a))
 	for k := range 3 {
 		theta[k*D*D], theta[k*D*D+3] = 1, 1
 	}
@@ -110,7 +102,7 @@ func TestAttentionLargeLogits(t *testing.T) {
 		t.Fatal("test logits do not overflow a naive exp")
 	}
 	want := refAttention(D, T, N, true, theta, x)
-	got := forwardHost(t, b, layerCase{layer: a, batch: N}, theta, x)
+	got := forwardHost(t, b, c, theta, x)
 	within(t, "attention at logits 1e3 vs reference", relErr(got, want), 1e-11)
 	// The weights are spread: the output is not just the nearest token
 	// (with the residual, y_i - x_i = sum_j A_ji x_j differs from x_i).
@@ -123,29 +115,13 @@ func TestAttentionLargeLogits(t *testing.T) {
 	}
 	// Derivatives at these logits are finite.
 	n := D * T * N
-	th := up(t, b, theta)
-	v, acc := up(t, b, randVec(n, 23, 1)), up(t, b, randVec(n, 24, 1))
-	y, dy, ddy := alloc(t, b, n), alloc(t, b, n), alloc(t, b, n)
-	if err := a.Jet(th, up(t, b, x), v, acc, N, y, dy, ddy); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Forward(th, up(t, b, x), N, y); err != nil {
-		t.Fatal(err)
-	}
-	gx, gth := alloc(t, b, n), alloc(t, b, a.NumParams())
-	if err := a.Backward(th, up(t, b, randVec(n, 25, 1)), gx, gth); err != nil {
-		t.Fatal(err)
-	}
-	dth := up(t, b, randVec(a.NumParams(), 26, 1))
-	ry, rgx, rgth := alloc(t, b, n), alloc(t, b, n), alloc(t, b, a.NumParams())
-	if err := a.RForward(th, dth, v, ry); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.RBackward(th, dth, acc, rgx, rgth); err != nil {
-		t.Fatal(err)
-	}
-	for name, buf := range map[string]engine.Buffer{"y": y, "dy": dy, "ddy": ddy, "gx": gx, "gtheta": gth, "ry": ry, "rgx": rgx, "rgtheta": rgth} {
-		for _, e := range down(t, b, buf) {
+	v, acc := randVec(n, 23, 1), randVec(n, 24, 1)
+	y, dy, ddy := jetHost(t, b, c, theta, x, v, acc)
+	gth, gx := gradients(t, b, c, randVec(n, 25, 1), theta, x)
+	c.theta, c.x = theta, x
+	rgth, rgx := hvp(t, b, c, randVec(n, 25, 1), randVec(numParams(a), 26, 1), v)
+	for name, vals := range map[string][]float64{"y": y, "dy": dy, "ddy": ddy, "gx": gx, "gtheta": gth, "rgx": rgx, "rgtheta": rgth} {
+		for _, e := range vals {
 			if math.IsNaN(e) || math.IsInf(e, 0) {
 				t.Fatalf("%s is not finite at logits 1e3: %v", name, e)
 			}
@@ -153,65 +129,30 @@ func TestAttentionLargeLogits(t *testing.T) {
 	}
 }
 
-// TestProductLayerMatchesRandomNet: a ProductLayer initialised by
-// InitRandom(seed, l = 1) computes what layer 1 of a RandomDense with the
-// same seed and Kinds = {Product} does (linear activation, raw input): the
-// same Philox streams and the same ops, so to rounding (1e-14).
+// TestProductLayerMatchesRandomNet: the product layer at the parameters
+// drawn for layer 1 of a random network with Kinds = {Product} (linear
+// activation, raw input) computes what the network's Run does: the same
+// layer through the same passes, to the bit.
 func TestProductLayerMatchesRandomNet(t *testing.T) {
 	b := enginetest.Open(t)
 	const in, out, N = 5, 7, 4
-	p, err := NewProductLayer(b, in, out)
+	net, err := NewRandomNetwork(RandomSpec{Widths: []int{in, out}, Act: act(t, "linear"), SigmaW: 1.3, SigmaB: 0.4, Seed: 9, Kinds: []layerkind.Kind{layerkind.Product}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Free()
-	theta := alloc(t, b, p.NumParams())
-	if err := p.InitRandom(theta, 9, 1, 1.3, 0.4); err != nil {
+	par, err := net.HostParams(1)
+	if err != nil {
 		t.Fatal(err)
+	}
+	var theta []float64
+	for _, p := range par {
+		theta = append(theta, p...)
 	}
 	x := randVec(in*N, 31, 1)
-	got := forwardHost(t, b, layerCase{layer: p, batch: N}, down(t, b, theta), x)
-	net, err := NewRandomDense(RandomSpec{Widths: []int{in, out}, Act: act(t, "linear"), SigmaW: 1.3, SigmaB: 0.4, Seed: 9, Kinds: []LayerKind{Product}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := forwardHost(t, b, layerCase{layer: &product{in: in, out: out}, batch: N}, theta, x)
 	o, err := net.Run(b, up(t, b, x), N, RunOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	within(t, "product layer vs RandomDense", relErr(got, down(t, b, o)), 1e-14)
-}
-
-// TestLayerErrors: calls out of order and buffers of the wrong size are
-// refused with errors, not panics.
-func TestLayerErrors(t *testing.T) {
-	b := enginetest.Open(t)
-	p, _ := NewProductLayer(b, 2, 3)
-	a, _ := NewAttentionLayer(b, 2, 3, false)
-	for _, L := range []Layer{p, a} {
-		th := alloc(t, b, L.NumParams())
-		x, y := alloc(t, b, L.InDim()), alloc(t, b, L.OutDim())
-		if err := L.Backward(th, y, x, th); !errors.Is(err, errOrder) {
-			t.Errorf("%T: Backward before Forward: %v", L, err)
-		}
-		if err := L.Forward(th, x, 1, y); err != nil {
-			t.Fatal(err)
-		}
-		if err := L.RForward(th, th, x, y); !errors.Is(err, errOrder) {
-			t.Errorf("%T: RForward before Backward: %v", L, err)
-		}
-		if err := L.Forward(th, x, 2, y); !errors.Is(err, engine.ErrShape) {
-			t.Errorf("%T: batch 2 on one sample: %v", L, err)
-		}
-		if err := L.Forward(alloc(t, b, 1), x, 1, y); !errors.Is(err, engine.ErrShape) {
-			t.Errorf("%T: short parameters: %v", L, err)
-		}
-		L.Free()
-	}
-	if _, err := NewProductLayer(b, 0, 1); err == nil {
-		t.Error("product layer of width 0 accepted")
-	}
-	if _, err := NewAttentionLayer(b, 1, 0, false); err == nil {
-		t.Error("attention over 0 tokens accepted")
-	}
+	closeTo(t, "product layer vs random network", got, down(t, b, o), 0)
 }

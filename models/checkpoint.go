@@ -15,6 +15,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/internal/outfile"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // Checkpoint file format (version 1), all integers little-endian:
@@ -129,34 +130,30 @@ type CheckpointTraining struct {
 const checkpointFormat = "netgeom-mlp"
 
 // Spec returns the network spec the header describes, checked.
-func (h CheckpointHeader) Spec() (MLPSpec, error) {
+func (h CheckpointHeader) Spec() (NetworkSpec, error) {
 	act, err := activation.Lookup(h.Activation)
 	if err != nil {
-		return MLPSpec{}, err
+		return NetworkSpec{}, err
 	}
 	loss, err := ParseLoss(h.Loss)
 	if err != nil {
-		return MLPSpec{}, err
+		return NetworkSpec{}, err
 	}
-	s := MLPSpec{Widths: append([]int(nil), h.Widths...), Act: act, Loss: loss, TokenDim: h.TokenDim, Residual: h.Residual}
+	s := NetworkSpec{Widths: append([]int(nil), h.Widths...), Act: act, Loss: loss, TokenDim: h.TokenDim, Residual: h.Residual}
 	if h.Kinds != "" {
-		for _, f := range strings.Split(h.Kinds, ",") {
-			k, err := ParseLayerKind(f)
-			if err != nil {
-				return MLPSpec{}, err
-			}
-			s.Kinds = append(s.Kinds, k)
+		if s.Kinds, err = layerkind.ParseList(h.Kinds); err != nil {
+			return NetworkSpec{}, err
 		}
 	}
 	if err := s.Check(); err != nil {
-		return MLPSpec{}, err
+		return NetworkSpec{}, err
 	}
 	return s, nil
 }
 
 // WriteCheckpoint writes net's parameters with header h to w. The fields
 // Format, Widths, Activation, Loss and Params of h are set from the network.
-func WriteCheckpoint(w io.Writer, net *MLP, h CheckpointHeader) error {
+func WriteCheckpoint(w io.Writer, net *Network, h CheckpointHeader) error {
 	params, err := net.HostParams()
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
@@ -172,7 +169,7 @@ func WriteCheckpoint(w io.Writer, net *MLP, h CheckpointHeader) error {
 // EncodeCheckpoint returns the bytes of a model file for a network of the
 // given spec and parameters (host) with header h (its Format, Widths,
 // Activation, Loss and Params are set from spec).
-func EncodeCheckpoint(spec MLPSpec, h CheckpointHeader, params []float64) ([]byte, error) {
+func EncodeCheckpoint(spec NetworkSpec, h CheckpointHeader, params []float64) ([]byte, error) {
 	if err := spec.Check(); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
@@ -307,7 +304,7 @@ const (
 
 // countable checks that spec's parameters can be counted without
 // overflowing int (so that NumParams is exact).
-func countable(spec MLPSpec) error {
+func countable(spec NetworkSpec) error {
 	for _, w := range append([]int{spec.TokenDim}, spec.Widths...) {
 		if w > maxCheckpointWidth {
 			return fmt.Errorf("width or token dimension %d exceeds %d", w, maxCheckpointWidth)
@@ -317,7 +314,7 @@ func countable(spec MLPSpec) error {
 	for l := 1; l < len(spec.Widths); l++ {
 		// Each term is below 2^62 and total at most 2^61 before it is
 		// added, so the sum does not overflow.
-		if total += spec.LayerParamCount(l); total > maxCheckpointParams {
+		if total += layerParams(spec.Kind(l), spec.Widths[l-1], spec.Widths[l], spec.TokenDim); total > maxCheckpointParams {
 			return fmt.Errorf("a %s network has more than 2^61 parameters", spec.Describe())
 		}
 	}
@@ -328,7 +325,7 @@ func countable(spec MLPSpec) error {
 // synced and renamed into place (outfile.Write), so that a crash or a full
 // disk never leaves a half-written model and a failed save leaves an older
 // file at path as it was.
-func SaveCheckpoint(path string, net *MLP, h CheckpointHeader) error {
+func SaveCheckpoint(path string, net *Network, h CheckpointHeader) error {
 	params, err := net.HostParams()
 	if err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
@@ -352,9 +349,9 @@ func ReadCheckpoint(path string) (CheckpointHeader, []float64, error) {
 	return DecodeCheckpoint(raw, path)
 }
 
-// LoadMLP reads a model file and builds its network on b with the saved
+// LoadNetwork reads a model file and builds its network on b with the saved
 // parameters.
-func LoadMLP(b engine.Backend, path string) (*MLP, CheckpointHeader, error) {
+func LoadNetwork(b engine.Backend, path string) (*Network, CheckpointHeader, error) {
 	h, params, err := ReadCheckpoint(path)
 	if err != nil {
 		return nil, h, err
@@ -363,12 +360,12 @@ func LoadMLP(b engine.Backend, path string) (*MLP, CheckpointHeader, error) {
 	if err != nil {
 		return nil, h, fmt.Errorf("load %s: %w", path, err)
 	}
-	net, err := NewMLP(b, spec)
+	net, err := NewNetwork(b, spec)
 	if err != nil {
 		return nil, h, fmt.Errorf("load %s: %w", path, err)
 	}
 	if err := net.SetParams(params); err != nil {
-		net.Free()
+		net.Close()
 		return nil, h, fmt.Errorf("load %s: %w", path, err)
 	}
 	return net, h, nil

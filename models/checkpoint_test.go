@@ -13,7 +13,7 @@ import (
 	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
-func testCheckpoint(t *testing.T) (*MLP, CheckpointHeader, []byte) {
+func testCheckpoint(t *testing.T) (*Network, CheckpointHeader, []byte) {
 	t.Helper()
 	b := enginetest.Open(t)
 	n := smallNet(t, b, []int{4, 5, 3}, "gelu", CrossEntropy, 5)
@@ -45,7 +45,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if !bytes.Equal(onDisk, raw) {
 		t.Fatal("SaveCheckpoint and WriteCheckpoint wrote different bytes")
 	}
-	loaded, lh, err := LoadMLP(n.Backend(), path)
+	loaded, lh, err := LoadNetwork(n.Backend(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

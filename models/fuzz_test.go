@@ -11,11 +11,12 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/activation"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // encodeForFuzz returns a valid model file of the given spec, with
 // parameters 0.5, -0.25, ... and a data record.
-func encodeForFuzz(t testing.TB, spec MLPSpec) []byte {
+func encodeForFuzz(t testing.TB, spec NetworkSpec) []byte {
 	params := make([]float64, spec.NumParams())
 	for i := range params {
 		params[i] = math.Ldexp(float64(i%7)-3, -i%5)
@@ -50,8 +51,8 @@ func FuzzDecodeCheckpoint(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	dense := encodeForFuzz(f, MLPSpec{Widths: []int{4, 3, 2}, Act: tanh, Loss: CrossEntropy})
-	mixed := encodeForFuzz(f, MLPSpec{Widths: []int{4, 4, 2}, Act: tanh, Loss: SquaredError, Kinds: []LayerKind{Attention, Product}, TokenDim: 2, Residual: true})
+	dense := encodeForFuzz(f, NetworkSpec{Widths: []int{4, 3, 2}, Act: tanh, Loss: CrossEntropy})
+	mixed := encodeForFuzz(f, NetworkSpec{Widths: []int{4, 4, 2}, Act: tanh, Loss: SquaredError, Kinds: []layerkind.Kind{layerkind.Attention, layerkind.Product}, TokenDim: 2, Residual: true})
 	version2 := bytes.Clone(dense)
 	binary.LittleEndian.PutUint32(version2[8:], 2)
 	nan := bytes.Clone(dense) // a NaN parameter behind a correct checksum
@@ -120,7 +121,7 @@ func withoutParams(raw []byte) []byte {
 // 2^64) is refused; it used to decode, and loading it asked for exabytes.
 func TestCheckpointHugeNetwork(t *testing.T) {
 	tanh, _ := activation.Lookup("tanh")
-	dense := encodeForFuzz(t, MLPSpec{Widths: []int{4, 3, 2}, Act: tanh, Loss: CrossEntropy})
+	dense := encodeForFuzz(t, NetworkSpec{Widths: []int{4, 3, 2}, Act: tanh, Loss: CrossEntropy})
 	for _, c := range []struct{ js, want string }{
 		{`{"format":"netgeom-mlp","widths":[4294967295,4294967296],"activation":"tanh","loss":"cross-entropy","params":0}`, "width or token dimension 4294967295 exceeds"},
 		{`{"format":"netgeom-mlp","widths":[1073741824,1073741824,1073741824],"activation":"tanh","loss":"cross-entropy","params":0}`, "network has more than 2^61 parameters"},

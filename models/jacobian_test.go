@@ -14,7 +14,7 @@ import (
 
 // denseJacobian is JacobianMatrix as a gonum matrix (its jets are checked
 // against finite differences in random_test.go).
-func denseJacobian(t *testing.T, b engine.Backend, n *RandomDense, x []float64) *mat.Dense {
+func denseJacobian(t *testing.T, b engine.Backend, n *RandomNetwork, x []float64) *mat.Dense {
 	h, err := n.JacobianMatrix(b, x)
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +35,7 @@ func denseJacobian(t *testing.T, b engine.Backend, n *RandomDense, x []float64) 
 func TestJacobianProducts(t *testing.T) {
 	b := enginetest.Open(t)
 	for _, actIn := range []bool{false, true} {
-		n, _ := NewRandomDense(RandomSpec{Widths: []int{7, 20, 13, 9}, Act: act(t, "tanh"), SigmaW: 1.8, SigmaB: 0.2, Seed: 5, ActivateInput: actIn})
+		n, _ := NewRandomNetwork(RandomSpec{Widths: []int{7, 20, 13, 9}, Act: act(t, "tanh"), SigmaW: 1.8, SigmaB: 0.2, Seed: 5, ActivateInput: actIn})
 		x := make([]float64, 7)
 		rng.FillNormal(x, 1, 1, 0)
 		J := denseJacobian(t, b, n, x)
@@ -83,7 +83,7 @@ func TestJacobianProducts(t *testing.T) {
 func TestJacobianGramEigenvalues(t *testing.T) {
 	b := enginetest.Open(t)
 	const N = 30
-	n, _ := NewRandomDense(RandomSpec{Widths: UniformWidths(N, 6), Act: act(t, "erf"), SigmaW: 1.2, SigmaB: 0.1, Law: Orthogonal, Seed: 8, ActivateInput: true})
+	n, _ := NewRandomNetwork(RandomSpec{Widths: UniformWidths(N, 6), Act: act(t, "erf"), SigmaW: 1.2, SigmaB: 0.1, Law: Orthogonal, Seed: 8, ActivateInput: true})
 	x := make([]float64, N)
 	rng.FillNormal(x, 4, 4, 0)
 	J := denseJacobian(t, b, n, x)

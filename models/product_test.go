@@ -2,15 +2,15 @@ package models
 
 import (
 	"math"
-	"strings"
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
-var mixedKinds = []LayerKind{Product, Dense, Product, Product}
+var mixedKinds = []layerkind.Kind{layerkind.Product, layerkind.Dense, layerkind.Product, layerkind.Product}
 
 // TestProductForwardMatchesReference: networks with product layers agree
 // with the plain-Go reference pass (refForward multiplies the two host
@@ -21,7 +21,7 @@ func TestProductForwardMatchesReference(t *testing.T) {
 	b := enginetest.Open(t)
 	for _, law := range []WeightLaw{Gaussian, Orthogonal} {
 		for _, actIn := range []bool{false, true} {
-			n, err := NewRandomDense(RandomSpec{Widths: []int{7, 30, 20, 40, 5}, Act: act(t, "tanh"), SigmaW: 1.3, SigmaB: 0.3,
+			n, err := NewRandomNetwork(RandomSpec{Widths: []int{7, 30, 20, 40, 5}, Act: act(t, "tanh"), SigmaW: 1.3, SigmaB: 0.3,
 				Law: law, Seed: 9, ActivateInput: actIn, Kinds: mixedKinds})
 			if err != nil {
 				t.Fatal(err)
@@ -53,15 +53,16 @@ func TestProductForwardMatchesReference(t *testing.T) {
 // drawn from other streams (FactorWeightStream, FactorBiasStream), so the two
 // differ; a dense layer has no second factor.
 func TestProductFactorsAreIndependentStreams(t *testing.T) {
-	spec := RandomSpec{Widths: []int{10, 10, 10}, Act: act(t, "tanh"), SigmaW: 1, SigmaB: 0.5, Seed: 3, Kinds: []LayerKind{Dense, Product}}
-	n, _ := NewRandomDense(spec)
-	dense, _ := NewRandomDense(RandomSpec{Widths: spec.Widths, Act: spec.Act, SigmaW: 1, SigmaB: 0.5, Seed: 3})
-	w, bb, _ := n.HostWeights(2)
-	wd, bd, _ := dense.HostWeights(2)
-	v, c, err := n.HostFactorWeights(2)
+	spec := RandomSpec{Widths: []int{10, 10, 10}, Act: act(t, "tanh"), SigmaW: 1, SigmaB: 0.5, Seed: 3, Kinds: []layerkind.Kind{layerkind.Dense, layerkind.Product}}
+	n, _ := NewRandomNetwork(spec)
+	dense, _ := NewRandomNetwork(RandomSpec{Widths: spec.Widths, Act: spec.Act, SigmaW: 1, SigmaB: 0.5, Seed: 3})
+	par, err := n.HostParams(2)
 	if err != nil {
 		t.Fatal(err)
 	}
+	pd, _ := dense.HostParams(2)
+	w, bb, v, c := par[0], par[1], par[2], par[3]
+	wd, bd := pd[0], pd[1]
 	for i := range w {
 		if w[i] != wd[i] {
 			t.Fatalf("first factor W[%d] = %v, dense layer's %v", i, w[i], wd[i])
@@ -72,11 +73,11 @@ func TestProductFactorsAreIndependentStreams(t *testing.T) {
 	}
 	want := make([]float64, 3)
 	rng.FillNormal(want, 3, FactorWeightStream(2), 0)
-	if v[0] != want[0]*(1/math.Sqrt(10)) { // hostDraw scales by std = sigma_w / sqrt(N_in)
+	if v[0] != want[0]*(1/math.Sqrt(10)) { // HostParams scales by std = sigma_w / sqrt(N_in)
 		t.Errorf("V[0] = %v, want normal 0 of FactorWeightStream(2) / sqrt(10) = %v", v[0], want[0]/math.Sqrt(10))
 	}
-	if _, _, err := n.HostFactorWeights(1); err == nil {
-		t.Error("HostFactorWeights of a dense layer: no error")
+	if p1, _ := n.HostParams(1); len(p1) != 2 {
+		t.Errorf("a dense layer has %d tensors; want W and b", len(p1))
 	}
 }
 
@@ -93,14 +94,14 @@ func TestProductJetMatchesFiniteDifferences(t *testing.T) {
 	for _, c := range []struct {
 		act   string
 		actIn bool
-		kinds []LayerKind
+		kinds []layerkind.Kind
 	}{
 		{"tanh", true, mixedKinds},
-		{"tanh", false, []LayerKind{Product, Product, Product, Dense}},
-		{"linear", false, []LayerKind{Product, Product, Product, Product}},
-		{"softplus", true, []LayerKind{Dense, Product, Dense, Product}},
+		{"tanh", false, []layerkind.Kind{layerkind.Product, layerkind.Product, layerkind.Product, layerkind.Dense}},
+		{"linear", false, []layerkind.Kind{layerkind.Product, layerkind.Product, layerkind.Product, layerkind.Product}},
+		{"softplus", true, []layerkind.Kind{layerkind.Dense, layerkind.Product, layerkind.Dense, layerkind.Product}},
 	} {
-		n, err := NewRandomDense(RandomSpec{Widths: []int{6, 25, 25, 25, 4}, Act: act(t, c.act), SigmaW: 1.2, SigmaB: 0.5, Seed: 3, ActivateInput: c.actIn, Kinds: c.kinds})
+		n, err := NewRandomNetwork(RandomSpec{Widths: []int{6, 25, 25, 25, 4}, Act: act(t, c.act), SigmaW: 1.2, SigmaB: 0.5, Seed: 3, ActivateInput: c.actIn, Kinds: c.kinds})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,9 +159,9 @@ func TestProductJetMatchesFiniteDifferences(t *testing.T) {
 func TestProductJetOfQuadratic(t *testing.T) {
 	b := enginetest.Open(t)
 	const nIn, nOut, B = 5, 7, 3
-	n, _ := NewRandomDense(RandomSpec{Widths: []int{nIn, nOut}, Act: act(t, "linear"), SigmaW: 1.1, SigmaB: 0.4, Seed: 8, Kinds: []LayerKind{Product}})
-	W, bw, _ := n.HostWeights(1)
-	V, cv, _ := n.HostFactorWeights(1)
+	n, _ := NewRandomNetwork(RandomSpec{Widths: []int{nIn, nOut}, Act: act(t, "linear"), SigmaW: 1.1, SigmaB: 0.4, Seed: 8, Kinds: []layerkind.Kind{layerkind.Product}})
+	par, _ := n.HostParams(1)
+	W, bw, V, cv := par[0], par[1], par[2], par[3]
 	p, d := make([]float64, nIn*B), make([]float64, nIn*B)
 	rng.FillNormal(p, 1, 7, 0)
 	rng.FillNormal(d, 1, 8, 0)
@@ -210,9 +211,9 @@ func TestProductJetOfQuadratic(t *testing.T) {
 func TestDenseKindsBitIdentical(t *testing.T) {
 	b := enginetest.Open(t)
 	spec := RandomSpec{Widths: UniformWidths(20, 4), Act: act(t, "tanh"), SigmaW: 2, SigmaB: 0.3, Seed: 2, ActivateInput: true}
-	plain, _ := NewRandomDense(spec)
-	spec.Kinds = []LayerKind{Dense, Dense, Dense, Dense}
-	kinded, _ := NewRandomDense(spec)
+	plain, _ := NewRandomNetwork(spec)
+	spec.Kinds = []layerkind.Kind{layerkind.Dense, layerkind.Dense, layerkind.Dense, layerkind.Dense}
+	kinded, _ := NewRandomNetwork(spec)
 	x := make([]float64, 20*3*2)
 	for i := range x {
 		x[i] = math.Cos(float64(i))
@@ -233,8 +234,8 @@ func TestDenseKindsBitIdentical(t *testing.T) {
 func TestProductMaterialisedEqualsRegenerated(t *testing.T) {
 	b := enginetest.Open(t)
 	spec := RandomSpec{Widths: UniformWidths(30, 4), Act: act(t, "tanh"), SigmaW: 1.5, SigmaB: 0.3, Seed: 11, ActivateInput: true, Kinds: mixedKinds}
-	lazy, _ := NewRandomDense(spec)
-	kept, _ := NewRandomDense(spec)
+	lazy, _ := NewRandomNetwork(spec)
+	kept, _ := NewRandomNetwork(spec)
 	if err := kept.Materialise(); err != nil {
 		t.Fatal(err)
 	}
@@ -270,11 +271,11 @@ func TestProductMaterialisedEqualsRegenerated(t *testing.T) {
 func TestProductMemory(t *testing.T) {
 	peak := func(depth int) int {
 		c := &countingBackend{Backend: enginetest.Open(t), sizes: map[engine.Buffer]int{}}
-		kinds := make([]LayerKind, depth)
+		kinds := make([]layerkind.Kind, depth)
 		for i := range kinds {
-			kinds[i] = Product
+			kinds[i] = layerkind.Product
 		}
-		n, _ := NewRandomDense(RandomSpec{Widths: UniformWidths(64, depth), Act: act(t, "tanh"), SigmaW: 1, Seed: 1, ActivateInput: true, Kinds: kinds})
+		n, _ := NewRandomNetwork(RandomSpec{Widths: UniformWidths(64, depth), Act: act(t, "tanh"), SigmaW: 1, Seed: 1, ActivateInput: true, Kinds: kinds})
 		in, _ := c.Alloc(engine.Float64, 64*3*8)
 		out, err := n.Run(c, in, 8, RunOptions{Jet: true}, nil)
 		if err != nil {
@@ -300,8 +301,8 @@ func TestProductMemory(t *testing.T) {
 func TestProductJacobian(t *testing.T) {
 	b := enginetest.Open(t)
 	for _, actIn := range []bool{false, true} {
-		n, _ := NewRandomDense(RandomSpec{Widths: []int{7, 20, 13, 9}, Act: act(t, "tanh"), SigmaW: 1.4, SigmaB: 0.2, Seed: 5,
-			ActivateInput: actIn, Kinds: []LayerKind{Product, Dense, Product}})
+		n, _ := NewRandomNetwork(RandomSpec{Widths: []int{7, 20, 13, 9}, Act: act(t, "tanh"), SigmaW: 1.4, SigmaB: 0.2, Seed: 5,
+			ActivateInput: actIn, Kinds: []layerkind.Kind{layerkind.Product, layerkind.Dense, layerkind.Product}})
 		x := make([]float64, 7)
 		rng.FillNormal(x, 1, 1, 0)
 		J := denseJacobian(t, b, n, x)
@@ -346,17 +347,11 @@ func TestProductJacobian(t *testing.T) {
 func TestProductSpecErrors(t *testing.T) {
 	tanh := act(t, "tanh")
 	for _, s := range []RandomSpec{
-		{Widths: []int{3, 3, 3}, Act: tanh, Kinds: []LayerKind{Product}},
-		{Widths: []int{3, 3}, Act: tanh, Kinds: []LayerKind{LayerKind(7)}},
+		{Widths: []int{3, 3, 3}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Product}},
+		{Widths: []int{3, 3}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Kind(7)}},
 	} {
-		if _, err := NewRandomDense(s); err == nil {
+		if _, err := NewRandomNetwork(s); err == nil {
 			t.Errorf("spec %+v: no error", s)
 		}
-	}
-	if _, err := ParseLayerKind("conv"); err == nil || !strings.Contains(err.Error(), "dense, product") {
-		t.Errorf("layer kind conv: error %v", err)
-	}
-	if k, err := ParseLayerKind("Product"); err != nil || k != Product {
-		t.Errorf("ParseLayerKind(Product) = %v, %v", k, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // WeightLaw is the distribution of a random network's weight matrices.
@@ -42,48 +43,6 @@ func ParseWeightLaw(s string) (WeightLaw, error) {
 	return 0, fmt.Errorf("unknown weight law %q: valid laws are gaussian, orthogonal", s)
 }
 
-// LayerKind is the type of one layer of a random network.
-type LayerKind int
-
-const (
-	// Dense: h = W x + b.
-	Dense LayerKind = iota
-	// Product (multiplication neurons): h = (W1 x + b1) * (W2 x + b2)
-	// elementwise, two independent affine factors of the same law
-	// (docs/science.md section 7).
-	Product
-	// Attention: single-head dot-product self-attention (AttentionLayer)
-	// over the T = N / D tokens of dimension D = RandomSpec.TokenDim that
-	// make up a layer of width N; no bias.
-	Attention
-)
-
-func (k LayerKind) String() string {
-	switch k {
-	case Dense:
-		return "dense"
-	case Product:
-		return "product"
-	case Attention:
-		return "attention"
-	}
-	return fmt.Sprintf("LayerKind(%d)", int(k))
-}
-
-// ParseLayerKind reads "dense" (also "d"), "product" (also "p", "mul") or
-// "attention" (also "a", "attn").
-func ParseLayerKind(s string) (LayerKind, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "dense", "d", "additive":
-		return Dense, nil
-	case "product", "p", "mul", "multiplicative":
-		return Product, nil
-	case "attention", "a", "attn":
-		return Attention, nil
-	}
-	return 0, fmt.Errorf("unknown layer kind %q: valid kinds are dense, product, attention", s)
-}
-
 // RandomSpec names a random network. Layer l = 1..L maps width
 // Widths[l-1] to Widths[l]. With x^{l-1} = phi(h^{l-1}) (ActivateInput, or
 // l > 1: Poole's convention, the input is h^0, a pre-activation) or the raw
@@ -103,13 +62,13 @@ func ParseLayerKind(s string) (LayerKind, error) {
 // x^{l-1} as T = N / D tokens of dimension D = TokenDim (token i is
 // coordinates i D .. i D + D - 1), and computes
 //
-//	h^l = AttentionLayer(x^{l-1})  (+ x^{l-1} when Residual)
+//	h^l = Attention(x^{l-1})  (+ x^{l-1} when Residual)
 //
 // with Wq, Wk, Wv ~ N(0, SigmaW^2 / D) elementwise, always Gaussian
-// whatever Law says, drawn by AttentionLayer.InitRandom from
-// AttentionStream(l, k) under Seed; it has no bias (SigmaB does not enter).
-// TokenDim must divide the widths of every attention layer; it is unused
-// by networks without one.
+// whatever Law says; it has no bias (SigmaB does not enter). TokenDim must
+// divide the widths of every attention layer; it is unused by networks
+// without one. Every weight matrix and bias is drawn from its own Philox
+// stream under Seed (Block(l).Tensors[i].Stream).
 type RandomSpec struct {
 	Widths        []int
 	Act           activation.Func
@@ -118,11 +77,26 @@ type RandomSpec struct {
 	Law           WeightLaw
 	Seed          uint64
 	ActivateInput bool
-	Kinds         []LayerKind
+	Kinds         []layerkind.Kind
 	// TokenDim is the token dimension D of the attention layers.
 	TokenDim int
 	// Residual adds each attention layer's input to its output.
 	Residual bool
+}
+
+// Kind returns the kind of layer l = 1..L (Dense outside that range).
+func (s RandomSpec) Kind(l int) layerkind.Kind { return kindOf(s.Kinds, l) }
+
+// Block returns where layer l's parameters lie in the network's flat
+// parameter layout (the layout of a trained network of the same widths and
+// kinds; a random network does not keep the vector, it draws each block
+// when the layer runs).
+func (s RandomSpec) Block(l int) Block {
+	off := 0
+	for k := 1; k < l; k++ {
+		off += layerParams(s.Kind(k), s.Widths[k-1], s.Widths[k], s.TokenDim)
+	}
+	return newBlock(l, s.Kind(l), s.Widths[l-1], s.Widths[l], s.TokenDim, off)
 }
 
 // UniformWidths returns depth+1 copies of width: a network of `depth`
@@ -135,41 +109,21 @@ func UniformWidths(width, depth int) []int {
 	return w
 }
 
-// Philox streams of layer l's weights and biases under the network's seed.
-// Element (i, j) of W^l (N_l x N_{l-1}, column-major) is normal i + j N_l of
-// stream WeightStream(l); bias i is normal i of BiasStream(l).
-func WeightStream(l int) uint64 { return uint64(l) << 1 }
-
-// BiasStream is the Philox stream of layer l's biases.
-func BiasStream(l int) uint64 { return uint64(l)<<1 | 1 }
-
-// FactorWeightStream is the Philox stream of the second factor's weights
-// V^l of a product layer l (laid out as W^l in WeightStream(l)); the first
-// factor's weights and biases are those of WeightStream(l) and
-// BiasStream(l), so a product layer's first factor is the dense layer of
-// the same spec. The streams lie at 2^61 + 2l and 2^61 + 2l + 1, apart from
-// the dense streams (2l, 2l + 1) and the input streams of package
-// manifold (2^62 + k).
-func FactorWeightStream(l int) uint64 { return 1<<61 | uint64(l)<<1 }
-
-// FactorBiasStream is the Philox stream of the second factor's biases c^l of
-// a product layer l.
-func FactorBiasStream(l int) uint64 { return 1<<61 | uint64(l)<<1 | 1 }
-
-// RandomDense is a random network (dense layers, and product layers when the
-// spec names them) whose weights are a pure function of its spec. It holds
-// no weights unless materialised.
-type RandomDense struct {
+// RandomNetwork is a random network (dense, product and attention layers)
+// whose weights are a pure function of its spec: it holds none unless
+// materialised, and draws each layer's when the layer runs, so that memory
+// stays at one layer's weights whatever the depth.
+type RandomNetwork struct {
 	spec RandomSpec
-	// materialised host weights (column-major W^l, b^l), index l-1; nil
-	// when the weights are regenerated per layer. hostV, hostC hold the
-	// second factors of product layers (nil entries for dense layers).
-	hostW, hostB [][]float64
-	hostV, hostC [][]float64
+	st   *stack
+	// host holds the materialised parameters: host[l-1][i] is tensor i of
+	// layer l's block (nil for attention layers, which are drawn on the
+	// backend); nil when the weights are regenerated per layer.
+	host [][][]float64
 }
 
-// NewRandomDense checks spec and returns the network.
-func NewRandomDense(spec RandomSpec) (*RandomDense, error) {
+// NewRandomNetwork checks spec and returns the network.
+func NewRandomNetwork(spec RandomSpec) (*RandomNetwork, error) {
 	if len(spec.Widths) < 1 {
 		return nil, errors.New("random network: no widths: give the input width and at least zero layers")
 	}
@@ -194,8 +148,8 @@ func NewRandomDense(spec RandomSpec) (*RandomDense, error) {
 	}
 	for l, k := range spec.Kinds {
 		switch k {
-		case Dense, Product:
-		case Attention:
+		case layerkind.Dense, layerkind.Product:
+		case layerkind.Attention:
 			nIn, nOut := spec.Widths[l], spec.Widths[l+1]
 			if nIn != nOut {
 				return nil, fmt.Errorf("random network: attention layer %d maps width %d to %d; attention keeps the width", l+1, nIn, nOut)
@@ -213,133 +167,137 @@ func NewRandomDense(spec RandomSpec) (*RandomDense, error) {
 	s := spec
 	s.Widths = append([]int(nil), spec.Widths...)
 	if spec.Kinds != nil {
-		s.Kinds = append([]LayerKind(nil), spec.Kinds...)
+		s.Kinds = append([]layerkind.Kind(nil), spec.Kinds...)
 	}
-	return &RandomDense{spec: s}, nil
-}
-
-// Kind returns the kind of layer l = 1..L (Dense outside that range).
-func (n *RandomDense) Kind(l int) LayerKind {
-	if l < 1 || l > len(n.spec.Kinds) {
-		return Dense
+	n := &RandomNetwork{spec: s}
+	if len(s.Widths) > 1 {
+		n.st = randomStack(s)
 	}
-	return n.spec.Kinds[l-1]
-}
-
-// HasProduct reports whether any layer is a product layer.
-func (n *RandomDense) HasProduct() bool {
-	for _, k := range n.spec.Kinds {
-		if k == Product {
-			return true
-		}
-	}
-	return false
+	return n, nil
 }
 
 // Spec returns the network's spec (a copy: changing its slices does not
 // change the network).
-func (n *RandomDense) Spec() RandomSpec {
+func (n *RandomNetwork) Spec() RandomSpec {
 	s := n.spec
 	s.Widths = append([]int(nil), n.spec.Widths...)
 	if n.spec.Kinds != nil {
-		s.Kinds = append([]LayerKind(nil), n.spec.Kinds...)
+		s.Kinds = append([]layerkind.Kind(nil), n.spec.Kinds...)
 	}
 	return s
 }
 
 // Depth is the number of layers L.
-func (n *RandomDense) Depth() int { return len(n.spec.Widths) - 1 }
+func (n *RandomNetwork) Depth() int { return len(n.spec.Widths) - 1 }
 
 // Width returns N_l, l = 0..L.
-func (n *RandomDense) Width(l int) int { return n.spec.Widths[l] }
+func (n *RandomNetwork) Width(l int) int { return n.spec.Widths[l] }
 
-// Materialise generates every layer's weights once and keeps them on the
-// host, for small networks that are run many times.
-func (n *RandomDense) Materialise() error {
-	if n.hostW != nil {
+// Materialise generates every dense and product layer's parameters once
+// and keeps them on the host, for small networks that are run many times
+// (attention layers are still drawn on the backend).
+func (n *RandomNetwork) Materialise() error {
+	if n.host != nil {
 		return nil
 	}
-	L := n.Depth()
-	hw, hb := make([][]float64, L), make([][]float64, L)
-	hv, hc := make([][]float64, L), make([][]float64, L)
-	for l := 1; l <= L; l++ {
-		if n.Kind(l) == Attention {
-			continue // drawn on the backend by the layer itself
+	host := make([][][]float64, n.Depth())
+	for l := 1; l <= n.Depth(); l++ {
+		if n.spec.Kind(l) == layerkind.Attention {
+			continue
 		}
-		w, b, err := n.HostWeights(l)
+		p, err := n.HostParams(l)
 		if err != nil {
 			return err
 		}
-		hw[l-1], hb[l-1] = w, b
-		if n.Kind(l) == Product {
-			if hv[l-1], hc[l-1], err = n.HostFactorWeights(l); err != nil {
-				return err
-			}
-		}
+		host[l-1] = p
 	}
-	n.hostW, n.hostB, n.hostV, n.hostC = hw, hb, hv, hc
+	n.host = host
 	return nil
 }
 
-// HostWeights returns layer l's weights (N_l x N_{l-1}, column-major) and
-// biases on the host, generated from the spec (the same numbers the backend
-// generates: Philox normals are bit-identical on every backend). For a
-// product layer these are the first factor's W^l and b^l; HostFactorWeights
-// returns the second's. An attention layer has none: an error.
-func (n *RandomDense) HostWeights(l int) (w, b []float64, err error) {
+// HostParams returns layer l's parameters on the host, one slice per
+// tensor of Block(l) in its order (W, b; W, b, V, c; Wq, Wk, Wv): the same
+// numbers the backend draws (Philox normals are bit-identical on every
+// backend).
+func (n *RandomNetwork) HostParams(l int) ([][]float64, error) {
 	if l < 1 || l > n.Depth() {
-		return nil, nil, fmt.Errorf("layer %d outside 1..%d", l, n.Depth())
+		return nil, fmt.Errorf("layer %d outside 1..%d", l, n.Depth())
 	}
-	if n.Kind(l) == Attention {
-		return nil, nil, fmt.Errorf("layer %d is an attention layer: it has no dense weights", l)
+	if n.host != nil && n.host[l-1] != nil {
+		return n.host[l-1], nil
 	}
-	if n.hostW != nil {
-		return n.hostW[l-1], n.hostB[l-1], nil
+	blk := n.st.blocks[l]
+	out := make([][]float64, len(blk.Tensors))
+	for i, t := range blk.Tensors {
+		v := make([]float64, t.Len())
+		rng.FillNormal(v, n.spec.Seed, t.Stream, 0)
+		std := n.spec.SigmaB
+		if t.Weight {
+			std = n.spec.SigmaW / math.Sqrt(float64(t.Cols))
+			if n.spec.Law == Orthogonal && blk.Kind != layerkind.Attention {
+				orthogonalise(v, t.Rows, t.Cols)
+				std = n.spec.SigmaW * math.Sqrt(max(1, float64(t.Rows)/float64(t.Cols)))
+			}
+		}
+		for j := range v {
+			v[j] *= std
+		}
+		out[i] = v
 	}
-	w, b = n.hostDraw(l, WeightStream(l), BiasStream(l))
-	return w, b, nil
+	return out, nil
 }
 
-// HostFactorWeights returns the second factor (V^l, c^l) of the product
-// layer l on the host, laid out as HostWeights; an error for a dense layer.
-func (n *RandomDense) HostFactorWeights(l int) (v, c []float64, err error) {
-	if l < 1 || l > n.Depth() {
-		return nil, nil, fmt.Errorf("layer %d outside 1..%d", l, n.Depth())
-	}
-	if n.Kind(l) != Product {
-		return nil, nil, fmt.Errorf("layer %d is %v: only product layers have a second factor", l, n.Kind(l))
-	}
-	if n.hostV != nil {
-		return n.hostV[l-1], n.hostC[l-1], nil
-	}
-	v, c = n.hostDraw(l, FactorWeightStream(l), FactorBiasStream(l))
-	return v, c, nil
+// drawn gives a layer of a random network its parameters part by part,
+// drawn into one buffer (so that a part is valid until the next is drawn).
+type drawn struct {
+	n   *RandomNetwork
+	b   engine.Backend
+	l   int
+	buf engine.Buffer
 }
 
-// hostDraw draws one affine map of layer l from the weight and bias streams
-// ws and bs.
-func (n *RandomDense) hostDraw(l int, ws, bs uint64) (w, b []float64) {
-	nOut, nIn := n.spec.Widths[l], n.spec.Widths[l-1]
-	w = make([]float64, nOut*nIn)
-	rng.FillNormal(w, n.spec.Seed, ws, 0)
-	if n.spec.Law == Orthogonal {
-		orthogonalise(w, nOut, nIn)
-		scale := n.spec.SigmaW * math.Sqrt(max(1, float64(nOut)/float64(nIn)))
-		for i := range w {
-			w[i] *= scale
-		}
-	} else {
-		std := n.spec.SigmaW / math.Sqrt(float64(nIn))
-		for i := range w {
-			w[i] *= std
-		}
+func (d drawn) part(k int) (engine.Buffer, error) {
+	sizes := d.n.st.steps[d.n.st.last[d.l]].parts()
+	lo := d.n.st.blocks[d.l].Off
+	for _, s := range sizes[:k] {
+		lo += s
 	}
-	b = make([]float64, nOut)
-	rng.FillNormal(b, n.spec.Seed, bs, 0)
-	for i := range b {
-		b[i] *= n.spec.SigmaB
+	if err := d.n.draw(d.b, d.l, d.buf, lo, lo+sizes[k]); err != nil {
+		return nil, err
 	}
-	return w, b
+	return d.b.Slice(d.buf, 0, sizes[k])
+}
+
+// draw writes the tensors of layer l that lie in [lo, hi) of the flat
+// layout into dst (tensor t at t.Off - lo): Gaussian weights drawn on the
+// backend (attention's always), orthogonal and materialised ones uploaded
+// from the host.
+func (n *RandomNetwork) draw(b engine.Backend, l int, dst engine.Buffer, lo, hi int) error {
+	blk := n.st.blocks[l]
+	s := engine.NewScope(b)
+	var host [][]float64
+	for i, t := range blk.Tensors {
+		if t.Off < lo || t.Off >= hi {
+			continue
+		}
+		v := s.View(dst, t.Off-lo, t.Len())
+		if blk.Kind == layerkind.Attention || (n.host == nil && n.spec.Law == Gaussian) {
+			std := n.spec.SigmaB
+			if t.Weight {
+				std = n.spec.SigmaW / math.Sqrt(float64(t.Cols))
+			}
+			s.FillNormal(v, n.spec.Seed, t.Stream, 0, std)
+			continue
+		}
+		if host == nil {
+			var err error
+			if host, err = n.HostParams(l); err != nil {
+				return err
+			}
+		}
+		s.Upload(v, host[i])
+	}
+	return s.Err()
 }
 
 // orthogonalise replaces the column-major rows x cols Gaussian matrix g by a
@@ -403,10 +361,10 @@ type RunOptions struct {
 
 // Run pushes a batch through layers From+1..To and returns h^To on the
 // backend (the caller frees it). in is N_From x cols with cols = batch, or
-// 3*batch for a jet. The weights of each layer are generated on the backend
+// 3*batch for a jet. The weights of each layer are drawn on the backend
 // when the layer runs and overwritten by the next, unless the network is
 // materialised. obs, when not nil, sees the input and every layer's output.
-func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt RunOptions, obs Observer) (engine.Buffer, error) {
+func (n *RandomNetwork) Run(b engine.Backend, in engine.Buffer, batch int, opt RunOptions, obs Observer) (engine.Buffer, error) {
 	L := n.Depth()
 	from, to := opt.From, opt.To
 	if to == 0 {
@@ -425,233 +383,67 @@ func (n *RandomDense) Run(b engine.Backend, in engine.Buffer, batch int, opt Run
 	if in.Len() != n.spec.Widths[from]*cols {
 		return nil, fmt.Errorf("run: input has %d elements; want %d x %d = %d", in.Len(), n.spec.Widths[from], cols, n.spec.Widths[from]*cols)
 	}
-	maxW, maxWeights, product, attention := 0, 0, false, false
-	for l := from; l <= to; l++ {
-		maxW = max(maxW, n.spec.Widths[l])
-		if l > from {
-			if n.Kind(l) == Attention {
-				attention = true
-			} else {
-				maxWeights = max(maxWeights, n.spec.Widths[l]*n.spec.Widths[l-1])
-			}
-			product = product || n.Kind(l) == Product
+	first, last := 0, -1 // the steps of layers from+1..to
+	if to > from {
+		first, last = n.st.last[from]+1, n.st.last[to]
+		if from == 0 {
+			first = 0
 		}
 	}
-	// Scratch lives in sc and is freed when the pass ends; the result is
+	maxW, maxPart := 0, 0
+	for l := from; l <= to; l++ {
+		maxW = max(maxW, n.spec.Widths[l])
+	}
+	for i := first; i <= last; i++ {
+		for _, p := range n.st.steps[i].parts() {
+			maxPart = max(maxPart, p)
+		}
+	}
+	// Everything lives in sc and is freed when the pass ends; the result is
 	// handed over with Keep.
 	sc := engine.NewScope(b)
 	defer sc.Close()
-	cur, act := sc.Alloc(maxW*cols), sc.Alloc(maxW*cols)
-	var wbuf, bbuf engine.Buffer
-	if maxWeights > 0 {
-		wbuf, bbuf = sc.Alloc(maxWeights), sc.Alloc(maxW)
+	buf := [2]engine.Buffer{sc.Alloc(maxW * cols), sc.Alloc(maxW * cols)}
+	var par engine.Buffer
+	if maxPart > 0 {
+		par = sc.Alloc(maxPart)
 	}
-	// A product layer's second factor (its jet, for a jet pass) waits in
-	// fac while the first is computed in cur; dense-only passes skip it.
-	var fac engine.Buffer
-	if product {
-		fac = sc.Alloc(maxW * cols)
-	}
-	// Attention layers draw their 3 D^2 weights into theta and run in one
-	// AttentionLayer, freed at the end of the pass.
-	var theta engine.Buffer
-	var attn *AttentionLayer
-	if attention {
-		D := n.spec.TokenDim
-		theta = sc.Alloc(3 * D * D)
-		if sc.Err() == nil {
-			var err error
-			if attn, err = NewAttentionLayer(b, D, maxW/D, n.spec.Residual); err != nil {
-				return nil, err
-			}
-			defer attn.Free()
-		}
-	}
+	w0 := n.spec.Widths[from]
+	h := sc.View(buf[0], 0, w0*cols)
+	sc.Copy(h, in)
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	view := func(x engine.Buffer, size int) engine.Buffer {
-		v, err := b.Slice(x, 0, size)
-		if err != nil {
-			panic(err) // sizes are computed above; a failure is a bug here
-		}
-		return v
-	}
-	// cur holds h^from.
-	w0 := n.spec.Widths[from]
-	if err := b.Copy(view(cur, w0*cols), in); err != nil {
-		return nil, err
-	}
 	if obs != nil {
-		if err := obs(from, view(cur, w0*cols), w0, cols); err != nil {
+		if err := obs(from, h, w0, cols); err != nil {
 			return nil, err
 		}
 	}
-	for l := from + 1; l <= to; l++ {
-		nIn, nOut := n.spec.Widths[l-1], n.spec.Widths[l]
-		h := view(cur, nIn*cols)
-		x := view(act, nIn*cols)
-		// x = phi(h) (or the input itself at the first layer without
-		// ActivateInput).
-		if l == 1 && !n.spec.ActivateInput {
-			if err := b.Copy(x, h); err != nil {
-				return nil, err
-			}
-		} else if opt.Jet {
-			part := func(buf engine.Buffer, k int) engine.Buffer {
-				v, _ := b.Slice(buf, k*nIn*batch, nIn*batch)
-				return v
-			}
-			if err := b.ActivateJet(n.spec.Act.ID, part(h, 0), part(h, 1), part(h, 2), part(x, 0), part(x, 1), part(x, 2)); err != nil {
-				return nil, fmt.Errorf("layer %d: %w", l, err)
-			}
-		} else if err := b.ActivateDerivative(n.spec.Act.ID, 0, h, x); err != nil {
-			return nil, fmt.Errorf("layer %d: %w", l, err)
+	cur := 0
+	for i := first; i <= last; i++ {
+		s := n.st.steps[i]
+		f := &frame{cols: batch, x: sc.View(buf[cur], 0, s.inDim()*cols), y: sc.View(buf[1-cur], 0, s.outDim()*cols), sc: sc, spare: buf[cur]}
+		src := drawn{n: n, b: b, l: s.num, buf: par}
+		if opt.Jet {
+			s.jet(f, src)
+		} else {
+			s.forward(f, src, needValues)
 		}
-		out := view(cur, nOut*cols)
-		if n.Kind(l) == Attention {
-			if err := n.attention(b, attn, theta, l, x, out, batch, opt.Jet); err != nil {
-				return nil, fmt.Errorf("layer %d: %w", l, err)
-			}
-			if obs != nil {
-				if err := obs(l, out, nOut, cols); err != nil {
-					return nil, err
-				}
-			}
-			continue
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("layer %d: %w", s.num, err)
 		}
-		W, bias := view(wbuf, nOut*nIn), view(bbuf, nOut)
-		affine := func(second bool, out engine.Buffer) error {
-			if err := n.loadWeights(b, l, second, W, bias); err != nil {
-				return err
-			}
-			if err := b.Gemm(engine.NoTrans, engine.NoTrans, nOut, cols, nIn, 1, W, nOut, x, nIn, 0, out, nOut); err != nil {
-				return err
-			}
-			// Biases shift the values only; the derivatives of a constant are 0.
-			return b.AddBias(nOut, batch, bias, out, nOut)
-		}
-		if err := affine(false, out); err != nil {
-			return nil, fmt.Errorf("layer %d: %w", l, err)
-		}
-		if n.Kind(l) == Product {
-			f := view(fac, nOut*cols)
-			if err := affine(true, f); err != nil {
-				return nil, fmt.Errorf("layer %d: %w", l, err)
-			}
-			// x is no longer needed: its first N_l B elements are scratch.
-			if err := multiplyJets(b, out, f, view(act, nOut*batch), nOut*batch, opt.Jet); err != nil {
-				return nil, fmt.Errorf("layer %d: %w", l, err)
-			}
-		}
-		if obs != nil {
-			if err := obs(l, out, nOut, cols); err != nil {
+		cur = 1 - cur
+		if obs != nil && i == n.st.last[s.num] {
+			if err := obs(s.num, f.y, s.outDim(), cols); err != nil {
 				return nil, err
 			}
 		}
 	}
 	wTo := n.spec.Widths[to]
 	result := sc.Alloc(wTo * cols)
-	sc.Copy(result, view(cur, wTo*cols))
+	sc.Copy(result, sc.View(buf[cur], 0, wTo*cols))
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
 	return sc.Keep(result), nil
-}
-
-// attention runs the attention layer l on x (N x batch, or the jet
-// [x | v | a] of 3 such blocks) into out, of the same shape: a forward pass
-// or the layer's Jet. attn is an AttentionLayer of token dimension
-// TokenDim over at least N / TokenDim tokens; it is rebuilt for this
-// layer's token count when that differs.
-func (n *RandomDense) attention(b engine.Backend, attn *AttentionLayer, theta engine.Buffer, l int, x, out engine.Buffer, batch int, jet bool) error {
-	N, D := n.spec.Widths[l], n.spec.TokenDim
-	if attn.Tokens() != N/D {
-		// Only the token count differs: same backend, dimension, residual.
-		attn.Free()
-		*attn = AttentionLayer{b: b, d: D, t: N / D, residual: n.spec.Residual, sc: attn.sc}
-	}
-	if err := attn.InitRandom(theta, n.spec.Seed, l, n.spec.SigmaW); err != nil {
-		return err
-	}
-	if !jet {
-		return attn.Forward(theta, x, batch, out)
-	}
-	part := func(buf engine.Buffer, k int) engine.Buffer {
-		v, err := b.Slice(buf, k*N*batch, N*batch)
-		if err != nil {
-			panic(err) // sizes are computed by Run; a failure is a bug here
-		}
-		return v
-	}
-	return attn.Jet(theta, part(x, 0), part(x, 1), part(x, 2), batch, part(out, 0), part(out, 1), part(out, 2))
-}
-
-// multiplyJets replaces the jet of u (value, first and second derivative)
-// in U by that of the product u * w, with the jet of w in V, elementwise:
-//
-//	h = u w,  h' = u' w + u w',  h'' = u'' w + 2 u' w' + u w''
-//
-// Each of U and V holds three blocks of n elements (one block when jet is
-// false: h = u w only); S is scratch of n elements. The blocks are
-// overwritten second derivatives first, then first derivatives, then
-// values, so each uses only blocks of u not yet replaced.
-func multiplyJets(b engine.Backend, U, V, S engine.Buffer, n int, jet bool) error {
-	blk := func(x engine.Buffer, k int) engine.Buffer {
-		v, err := b.Slice(x, k*n, n)
-		if err != nil {
-			panic(err) // sizes are computed by Run; a failure is a bug here
-		}
-		return v
-	}
-	u0, v0 := blk(U, 0), blk(V, 0)
-	ops := engine.Ops(b)
-	if jet {
-		u1, u2, v1, v2 := blk(U, 1), blk(U, 2), blk(V, 1), blk(V, 2)
-		ops.Hadamard(u2, v0, u2) // u'' w
-		ops.Hadamard(u1, v1, S)  // u' w'
-		ops.Axpy(n, 2, S, 1, u2, 1)
-		ops.Hadamard(u0, v2, S) // u w''
-		ops.Axpy(n, 1, S, 1, u2, 1)
-		ops.Hadamard(u1, v0, u1) // u' w
-		ops.Hadamard(u0, v1, S)  // u w'
-		ops.Axpy(n, 1, S, 1, u1, 1)
-	}
-	ops.Hadamard(u0, v0, u0)
-	return ops.Err()
-}
-
-// loadWeights fills W and bias with layer l's weights on the backend (the
-// second factor's when second is true). Gaussian weights are drawn there
-// directly (FillNormal, then the scale); orthogonal and materialised
-// weights are computed on the host and uploaded.
-func (n *RandomDense) loadWeights(b engine.Backend, l int, second bool, W, bias engine.Buffer) error {
-	if n.Kind(l) == Attention {
-		return fmt.Errorf("layer %d is an attention layer: it has no dense weights", l)
-	}
-	ws, bs := WeightStream(l), BiasStream(l)
-	if second {
-		ws, bs = FactorWeightStream(l), FactorBiasStream(l)
-	}
-	if n.hostW == nil && n.spec.Law == Gaussian {
-		nIn := n.spec.Widths[l-1]
-		if err := b.FillNormal(W, n.spec.Seed, ws, 0, n.spec.SigmaW/math.Sqrt(float64(nIn))); err != nil {
-			return err
-		}
-		return b.FillNormal(bias, n.spec.Seed, bs, 0, n.spec.SigmaB)
-	}
-	var w, bb []float64
-	var err error
-	if second {
-		w, bb, err = n.HostFactorWeights(l)
-	} else {
-		w, bb, err = n.HostWeights(l)
-	}
-	if err != nil {
-		return err
-	}
-	if err := b.Upload(W, w); err != nil {
-		return err
-	}
-	return b.Upload(bias, bb)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 func act(t testing.TB, name string) activation.Func {
@@ -41,13 +42,14 @@ func down(t testing.TB, b engine.Backend, x engine.Buffer) []float64 {
 }
 
 // refForward is an independent plain-Go forward pass from the host weights.
-func refForward(t *testing.T, n *RandomDense, x []float64) []float64 {
+func refForward(t *testing.T, n *RandomNetwork, x []float64) []float64 {
 	h := append([]float64(nil), x...)
 	for l := 1; l <= n.Depth(); l++ {
-		w, b, err := n.HostWeights(l)
+		par, err := n.HostParams(l)
 		if err != nil {
 			t.Fatal(err)
 		}
+		w, b := par[0], par[1]
 		nIn, nOut := n.Width(l-1), n.Width(l)
 		in := make([]float64, nIn)
 		for i := range in {
@@ -68,12 +70,8 @@ func refForward(t *testing.T, n *RandomDense, x []float64) []float64 {
 			return out
 		}
 		h = affine(w, b)
-		if n.Kind(l) == Product {
-			v, c, err := n.HostFactorWeights(l)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, f := range affine(v, c) {
+		if n.spec.Kind(l) == layerkind.Product {
+			for i, f := range affine(par[2], par[3]) {
 				h[i] *= f
 			}
 		}
@@ -85,7 +83,7 @@ func TestForwardMatchesReference(t *testing.T) {
 	b := enginetest.Open(t)
 	for _, law := range []WeightLaw{Gaussian, Orthogonal} {
 		for _, actIn := range []bool{false, true} {
-			n, err := NewRandomDense(RandomSpec{Widths: []int{7, 30, 20, 40, 5}, Act: act(t, "tanh"), SigmaW: 1.7, SigmaB: 0.3, Law: law, Seed: 9, ActivateInput: actIn})
+			n, err := NewRandomNetwork(RandomSpec{Widths: []int{7, 30, 20, 40, 5}, Act: act(t, "tanh"), SigmaW: 1.7, SigmaB: 0.3, Law: law, Seed: 9, ActivateInput: actIn})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,7 +119,7 @@ func TestForwardMatchesReference(t *testing.T) {
 func TestJetMatchesFiniteDifferences(t *testing.T) {
 	b := enginetest.Open(t)
 	for _, name := range []string{"tanh", "erf", "sin", "softplus", "gelu", "swish", "sigmoid"} {
-		n, err := NewRandomDense(RandomSpec{Widths: []int{6, 25, 25, 25, 4}, Act: act(t, name), SigmaW: 2, SigmaB: 0.5, Seed: 3, ActivateInput: true})
+		n, err := NewRandomNetwork(RandomSpec{Widths: []int{6, 25, 25, 25, 4}, Act: act(t, name), SigmaW: 2, SigmaB: 0.5, Seed: 3, ActivateInput: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,14 +169,15 @@ func TestJetMatchesFiniteDifferences(t *testing.T) {
 
 func TestOrthogonalWeights(t *testing.T) {
 	for _, shape := range [][2]int{{40, 40}, {60, 25}, {25, 60}} {
-		n, err := NewRandomDense(RandomSpec{Widths: []int{shape[1], shape[0]}, Act: act(t, "tanh"), SigmaW: 1.5, Law: Orthogonal, Seed: 4})
+		n, err := NewRandomNetwork(RandomSpec{Widths: []int{shape[1], shape[0]}, Act: act(t, "tanh"), SigmaW: 1.5, Law: Orthogonal, Seed: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
-		w, _, err := n.HostWeights(1)
+		par, err := n.HostParams(1)
 		if err != nil {
 			t.Fatal(err)
 		}
+		w := par[0]
 		rows, cols := shape[0], shape[1]
 		scale := 1.5 * math.Sqrt(max(1, float64(rows)/float64(cols)))
 		// Columns (tall) or rows (wide) orthonormal after removing the scale:
@@ -213,8 +212,8 @@ func TestOrthogonalWeights(t *testing.T) {
 func TestMaterialisedEqualsRegenerated(t *testing.T) {
 	b := enginetest.Open(t)
 	spec := RandomSpec{Widths: UniformWidths(50, 6), Act: act(t, "tanh"), SigmaW: 2.5, SigmaB: 0.3, Seed: 11, ActivateInput: true}
-	lazy, _ := NewRandomDense(spec)
-	kept, _ := NewRandomDense(spec)
+	lazy, _ := NewRandomNetwork(spec)
+	kept, _ := NewRandomNetwork(spec)
 	if err := kept.Materialise(); err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +265,7 @@ func (c *countingBackend) Free(x engine.Buffer) error {
 func TestMemoryIndependentOfDepth(t *testing.T) {
 	peak := func(depth int) int {
 		c := &countingBackend{Backend: enginetest.Open(t), sizes: map[engine.Buffer]int{}}
-		n, _ := NewRandomDense(RandomSpec{Widths: UniformWidths(64, depth), Act: act(t, "tanh"), SigmaW: 1, Seed: 1, ActivateInput: true})
+		n, _ := NewRandomNetwork(RandomSpec{Widths: UniformWidths(64, depth), Act: act(t, "tanh"), SigmaW: 1, Seed: 1, ActivateInput: true})
 		in, _ := c.Alloc(engine.Float64, 64*3*8)
 		out, err := n.Run(c, in, 8, RunOptions{Jet: true}, nil)
 		if err != nil {
@@ -297,7 +296,7 @@ func TestSpecErrors(t *testing.T) {
 		{Widths: []int{3, 3}, Act: tanh, SigmaB: math.NaN()},
 		{Widths: []int{3, 3}, Act: tanh, SigmaW: math.Inf(1)},
 	} {
-		if _, err := NewRandomDense(s); err == nil {
+		if _, err := NewRandomNetwork(s); err == nil {
 			t.Errorf("spec %+v: no error", s)
 		}
 	}
@@ -305,7 +304,7 @@ func TestSpecErrors(t *testing.T) {
 		t.Error("weight law uniform: no error")
 	}
 	b := enginetest.Open(t)
-	n, _ := NewRandomDense(RandomSpec{Widths: []int{3, 3}, Act: tanh, SigmaW: 1})
+	n, _ := NewRandomNetwork(RandomSpec{Widths: []int{3, 3}, Act: tanh, SigmaW: 1})
 	in := up(t, b, make([]float64, 5))
 	if _, err := n.Run(b, in, 2, RunOptions{}, nil); err == nil {
 		t.Error("input of the wrong length: no error")
@@ -382,8 +381,8 @@ func TestAttentionForwardMatchesReference(t *testing.T) {
 	b := enginetest.Open(t)
 	for _, residual := range []bool{false, true} {
 		const D, T, batch = 3, 4, 2
-		n, err := NewRandomDense(RandomSpec{Widths: []int{D * T, D * T}, Act: act(t, "linear"), SigmaW: 1.4, SigmaB: 0.7, Seed: 5,
-			Kinds: []LayerKind{Attention}, TokenDim: D, Residual: residual})
+		n, err := NewRandomNetwork(RandomSpec{Widths: []int{D * T, D * T}, Act: act(t, "linear"), SigmaW: 1.4, SigmaB: 0.7, Seed: 5,
+			Kinds: []layerkind.Kind{layerkind.Attention}, TokenDim: D, Residual: residual})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -418,16 +417,16 @@ func TestAttentionJetMatchesFiniteDifferences(t *testing.T) {
 	const D, T, batch = 3, 4, 2
 	const N = D * T
 	cases := []struct {
-		kinds    []LayerKind
+		kinds    []layerkind.Kind
 		residual bool
 		act      string
 	}{
-		{[]LayerKind{Dense, Attention, Dense}, false, "tanh"},
-		{[]LayerKind{Attention, Product, Attention}, true, "gelu"},
-		{[]LayerKind{Attention, Attention, Dense}, true, "sin"},
+		{[]layerkind.Kind{layerkind.Dense, layerkind.Attention, layerkind.Dense}, false, "tanh"},
+		{[]layerkind.Kind{layerkind.Attention, layerkind.Product, layerkind.Attention}, true, "gelu"},
+		{[]layerkind.Kind{layerkind.Attention, layerkind.Attention, layerkind.Dense}, true, "sin"},
 	}
 	for _, c := range cases {
-		n, err := NewRandomDense(RandomSpec{Widths: UniformWidths(N, 3), Act: act(t, c.act), SigmaW: 1.5, SigmaB: 0.4, Seed: 7,
+		n, err := NewRandomNetwork(RandomSpec{Widths: UniformWidths(N, 3), Act: act(t, c.act), SigmaW: 1.5, SigmaB: 0.4, Seed: 7,
 			ActivateInput: true, Kinds: c.kinds, TokenDim: D, Residual: c.residual})
 		if err != nil {
 			t.Fatal(err)
@@ -481,32 +480,32 @@ func TestAttentionJetMatchesFiniteDifferences(t *testing.T) {
 }
 
 // TestAttentionSpecErrors: attention needs a token dimension that divides
-// the width, and keeps the width; it has no dense weights.
+// the width, and keeps the width; its parameters are Wq, Wk, Wv.
 func TestAttentionSpecErrors(t *testing.T) {
 	tanh := act(t, "tanh")
 	for _, c := range []struct {
 		spec RandomSpec
 		want string
 	}{
-		{RandomSpec{Widths: []int{6, 6}, Act: tanh, Kinds: []LayerKind{Attention}}, "TokenDim"},
-		{RandomSpec{Widths: []int{7, 7}, Act: tanh, Kinds: []LayerKind{Attention}, TokenDim: 2}, "whole number of tokens"},
-		{RandomSpec{Widths: []int{6, 8}, Act: tanh, Kinds: []LayerKind{Attention}, TokenDim: 2}, "keeps the width"},
+		{RandomSpec{Widths: []int{6, 6}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Attention}}, "TokenDim"},
+		{RandomSpec{Widths: []int{7, 7}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Attention}, TokenDim: 2}, "whole number of tokens"},
+		{RandomSpec{Widths: []int{6, 8}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Attention}, TokenDim: 2}, "keeps the width"},
 	} {
-		if _, err := NewRandomDense(c.spec); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := NewRandomNetwork(c.spec); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: error %v; want one mentioning %q", c.spec, err, c.want)
 		}
 	}
-	n, err := NewRandomDense(RandomSpec{Widths: []int{6, 6, 6}, Act: tanh, SigmaW: 1, Kinds: []LayerKind{Dense, Attention}, TokenDim: 3})
+	n, err := NewRandomNetwork(RandomSpec{Widths: []int{6, 6, 6}, Act: tanh, SigmaW: 1, Kinds: []layerkind.Kind{layerkind.Dense, layerkind.Attention}, TokenDim: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := n.HostWeights(2); err == nil {
-		t.Error("HostWeights of an attention layer: no error")
+	if p, err := n.HostParams(2); err != nil || len(p) != 3 || len(p[2]) != 9 {
+		t.Errorf("HostParams of an attention layer: %d tensors, %v; want Wq, Wk, Wv of 3 x 3", len(p), err)
 	}
 	if err := n.Materialise(); err != nil {
 		t.Errorf("Materialise with an attention layer: %v", err)
 	}
-	if k, err := ParseLayerKind("attention"); err != nil || k != Attention {
-		t.Errorf("ParseLayerKind(attention) = %v, %v", k, err)
+	if k, err := layerkind.Parse("attention"); err != nil || k != layerkind.Attention {
+		t.Errorf("layerkind.Parse(attention) = %v, %v", k, err)
 	}
 }

@@ -3,11 +3,11 @@
 // multilayer perceptron built as nn.Sequential(nn.Linear, activation,
 // nn.Linear, ..., nn.Linear) has the tensors "0.weight", "0.bias",
 // "2.weight", "2.bias", ...: layer l of netgeom's dense network (y_l = W_l
-// x_{l-1} + b_l, models.MLPSpec) takes the l-th Linear's weight, which
+// x_{l-1} + b_l, models.NetworkSpec) takes the l-th Linear's weight, which
 // PyTorch stores out x in in row-major order, and its bias.
 //
 // Entry points: Params turns a safetensors file into the flat parameter
-// vector of a models.MLPSpec (the layout models.MLP and the .ngm
+// vector of a models.NetworkSpec (the layout models.Network and the .ngm
 // checkpoint use: per layer W column-major, then b); Tensors is the
 // reverse. Layers are matched to tensors by their name prefixes, found
 // automatically (every "P.weight" with a "P.bias", in natural order of P)
@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/safetensors"
 )
@@ -63,12 +64,12 @@ func naturalLess(a, b string) bool {
 }
 
 // checkDense refuses a spec with layers that are not dense.
-func checkDense(spec models.MLPSpec) error {
+func checkDense(spec models.NetworkSpec) error {
 	if err := spec.Check(); err != nil {
 		return err
 	}
 	for l, k := range spec.Kinds {
-		if k != models.Dense {
+		if k != layerkind.Dense {
 			return fmt.Errorf("pytorch: layer %d is %s; only dense layers (nn.Linear) map between PyTorch and netgeom", l+1, k)
 		}
 	}
@@ -79,7 +80,7 @@ func checkDense(spec models.MLPSpec) error {
 // layer l from the tensors prefixes[l-1] + ".weight" (shape [w_l,
 // w_{l-1}]) and ".bias" (shape [w_l]). nil prefixes means Prefixes(f).
 // Every tensor of f must be used.
-func Params(f *safetensors.File, spec models.MLPSpec, prefixes []string) ([]float64, error) {
+func Params(f *safetensors.File, spec models.NetworkSpec, prefixes []string) ([]float64, error) {
 	if err := checkDense(spec); err != nil {
 		return nil, err
 	}
@@ -132,7 +133,7 @@ func Params(f *safetensors.File, spec models.MLPSpec, prefixes []string) ([]floa
 // dict tensors: prefixes[l-1] + ".weight" and ".bias" per layer (nil
 // prefixes means nn.Sequential's "0", "2", "4", ...), of dtype "F64" or
 // "F32" (F32 refuses values that are not float32 exactly).
-func Tensors(spec models.MLPSpec, params []float64, prefixes []string, dtype string) ([]safetensors.Tensor, error) {
+func Tensors(spec models.NetworkSpec, params []float64, prefixes []string, dtype string) ([]safetensors.Tensor, error) {
 	if err := checkDense(spec); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/npy"
 	"github.com/netgeom/netgeom/safetensors"
@@ -51,7 +52,7 @@ func fixtureData(t *testing.T, b engine.Backend, classes int) *models.Data {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(data.Free)
+	t.Cleanup(func() { data.Close() })
 	return data
 }
 
@@ -79,7 +80,7 @@ func TestImportMatchesPyTorch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		spec := models.MLPSpec{Widths: ref.Arch, Act: act, Loss: models.CrossEntropy}
+		spec := models.NetworkSpec{Widths: ref.Arch, Act: act, Loss: models.CrossEntropy}
 		f, err := safetensors.ReadFile(filepath.Join("testdata", "mlp_"+name+".safetensors"))
 		if err != nil {
 			t.Fatal(err)
@@ -91,11 +92,11 @@ func TestImportMatchesPyTorch(t *testing.T) {
 		if len(params) != ref.Params {
 			t.Fatalf("%s: %d parameters, PyTorch has %d", name, len(params), ref.Params)
 		}
-		net, err := models.NewMLP(b, spec)
+		net, err := models.NewNetwork(b, spec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer net.Free()
+		defer net.Close()
 		if err := net.SetParams(params); err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +105,7 @@ func TestImportMatchesPyTorch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer e.Free()
+		defer e.Close()
 		P := net.NumParams()
 		g, _ := b.Alloc(engine.Float64, P)
 		v, _ := b.Alloc(engine.Float64, P)
@@ -170,7 +171,7 @@ func TestImportMatchesPyTorch(t *testing.T) {
 // (i, j) is netgeom's column-major element (i, j).
 func TestExportImportRoundTrip(t *testing.T) {
 	act, _ := activation.Lookup("tanh")
-	spec := models.MLPSpec{Widths: []int{3, 5, 2}, Act: act, Loss: models.CrossEntropy}
+	spec := models.NetworkSpec{Widths: []int{3, 5, 2}, Act: act, Loss: models.CrossEntropy}
 	params := make([]float64, spec.NumParams())
 	for i := range params {
 		params[i] = math.Sin(float64(i) + 0.5)
@@ -200,7 +201,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 // TestImportErrors: each mismatch names the tensor and what was expected.
 func TestImportErrors(t *testing.T) {
 	act, _ := activation.Lookup("tanh")
-	spec := models.MLPSpec{Widths: []int{3, 5, 2}, Act: act, Loss: models.CrossEntropy}
+	spec := models.NetworkSpec{Widths: []int{3, 5, 2}, Act: act, Loss: models.CrossEntropy}
 	good, err := Tensors(spec, make([]float64, spec.NumParams()), []string{"fc1", "fc2"}, "F64")
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +213,7 @@ func TestImportErrors(t *testing.T) {
 	for what, c := range map[string]struct {
 		f        *safetensors.File
 		prefixes []string
-		spec     models.MLPSpec
+		spec     models.NetworkSpec
 		want     string
 	}{
 		"transposed weight": {with(func(ts []safetensors.Tensor) []safetensors.Tensor {
@@ -225,7 +226,7 @@ func TestImportErrors(t *testing.T) {
 		}), nil, spec, `"bn.running_mean"`},
 		"too few layers": {with(func(ts []safetensors.Tensor) []safetensors.Tensor { return ts[:2] }), nil, spec, "the file has 1 Linear layers (fc1)"},
 		"wrong name":     {with(func(ts []safetensors.Tensor) []safetensors.Tensor { return ts }), []string{"fc1", "fc3"}, spec, `no tensor "fc3.weight"`},
-		"product layer":  {with(func(ts []safetensors.Tensor) []safetensors.Tensor { return ts }), nil, models.MLPSpec{Widths: []int{3, 5, 2}, Act: act, Loss: models.CrossEntropy, Kinds: []models.LayerKind{models.Product, models.Dense}}, "layer 1 is product"},
+		"product layer":  {with(func(ts []safetensors.Tensor) []safetensors.Tensor { return ts }), nil, models.NetworkSpec{Widths: []int{3, 5, 2}, Act: act, Loss: models.CrossEntropy, Kinds: []layerkind.Kind{layerkind.Product, layerkind.Dense}}, "layer 1 is product"},
 		"bias wrong size": {with(func(ts []safetensors.Tensor) []safetensors.Tensor {
 			ts[1].Shape, ts[1].Data = []int{4}, make([]float64, 4)
 			return ts

@@ -15,7 +15,7 @@ func TestPhasePlotLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	grid, err := meanfield.PhaseGrid(act, []float64{1.4, 1.4125, 1.425, 1.4375, 1.45}, []float64{0.3, 0.305, 0.31}, nil)
+	grid, err := meanfield.PhaseGrid(act, []float64{1.4, 1.4125, 1.425, 1.4375, 1.45}, []float64{0.3, 0.305, 0.31}, meanfield.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 func TestFiniteWidthPhasePlot(t *testing.T) {
 	tanh, _ := activation.Lookup("tanh")
 	sws, sbs := []float64{1, 2, 3, 4}, []float64{0, 0.5, 1}
-	grid, err := meanfield.PhaseGrid(tanh, sws, sbs, nil)
+	grid, err := meanfield.PhaseGrid(tanh, sws, sbs, meanfield.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestFiniteWidthPhasePlot(t *testing.T) {
 			chi[i] = append(chi[i], p.Chi1)
 		}
 	}
-	crit, err := meanfield.CriticalCurve(tanh, sbs, nil)
+	crit, err := meanfield.CriticalCurve(tanh, sbs, meanfield.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func runGeometry(ctx context.Context, b engine.Backend, o Options, r *runner) er
 	var initModels, trainedModels []*train.Model
 	defer func() {
 		for _, m := range append(initModels, trainedModels...) {
-			m.Free()
+			m.Close()
 		}
 	}()
 	start := time.Now()

@@ -11,6 +11,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/isometry"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/manifold"
 	"github.com/netgeom/netgeom/meanfield"
 	"github.com/netgeom/netgeom/models"
@@ -171,11 +172,11 @@ func multProduct(ctx context.Context, b engine.Backend, o Options, r *runner, sz
 	L, N := sz.pDepth, sz.pWidth
 	patterns := []struct {
 		name string
-		mf   []meanfield.LayerKind
+		mf   []layerkind.Kind
 	}{
-		{"dense", []meanfield.LayerKind{meanfield.Dense}},
-		{"product", []meanfield.LayerKind{meanfield.Product}},
-		{"mixed", []meanfield.LayerKind{meanfield.Dense, meanfield.Product}},
+		{"dense", []layerkind.Kind{layerkind.Dense}},
+		{"product", []layerkind.Kind{layerkind.Product}},
+		{"mixed", []layerkind.Kind{layerkind.Dense, layerkind.Product}},
 	}
 	fig := Figure{ID: "product", Title: "Product layers carving a circle, against their mean field",
 		Claim:    "Networks of multiplication neurons follow their own mean field: a product layer squares the length map (q' = V(q)^2), multiplies tangents by chi_1 = 2 V(q) chi_f and sets the curvature by kbar'^2 = kbar_f^2 / (2 q_f) + 3 / (2 q_f^2); matched to the same chi_1, dense, product and mixed networks stretch a circle alike, while their curvatures differ.",
@@ -191,22 +192,19 @@ func multProduct(ctx context.Context, b engine.Backend, o Options, r *runner, sz
 		x[l] = float64(l)
 	}
 	for pi, pat := range patterns {
-		sw, _, err := meanfield.SigmaWForChi1(act, sigmaB, pat.mf, chi1, nil)
+		sw, _, err := meanfield.SigmaWForChi1(act, sigmaB, pat.mf, chi1, meanfield.Options{})
 		if err != nil {
 			return err
 		}
-		mf, err := meanfield.New(act, sw, sigmaB, nil)
+		mf, err := meanfield.New(act, sw, sigmaB, meanfield.Options{})
 		if err != nil {
 			return err
 		}
-		mk, fk := make([]models.LayerKind, L), make([]meanfield.LayerKind, L)
-		for l := range mk {
-			fk[l] = pat.mf[l%len(pat.mf)]
-			if fk[l] == meanfield.Product {
-				mk[l] = models.Product
-			}
+		kinds := make([]layerkind.Kind, L)
+		for l := range kinds {
+			kinds[l] = pat.mf[l%len(pat.mf)]
 		}
-		th, err := mf.StackCircle(q0, fk)
+		th, err := mf.StackCircle(q0, kinds)
 		if err != nil {
 			return err
 		}
@@ -225,7 +223,7 @@ func multProduct(ctx context.Context, b engine.Backend, o Options, r *runner, sz
 		meanQ, meanLE, meanK := make([][]float64, L+1), make([][]float64, L+1), make([][]float64, L+1)
 		for w, width := range []int{N, N / 2} {
 			for _, seed := range seedsOf(o, sz.pSeeds) {
-				net, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(width, L), Act: act, SigmaW: sw, SigmaB: sigmaB, Seed: seed, ActivateInput: true, Kinds: mk})
+				net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(width, L), Act: act, SigmaW: sw, SigmaB: sigmaB, Seed: seed, ActivateInput: true, Kinds: kinds})
 				if err != nil {
 					return err
 				}
@@ -287,14 +285,14 @@ func multProduct(ctx context.Context, b engine.Backend, o Options, r *runner, sz
 	}
 	// Attention, measured: [attention, dense] repeated, residual, tokens of
 	// dimension 10, at the dense network's sigma_w.
-	sw, _, err := meanfield.SigmaWForChi1(act, sigmaB, []meanfield.LayerKind{meanfield.Dense}, chi1, nil)
+	sw, _, err := meanfield.SigmaWForChi1(act, sigmaB, []layerkind.Kind{layerkind.Dense}, chi1, meanfield.Options{})
 	if err != nil {
 		return err
 	}
 	var rates, kbars []float64
 	for _, seed := range seedsOf(o, min(sz.pSeeds, 6)) {
 		res, err := manifold.Curvature(ctx, b, manifold.CurvatureOptions{SigmaW: sw, SigmaB: sigmaB, Width: N, Depth: L, Points: sz.pPoints, Q: q0, Seed: seed,
-			Kinds: []models.LayerKind{models.Attention, models.Dense}, TokenDim: 10, Residual: true})
+			Kinds: []layerkind.Kind{layerkind.Attention, layerkind.Dense}, TokenDim: 10, Residual: true})
 		if err != nil {
 			return err
 		}
@@ -342,9 +340,9 @@ func multCarve(ctx context.Context, b engine.Backend, o Options, r *runner, sz m
 	}
 	var dx, maxSC, bound, pieces, piecesSE []float64
 	for d := 1; d <= sz.cDepth; d++ {
-		kinds := make([]models.LayerKind, d)
+		kinds := make([]layerkind.Kind, d)
 		for l := range kinds {
-			kinds[l] = models.Product
+			kinds[l] = layerkind.Product
 		}
 		most := 0
 		var pc []float64
@@ -355,7 +353,7 @@ func multCarve(ctx context.Context, b engine.Backend, o Options, r *runner, sz m
 					return err
 				}
 				opt := manifold.CountOptions{Samples: sz.cSamples, Resolution: 1e-8, Seed: seed}
-				pnet, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(w, d), Act: lin, SigmaW: 1, SigmaB: 0.3, Seed: seed, Kinds: kinds})
+				pnet, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(w, d), Act: lin, SigmaW: 1, SigmaB: 0.3, Seed: seed, Kinds: kinds})
 				if err != nil {
 					return err
 				}
@@ -364,7 +362,7 @@ func multCarve(ctx context.Context, b engine.Backend, o Options, r *runner, sz m
 					return err
 				}
 				most = max(most, res.SignChanges)
-				rnet, err := models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(w, d), Act: relu, SigmaW: math.Sqrt2, SigmaB: 0.3, Seed: seed})
+				rnet, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(w, d), Act: relu, SigmaW: math.Sqrt2, SigmaB: 0.3, Seed: seed})
 				if err != nil {
 					return err
 				}

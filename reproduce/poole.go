@@ -74,7 +74,7 @@ type pooleModel struct {
 func pooleModels(act activation.Func, sws []float64) ([]pooleModel, error) {
 	var out []pooleModel
 	for _, sw := range sws {
-		mf, err := meanfield.New(act, sw, pooleSigmaB, nil)
+		mf, err := meanfield.New(act, sw, pooleSigmaB, meanfield.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -145,8 +145,8 @@ func seedsOf(o Options, n int) []uint64 {
 	return out
 }
 
-func randomNet(act activation.Func, sw float64, width, depth int, seed uint64) (*models.RandomDense, error) {
-	return models.NewRandomDense(models.RandomSpec{Widths: models.UniformWidths(width, depth), Act: act, SigmaW: sw, SigmaB: pooleSigmaB,
+func randomNet(act activation.Func, sw float64, width, depth int, seed uint64) (*models.RandomNetwork, error) {
+	return models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(width, depth), Act: act, SigmaW: sw, SigmaB: pooleSigmaB,
 		Seed: seed, ActivateInput: true})
 }
 
@@ -264,7 +264,7 @@ func pooleHeatMaps(fig *Figure, r *runner, sz pooleSize, act activation.Func) er
 		sws[i] = 1 + 4*float64(i)/float64(sz.grid-1)
 		sbs[i] = 4 * float64(i) / float64(sz.grid-1)
 	}
-	swc, err := meanfield.CriticalSigmaW(act, pooleSigmaB, nil)
+	swc, err := meanfield.CriticalSigmaW(act, pooleSigmaB, meanfield.Options{})
 	if err != nil {
 		return err
 	}
@@ -275,7 +275,7 @@ func pooleHeatMaps(fig *Figure, r *runner, sz pooleSize, act activation.Func) er
 	if !ok {
 		return nil
 	}
-	g, err := meanfield.PhaseGrid(act, sws, sbs, nil)
+	g, err := meanfield.PhaseGrid(act, sws, sbs, meanfield.Options{})
 	if err != nil {
 		return err
 	}
@@ -310,7 +310,7 @@ var c0s = []float64{0.2, 0.5, 0.8}
 // what the wanted figures measure on them.
 func pooleNetworks(ctx context.Context, b engine.Backend, o Options, r *runner, sz pooleSize, act activation.Func, ms []pooleModel) (*pooleShared, error) {
 	want2, want34, want4 := r.want("fig2"), r.want("fig3") || r.want("fig4"), r.want("fig4")
-	swc, err := meanfield.CriticalSigmaW(act, pooleSigmaB, nil)
+	swc, err := meanfield.CriticalSigmaW(act, pooleSigmaB, meanfield.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +449,7 @@ var autocorrOffsets = []int{2, 8, 25}
 // measureCircle runs a great circle at q* through net; with gram it also
 // measures the autocorrelation (which takes a points x points Gram matrix
 // and its eigendecomposition per layer).
-func measureCircle(ctx context.Context, b engine.Backend, net *models.RandomDense, m pooleModel, width, depth, points int, seed uint64, gram bool) (circleStats, error) {
+func measureCircle(ctx context.Context, b engine.Backend, net *models.RandomNetwork, m pooleModel, width, depth, points int, seed uint64, gram bool) (circleStats, error) {
 	c, err := manifold.Circle(width, points, m.s.QStar, seed)
 	if err != nil {
 		return circleStats{}, err

@@ -1,4 +1,4 @@
-// Package train fits netgeom's trainable networks (models.MLP) to data:
+// Package train fits netgeom's trainable networks (models.Network) to data:
 // full-batch gradient descent, stochastic gradient descent with momentum,
 // Adam (Kingma and Ba, "Adam: a method for stochastic optimization", ICLR
 // 2015) and L-BFGS with a strong Wolfe line search (Nocedal and Wright,

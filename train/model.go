@@ -11,28 +11,28 @@ import (
 
 // Model is a trained network on a backend with the data it was trained on:
 // the training and test sets rebuilt from the checkpoint's record (the same
-// set, subset, split and standardisation) and uploaded. Free releases it.
+// set, subset, split and standardisation) and uploaded. Close releases it.
 type Model struct {
 	// Path is the model file it was loaded from ("" for a model that Run
 	// trained without writing a file).
 	Path   string
-	Net    *models.MLP
+	Net    *models.Network
 	Header models.CheckpointHeader
 	// Train and Test are the training and test sets; Test is nil when the
 	// set has no test samples.
 	Train, Test *models.Data
 }
 
-// Free releases the network and the data on the backend.
-func (m *Model) Free() {
+// Close releases the network and the data on the backend.
+func (m *Model) Close() error {
 	if m == nil {
-		return
+		return nil
 	}
-	m.Train.Free()
-	m.Test.Free()
+	errs := []error{m.Train.Close(), m.Test.Close()}
 	if m.Net != nil {
-		m.Net.Free()
+		errs = append(errs, m.Net.Close())
 	}
+	return errors.Join(errs...)
 }
 
 // Set returns the training set ("train") or the test set ("test").
@@ -107,22 +107,22 @@ func loadWithData(b engine.Backend, m *Model, name string) (*Model, error) {
 		}
 	}
 	if err != nil {
-		m.Free()
+		m.Close()
 		return nil, fmt.Errorf("%s: %w", m.Path, err)
 	}
 	return m, nil
 }
 
 // LoadModel loads the model file at path onto b and rebuilds and uploads
-// the data it was trained on. The caller frees the model.
+// the data it was trained on. The caller closes the model.
 func LoadModel(b engine.Backend, path string, opts LoadOptions) (*Model, error) {
-	net, hdr, err := models.LoadMLP(b, path)
+	net, hdr, err := models.LoadNetwork(b, path)
 	if err != nil {
 		return nil, err
 	}
 	m := &Model{Path: path, Net: net, Header: hdr}
 	fail := func(err error) (*Model, error) {
-		m.Free()
+		m.Close()
 		return nil, err
 	}
 	if hdr.Data == nil {

@@ -22,7 +22,7 @@ func TestLoadModelErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Model.Free()
+	res.Model.Close()
 
 	var dm *DataMismatchError
 	if _, err := LoadModel(b, path, LoadOptions{Data: "wine"}); !errors.As(err, &dm) || dm.Given != "wine" || dm.Recorded != "iris" || dm.Subset {
@@ -53,7 +53,7 @@ func TestLoadModelErrors(t *testing.T) {
 	if err := models.SaveCheckpoint(bare, m.Net, models.CheckpointHeader{Init: "glorot"}); err != nil {
 		t.Fatal(err)
 	}
-	m.Free()
+	m.Close()
 	if _, err := LoadModel(b, bare, LoadOptions{}); !errors.Is(err, ErrNoData) {
 		t.Errorf("a model without a data record: %v", err)
 	}

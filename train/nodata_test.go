@@ -17,7 +17,7 @@ import (
 // ErrNoData, and a set the network cannot take is refused with both shapes.
 func TestLoadModelWithoutData(t *testing.T) {
 	b := enginetest.Open(t)
-	net, err := models.NewMLP(b, models.MLPSpec{Widths: []int{4, 5, 3}, Act: lookup(t, "tanh"), Loss: models.CrossEntropy})
+	net, err := models.NewNetwork(b, models.NetworkSpec{Widths: []int{4, 5, 3}, Act: lookup(t, "tanh"), Loss: models.CrossEntropy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestLoadModelWithoutData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Free()
+	defer m.Close()
 	if m.Train.N != 60 || m.Test != nil || m.Header.Data == nil || !filepath.IsAbs(strings.Split(strings.TrimPrefix(m.Header.Data.Name, "npy:"), ",")[0]) {
 		t.Fatalf("training set of %d samples, test %v, record %+v", m.Train.N, m.Test, m.Header.Data)
 	}

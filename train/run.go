@@ -9,6 +9,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/datasets"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 )
@@ -40,7 +41,7 @@ type RunOptions struct {
 	// fewer, cycled over the hidden layers with a dense output layer; nil
 	// means all dense. TokenDim and Residual configure attention layers
 	// and must be zero without one.
-	Kinds    []models.LayerKind
+	Kinds    []layerkind.Kind
 	TokenDim int
 	Residual bool
 	// Activation of the hidden layers ("" : DefaultActivation), the
@@ -121,7 +122,7 @@ type RunResult struct {
 	// "4-6-3 (product,dense)").
 	Network string `json:"-"`
 	// Model is the trained network with its data on the backend, as
-	// LoadModel would return it; the caller frees it.
+	// LoadModel would return it; the caller closes it.
 	Model *Model `json:"-"`
 }
 
@@ -157,17 +158,17 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 	if err != nil {
 		return nil, err
 	}
-	spec := models.MLPSpec{Widths: widths, Act: act, Loss: loss, TokenDim: o.TokenDim, Residual: o.Residual}
+	spec := models.NetworkSpec{Widths: widths, Act: act, Loss: loss, TokenDim: o.TokenDim, Residual: o.Residual}
 	if spec.Kinds, err = runKinds(o.Kinds, len(widths)-1); err != nil {
 		return nil, err
 	}
-	if !slices.Contains(spec.Kinds, models.Attention) && (o.TokenDim != 0 || o.Residual) {
+	if !slices.Contains(spec.Kinds, layerkind.Attention) && (o.TokenDim != 0 || o.Residual) {
 		return nil, fmt.Errorf("train: TokenDim %d and Residual %v configure attention layers; Kinds names none", o.TokenDim, o.Residual)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	net, err := models.NewMLP(b, spec)
+	net, err := models.NewNetwork(b, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +176,7 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 	ok := false
 	defer func() {
 		if !ok {
-			m.Free()
+			m.Close()
 		}
 	}()
 	initSeed := o.Seed
@@ -219,7 +220,7 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 	if err != nil {
 		return nil, err
 	}
-	defer e.Free()
+	defer e.Close()
 	trLoss, trAcc, err := e.Evaluate(net.Params(), m.Train)
 	if err != nil {
 		return nil, err
@@ -301,7 +302,7 @@ func runWidths(arch []int, d *datasets.Dataset) ([]int, error) {
 // runKinds spreads kinds over a network of L layers: L kinds name every
 // layer; fewer are cycled over the L-1 hidden layers and the output layer
 // is dense; none means all dense (nil).
-func runKinds(ks []models.LayerKind, L int) ([]models.LayerKind, error) {
+func runKinds(ks []layerkind.Kind, L int) ([]layerkind.Kind, error) {
 	switch {
 	case len(ks) == 0:
 		return nil, nil
@@ -310,10 +311,10 @@ func runKinds(ks []models.LayerKind, L int) ([]models.LayerKind, error) {
 	case len(ks) > L:
 		return nil, fmt.Errorf("train: Kinds: %d kinds for a network of %d layers; give one per layer, or fewer to cycle over the %d hidden layers", len(ks), L, L-1)
 	}
-	out := make([]models.LayerKind, L)
+	out := make([]layerkind.Kind, L)
 	for i := range L - 1 {
 		out[i] = ks[i%len(ks)]
 	}
-	out[L-1] = models.Dense
+	out[L-1] = layerkind.Dense
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -24,7 +25,7 @@ func TestRunDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Model.Free()
+	defer res.Model.Close()
 	if res.Data != "iris" || res.Arch != "4-16-16-3" || res.Activation != "tanh" || res.Init != "glorot" || res.Loss != "cross-entropy" ||
 		res.Optimizer != "adam" || res.LearningRate != 0.01 || res.WeightDecay != 0 || res.BatchSize != 0 || res.Steps != 20 ||
 		res.TrainSamples != 120 || res.TestSamples != 30 || res.Params != 4*16+16+16*16+16+16*3+3 || res.Out != "" {
@@ -46,14 +47,14 @@ func TestRunSavesWhatLoadModelReads(t *testing.T) {
 	dir := t.TempDir()
 	for _, o := range []RunOptions{
 		{Data: "wine", Subset: 100, Arch: []int{13, 8, 3}, Optimizer: "sgd", Momentum: 0.9, BatchSize: 16, Steps: 30, WeightDecay: 1e-3, Seed: 2},
-		{Kinds: []models.LayerKind{models.Product}, Steps: 30, Seed: 1},
+		{Kinds: []layerkind.Kind{layerkind.Product}, Steps: 30, Seed: 1},
 	} {
 		o.Out = filepath.Join(dir, "m.ngm")
 		res, err := Run(context.Background(), b, o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Model.Free()
+		res.Model.Close()
 		m, err := LoadModel(b, o.Out, LoadOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -77,8 +78,8 @@ func TestRunSavesWhatLoadModelReads(t *testing.T) {
 		if len(o.Kinds) > 0 && (h.Kinds != "product,product,dense" || res.Kinds != h.Kinds || res.Network != "4-16-16-3 (product,product,dense)") {
 			t.Errorf("kinds %q, result %q, network %q; want product,product,dense", h.Kinds, res.Kinds, res.Network)
 		}
-		e.Free()
-		m.Free()
+		e.Close()
+		m.Close()
 	}
 }
 
@@ -93,7 +94,7 @@ func TestRunInitSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Model.Free()
+		res.Model.Close()
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -115,23 +116,23 @@ func TestRunInitSeed(t *testing.T) {
 // TestRunKinds: fewer kinds than layers cycle over the hidden layers with
 // a dense output layer; as many name every layer; more are an error.
 func TestRunKinds(t *testing.T) {
-	P, A, D := models.Product, models.Attention, models.Dense
+	P, A, D := layerkind.Product, layerkind.Attention, layerkind.Dense
 	for _, c := range []struct {
-		in   []models.LayerKind
+		in   []layerkind.Kind
 		L    int
-		want []models.LayerKind
+		want []layerkind.Kind
 	}{
 		{nil, 3, nil},
-		{[]models.LayerKind{P}, 3, []models.LayerKind{P, P, D}},
-		{[]models.LayerKind{A, D}, 4, []models.LayerKind{A, D, A, D}},
-		{[]models.LayerKind{P, D, P}, 3, []models.LayerKind{P, D, P}},
+		{[]layerkind.Kind{P}, 3, []layerkind.Kind{P, P, D}},
+		{[]layerkind.Kind{A, D}, 4, []layerkind.Kind{A, D, A, D}},
+		{[]layerkind.Kind{P, D, P}, 3, []layerkind.Kind{P, D, P}},
 	} {
 		got, err := runKinds(c.in, c.L)
 		if err != nil || !slices.Equal(got, c.want) {
 			t.Errorf("runKinds(%v, %d) = %v, %v; want %v", c.in, c.L, got, err, c.want)
 		}
 	}
-	if _, err := runKinds([]models.LayerKind{D, P, D, D}, 3); err == nil || !strings.Contains(err.Error(), "4 kinds for a network of 3 layers") {
+	if _, err := runKinds([]layerkind.Kind{D, P, D, D}, 3); err == nil || !strings.Contains(err.Error(), "4 kinds for a network of 3 layers") {
 		t.Errorf("4 kinds for 3 layers: %v", err)
 	}
 }
@@ -153,7 +154,7 @@ func TestRunErrors(t *testing.T) {
 		{RunOptions{Steps: -1}, "Steps -1"},
 		{RunOptions{TestFraction: 1.5}, "test fraction"},
 		{RunOptions{TokenDim: 2}, "Kinds names none"},
-		{RunOptions{Kinds: []models.LayerKind{models.Attention}, Arch: []int{4, 4, 3}}, "token dimension"},
+		{RunOptions{Kinds: []layerkind.Kind{layerkind.Attention}, Arch: []int{4, 4, 3}}, "token dimension"},
 		{RunOptions{Optimizer: "sgd", Momentum: 1}, "momentum"},
 	} {
 		if c.o.Steps == 0 {

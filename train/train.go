@@ -196,7 +196,7 @@ func (o *Options) check(n int) error {
 
 // Train fits net to data from its current parameters, which it updates in
 // place, and returns how it went.
-func Train(net *models.MLP, data *models.Data, opt Options) (Result, error) {
+func Train(net *models.Network, data *models.Data, opt Options) (Result, error) {
 	if net == nil || data == nil {
 		return Result{}, errors.New("train: nil network or data")
 	}
@@ -207,7 +207,7 @@ func Train(net *models.MLP, data *models.Data, opt Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	defer e.Free()
+	defer e.Close()
 	t := &trainer{net: net, b: net.Backend(), e: e, data: data, opt: opt, plateau: plateau{patience: opt.Patience, minDelta: opt.MinDelta}}
 	if opt.Method == LBFGS {
 		return t.lbfgs()
@@ -216,7 +216,7 @@ func Train(net *models.MLP, data *models.Data, opt Options) (Result, error) {
 }
 
 type trainer struct {
-	net  *models.MLP
+	net  *models.Network
 	b    engine.Backend
 	e    *models.Evaluator
 	data *models.Data
@@ -375,7 +375,7 @@ func (t *trainer) firstOrder() (Result, error) {
 	if err != nil {
 		return t.res, err
 	}
-	defer shuf.Free()
+	defer shuf.Close()
 	sx, st := make([]float64, len(hx)), make([]float64, len(ht))
 	r := rand.New(rand.NewPCG(opt.Seed, 0x74726169_6e))
 	for t.res.Steps < opt.Steps {

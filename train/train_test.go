@@ -90,9 +90,9 @@ func (reg regression) minimum(t *testing.T) ([]float64, float64) {
 	return p, f / (2 * float64(reg.n))
 }
 
-func (reg regression) setup(t *testing.T, b engine.Backend) (*models.MLP, *models.Data) {
+func (reg regression) setup(t *testing.T, b engine.Backend) (*models.Network, *models.Data) {
 	t.Helper()
-	net, err := models.NewMLP(b, models.MLPSpec{Widths: []int{reg.d, reg.c}, Act: lookup(t, "linear"), Loss: models.SquaredError})
+	net, err := models.NewNetwork(b, models.NetworkSpec{Widths: []int{reg.d, reg.c}, Act: lookup(t, "linear"), Loss: models.SquaredError})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,11 +311,11 @@ func trainIris(t *testing.T, b engine.Backend, seed uint64) float64 {
 	}
 	widths := append(append([]int{prep.Train.D}, DefaultHidden()...), prep.Train.Classes)
 	loss, _ := models.ParseLoss(DefaultLoss)
-	net, err := models.NewMLP(b, models.MLPSpec{Widths: widths, Act: lookup(t, DefaultActivation), Loss: loss})
+	net, err := models.NewNetwork(b, models.NetworkSpec{Widths: widths, Act: lookup(t, DefaultActivation), Loss: loss})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer net.Free()
+	defer net.Close()
 	scheme, _ := models.ParseInit(DefaultInit)
 	if err := net.Initialize(models.Init{Scheme: scheme}, seed); err != nil {
 		t.Fatal(err)
@@ -324,18 +324,18 @@ func trainIris(t *testing.T, b engine.Backend, seed uint64) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tr.Free()
+	defer tr.Close()
 	te, err := Upload(b, prep.Test)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer te.Free()
+	defer te.Close()
 	res, err := Train(net, tr, Options{Method: DefaultMethod, Steps: DefaultSteps, WeightDecay: DefaultWeightDecay, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e, _ := net.NewEvaluator(0)
-	defer e.Free()
+	defer e.Close()
 	testLoss, acc, err := e.Evaluate(net.Params(), te)
 	if err != nil {
 		t.Fatal(err)

@@ -30,17 +30,17 @@ func trainedModel(t *testing.T, dir string, dataSeed, initSeed uint64, hidden in
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer data.Free()
+	defer data.Close()
 	tanh, err := activation.Lookup("tanh")
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := models.MLPSpec{Widths: []int{4, hidden, 3}, Act: tanh, Loss: models.CrossEntropy}
-	net, err := models.NewMLP(b, spec)
+	spec := models.NetworkSpec{Widths: []int{4, hidden, 3}, Act: tanh, Loss: models.CrossEntropy}
+	net, err := models.NewNetwork(b, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer net.Free()
+	defer net.Close()
 	if err := net.Initialize(models.Init{Scheme: models.InitGlorot}, initSeed); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func trainedModel(t *testing.T, dir string, dataSeed, initSeed uint64, hidden in
 		t.Fatal(err)
 	}
 	e, _ := net.NewEvaluator(0)
-	defer e.Free()
+	defer e.Close()
 	loss, err := e.Loss(net.Params(), data)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/manifold"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/report"
@@ -141,7 +142,7 @@ func curvatureOptions(nf *netFlags, kinds string, points, chunk int, q float64) 
 		return o, fmt.Errorf("--weights: %w", err)
 	}
 	if kinds != "" {
-		if o.Kinds, err = parseKinds(kinds); err != nil {
+		if o.Kinds, err = layerkind.ParseList(kinds); err != nil {
 			return o, fmt.Errorf("--kinds: %w", err)
 		}
 	}

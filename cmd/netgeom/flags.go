@@ -30,20 +30,6 @@ type netFlags struct {
 	residual bool
 }
 
-// parseKinds reads a comma list of layer kinds (dense, product,
-// attention), to be cycled over the depth.
-func parseKinds(s string) ([]models.LayerKind, error) {
-	var out []models.LayerKind
-	for _, f := range strings.Split(s, ",") {
-		k, err := models.ParseLayerKind(f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, nil
-}
-
 func (f *netFlags) add(cmd *cobra.Command, width, depth int) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.act, "act", "tanh", "activation: "+fmt.Sprint(activation.Names()))
@@ -57,7 +43,7 @@ func (f *netFlags) add(cmd *cobra.Command, width, depth int) {
 // build checks the flags and returns the activation, the network (input
 // taken as a pre-activation, Poole's convention) and its mean-field model.
 // inputWidth is the network's input width; 0 means --width.
-func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.RandomDense, *meanfield.Model, error) {
+func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.RandomNetwork, *meanfield.Model, error) {
 	act, err := activation.Lookup(f.act)
 	if err != nil {
 		return act, nil, nil, fmt.Errorf("--act: %w", err)
@@ -76,12 +62,12 @@ func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.
 	if inputWidth > 0 {
 		widths[0] = inputWidth
 	}
-	net, err := models.NewRandomDense(models.RandomSpec{Widths: widths, Act: act,
+	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: widths, Act: act,
 		SigmaW: f.sigmaW, SigmaB: f.sigmaB, Law: law, Seed: seed, ActivateInput: true})
 	if err != nil {
 		return act, nil, nil, err
 	}
-	mf, err := meanfield.New(act, f.sigmaW, f.sigmaB, nil)
+	mf, err := meanfield.New(act, f.sigmaW, f.sigmaB, meanfield.Options{})
 	if err != nil {
 		return act, nil, nil, err
 	}
@@ -91,7 +77,7 @@ func (f *netFlags) build(seed uint64, inputWidth int) (activation.Func, *models.
 // netRun is what a random-network command works with.
 type netRun struct {
 	act activation.Func
-	net *models.RandomDense
+	net *models.RandomNetwork
 	mf  *meanfield.Model
 	q0  float64 // the input's squared length per coordinate
 	b   engine.Backend

@@ -83,7 +83,7 @@ It reports how many Hessian-vector products and seconds the run took.
 				return err
 			}
 			defer b.Close()
-			defer m.Free()
+			defer m.Close()
 			update, finish := progress(cmd, "hessian")
 			res, err := landscape.HessianSpectrum(cmd.Context(), b, landscape.HessianSpectrumOptions{Model: m, GaussNewton: gaussNewton, Chunk: mf.chunk,
 				Top: top, Which: wh, Tol: tol, MaxBasis: maxBasis, MaxHVPs: maxHVPs, Trace: doTrace, TraceSamples: traceSamples,

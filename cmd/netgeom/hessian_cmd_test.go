@@ -37,7 +37,7 @@ func trainedIris(t *testing.T) string {
 func fdHessian(t *testing.T, path string) ([]float64, int) {
 	t.Helper()
 	b := enginetest.Open(t)
-	net, hdr, err := models.LoadMLP(b, path)
+	net, hdr, err := models.LoadNetwork(b, path)
 	if err != nil {
 		t.Fatal(err)
 	}

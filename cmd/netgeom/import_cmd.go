@@ -81,7 +81,7 @@ whole, as it is.
 			if err != nil {
 				return err
 			}
-			spec := models.MLPSpec{Widths: widths, Act: act, Loss: loss}
+			spec := models.NetworkSpec{Widths: widths, Act: act, Loss: loss}
 			params, err := pytorch.Params(f, spec, prefixes)
 			if err != nil {
 				return fmt.Errorf("%s: %w", in, err)
@@ -150,11 +150,11 @@ default) loses nothing.
 				return err
 			}
 			defer b.Close()
-			net, _, err := models.LoadMLP(b, modelPath)
+			net, _, err := models.LoadNetwork(b, modelPath)
 			if err != nil {
 				return err
 			}
-			defer net.Free()
+			defer net.Close()
 			params, err := net.HostParams()
 			if err != nil {
 				return err

@@ -108,7 +108,7 @@ length L^G = 2 pi sqrt(gbar) kbar.`,
 			if layers < 0 || (cmd.Flags().Changed("layers") && layers == 0) {
 				return fmt.Errorf("--layers %d: want at least 1 (leave it out for no per-layer predictions)", layers)
 			}
-			opt := &meanfield.Options{Tol: tol}
+			opt := meanfield.Options{Tol: tol}
 			m, err := meanfield.NewVar(act, vw, vb, opt)
 			if err != nil {
 				return err

@@ -73,7 +73,7 @@ With --critical it prints the critical sigma_w (chi_1 = 1) for each sigma_b of
 			if err := explicitZero(cmd, "tol"); err != nil {
 				return err
 			}
-			opt := &meanfield.Options{Tol: tol}
+			opt := meanfield.Options{Tol: tol}
 			if critical {
 				if cmd.Flags().Changed("plot") {
 					return fmt.Errorf("--plot draws the grid; it does not go with --critical")

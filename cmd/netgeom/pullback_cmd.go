@@ -55,7 +55,7 @@ below k.
 				return err
 			}
 			defer b.Close()
-			defer m.Free()
+			defer m.Close()
 			res, err := geometry.ModelPullback(cmd.Context(), geometry.ModelPullbackOptions{Model: m, On: on, Dim: dim, Samples: samples, Chunk: mf.chunk})
 			if err != nil {
 				return err

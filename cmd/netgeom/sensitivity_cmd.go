@@ -51,7 +51,7 @@ included).
 				return err
 			}
 			defer b.Close()
-			defer m.Free()
+			defer m.Close()
 			opts := geometry.ModelSensitivityOptions{Model: m, On: on, Draws: draws, Chunk: mf.chunk}
 			if cmd.Flags().Changed("rerandom-seed") {
 				opts.RerandomSeed = &rerandSeed

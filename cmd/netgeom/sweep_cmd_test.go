@@ -189,7 +189,7 @@ func TestSweepStatusMergeCSV(t *testing.T) {
 	}
 	tanh, _ := activation.Lookup("tanh")
 	for _, p := range pts {
-		mf, _ := meanfield.New(tanh, p.Summary.SigmaW, p.Summary.SigmaB, nil)
+		mf, _ := meanfield.New(tanh, p.Summary.SigmaW, p.Summary.SigmaB, meanfield.Options{})
 		s, err := mf.Analyze(1)
 		if err != nil || p.Summary.Chi1Theory == nil || abs(*p.Summary.Chi1Theory-s.Chi1) > 1e-10*s.Chi1 {
 			t.Errorf("point %d: chi1 theory %v, meanfield %v", p.Index, p.Summary.Chi1Theory, s.Chi1)

@@ -166,7 +166,7 @@ func curvatureSweepPlot(path string, sp sweep.Spec, recs []sweep.Record) error {
 		return out
 	}
 	tsw, tsb := fine(sws, min(4*len(sws), 161), 1e-3), fine(sbs, min(4*len(sbs), 161), 0)
-	grid, err := meanfield.PhaseGrid(f, tsw, tsb, nil)
+	grid, err := meanfield.PhaseGrid(f, tsw, tsb, meanfield.Options{})
 	if err != nil {
 		return fmt.Errorf("--plot: mean field: %w", err)
 	}
@@ -176,7 +176,7 @@ func curvatureSweepPlot(path string, sp sweep.Spec, recs []sweep.Record) error {
 			theory[i] = append(theory[i], p.Chi1)
 		}
 	}
-	crit, err := meanfield.CriticalCurve(f, tsb, nil)
+	crit, err := meanfield.CriticalCurve(f, tsb, meanfield.Options{})
 	if err != nil {
 		return fmt.Errorf("--plot: mean field: %w", err)
 	}

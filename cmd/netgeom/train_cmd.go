@@ -11,6 +11,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/datasets"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/train"
 )
@@ -69,11 +70,11 @@ the hidden layers with a dense output layer. 'netgeom hessian' and
 				}
 			}
 			if strings.TrimSpace(kinds) != "" {
-				if o.Kinds, err = parseKinds(kinds); err != nil {
+				if o.Kinds, err = layerkind.ParseList(kinds); err != nil {
 					return fmt.Errorf("--kinds: %w", err)
 				}
 			}
-			if !slices.Contains(o.Kinds, models.Attention) && (cmd.Flags().Changed("token-dim") || o.Residual) {
+			if !slices.Contains(o.Kinds, layerkind.Attention) && (cmd.Flags().Changed("token-dim") || o.Residual) {
 				return errors.New("--token-dim and --residual configure attention layers; --kinds names none")
 			}
 			o.NoStandardize = !standardize
@@ -102,7 +103,7 @@ the hidden layers with a dense output layer. 'netgeom hessian' and
 			if err != nil {
 				return err
 			}
-			defer r.Model.Free()
+			defer r.Model.Close()
 			t := table{
 				Title: fmt.Sprintf("%s: %s %s, %s, %d parameters; %s (learning rate %g, weight decay %g%s), %d steps (stop: %s), %d train / %d test samples, seed %d (%s, %.2fs)",
 					r.Data, r.Network, r.Activation, r.Loss, r.Params, r.Optimizer, r.LearningRate, r.WeightDecay, batchNote(r.BatchSize), r.Steps, r.Stop,

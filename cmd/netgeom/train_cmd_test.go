@@ -38,7 +38,7 @@ func TestTrainCommand(t *testing.T) {
 		t.Errorf("train accuracy %v, test accuracy %v", r.TrainAccuracy, r.TestAccuracy)
 	}
 	b := enginetest.Open(t)
-	net, hdr, err := models.LoadMLP(b, path)
+	net, hdr, err := models.LoadNetwork(b, path)
 	if err != nil {
 		t.Fatal(err)
 	}

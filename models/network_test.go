@@ -29,9 +29,9 @@ const (
 // smallNet builds a network of the given widths, activation and loss with
 // Glorot weights (gain 1.3) and N(0, 0.3^2) biases, so that no bias is 0
 // and pre-activations reach the curved part of every activation.
-func smallNet(t testing.TB, b engine.Backend, widths []int, actName string, loss Loss, seed uint64) *MLP {
+func smallNet(t testing.TB, b engine.Backend, widths []int, actName string, loss Loss, seed uint64) *Network {
 	t.Helper()
-	n, err := NewMLP(b, MLPSpec{Widths: widths, Act: act(t, actName), Loss: loss})
+	n, err := NewNetwork(b, NetworkSpec{Widths: widths, Act: act(t, actName), Loss: loss})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func smallData(t testing.TB, b engine.Backend, n, d, c int, loss Loss, seed uint
 	return data, x, tg
 }
 
-func newParams(t testing.TB, n *MLP) engine.Buffer {
+func newParams(t testing.TB, n *Network) engine.Buffer {
 	t.Helper()
 	p, err := n.NewParams()
 	if err != nil {
@@ -78,7 +78,7 @@ func newParams(t testing.TB, n *MLP) engine.Buffer {
 	return p
 }
 
-func evaluator(t testing.TB, n *MLP, chunk int) *Evaluator {
+func evaluator(t testing.TB, n *Network, chunk int) *Evaluator {
 	t.Helper()
 	e, err := n.NewEvaluator(chunk)
 	if err != nil {
@@ -146,7 +146,7 @@ func TestGradientFiniteDifferences(t *testing.T) {
 				n := smallNet(t, b, []int{3, 5, 4, 3}, a, loss, 11)
 				d, _, _ := smallData(t, b, 9, 3, 3, loss, 12)
 				e := evaluator(t, n, 0)
-				defer e.Free()
+				defer e.Close()
 				checkGradientByDifferences(t, b, e, n, d)
 			})
 		}
@@ -157,7 +157,7 @@ func TestGradientFiniteDifferences(t *testing.T) {
 // at n's parameters against central differences of e.Loss in every
 // parameter (fdTol), and that Gradient returns Loss's value; it returns
 // the loss.
-func checkGradientByDifferences(t *testing.T, b engine.Backend, e *Evaluator, n *MLP, d *Data) float64 {
+func checkGradientByDifferences(t *testing.T, b engine.Backend, e *Evaluator, n *Network, d *Data) float64 {
 	t.Helper()
 	g := newParams(t, n)
 	lossV, err := e.Gradient(n.Params(), d, g)
@@ -203,7 +203,7 @@ func TestHVPFiniteDifferences(t *testing.T) {
 				n := smallNet(t, b, []int{3, 6, 5, 4}, a, loss, 21)
 				d, _, _ := smallData(t, b, 11, 3, 4, loss, 22)
 				e := evaluator(t, n, 0)
-				defer e.Free()
+				defer e.Close()
 				theta, _ := n.HostParams()
 				r := rand.New(rand.NewPCG(23, 23))
 				gp, gm, hv := newParams(t, n), newParams(t, n), newParams(t, n)
@@ -288,7 +288,7 @@ func TestHessianSymmetric(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer h.Free()
+				defer h.Close()
 				p := n.NumParams()
 				dense := denseOperator(t, b, p, h.Apply)
 				if h.Products() != p {
@@ -301,7 +301,7 @@ func TestHessianSymmetric(t *testing.T) {
 				t.Logf("P = %d: max |H - H^T| / max |H| = %.3g", p, asym)
 				// The cached operator and the evaluator's own passes.
 				e := evaluator(t, n, 5)
-				defer e.Free()
+				defer e.Close()
 				uncached := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.HVP(n.Params(), d, v, out) })
 				closeTo(t, "cached H against Evaluator.HVP", dense, uncached, 1e-13)
 				l, _ := e.Loss(n.Params(), d)
@@ -331,11 +331,11 @@ func TestGaussNewton(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer h.Free()
+				defer h.Close()
 				p := n.NumParams()
 				G := denseOperator(t, b, p, h.Apply)
 				e := evaluator(t, n, 0)
-				defer e.Free()
+				defer e.Close()
 				viaEval := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.GaussNewton(n.Params(), d, v, out) })
 				closeTo(t, "cached G against Evaluator.GaussNewton", G, viaEval, 1e-13)
 
@@ -356,7 +356,7 @@ func TestGaussNewton(t *testing.T) {
 		n := smallNet(t, b, []int{4, 3}, "tanh", SquaredError, 43)
 		d, _, _ := smallData(t, b, 10, 4, 3, SquaredError, 44)
 		e := evaluator(t, n, 0)
-		defer e.Free()
+		defer e.Close()
 		p := n.NumParams()
 		H := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.HVP(n.Params(), d, v, out) })
 		G := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.GaussNewton(n.Params(), d, v, out) })
@@ -369,7 +369,7 @@ func TestGaussNewton(t *testing.T) {
 // e.Logits at n's parameters, H_z the loss's Hessian in the logits per
 // sample, (diag(p) - p p^T)/N for cross-entropy and I/N for squared error,
 // written out from its definition.
-func gaussNewtonByDifferences(t *testing.T, b engine.Backend, e *Evaluator, n *MLP, d *Data, loss Loss) []float64 {
+func gaussNewtonByDifferences(t *testing.T, b engine.Backend, e *Evaluator, n *Network, d *Data, loss Loss) []float64 {
 	t.Helper()
 	N, C, p := d.N, d.C, n.NumParams()
 	// Jacobian of the logits by central differences: J is (N C) x P.
@@ -471,7 +471,7 @@ func TestChunking(t *testing.T) {
 				closeTo(t, fmt.Sprintf("chunk %d: %s", chunk, what), got[i], ref[i], 1e-13)
 			}
 		}
-		e.Free()
+		e.Close()
 	}
 }
 
@@ -480,13 +480,13 @@ func TestChunking(t *testing.T) {
 // log-sum-exp subtracts the maximum first.
 func TestCrossEntropyLargeLogits(t *testing.T) {
 	b := enginetest.Open(t)
-	n, err := NewMLP(b, MLPSpec{Widths: []int{2, 3}, Act: act(t, "tanh"), Loss: CrossEntropy})
+	n, err := NewNetwork(b, NetworkSpec{Widths: []int{2, 3}, Act: act(t, "tanh"), Loss: CrossEntropy})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// z = W x + b with W = 0, b = (1000, 990, -1000): loss = -log softmax(z)_label.
 	p := make([]float64, n.NumParams())
-	_, bo := n.Offsets(1)
+	bo := n.Spec().Block(1).Tensors[1].Off
 	copy(p[bo:], []float64{1000, 990, -1000})
 	if err := n.SetParams(p); err != nil {
 		t.Fatal(err)
@@ -517,8 +517,9 @@ func TestCrossEntropyLargeLogits(t *testing.T) {
 	}
 }
 
-// TestInit: the gaussian scheme reproduces RandomDense's weights bit for
-// bit (same Philox streams); glorot and he have the variances they name
+// TestInit: the gaussian scheme reproduces RandomNetwork's weights bit for
+// bit (same Philox streams; TestInitMatchesRandomNetwork checks every
+// kind); glorot and he have the variances they name
 // (sample variance of 40000 normals within 3%: its relative standard error
 // is sqrt(2/40000) = 0.7%); orthogonal weights have W^T W = I (tall) to
 // 1e-12.
@@ -526,28 +527,36 @@ func TestInit(t *testing.T) {
 	b := enginetest.Open(t)
 	widths := []int{200, 200, 50}
 	tanh := act(t, "tanh")
-	rd, err := NewRandomDense(RandomSpec{Widths: widths, Act: tanh, SigmaW: 1.7, SigmaB: 0.2, Seed: 9})
+	rd, err := NewRandomNetwork(RandomSpec{Widths: widths, Act: tanh, SigmaW: 1.7, SigmaB: 0.2, Seed: 9})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := NewMLP(b, MLPSpec{Widths: widths, Act: tanh})
+	n, err := NewNetwork(b, NetworkSpec{Widths: widths, Act: tanh})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := n.Initialize(Init{Scheme: InitGaussian, SigmaW: 1.7, SigmaB: 0.2}, 9); err != nil {
 		t.Fatal(err)
 	}
+	layer := func(l int) (W, bias engine.Buffer) {
+		v, err := n.Spec().Block(l).Views(b, n.Params())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v[0], v[1]
+	}
 	for l := 1; l <= 2; l++ {
-		W, bias, _ := n.LayerParams(n.Params(), l)
-		w, bb, _ := rd.HostWeights(l)
+		W, bias := layer(l)
+		par, _ := rd.HostParams(l)
+		w, bb := par[0], par[1]
 		for i, v := range down(t, b, W) {
 			if v != w[i] {
-				t.Fatalf("layer %d: W[%d] = %v, RandomDense %v", l, i, v, w[i])
+				t.Fatalf("layer %d: W[%d] = %v, RandomNetwork %v", l, i, v, w[i])
 			}
 		}
 		for i, v := range down(t, b, bias) {
 			if v != bb[i] {
-				t.Fatalf("layer %d: b[%d] = %v, RandomDense %v", l, i, v, bb[i])
+				t.Fatalf("layer %d: b[%d] = %v, RandomNetwork %v", l, i, v, bb[i])
 			}
 		}
 	}
@@ -558,7 +567,7 @@ func TestInit(t *testing.T) {
 		if err := n.Initialize(Init{Scheme: c.scheme}, 3); err != nil {
 			t.Fatal(err)
 		}
-		W, bias, _ := n.LayerParams(n.Params(), 1)
+		W, bias := layer(1)
 		w := down(t, b, W)
 		s := 0.0
 		for _, v := range w {
@@ -574,7 +583,7 @@ func TestInit(t *testing.T) {
 	if err := n.Initialize(Init{Scheme: InitOrthogonal}, 4); err != nil {
 		t.Fatal(err)
 	}
-	W, _, _ := n.LayerParams(n.Params(), 2) // 50 x 200: orthonormal rows scaled by sqrt(max(1, 50/200)) = 1
+	W, _ := layer(2) // 50 x 200: orthonormal rows scaled by sqrt(max(1, 50/200)) = 1
 	w := down(t, b, W)
 	for i := 0; i < 50; i++ {
 		for k := 0; k < 50; k++ {
@@ -599,16 +608,16 @@ func TestMLPErrors(t *testing.T) {
 	b := enginetest.Open(t)
 	tanh := act(t, "tanh")
 	for _, c := range []struct {
-		spec MLPSpec
+		spec NetworkSpec
 		want string
 	}{
-		{MLPSpec{Widths: []int{3}, Act: tanh}, "at least two"},
-		{MLPSpec{Widths: []int{3, 0, 2}, Act: tanh}, "width 0"},
-		{MLPSpec{Widths: []int{3, 2}}, "no activation"},
-		{MLPSpec{Widths: []int{3, 2}, Act: tanh, Loss: Loss(7)}, "unknown loss"},
+		{NetworkSpec{Widths: []int{3}, Act: tanh}, "at least two"},
+		{NetworkSpec{Widths: []int{3, 0, 2}, Act: tanh}, "width 0"},
+		{NetworkSpec{Widths: []int{3, 2}}, "no activation"},
+		{NetworkSpec{Widths: []int{3, 2}, Act: tanh, Loss: Loss(7)}, "unknown loss"},
 	} {
-		if _, err := NewMLP(b, c.spec); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("NewMLP(%+v): err = %v, want one mentioning %q", c.spec.Widths, err, c.want)
+		if _, err := NewNetwork(b, c.spec); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("NewNetwork(%+v): err = %v, want one mentioning %q", c.spec.Widths, err, c.want)
 		}
 	}
 	n := smallNet(t, b, []int{3, 4, 2}, "tanh", CrossEntropy, 1)

@@ -9,29 +9,34 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
-// mixedCase is a trainable network with product or attention layers.
+// mixedCase is a trainable network with layers of the given kinds (nil:
+// all dense); every kind goes through the same passes, so these cases run
+// the same checks on each.
 type mixedCase struct {
 	name   string
 	widths []int
-	kinds  []LayerKind
+	kinds  []layerkind.Kind
 	token  int
 	resid  bool
 	loss   Loss
 }
 
 var mixedCases = []mixedCase{
-	{"product-hidden", []int{3, 4, 4, 3}, []LayerKind{Product, Dense, Dense}, 0, false, CrossEntropy},
-	{"attention-residual", []int{4, 4, 3, 2}, []LayerKind{Attention, Dense, Product}, 2, true, SquaredError},
-	{"attention", []int{6, 6, 5, 3}, []LayerKind{Attention, Product, Dense}, 3, false, CrossEntropy},
+	{"product-hidden", []int{3, 4, 4, 3}, []layerkind.Kind{layerkind.Product, layerkind.Dense, layerkind.Dense}, 0, false, CrossEntropy},
+	{"attention-residual", []int{4, 4, 3, 2}, []layerkind.Kind{layerkind.Attention, layerkind.Dense, layerkind.Product}, 2, true, SquaredError},
+	{"attention", []int{6, 6, 5, 3}, []layerkind.Kind{layerkind.Attention, layerkind.Product, layerkind.Dense}, 3, false, CrossEntropy},
+	{"every-kind", []int{6, 6, 6, 4, 3}, []layerkind.Kind{layerkind.Dense, layerkind.Attention, layerkind.Product, layerkind.Dense}, 2, true, SquaredError},
+	{"dense", []int{3, 4, 4, 3}, nil, 0, false, CrossEntropy},
 }
 
 // mixedNet builds c's network with Glorot weights (gain 1.3) and N(0,
 // 0.3^2) biases, as smallNet.
-func mixedNet(t *testing.T, b engine.Backend, c mixedCase, seed uint64) *MLP {
+func mixedNet(t *testing.T, b engine.Backend, c mixedCase, seed uint64) *Network {
 	t.Helper()
-	n, err := NewMLP(b, MLPSpec{Widths: c.widths, Act: act(t, "tanh"), Loss: c.loss, Kinds: c.kinds, TokenDim: c.token, Residual: c.resid})
+	n, err := NewNetwork(b, NetworkSpec{Widths: c.widths, Act: act(t, "tanh"), Loss: c.loss, Kinds: c.kinds, TokenDim: c.token, Residual: c.resid})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +53,7 @@ func mixedNet(t *testing.T, b engine.Backend, c mixedCase, seed uint64) *MLP {
 // central differences of the gradient, the dense Hessian's symmetry, the
 // cached Hessian operator (one primed chunk) against the uncached
 // products, and the Gauss-Newton products against J^T H_z J with J by
-// differences. Tolerances as in mlp_test.go (fdTol: truncation and
+// differences. Tolerances as in network_test.go (fdTol: truncation and
 // rounding of the differences are ~1e-11 here, a wrong term is O(1));
 // the cached and uncached products differ only in the order of the
 // chunks' sums (1e-13).
@@ -57,17 +62,17 @@ func TestMixedNetworkDerivatives(t *testing.T) {
 	for _, c := range mixedCases {
 		t.Run(c.name, func(t *testing.T) {
 			n := mixedNet(t, b, c, 51)
-			defer n.Free()
+			defer n.Close()
 			D, C := c.widths[0], c.widths[len(c.widths)-1]
 			d, _, _ := smallData(t, b, 7, D, C, c.loss, 52)
 			e := evaluator(t, n, 3)
-			defer e.Free()
+			defer e.Close()
 			theta, _ := n.HostParams()
 			p := len(theta)
 
 			lossL := checkGradientByDifferences(t, b, e, n, d)
 			whole := evaluator(t, n, 0)
-			defer whole.Free()
+			defer whole.Close()
 			lossW, _ := whole.Loss(n.Params(), d)
 			closeTo(t, "loss in one chunk against chunks of 3", []float64{lossW}, []float64{lossL}, 1e-14)
 
@@ -110,7 +115,7 @@ func TestMixedNetworkDerivatives(t *testing.T) {
 				if h.Loss() != lossL && chunk == 3 {
 					t.Errorf("Hessian's loss %v, Evaluator's %v", h.Loss(), lossL)
 				}
-				h.Free()
+				h.Close()
 			}
 
 			G := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.GaussNewton(n.Params(), d, v, out) })
@@ -119,90 +124,65 @@ func TestMixedNetworkDerivatives(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer h.Free()
+			defer h.Close()
 			closeTo(t, "Gauss-Newton operator against Evaluator.GaussNewton", denseOperator(t, b, p, h.Apply), G, 1e-13)
 		})
 	}
 }
 
-// TestStackGaussNewtonOfDenseEqualsMLP: on an all-dense network the Stack's
-// Gauss-Newton product (R-forward, loss Hessian, plain backward through
-// Layer.Backward) equals the dense evaluator's own (the same arithmetic in
-// another order: 1e-13).
-func TestStackGaussNewtonOfDenseEqualsMLP(t *testing.T) {
-	b := enginetest.Open(t)
-	widths := []int{3, 5, 4, 3}
-	n := smallNet(t, b, widths, "tanh", CrossEntropy, 61)
-	defer n.Free()
-	d, x, tg := smallData(t, b, 8, 3, 3, CrossEntropy, 62)
-	spec := n.Spec()
-	spec.Kinds = []LayerKind{Dense, Dense, Dense}
-	s, err := newSpecStack(b, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Free()
-	e := evaluator(t, n, 0)
-	defer e.Free()
-	p := n.NumParams()
-	xb, tb := up(t, b, x), up(t, b, tg)
-	viaStack := denseOperator(t, b, p, func(v, out engine.Buffer) error { return s.GaussNewton(n.Params(), xb, tb, 8, v, out) })
-	viaMLP := denseOperator(t, b, p, func(v, out engine.Buffer) error { return e.GaussNewton(n.Params(), d, v, out) })
-	closeTo(t, "Stack G against MLP G", viaStack, viaMLP, 1e-13)
-}
-
-// TestMixedInitMatchesRandomLayers: the Gaussian scheme gives product and
-// attention layers exactly the weights of their InitRandom (the random
-// networks' Philox streams), bit for bit, and a dense layer of a mixed
-// network the weights it has in an all-dense one.
-func TestMixedInitMatchesRandomLayers(t *testing.T) {
+// TestInitMatchesRandomNetwork: the Gaussian scheme gives every layer of
+// a trained network, of every kind, exactly the parameters of the random
+// network of the same widths, kinds, sigmas and seed (the same Philox
+// streams), bit for bit; Block lays out both alike, and its views of the
+// flat vector are the tensors the random network draws.
+func TestInitMatchesRandomNetwork(t *testing.T) {
 	b := enginetest.Open(t)
 	const sw, sb, seed = 1.4, 0.2, 9
-	spec := MLPSpec{Widths: []int{6, 6, 5, 5, 2}, Act: act(t, "tanh"), Loss: CrossEntropy,
-		Kinds: []LayerKind{Attention, Product, Dense, Dense}, TokenDim: 3}
-	n, err := NewMLP(b, spec)
+	kinds := []layerkind.Kind{layerkind.Attention, layerkind.Product, layerkind.Dense, layerkind.Dense}
+	widths := []int{6, 6, 5, 5, 2}
+	n, err := NewNetwork(b, NetworkSpec{Widths: widths, Act: act(t, "tanh"), Loss: CrossEntropy, Kinds: kinds, TokenDim: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n.Free()
+	defer n.Close()
 	if err := n.Initialize(Init{Scheme: InitGaussian, SigmaW: sw, SigmaB: sb}, seed); err != nil {
 		t.Fatal(err)
 	}
-	dense := smallNet(t, b, spec.Widths, "tanh", CrossEntropy, 1)
-	defer dense.Free()
-	if err := dense.Initialize(Init{Scheme: InitGaussian, SigmaW: sw, SigmaB: sb}, seed); err != nil {
+	rn, err := NewRandomNetwork(RandomSpec{Widths: widths, Act: act(t, "tanh"), SigmaW: sw, SigmaB: sb, Seed: seed, Kinds: kinds, TokenDim: 3})
+	if err != nil {
 		t.Fatal(err)
 	}
-	att, _ := NewAttentionLayer(b, 3, 2, false)
-	prod, _ := NewProductLayer(b, 6, 5)
+	spec := n.Spec()
+	off := 0
 	for l := 1; l <= 4; l++ {
-		got, err := n.LayerBlock(n.Params(), l)
+		blk := spec.Block(l)
+		if blk.Off != off || blk.Kind != kinds[l-1] {
+			t.Errorf("layer %d: block at %d of kind %v; want %d, %v", l, blk.Off, blk.Kind, off, kinds[l-1])
+		}
+		off += blk.Len
+		if rb := rn.Spec().Block(l); rb.Off != blk.Off || rb.Len != blk.Len || len(rb.Tensors) != len(blk.Tensors) {
+			t.Errorf("layer %d: random network's block %+v, trained %+v", l, rb, blk)
+		}
+		views, err := blk.Views(b, n.Params())
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := alloc(t, b, got.Len())
-		switch l {
-		case 1:
-			err = att.InitRandom(want, seed, l, sw)
-		case 2:
-			err = prod.InitRandom(want, seed, l, sw, sb)
-		default:
-			var blk engine.Buffer
-			if blk, err = dense.LayerBlock(dense.Params(), l); err == nil {
-				err = b.Copy(want, blk)
-			}
-		}
+		want, err := rn.HostParams(l)
 		if err != nil {
 			t.Fatal(err)
 		}
-		closeTo(t, fmt.Sprintf("layer %d", l), down(t, b, got), down(t, b, want), 0)
+		for i, v := range views {
+			closeTo(t, fmt.Sprintf("layer %d %s", l, blk.Tensors[i].Name), down(t, b, v), want[i], 0)
+		}
 	}
-	ws, err := n.LayerWeights(n.Params(), 2)
-	if err != nil || len(ws) != 2 || ws[0].Len() != 30 {
-		t.Errorf("LayerWeights of the product layer: %d buffers, %v", len(ws), err)
+	if off != n.NumParams() {
+		t.Errorf("blocks cover %d parameters of %d", off, n.NumParams())
 	}
-	if _, _, err := n.LayerParams(n.Params(), 1); err == nil || !strings.Contains(err.Error(), "attention") {
-		t.Errorf("LayerParams of an attention layer: %v; want an error naming its kind", err)
+	if w := spec.Block(2).Weights(); len(w) != 2 || w[0].Name != "W" || w[1].Name != "V" || w[1].Len() != 30 {
+		t.Errorf("weights of the product layer: %+v", w)
+	}
+	if w := spec.Block(1).Weights(); len(w) != 3 || w[2].Name != "Wv" || w[2].Len() != 9 {
+		t.Errorf("weights of the attention layer: %+v", w)
 	}
 }
 
@@ -211,14 +191,14 @@ func TestMixedInitMatchesRandomLayers(t *testing.T) {
 func TestMixedSpecErrors(t *testing.T) {
 	a := act(t, "tanh")
 	for _, c := range []struct {
-		spec MLPSpec
+		spec NetworkSpec
 		want string
 	}{
-		{MLPSpec{Widths: []int{4, 5, 2}, Act: a, Kinds: []LayerKind{Attention, Dense}, TokenDim: 2}, "keeps the width"},
-		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []LayerKind{Attention, Dense}, TokenDim: 4}, "divides"},
-		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []LayerKind{Attention, Dense}}, "token dimension"},
-		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []LayerKind{Product}}, "1 layer kinds for 2 layers"},
-		{MLPSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []LayerKind{Product, 7}}, "unknown kind"},
+		{NetworkSpec{Widths: []int{4, 5, 2}, Act: a, Kinds: []layerkind.Kind{layerkind.Attention, layerkind.Dense}, TokenDim: 2}, "keeps the width"},
+		{NetworkSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []layerkind.Kind{layerkind.Attention, layerkind.Dense}, TokenDim: 4}, "divides"},
+		{NetworkSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []layerkind.Kind{layerkind.Attention, layerkind.Dense}}, "token dimension"},
+		{NetworkSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []layerkind.Kind{layerkind.Product}}, "1 layer kinds for 2 layers"},
+		{NetworkSpec{Widths: []int{6, 6, 2}, Act: a, Kinds: []layerkind.Kind{layerkind.Product, 7}}, "unknown kind"},
 	} {
 		err := c.spec.Check()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -235,7 +215,7 @@ func TestMixedCheckpointRoundTrip(t *testing.T) {
 	b := enginetest.Open(t)
 	c := mixedCases[1]
 	n := mixedNet(t, b, c, 71)
-	defer n.Free()
+	defer n.Close()
 	params, _ := n.HostParams()
 	raw, err := EncodeCheckpoint(n.Spec(), CheckpointHeader{Seed: 71}, params)
 	if err != nil {

@@ -61,7 +61,7 @@ func relErr(got, want []float64) float64 {
 // layerCase is a layer at a point (theta, x) with a batch of inputs.
 type layerCase struct {
 	name  string
-	layer Layer
+	layer layer
 	theta []float64
 	x     []float64
 	batch int
@@ -75,17 +75,72 @@ func (c layerCase) step() float64 {
 	return c.h
 }
 
-func forwardHost(t *testing.T, b engine.Backend, c layerCase, theta, x []float64) []float64 {
+// harness runs one layer as a network of one step through the passes of
+// stack.go (the passes every network runs), with the input's gradient and
+// R-tangent wanted too.
+type harness struct {
+	b engine.Backend
+	c layerCase
+	p *passes
+	// theta and dtheta of the last calls: the passes read their views.
+	theta, dtheta engine.Buffer
+}
+
+func newHarness(t testing.TB, b engine.Backend, c layerCase) *harness {
 	t.Helper()
-	y, err := b.Alloc(engine.Float64, c.layer.OutDim()*c.batch)
+	np := numParams(c.layer)
+	st := &stack{steps: []step{{layer: c.layer, num: 1, np: np}}, np: np, last: []int{0, 0}}
+	tp := newTape(b, st, c.batch, 0, nil)
+	h := &harness{b: b, c: c, p: &passes{st: st, tp: tp, sc: engine.NewScope(b), cols: c.batch, inputGrad: true}}
+	t.Cleanup(func() { tp.close(); h.p.sc.Close() })
+	return h
+}
+
+// upOrNil uploads v, or returns nil for an empty v (a layer without
+// parameters).
+func upOrNil(t testing.TB, b engine.Backend, v []float64) engine.Buffer {
+	if len(v) == 0 {
+		return nil
+	}
+	return up(t, b, v)
+}
+
+// forward returns y = f(theta, x), keeping the state of every later pass.
+func (h *harness) forward(t testing.TB, theta, x []float64) []float64 {
+	t.Helper()
+	h.theta = upOrNil(t, h.b, theta)
+	h.p.x0 = up(t, h.b, x)
+	y, err := h.p.forward(h.theta, needSecond)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Free(y)
-	if err := c.layer.Forward(up(t, b, theta), up(t, b, x), c.batch, y); err != nil {
+	return down(t, h.b, y)
+}
+
+// set uploads v into the chunk's buffer of an item.
+func (h *harness) set(t testing.TB, kind itemKind, i int, v []float64) {
+	t.Helper()
+	x := h.p.buf(kind, i, 0)
+	if err := h.p.sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return down(t, b, y)
+	if err := h.b.Upload(x, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (h *harness) get(t testing.TB, kind itemKind, i int) []float64 {
+	t.Helper()
+	x := h.p.buf(kind, i, 0)
+	if err := h.p.sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return down(t, h.b, x)
+}
+
+func forwardHost(t *testing.T, b engine.Backend, c layerCase, theta, x []float64) []float64 {
+	t.Helper()
+	return newHarness(t, b, c).forward(t, theta, x)
 }
 
 func alloc(t testing.TB, b engine.Backend, n int) engine.Buffer {
@@ -107,46 +162,77 @@ func scalarLoss(r, y []float64) (float64, []float64) {
 	return l, g
 }
 
-// gradients runs Forward and Backward with gy = r + y and returns
+// gradients runs forward and backward with gy = r + y and returns
 // (gtheta, gx).
-func gradients(t *testing.T, b engine.Backend, c layerCase, r, theta, x []float64) ([]float64, []float64) {
+func (h *harness) gradients(t *testing.T, r, theta, x []float64) ([]float64, []float64) {
 	t.Helper()
-	y := forwardHost(t, b, c, theta, x)
+	y := h.forward(t, theta, x)
 	_, gy := scalarLoss(r, y)
-	gx, gth := alloc(t, b, len(x)), alloc(t, b, len(theta))
-	if err := c.layer.Backward(up(t, b, theta), up(t, b, gy), gx, gth); err != nil {
+	h.set(t, chainG, 1, gy)
+	gth := upOrNil(t, h.b, make([]float64, len(theta)))
+	if err := h.p.backward(h.theta, gth, false); err != nil {
 		t.Fatal(err)
 	}
-	return down(t, b, gth), down(t, b, gx)
+	var g []float64
+	if gth != nil {
+		g = down(t, h.b, gth)
+	}
+	return g, h.get(t, chainG, 0)
+}
+
+func gradients(t *testing.T, b engine.Backend, c layerCase, r, theta, x []float64) ([]float64, []float64) {
+	return newHarness(t, b, c).gradients(t, r, theta, x)
 }
 
 // hvp returns (R{gtheta}, R{gx}) along (dtheta, rx): the Hessian of L in
 // (theta, x) applied to (dtheta, rx).
 func hvp(t *testing.T, b engine.Backend, c layerCase, r, dtheta, rx []float64) ([]float64, []float64) {
 	t.Helper()
-	gradients(t, b, c, r, c.theta, c.x)
-	th := up(t, b, c.theta)
-	dth := up(t, b, dtheta)
-	ry := alloc(t, b, c.layer.OutDim()*c.batch)
+	h := newHarness(t, b, c)
+	h.gradients(t, r, c.theta, c.x)
+	h.dtheta = upOrNil(t, b, dtheta)
 	var rxb engine.Buffer
 	if rx != nil {
 		rxb = up(t, b, rx)
 	}
-	if err := c.layer.RForward(th, dth, rxb, ry); err != nil {
+	if err := h.p.rforward(h.theta, h.dtheta, rxb); err != nil {
 		t.Fatal(err)
 	}
-	rgx, rgth := alloc(t, b, len(c.x)), alloc(t, b, len(c.theta))
 	// R{gy} = R{r + y} = R{y}.
-	if err := c.layer.RBackward(th, dth, ry, rgx, rgth); err != nil {
+	h.set(t, chainRG, 1, h.get(t, chainRX, 1))
+	rgth := upOrNil(t, b, make([]float64, len(c.theta)))
+	if err := h.p.rbackward(h.theta, h.dtheta, rgth); err != nil {
 		t.Fatal(err)
 	}
-	return down(t, b, rgth), down(t, b, rgx)
+	var g []float64
+	if rgth != nil {
+		g = down(t, b, rgth)
+	}
+	return g, h.get(t, chainRG, 0)
+}
+
+// jetHost pushes the jet (x, v, a) through the layer and returns (y, dy,
+// ddy).
+func jetHost(t *testing.T, b engine.Backend, c layerCase, theta, x, v, a []float64) ([]float64, []float64, []float64) {
+	t.Helper()
+	L := c.layer
+	sc := engine.NewScope(b)
+	defer sc.Close()
+	no := L.outDim() * c.batch
+	y := alloc(t, b, 3*no)
+	f := &frame{cols: c.batch, x: up(t, b, append(append(append([]float64(nil), x...), v...), a...)), y: y, sc: sc}
+	L.jet(f, block{b, upOrNil(t, b, theta), L.parts()})
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	out := down(t, b, y)
+	return out[:no], out[no : 2*no], out[2*no:]
 }
 
 // checkLayer runs every finite-difference check on c.
 func checkLayer(t *testing.T, b engine.Backend, c layerCase) {
 	L := c.layer
-	nIn, nOut, P := L.InDim()*c.batch, L.OutDim()*c.batch, L.NumParams()
+	nIn, nOut, P := L.inDim()*c.batch, L.outDim()*c.batch, numParams(L)
 	v, a := randVec(nIn, 11, 1), randVec(nIn, 12, 1)
 	r := randVec(nOut, 13, 1)
 
@@ -155,17 +241,14 @@ func checkLayer(t *testing.T, b engine.Backend, c layerCase) {
 	// rounding ~ eps |f| / h ~ 1e-13 (first) and eps |f| / h^2 ~ 1e-10
 	// (second), so 1e-8 and 1e-6 relative leave margin.
 	t.Run(c.name+"/jet", func(t *testing.T) {
-		y, dy, ddy := alloc(t, b, nOut), alloc(t, b, nOut), alloc(t, b, nOut)
-		if err := L.Jet(up(t, b, c.theta), up(t, b, c.x), up(t, b, v), up(t, b, a), c.batch, y, dy, ddy); err != nil {
-			t.Fatal(err)
-		}
+		y, dy, ddy := jetHost(t, b, c, c.theta, c.x, v, a)
 		curve := func(s float64) []float64 {
 			return forwardHost(t, b, c, c.theta, axpy(axpy(c.x, s, v), s*s/2, a))
 		}
 		d1, d2 := fd4(curve, c.step())
-		within(t, "jet value differs from Forward", relErr(down(t, b, y), curve(0)), 1e-14)
-		within(t, "jet dy vs finite differences", relErr(down(t, b, dy), d1), 1e-8)
-		within(t, "jet ddy vs finite differences", relErr(down(t, b, ddy), d2), 1e-6)
+		within(t, "jet value differs from the forward pass", relErr(y, curve(0)), 1e-14)
+		within(t, "jet dy vs finite differences", relErr(dy, d1), 1e-8)
+		within(t, "jet ddy vs finite differences", relErr(ddy, d2), 1e-6)
 	})
 
 	// Backward: every component of (gtheta, gx) against 4th-order
@@ -245,21 +328,14 @@ func checkLayer(t *testing.T, b engine.Backend, c layerCase) {
 
 func TestProductLayerDerivatives(t *testing.T) {
 	b := enginetest.Open(t)
-	p, err := NewProductLayer(b, 4, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Free()
-	checkLayer(t, b, layerCase{name: "product", layer: p, theta: randVec(p.NumParams(), 1, 0.7), x: randVec(4*3, 2, 1), batch: 3})
+	p := &product{in: 4, out: 3}
+	checkLayer(t, b, layerCase{name: "product", layer: p, theta: randVec(numParams(p), 1, 0.7), x: randVec(4*3, 2, 1), batch: 3})
 }
 
 func TestAttentionLayerDerivatives(t *testing.T) {
 	b := enginetest.Open(t)
 	for _, res := range []bool{false, true} {
-		a, err := NewAttentionLayer(b, 3, 4, res)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := &attention{d: 3, t: 4, residual: res}
 		name := "attention"
 		if res {
 			name += "+residual"
@@ -268,8 +344,7 @@ func TestAttentionLayerDerivatives(t *testing.T) {
 		// layer's: at h = 1e-3 the truncation error is ~1e-9 (it drops 256x
 		// at h = 2.5e-4, so it is truncation); h = 2.5e-4 leaves ~1e-11
 		// with the second-difference rounding eps |f| / h^2 ~ 1e-9.
-		checkLayer(t, b, layerCase{name: name, layer: a, theta: randVec(a.NumParams(), 3, 0.8), x: randVec(3*4*2, 4, 1), batch: 2, h: 2.5e-4})
-		a.Free()
+		checkLayer(t, b, layerCase{name: name, layer: a, theta: randVec(numParams(a), 3, 0.8), x: randVec(3*4*2, 4, 1), batch: 2, h: 2.5e-4})
 	}
 }
 
@@ -282,14 +357,15 @@ func within(t *testing.T, what string, e, tol float64) {
 	}
 }
 
+// TestDenseLayerDerivatives: the affine map of a dense layer, and the
+// activation layer that follows it (which has no parameters: its checks
+// are on the input side only).
 func TestDenseLayerDerivatives(t *testing.T) {
 	b := enginetest.Open(t)
-	for _, name := range []string{"tanh", "softplus"} {
-		l, err := NewDenseLayer(b, 4, 3, act(t, name).ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkLayer(t, b, layerCase{name: "dense-" + name, layer: l, theta: randVec(l.NumParams(), 5, 0.9), x: randVec(4*3, 6, 1), batch: 3, h: 2.5e-4})
-		l.Free()
+	d := &dense{in: 4, out: 3}
+	checkLayer(t, b, layerCase{name: "dense", layer: d, theta: randVec(numParams(d), 5, 0.9), x: randVec(4*3, 6, 1), batch: 3, h: 2.5e-4})
+	for _, name := range []string{"tanh", "softplus", "sin"} {
+		a := &activate{n: 4, act: act(t, name).ID}
+		checkLayer(t, b, layerCase{name: "activation-" + name, layer: a, x: randVec(4*3, 7, 1.2), batch: 3, h: 2.5e-4})
 	}
 }

@@ -115,7 +115,7 @@ func TestGradientAgainstGorgonia(t *testing.T) {
 				n := smallNet(t, b, widths, a, loss, 61)
 				d, x, tg := smallData(t, b, 10, 4, 3, loss, 62)
 				e := evaluator(t, n, 4) // chunks of 4: the oracle also checks the chunked sums
-				defer e.Free()
+				defer e.Close()
 				grad := newParams(t, n)
 				l, err := e.Gradient(n.Params(), d, grad)
 				if err != nil {

@@ -1,0 +1,337 @@
+package landscape
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/internal/memory"
+	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/options"
+	"github.com/netgeom/netgeom/spectrum"
+	"github.com/netgeom/netgeom/train"
+)
+
+// Directions of a loss slice (SliceOptions.Directions).
+const (
+	// SliceRandom: Gaussian directions, filter-normalised as Li et al.
+	// (2018) do: every row of every weight matrix (the incoming weights of
+	// one unit, a "filter" of a fully connected layer) rescaled to the
+	// norm of the same row of the model's weights, biases set to zero.
+	SliceRandom = "random"
+	// SliceHessian: the unit eigenvectors of the training loss's Hessian
+	// belonging to its largest eigenvalues (thick-restart Lanczos).
+	SliceHessian = "hessian"
+	// SliceModel: the line to another model, d = theta_B - theta_A, so
+	// that alpha = 0 is the model and alpha = 1 the other one (1-D only).
+	SliceModel = "model"
+)
+
+// SliceOptions configure Slice.
+type SliceOptions struct {
+	// Model is the trained model the slice passes through (required).
+	Model *train.Model
+	// Directions is SliceRandom (the default), SliceHessian or SliceModel.
+	Directions string
+	// To is the other model of SliceModel (same architecture).
+	To *train.Model
+	// Dims is 1 (a line) or 2 (a plane); 0 means 2, or 1 for SliceModel.
+	Dims int
+	// Range: the coefficients run over [-Range, Range] (0: 1), or
+	// [-Range, 1 + Range] for SliceModel (0: 0.5).
+	Range float64
+	// Points per axis (0: 51 in 2-D, 101 in 1-D); at least 2.
+	Points int
+	// Chunk is the samples per batched pass (0: the models default).
+	Chunk int
+	// Seed draws the random directions (Philox streams 0 and 1) and
+	// Lanczos's start vector.
+	Seed uint64
+	// Progress is called after every point with the points done and their
+	// number.
+	Progress options.Progress
+}
+
+// SliceResult is the loss (and accuracy) on a line or a plane through a
+// model's parameters theta: at theta + a d1 (1-D) or theta + a d1 + b d2
+// (2-D) for a in Alphas and b in Betas.
+type SliceResult struct {
+	Model      string    `json:"model"`
+	Directions string    `json:"directions"`
+	Dims       int       `json:"dims"`
+	Params     int       `json:"params"`
+	Alphas     []float64 `json:"alphas"`
+	Betas      []float64 `json:"betas,omitempty"`
+	// TrainLoss, TrainAccuracy, TestLoss and TestAccuracy hold one value
+	// per point, alpha-major: index i len(Betas) + j for Alphas[i] and
+	// Betas[j] (i alone in 1-D). The test values are absent for a model
+	// without a test set.
+	TrainLoss     []float64 `json:"train_loss"`
+	TrainAccuracy []float64 `json:"train_accuracy"`
+	TestLoss      []float64 `json:"test_loss,omitempty"`
+	TestAccuracy  []float64 `json:"test_accuracy,omitempty"`
+	// Min is the point of least training loss.
+	Min SliceMin `json:"min"`
+	// Eigenvalues are the Hessian eigenvalues of the SliceHessian
+	// directions, with the computed residuals ||H d - lambda d||.
+	Eigenvalues []HessianEigen `json:"eigenvalues,omitempty"`
+	// Vectors are the directions d1 (and d2) in the flat parameter layout.
+	Vectors [][]float64 `json:"-"`
+	Seconds float64     `json:"seconds"`
+}
+
+// SliceMin is the grid point of least training loss.
+type SliceMin struct {
+	Alpha     float64  `json:"alpha"`
+	Beta      *float64 `json:"beta,omitempty"`
+	TrainLoss float64  `json:"train_loss"`
+}
+
+func (o SliceOptions) withDefaults() (SliceOptions, error) {
+	bad := func(field string, v any, want string) error {
+		return &options.Error{Op: "landscape.Slice", Field: field, Value: v, Want: want}
+	}
+	if o.Model == nil || o.Model.Net == nil || o.Model.Train == nil {
+		return o, errors.New("slice: Model: give a trained model with its training set (train.LoadModel)")
+	}
+	if o.Directions == "" {
+		o.Directions = SliceRandom
+	}
+	switch o.Directions {
+	case SliceRandom, SliceHessian:
+		if o.To != nil {
+			return o, bad("To", "a model", "only with the model directions")
+		}
+	case SliceModel:
+		if o.To == nil || o.To.Net == nil {
+			return o, bad("To", nil, "give the other model of the line")
+		}
+	default:
+		return o, bad("Directions", o.Directions, "want random, hessian or model")
+	}
+	if o.Dims == 0 {
+		o.Dims = 2
+		if o.Directions == SliceModel {
+			o.Dims = 1
+		}
+	}
+	if o.Dims != 1 && o.Dims != 2 {
+		return o, bad("Dims", o.Dims, "want 1 or 2")
+	}
+	if o.Directions == SliceModel && o.Dims != 1 {
+		return o, bad("Dims", o.Dims, "the line to another model has one dimension")
+	}
+	if o.Range == 0 {
+		o.Range = 1
+		if o.Directions == SliceModel {
+			o.Range = 0.5
+		}
+	}
+	if !(o.Range > 0) || math.IsInf(o.Range, 0) {
+		return o, bad("Range", o.Range, "want a positive finite number (0: the default)")
+	}
+	if o.Points == 0 {
+		o.Points = 51
+		if o.Dims == 1 {
+			o.Points = 101
+		}
+	}
+	if o.Chunk < 0 {
+		return o, bad("Chunk", o.Chunk, "want >= 0 (0: the default)")
+	}
+	if o.Points < 2 {
+		return o, bad("Points", o.Points, "want at least 2 per axis (0: the default)")
+	}
+	return o, nil
+}
+
+// Slice evaluates a trained model's loss and accuracy on a line or a
+// plane through its parameters (Li et al. 2018's visualisation): along
+// filter-normalised random directions, the Hessian's top eigenvectors, or
+// the line to a second model. ctx is checked before every point.
+func Slice(ctx context.Context, b engine.Backend, opts SliceOptions) (*SliceResult, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	net := o.Model.Net
+	P := net.NumParams()
+	npts := o.Points
+	if o.Dims == 2 {
+		npts *= o.Points
+	}
+	// The grid's values and their JSON and CSV rows, and the directions on
+	// the host and the backend.
+	if err := memory.Check(saturate(float64(npts)*256+float64(P)*8*8+40<<20), fmt.Sprintf("a slice of %d points", npts)); err != nil {
+		return nil, fmt.Errorf("slice: %w: use fewer points", err)
+	}
+	start := time.Now()
+	res := &SliceResult{Model: o.Model.Path, Directions: o.Directions, Dims: o.Dims, Params: P}
+	theta, err := net.HostParams()
+	if err != nil {
+		return nil, err
+	}
+	switch o.Directions {
+	case SliceRandom:
+		for k := 0; k < o.Dims; k++ {
+			res.Vectors = append(res.Vectors, FilterNormalised(net.Spec(), theta, o.Seed, uint64(k)))
+		}
+	case SliceHessian:
+		hs, err := HessianSpectrum(ctx, b, HessianSpectrumOptions{Model: o.Model, Chunk: o.Chunk, Top: o.Dims, Which: spectrum.Largest, Vectors: true, Seed: o.Seed})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range hs.Eigenvalues {
+			res.Vectors = append(res.Vectors, e.Vector)
+			e.Vector = nil
+			res.Eigenvalues = append(res.Eigenvalues, e)
+		}
+	case SliceModel:
+		other, err := o.To.Net.HostParams()
+		if err != nil {
+			return nil, err
+		}
+		if len(other) != P || !sameArch(net.Spec(), o.To.Net.Spec()) {
+			return nil, fmt.Errorf("slice: the other model is %s, this one %s; a line needs the same architecture", o.To.Net.Spec().Describe(), net.Spec().Describe())
+		}
+		d := make([]float64, P)
+		for i := range d {
+			d[i] = other[i] - theta[i]
+		}
+		res.Vectors = [][]float64{d}
+	}
+	lo, hi := -o.Range, o.Range
+	if o.Directions == SliceModel {
+		hi = 1 + o.Range
+	}
+	res.Alphas = axis(lo, hi, o.Points)
+	betas := []float64{0}
+	if o.Dims == 2 {
+		res.Betas = axis(lo, hi, o.Points)
+		betas = res.Betas
+	}
+	ev, err := net.NewEvaluator(o.Chunk)
+	if err != nil {
+		return nil, err
+	}
+	defer ev.Close()
+	s := engine.NewScope(b)
+	defer s.Close()
+	t0, at := s.Alloc(P), s.Alloc(P)
+	s.Upload(t0, theta)
+	dirs := make([]engine.Buffer, len(res.Vectors))
+	for k, v := range res.Vectors {
+		dirs[k] = s.Alloc(P)
+		s.Upload(dirs[k], v)
+	}
+	if err := s.Err(); err != nil {
+		return nil, err
+	}
+	best := math.Inf(1)
+	done := 0
+	for _, a := range res.Alphas {
+		for _, bt := range betas {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			// theta + a d1 + b d2, in this order for every point.
+			s.Copy(at, t0)
+			s.Axpy(P, a, dirs[0], 1, at, 1)
+			if o.Dims == 2 {
+				s.Axpy(P, bt, dirs[1], 1, at, 1)
+			}
+			if err := s.Err(); err != nil {
+				return nil, err
+			}
+			loss, acc, err := ev.Evaluate(at, o.Model.Train)
+			if err != nil {
+				return nil, err
+			}
+			res.TrainLoss, res.TrainAccuracy = append(res.TrainLoss, loss), append(res.TrainAccuracy, acc)
+			if o.Model.Test != nil {
+				tl, ta, err := ev.Evaluate(at, o.Model.Test)
+				if err != nil {
+					return nil, err
+				}
+				res.TestLoss, res.TestAccuracy = append(res.TestLoss, tl), append(res.TestAccuracy, ta)
+			}
+			if loss < best {
+				best = loss
+				res.Min = SliceMin{Alpha: a, TrainLoss: loss}
+				if o.Dims == 2 {
+					bb := bt
+					res.Min.Beta = &bb
+				}
+			}
+			done++
+			if o.Progress != nil {
+				o.Progress(done, npts)
+			}
+		}
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// axis is n equally spaced values from lo to hi, both included.
+func axis(lo, hi float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = lo + (hi-lo)*float64(i)/float64(n-1)
+	}
+	out[n-1] = hi
+	return out
+}
+
+// sameArch reports whether two networks have the same layers.
+func sameArch(a, b models.NetworkSpec) bool {
+	if len(a.Widths) != len(b.Widths) || a.Describe() != b.Describe() || a.Act.Name != b.Act.Name {
+		return false
+	}
+	for i := range a.Widths {
+		if a.Widths[i] != b.Widths[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// FilterNormalised returns a Gaussian direction (Philox normals of the
+// given seed and stream) in the flat parameter layout of spec, normalised
+// filter by filter as Li et al. (2018) do for the model theta: every row
+// of every weight matrix (one unit's incoming weights) is scaled to the
+// Euclidean norm of the same row of theta, and every bias is zero (their
+// code's default for one-dimensional tensors). A row of theta that is all
+// zeros gives a zero row.
+func FilterNormalised(spec models.NetworkSpec, theta []float64, seed, stream uint64) []float64 {
+	d := make([]float64, len(theta))
+	rng.FillNormal(d, seed, stream, 0)
+	for l := 1; l < len(spec.Widths); l++ {
+		for _, t := range spec.Block(l).Tensors {
+			if !t.Weight {
+				clear(d[t.Off : t.Off+t.Len()])
+				continue
+			}
+			for r := 0; r < t.Rows; r++ {
+				var dn, tn float64
+				for c := 0; c < t.Cols; c++ {
+					i := t.Off + c*t.Rows + r // column-major
+					dn += d[i] * d[i]
+					tn += theta[i] * theta[i]
+				}
+				scale := 0.0
+				if dn > 0 {
+					scale = math.Sqrt(tn) / math.Sqrt(dn)
+				}
+				for c := 0; c < t.Cols; c++ {
+					d[t.Off+c*t.Rows+r] *= scale
+				}
+			}
+		}
+	}
+	return d
+}

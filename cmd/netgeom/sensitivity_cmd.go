@@ -52,6 +52,9 @@ included).
 			}
 			defer b.Close()
 			defer m.Free()
+			if m.Train.Labels == nil {
+				return fmt.Errorf("%s was trained on %s, a regression table: sensitivity measures the accuracy lost when a layer is reset and needs class labels", mf.path, m.Header.Data.Name)
+			}
 			opts := geometry.ModelSensitivityOptions{Model: m, On: on, Draws: draws, Chunk: mf.chunk}
 			if cmd.Flags().Changed("rerandom-seed") {
 				opts.RerandomSeed = &rerandSeed

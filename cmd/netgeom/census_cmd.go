@@ -163,6 +163,7 @@ and the distance distributions.
 	fl.BoolVar(&opts.Resume, "resume", false, "continue the census in --out")
 	fl.BoolVar(&opts.Overwrite, "overwrite", false, "start --out afresh when it exists")
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "draw the census here (.png or .svg)")
+	npyFlag(cmd)
 	return cmd
 }
 

@@ -94,6 +94,7 @@ CENSUS.jsonl:DEPTH:RESTART.
 	fl.Float64Var(&wd, "weight-decay", 0, "weight decay of the objective (default: the models' own)")
 	fl.BoolVar(&opts.Align, "align", false, "align b's hidden units to a's (permutations and sign flips) first")
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "draw the losses along the paths here (.png or .svg)")
+	npyFlag(cmd)
 	return cmd
 }
 

@@ -598,12 +598,12 @@ func runCLIWithin(t *testing.T, limit time.Duration, dir string, env []string, a
 	return out.String(), errb.String(), code
 }
 
-// TestEveryOutputIsChecked: every flag named out or plot is an output flag
+// TestEveryOutputIsChecked: every flag named out, plot or npy is an output flag
 // (checked before the command runs), so that no command writes a file the
 // check has not seen.
 func TestEveryOutputIsChecked(t *testing.T) {
 	for _, c := range newRootCmd().Commands() {
-		for _, name := range []string{"out", "plot"} {
+		for _, name := range []string{"out", "plot", "npy"} {
 			if c.Flags().Lookup(name) != nil && !slices.Contains(outputFlagNames(c), name) {
 				t.Errorf("%s --%s is not made by outputFlag", c.Name(), name)
 			}

@@ -86,5 +86,6 @@ included).
 	fl.StringVar(&on, "on", "test", "evaluate on the test or the train set")
 	fl.IntVar(&draws, "draws", 5, "re-randomisations per layer (seeds from --rerandom-seed on, skipping the init seed)")
 	fl.Uint64Var(&rerandSeed, "rerandom-seed", 0, "first seed of the re-randomisations (default: the model's init seed + 1)")
+	npyFlag(cmd)
 	return cmd
 }

@@ -103,9 +103,9 @@ type RunResult struct {
 	// Stop is why training stopped (one of the Stop* reasons); Objective
 	// and GradNorm are the full-batch objective (loss plus weight-decay
 	// penalty) and its gradient norm at the end.
-	Stop          string  `json:"stop"`
-	Objective     float64 `json:"objective"`
-	GradNorm      float64 `json:"grad_norm"`
+	Stop      string  `json:"stop"`
+	Objective float64 `json:"objective"`
+	GradNorm  float64 `json:"grad_norm"`
 	// The accuracies are 0 for a regression set, which has no classes.
 	TrainLoss     float64 `json:"train_loss"`
 	TrainAccuracy float64 `json:"train_accuracy"`

@@ -131,7 +131,7 @@ It reports how many Hessian-vector products and seconds the run took.
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "draw the density here (.png or .svg; implies --density)")
 	fl.StringVar(&overlay, "overlay", "", "fit a random-matrix law to the density and draw it: semicircle or mp (Marchenko-Pastur; implies --density)")
 	fl.Float64Var(&mpRatio, "mp-ratio", 1, "with --overlay mp: the law's ratio g (dimension over samples)")
-	fl.BoolVar(&vectors, "vectors", false, "with --npy: write the --top unit eigenvectors too (eigenvectors.npy, one per row, in the model file's parameter order)")
+	fl.BoolVar(&vectors, "vectors", false, "with --npy: write the --top unit eigenvectors too (eigenvectors.npy, one per row, in the model file's parameter order, see docs/checkpoint.md)")
 	fl.BoolVar(&gaussNewton, "gauss-newton", false, "use the Gauss-Newton matrix J^T H_z J instead of the Hessian")
 	npyFlag(cmd)
 	return cmd

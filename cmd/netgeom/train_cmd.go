@@ -50,7 +50,13 @@ input). Give one kind per layer, output layer included, or fewer, cycled over
 the hidden layers with a dense output layer. 'netgeom hessian' and
 'netgeom sensitivity' read such models like dense ones.
 
+--data csv:TABLE.csv reads a CSV table of numbers: --label-column names the
+class column (default the last; text labels are numbered in byte order and
+recorded), --target the regression columns (the loss is then squared
+error).
+
   netgeom train --data iris --out iris.ngm
+  netgeom train --data csv:flowers.csv --label-column species --out flowers.ngm
   netgeom train --data fashion-mnist --subset 10000 --arch 784-100-100-10 --batch 128 --lr 0.001 --weight-decay 1e-4 --out fmnist.ngm
   netgeom train --data iris --kinds product --out iris-product.ngm
   netgeom train --data digits --arch 64-64-16-10 --kinds attention,dense,dense --token-dim 8 --residual --out digits-attention.ngm`,
@@ -116,6 +122,9 @@ the hidden layers with a dense output layer. 'netgeom hessian' and
 					r.TrainSamples, r.TestSamples, r.Seed, r.Backend, r.Seconds),
 				Header: []string{"train_loss", "train_accuracy", "test_loss", "test_accuracy"},
 				Rows:   [][]string{{fmtFloat(r.TrainLoss), fmtFloat(r.TrainAccuracy), fmtFloat(r.TestLoss), fmtFloat(r.TestAccuracy)}},
+			}
+			if r.Model.Train.Labels == nil { // a regression table: no classes, no accuracy
+				t.Rows[0][1], t.Rows[0][3] = "-", "-"
 			}
 			g.wrote(cmd, r.Out)
 			return emit(cmd, g, t, r)

@@ -6,17 +6,34 @@ import (
 	"strings"
 )
 
-// Dataset is a labelled classification set. X holds N samples of D features,
-// sample i at X[i*D:(i+1)*D] (this is row-major N x D, which is the same
-// memory as a column-major D x N matrix with one sample per column, the
-// compute engine's layout).
+// Dataset is a labelled classification set, or a regression set. X holds N
+// samples of D features, sample i at X[i*D:(i+1)*D] (this is row-major
+// N x D, which is the same memory as a column-major D x N matrix with one
+// sample per column, the compute engine's layout).
+//
+// A regression set (read from a table with target columns, see ReadTable)
+// has Targets, N x Classes real values row-major (Classes is then the
+// number of target columns), and no labels (Y nil).
 type Dataset struct {
 	Name       string
 	X          []float64
-	Y          []int // class labels in [0, Classes)
+	Y          []int // class labels in [0, Classes); nil for a regression set
 	N, D       int
 	Classes    int
-	ClassNames []string // may be nil; if not, len(ClassNames) == Classes
+	ClassNames []string  // may be nil; if not, len(ClassNames) == Classes
+	Targets    []float64 // regression targets, N x Classes row-major; nil for a classification set
+}
+
+// Regression reports whether d is a regression set (it has Targets).
+func (d *Dataset) Regression() bool { return d.Targets != nil }
+
+// TargetMatrix returns the N x Classes row-major targets a network is
+// fitted to: a copy of Targets for a regression set, else OneHot.
+func (d *Dataset) TargetMatrix() []float64 {
+	if d.Regression() {
+		return append([]float64(nil), d.Targets...)
+	}
+	return d.OneHot()
 }
 
 // Sample returns sample i's features, a view into X (not a copy; its capacity
@@ -42,11 +59,20 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 		Classes:    d.Classes,
 		ClassNames: cloneStrings(d.ClassNames),
 	}
+	if d.Regression() {
+		s.Y = nil
+		s.Targets = make([]float64, len(idx)*d.Classes)
+	}
 	for j, i := range idx {
 		if i < 0 || i >= d.N {
 			panic(fmt.Sprintf("datasets: %s: Subset index %d (position %d) out of range [0, %d)", d.Name, i, j, d.N))
 		}
 		copy(s.X[j*d.D:(j+1)*d.D], d.X[i*d.D:(i+1)*d.D])
+		if d.Regression() {
+			k := d.Classes
+			copy(s.Targets[j*k:(j+1)*k], d.Targets[i*k:(i+1)*k])
+			continue
+		}
 		s.Y[j] = d.Y[i]
 	}
 	return s
@@ -78,14 +104,19 @@ func (d *Dataset) ClassCounts() []int {
 func (d *Dataset) Clone() *Dataset {
 	c := *d
 	c.X = append([]float64(nil), d.X...)
-	c.Y = append([]int(nil), d.Y...)
 	c.ClassNames = cloneStrings(d.ClassNames)
+	if d.Targets != nil {
+		c.Targets = append([]float64(nil), d.Targets...)
+	} else {
+		c.Y = append([]int(nil), d.Y...)
+	}
 	return &c
 }
 
 // Validate checks that d is internally consistent: N, D >= 0, Classes >= 1,
 // len(X) == N*D, len(Y) == N, every label in [0, Classes), every feature
-// finite, and ClassNames either nil or of length Classes.
+// finite, and ClassNames either nil or of length Classes; for a regression
+// set, Y nil and N*Classes finite Targets instead of the labels.
 func (d *Dataset) Validate() error {
 	if d == nil {
 		return fmt.Errorf("datasets: nil Dataset")
@@ -99,7 +130,11 @@ func (d *Dataset) Validate() error {
 		return fmt.Errorf("datasets: %s: shape %d x %d overflows", d.Name, d.N, d.D)
 	case len(d.X) != d.N*d.D:
 		return fmt.Errorf("datasets: %s: len(X) = %d, want N*D = %d*%d = %d", d.Name, len(d.X), d.N, d.D, d.N*d.D)
-	case len(d.Y) != d.N:
+	case d.Regression() && d.Y != nil:
+		return fmt.Errorf("datasets: %s: a regression set (with Targets) has labels too", d.Name)
+	case d.Regression() && len(d.Targets) != d.N*d.Classes:
+		return fmt.Errorf("datasets: %s: len(Targets) = %d, want N*Classes = %d*%d", d.Name, len(d.Targets), d.N, d.Classes)
+	case !d.Regression() && len(d.Y) != d.N:
 		return fmt.Errorf("datasets: %s: len(Y) = %d, want N = %d", d.Name, len(d.Y), d.N)
 	case d.ClassNames != nil && len(d.ClassNames) != d.Classes:
 		return fmt.Errorf("datasets: %s: %d class names for %d classes", d.Name, len(d.ClassNames), d.Classes)
@@ -112,6 +147,11 @@ func (d *Dataset) Validate() error {
 	for k, v := range d.X {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("datasets: %s: sample %d feature %d is %v, want finite", d.Name, k/d.D, k%d.D, v)
+		}
+	}
+	for k, v := range d.Targets {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("datasets: %s: sample %d target %d is %v, want finite", d.Name, k/d.Classes, k%d.Classes, v)
 		}
 	}
 	return nil

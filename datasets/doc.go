@@ -9,7 +9,9 @@
 // Entry points: Load(name, seed) returns a named set (Names and List say
 // which exist) as training and test parts (test nil when the set has none);
 // Split makes a stratified split, FitStandardizer a per-feature
-// standardisation; ReadCSV, LoadCSV, ReadIDX and LoadIDX read files; TwoSpirals,
+// standardisation; ReadCSV, LoadCSV, ReadIDX and LoadIDX read files;
+// ReadTable and LoadTable read any CSV table of numbers (a label column or
+// regression target columns; names "csv:PATH?label=..." for Load); TwoSpirals,
 // Circles, GaussianMixture and Teacher draw the synthetic sets.
 //
 // # Layout

@@ -121,6 +121,10 @@ func Load(name string, seed uint64) (train, test *Dataset, err error) {
 		train, err = loadNpyName(name)
 		return train, nil, err
 	}
+	if strings.HasPrefix(name, CSVPrefix) {
+		train, err = loadCSVName(name)
+		return train, nil, err
+	}
 	switch name {
 	case "fashion-mnist":
 		return LoadFashionMNIST(FashionMNISTDir())
@@ -133,7 +137,7 @@ func Load(name string, seed uint64) (train, test *Dataset, err error) {
 	case "teacher":
 		train, err = Teacher(DefaultSyntheticN, DefaultTeacherD, DefaultTeacherClasses, DefaultTeacherHidden, seed)
 	default:
-		return nil, nil, fmt.Errorf("datasets: unknown data set %q: expected one of %s, or npy:FEATURES.npy,LABELS.npy", name, strings.Join(Names(), ", "))
+		return nil, nil, fmt.Errorf("datasets: unknown data set %q: expected one of %s, npy:FEATURES.npy,LABELS.npy or csv:TABLE.csv", name, strings.Join(Names(), ", "))
 	}
 	return train, nil, err
 }

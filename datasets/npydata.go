@@ -59,8 +59,20 @@ func LoadNpy(xPath, yPath string) (*Dataset, error) {
 
 // CanonicalName returns the name a model should record for the data set
 // called name: the name itself, except that an "npy:" name gets absolute
-// paths, so that the set is found again from any folder.
+// paths, so that the set is found again from any folder, and a "csv:" name
+// an absolute path and its column options written out (see CSVName).
 func CanonicalName(name string) (string, error) {
+	if strings.HasPrefix(name, CSVPrefix) {
+		path, o, err := ParseCSVName(name)
+		if err != nil {
+			return "", err
+		}
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return "", fmt.Errorf("datasets: %s: %w", path, err)
+		}
+		return CSVName(abs, o), nil
+	}
 	if !strings.HasPrefix(name, NpyPrefix) {
 		return name, nil
 	}

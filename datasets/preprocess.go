@@ -7,7 +7,9 @@ import (
 )
 
 // SplitIndices is Split's index form: it returns the sample indices of the
-// training and test parts, each in increasing order. Every class c with n_c
+// training and test parts, each in increasing order. A regression set is
+// split without strata: round(testFraction * N) samples drawn from the
+// seed go to the test part. Every class c with n_c
 // samples contributes round(testFraction * n_c) of them, chosen at random
 // from the seed, to the test part (so a class with one sample may contribute
 // none); the rest go to training. The result is a deterministic function of
@@ -19,6 +21,9 @@ func SplitIndices(d *Dataset, testFraction float64, seed uint64) (train, test []
 	}
 	if !(testFraction > 0 && testFraction < 1) {
 		return nil, nil, fmt.Errorf("datasets: Split: %s: testFraction = %v, expected 0 < testFraction < 1", d.Name, testFraction)
+	}
+	if d.Regression() {
+		return splitRegression(d, testFraction, seed)
 	}
 	if len(d.Y) != d.N || d.Classes < 1 {
 		return nil, nil, fmt.Errorf("datasets: Split: %s: inconsistent Dataset (N = %d, len(Y) = %d, Classes = %d)",
@@ -38,6 +43,22 @@ func SplitIndices(d *Dataset, testFraction float64, seed uint64) (train, test []
 		test = append(test, idx[:nTest]...)
 		train = append(train, idx[nTest:]...)
 	}
+	if len(train) == 0 || len(test) == 0 {
+		return nil, nil, fmt.Errorf("datasets: Split: %s: testFraction %v of %d samples leaves %d for training and %d for test, expected both non-empty",
+			d.Name, testFraction, d.N, len(train), len(test))
+	}
+	slices.Sort(train)
+	slices.Sort(test)
+	return train, test, nil
+}
+
+// splitRegression is SplitIndices for a regression set, which has no
+// classes to stratify by: round(testFraction * N) samples drawn at random
+// from the seed go to the test part.
+func splitRegression(d *Dataset, testFraction float64, seed uint64) (train, test []int, err error) {
+	perm := newRand(seed, pcgSplit).Perm(d.N)
+	nTest := int(math.Round(testFraction * float64(d.N)))
+	test, train = perm[:nTest], perm[nTest:]
 	if len(train) == 0 || len(test) == 0 {
 		return nil, nil, fmt.Errorf("datasets: Split: %s: testFraction %v of %d samples leaves %d for training and %d for test, expected both non-empty",
 			d.Name, testFraction, d.N, len(train), len(test))

@@ -234,6 +234,9 @@ func Prepare(b engine.Backend, cfg Config) (*Prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("census: data %s: %w", cfg.Data, err)
 	}
+	if prep.Train.Regression() {
+		return nil, fmt.Errorf("census: data %s is a regression table (target columns); the census compares accuracies and needs class labels (a label column)", cfg.Data)
+	}
 	p := &Prepared{Config: cfg, Prep: prep}
 	if p.Train, err = train.Upload(b, prep.Train); err != nil {
 		return nil, err

@@ -84,6 +84,10 @@ type CheckpointData struct {
 	// rebuilt exactly the data the model saw. Absent in files written
 	// before it was recorded; such files are not checked.
 	SHA256 string `json:"sha256,omitempty"`
+	// Classes names the classes, in class order, of a set whose labels are
+	// strings (a CSV table's, see datasets.ReadTable), so that a reader
+	// maps them the same way; absent otherwise.
+	Classes []string `json:"classes,omitempty"`
 }
 
 // Check validates the record: counts that are not negative, a

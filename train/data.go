@@ -8,6 +8,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/netgeom/netgeom/datasets"
 	"github.com/netgeom/netgeom/engine"
@@ -67,6 +69,9 @@ func Prepare(spec DataSpec) (*Prepared, error) {
 		info.Mean, info.Std = st.Mean, st.Std
 	}
 	info.SHA256 = DataHash(train, test)
+	if strings.HasPrefix(spec.Name, datasets.CSVPrefix) {
+		info.Classes = slices.Clone(train.ClassNames)
+	}
 	return &Prepared{Train: train, Test: test, Info: info}, nil
 }
 
@@ -74,7 +79,9 @@ func Prepare(spec DataSpec) (*Prepared, error) {
 // sets: for each (training, then test; a nil test set counts as empty) its
 // sample count, feature count and class count as little-endian uint64, its
 // features as little-endian float64 bits in storage order, and its labels
-// as little-endian uint64. Equal hashes mean the same numbers, bit for bit.
+// as little-endian uint64; a regression set's targets follow as
+// little-endian float64 bits, after the marker uint64 2^64-1. Equal hashes
+// mean the same numbers, bit for bit.
 func DataHash(train, test *datasets.Dataset) string {
 	h := sha256.New()
 	var b [8]byte
@@ -98,6 +105,12 @@ func DataHash(train, test *datasets.Dataset) string {
 		for _, y := range d.Y {
 			put(uint64(y))
 		}
+		if d.Regression() {
+			put(math.MaxUint64)
+			for _, t := range d.Targets {
+				put(math.Float64bits(t))
+			}
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -111,6 +124,10 @@ func Rebuild(info models.CheckpointData) (*Prepared, error) {
 	train, test, _, err := split(spec, false)
 	if err != nil {
 		return nil, err
+	}
+	if len(info.Classes) > 0 && !slices.Equal(train.ClassNames, info.Classes) {
+		return nil, fmt.Errorf("data %s: the labels now name the classes %s; the model was trained with %s (in that order): the data file changed",
+			info.Name, quoteList(train.ClassNames), quoteList(info.Classes))
 	}
 	if train.N != info.Train || test.N != info.Test {
 		return nil, fmt.Errorf("data %s: rebuilt %d training and %d test samples; the model was trained with %d and %d",
@@ -172,10 +189,20 @@ func split(spec DataSpec, strict bool) (train, test *datasets.Dataset, frac floa
 
 // Upload puts a data set on the backend with targets for loss: one-hot
 // vectors of its labels (for squared error too: the regression of the
-// indicator vectors).
+// indicator vectors), or a regression set's targets (and no labels, so
+// that accuracy is not defined).
 func Upload(b engine.Backend, d *datasets.Dataset) (*models.Data, error) {
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
-	return models.NewData(b, d.X, d.D, d.OneHot(), d.Classes, d.Y)
+	return models.NewData(b, d.X, d.D, d.TargetMatrix(), d.Classes, d.Y)
+}
+
+// quoteList renders names for a message: "a", "b", "c".
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, s := range names {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
 }

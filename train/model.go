@@ -99,6 +99,8 @@ func loadWithData(b engine.Backend, m *Model, name string) (*Model, error) {
 			spec := m.Net.Spec()
 			if in, out := spec.Widths[0], spec.Widths[len(spec.Widths)-1]; d.D != in || d.Classes > out {
 				err = fmt.Errorf("data %s has %d features and %d classes; the network %s takes %d inputs and has %d outputs", name, d.D, d.Classes, spec.Describe(), in, out)
+			} else if d.Regression() && d.Classes != out {
+				err = fmt.Errorf("data %s has %d target columns; the network %s has %d outputs", name, d.Classes, spec.Describe(), out)
 			} else {
 				d.Classes = out
 				m.Header.Data = &models.CheckpointData{Name: canon, Train: d.N}

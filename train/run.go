@@ -46,7 +46,8 @@ type RunOptions struct {
 	Residual bool
 	// Activation of the hidden layers ("" : DefaultActivation), the
 	// initialisation ("": DefaultInit; see models.InitNames) with its
-	// SigmaW and SigmaB (as models.Init), and the loss ("": DefaultLoss).
+	// SigmaW and SigmaB (as models.Init), and the loss ("": DefaultLoss,
+	// or squared-error for a regression set, which cross-entropy refuses).
 	Activation     string
 	Init           string
 	SigmaW, SigmaB float64
@@ -103,9 +104,10 @@ type RunResult struct {
 	// Stop is why training stopped (one of the Stop* reasons); Objective
 	// and GradNorm are the full-batch objective (loss plus weight-decay
 	// penalty) and its gradient norm at the end.
-	Stop          string  `json:"stop"`
-	Objective     float64 `json:"objective"`
-	GradNorm      float64 `json:"grad_norm"`
+	Stop      string  `json:"stop"`
+	Objective float64 `json:"objective"`
+	GradNorm  float64 `json:"grad_norm"`
+	// The accuracies are 0 for a regression set, which has no classes.
 	TrainLoss     float64 `json:"train_loss"`
 	TrainAccuracy float64 `json:"train_accuracy"`
 	TestLoss      float64 `json:"test_loss"`
@@ -142,10 +144,6 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 	if err != nil {
 		return nil, fmt.Errorf("train: Init: %w", err)
 	}
-	loss, err := models.ParseLoss(o.Loss)
-	if err != nil {
-		return nil, fmt.Errorf("train: Loss: %w", err)
-	}
 	method, err := ParseMethod(o.Optimizer)
 	if err != nil {
 		return nil, fmt.Errorf("train: Optimizer: %w", err)
@@ -153,6 +151,19 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 	prep, err := Prepare(DataSpec{Name: o.Data, Subset: o.Subset, TestFraction: o.TestFraction, Seed: o.Seed, Standardize: !o.NoStandardize})
 	if err != nil {
 		return nil, fmt.Errorf("train: Data %s: %w", o.Data, err)
+	}
+	if o.Loss == "" {
+		o.Loss = DefaultLoss
+		if prep.Train.Regression() {
+			o.Loss = models.SquaredError.String()
+		}
+	}
+	loss, err := models.ParseLoss(o.Loss)
+	if err != nil {
+		return nil, fmt.Errorf("train: Loss: %w", err)
+	}
+	if loss == models.CrossEntropy && prep.Train.Regression() {
+		return nil, fmt.Errorf("train: Loss %s needs class labels; %s is a regression table (target columns): use %s", loss, o.Data, models.SquaredError)
 	}
 	widths, err := runWidths(o.Arch, prep.Train)
 	if err != nil {
@@ -229,6 +240,9 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 	if err != nil {
 		return nil, err
 	}
+	if prep.Train.Regression() {
+		trAcc, teAcc = 0, 0 // no classes: Evaluate's NaN would not go into JSON
+	}
 	bs := o.BatchSize
 	if bs >= m.Train.N || method == GD || method == LBFGS {
 		bs = 0
@@ -265,7 +279,7 @@ func (o RunOptions) withDefaults() (RunOptions, error) {
 	for _, d := range []struct {
 		v   *string
 		def string
-	}{{&o.Data, "iris"}, {&o.Activation, DefaultActivation}, {&o.Init, DefaultInit}, {&o.Loss, DefaultLoss}, {&o.Optimizer, DefaultMethod.String()}} {
+	}{{&o.Data, "iris"}, {&o.Activation, DefaultActivation}, {&o.Init, DefaultInit}, {&o.Optimizer, DefaultMethod.String()}} {
 		if *d.v == "" {
 			*d.v = d.def
 		}

@@ -57,5 +57,6 @@ toward the input. Cost grows like width^2 per layer; widths of a few hundred.`,
 	fl.IntVar(&points, "points", 10, "boundary points")
 	fl.Float64Var(&q, "q", 0, "squared length per coordinate of the random inputs (default: q*)")
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "write the principal curvature spectra per layer here (.png or .svg)")
+	npyFlag(cmd)
 	return cmd
 }

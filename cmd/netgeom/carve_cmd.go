@@ -92,6 +92,9 @@ the relu and product networks of count and boundary take raw inputs.`,
 			if err != nil {
 				return optionFlagError(err, carveFlags)
 			}
+			if err := g.writeNpy(cmd, res); err != nil {
+				return err
+			}
 			if err := emitCarve(cmd, g, res); err != nil || plotPath == "" {
 				return err
 			}
@@ -122,6 +125,7 @@ the relu and product networks of count and boundary take raw inputs.`,
 	fl.IntVar(&bDepth, "boundary-depth", 4, "boundary: depth of every network")
 	fl.IntVar(&bPoints, "boundary-points", 4, "boundary: points on each decision boundary")
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "write the figure here (.png or .svg; default: no figure)")
+	npyFlag(cmd)
 	return cmd
 }
 

@@ -33,6 +33,7 @@ func newCensusCmd(g *globals) *cobra.Command {
 	var (
 		opts                landscape.TakeCensusOptions
 		depthSpec, plotPath string
+		tf                  tableFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "census",
@@ -82,6 +83,9 @@ and the distance distributions.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
+			if opts.Config.Data, err = tf.apply(opts.Config.Data); err != nil {
+				return err
+			}
 			if opts.Depths, err = parseDepths(depthSpec); err != nil {
 				return fmt.Errorf("--depths: %w", err)
 			}
@@ -135,7 +139,8 @@ and the distance distributions.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Config.Data, "data", "iris", "data set: "+strings.Join(datasets.Names(), ", "))
+	fl.StringVar(&opts.Config.Data, "data", "iris", "data set: "+strings.Join(datasets.Names(), ", ")+", npy:X.npy,Y.npy or csv:TABLE.csv")
+	tf.add(cmd)
 	fl.IntVar(&opts.Config.Subset, "subset", 0, "use this many training samples, drawn from --seed (0: all)")
 	fl.Float64Var(&opts.Config.TestFraction, "test-fraction", 0.2, "held out for testing from sets with no test set of their own")
 	fl.IntVar(&opts.Config.Budget, "budget", 500, "parameter budget P")
@@ -158,6 +163,7 @@ and the distance distributions.
 	fl.BoolVar(&opts.Resume, "resume", false, "continue the census in --out")
 	fl.BoolVar(&opts.Overwrite, "overwrite", false, "start --out afresh when it exists")
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "draw the census here (.png or .svg)")
+	npyFlag(cmd)
 	return cmd
 }
 

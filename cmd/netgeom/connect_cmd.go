@@ -22,6 +22,7 @@ func newConnectCmd(g *globals) *cobra.Command {
 		refs     []string
 		plotPath string
 		wd       float64
+		tf       tableFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "connect",
@@ -54,6 +55,10 @@ CENSUS.jsonl:DEPTH:RESTART.
 			if len(refs) != 2 {
 				return fmt.Errorf("--model: give exactly two models (got %d)", len(refs))
 			}
+			var err error
+			if opts.Data, err = tf.apply(opts.Data); err != nil {
+				return err
+			}
 			// The library takes zero for its default; here --steps 0 means no curve.
 			if opts.Points < 2 || opts.Steps < 0 || opts.Batch < 1 || !(opts.LR > 0) {
 				return fmt.Errorf("--points %d, --steps %d, --batch %d, --lr %v: want points >= 2, steps >= 0, batch >= 1, lr > 0",
@@ -81,6 +86,7 @@ CENSUS.jsonl:DEPTH:RESTART.
 	fl := cmd.Flags()
 	fl.StringArrayVar(&refs, "model", nil, "a model file from 'netgeom train', or CENSUS.jsonl:DEPTH:RESTART (give two)")
 	fl.StringVar(&opts.Data, "data", "", "the models' data set (default: the one they record; another name is an error)")
+	tf.add(cmd)
 	fl.IntVar(&opts.Points, "points", landscape.DefaultConnectPoints, "points along each path")
 	fl.IntVar(&opts.Steps, "steps", landscape.DefaultBezierSteps, "Adam steps training the Bezier control point (0: straight line only)")
 	fl.Float64Var(&opts.LR, "lr", landscape.DefaultBezierLR, "Adam's learning rate for the control point")
@@ -88,6 +94,7 @@ CENSUS.jsonl:DEPTH:RESTART.
 	fl.Float64Var(&wd, "weight-decay", 0, "weight decay of the objective (default: the models' own)")
 	fl.BoolVar(&opts.Align, "align", false, "align b's hidden units to a's (permutations and sign flips) first")
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "draw the losses along the paths here (.png or .svg)")
+	npyFlag(cmd)
 	return cmd
 }
 

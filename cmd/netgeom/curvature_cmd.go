@@ -113,6 +113,7 @@ attention layer.`,
 	fl.StringVar(&kinds, "kinds", "", "comma list of layer kinds (dense, product, attention) cycled over the depth (default: all dense); no theory at or after the first non-dense layer")
 	fl.IntVar(&nf.tokenDim, "token-dim", 0, "token dimension D of attention layers (must divide --width)")
 	fl.BoolVar(&nf.residual, "residual", false, "attention layers add their input to their output")
+	npyFlag(cmd)
 	return cmd
 }
 

@@ -112,5 +112,6 @@ gives that run's numbers.`,
 	fl.IntVar(&repeats, "repeats", 5, "networks per architecture whose errors are averaged")
 	fl.Float64Var(&cutoff, "rank-cutoff", manifold.DefaultRankCutoff, "relative singular value below which a direction of the features counts as zero (default 2^-23, float32's resolution)")
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "write error against frequency here (.png or .svg)")
+	npyFlag(cmd)
 	return cmd
 }

@@ -24,6 +24,7 @@ func newHessianCmd(g *globals) *cobra.Command {
 		traceSamples, slqVectors, slqSteps int
 		gridPoints                         int
 		doTrace, doDensity, gaussNewton    bool
+		vectors                            bool
 	)
 	cmd := &cobra.Command{
 		Use:   "hessian",
@@ -78,6 +79,9 @@ It reports how many Hessian-vector products and seconds the run took.
 			if cmd.Flags().Changed("subset") {
 				lo.Subset = &subset
 			}
+			if vectors && (top == 0 || cmd.Flags().Lookup("npy").Value.String() == "") {
+				return errors.New("--vectors writes the --top eigenvectors to --npy DIR; give both")
+			}
 			b, m, err := mf.open(g, lo)
 			if err != nil {
 				return err
@@ -88,7 +92,7 @@ It reports how many Hessian-vector products and seconds the run took.
 			res, err := landscape.HessianSpectrum(cmd.Context(), b, landscape.HessianSpectrumOptions{Model: m, GaussNewton: gaussNewton, Chunk: mf.chunk,
 				Top: top, Which: wh, Tol: tol, MaxBasis: maxBasis, MaxHVPs: maxHVPs, Trace: doTrace, TraceSamples: traceSamples,
 				Density: doDensity, SLQVectors: slqVectors, SLQSteps: slqSteps, Sigma: sigma, Grid: gridPoints, Overlay: overlay, MPRatio: mpRatio,
-				Seed: g.Seed, Progress: update})
+				Vectors: vectors, Seed: g.Seed, Progress: update})
 			finish()
 			if err != nil {
 				return err
@@ -96,6 +100,7 @@ It reports how many Hessian-vector products and seconds the run took.
 			if res.Converged != nil && !*res.Converged {
 				fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: Lanczos stopped after %d products before every residual met --tol %g; raise --max-hvps\n", res.LanczosHVPs, tol)
 			}
+			g.npy.describe, g.npy.extra = hessianNpy(res, vectors)
 			if err := printHessian(cmd, g, res); err != nil {
 				return err
 			}
@@ -126,8 +131,32 @@ It reports how many Hessian-vector products and seconds the run took.
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "draw the density here (.png or .svg; implies --density)")
 	fl.StringVar(&overlay, "overlay", "", "fit a random-matrix law to the density and draw it: semicircle or mp (Marchenko-Pastur; implies --density)")
 	fl.Float64Var(&mpRatio, "mp-ratio", 1, "with --overlay mp: the law's ratio g (dimension over samples)")
+	fl.BoolVar(&vectors, "vectors", false, "with --npy: write the --top unit eigenvectors too (eigenvectors.npy, one per row, in the model file's parameter order, see docs/checkpoint.md)")
 	fl.BoolVar(&gaussNewton, "gauss-newton", false, "use the Gauss-Newton matrix J^T H_z J instead of the Hessian")
+	npyFlag(cmd)
 	return cmd
+}
+
+// hessianNpy describes the hessian's --npy arrays and adds the
+// eigenvectors (K x P, row i the eigenvector of eigenvalue i) when asked.
+func hessianNpy(res *landscape.HessianSpectrumResult, vectors bool) (map[string]string, []npyArray) {
+	describe := map[string]string{
+		"eigenvalues.value":          "the --top eigenvalues (Ritz values), in the order of --which",
+		"eigenvalues.residual":       "||H y - lambda y|| of each eigenpair, by one more Hessian-vector product",
+		"eigenvalues.residual_bound": "Lanczos's own bound on each residual",
+		"density.grid":               "the points where the spectral density is evaluated",
+		"density.values":             "the smoothed spectral density at density.grid (stochastic Lanczos quadrature)",
+	}
+	if !vectors || len(res.Eigenvalues) == 0 {
+		return describe, nil
+	}
+	k, p := len(res.Eigenvalues), len(res.Eigenvalues[0].Vector)
+	v := npyArray{Name: "eigenvectors", Shape: []int{k, p},
+		Description: "the unit eigenvectors, row i the one of eigenvalues.value[i], in the model file's parameter order", data: make([]float64, 0, k*p)}
+	for _, e := range res.Eigenvalues {
+		v.data = append(v.data, e.Vector...)
+	}
+	return describe, []npyArray{v}
 }
 
 func printHessian(cmd *cobra.Command, g *globals, res *landscape.HessianSpectrumResult) error {

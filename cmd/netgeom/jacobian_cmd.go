@@ -103,5 +103,6 @@ sigma_w to the order-to-chaos boundary at --sigma-b.`,
 	fl.StringVar(&method, "method", "dense", "dense (full SVD) or lanczos (matrix-free)")
 	fl.IntVar(&samples, "samples", 40, "with --method lanczos: Hutchinson samples for the moments")
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "write mean and variance against depth here (.png or .svg)")
+	npyFlag(cmd)
 	return cmd
 }

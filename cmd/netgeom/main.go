@@ -24,6 +24,8 @@ type globals struct {
 	// replacing holds the output files that exist before the command
 	// writes them, with what they are (checkOutput, wrote).
 	replacing map[string]string
+	// npy is the command's --npy output (npyFlag, writeNpy).
+	npy npyState
 }
 
 var factories []func(g *globals) *cobra.Command

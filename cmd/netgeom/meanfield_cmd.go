@@ -191,5 +191,6 @@ length L^G = 2 pi sqrt(gbar) kbar.`,
 	f.Float64Var(&c0, "c0", 0.5, "input correlation of the two-input trajectory (with --layers)")
 	f.IntVar(&layers, "layers", 0, "add per-layer predictions for layers 0 (the input circle) to this many")
 	f.Float64Var(&tol, "tol", 1e-10, "relative accuracy of the Gaussian integrals")
+	npyFlag(cmd)
 	return cmd
 }

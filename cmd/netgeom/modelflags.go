@@ -16,6 +16,7 @@ type modelFlags struct {
 	path  string // --model
 	data  string // --data: must be the model's own
 	chunk int    // --chunk
+	table tableFlags
 }
 
 func (f *modelFlags) add(cmd *cobra.Command, chunkHelp string) {
@@ -23,6 +24,7 @@ func (f *modelFlags) add(cmd *cobra.Command, chunkHelp string) {
 	fl.StringVar(&f.path, "model", "", "model file written by 'netgeom train' (required)")
 	fl.StringVar(&f.data, "data", "", "the model's data set (default: the one it records; another name is an error)")
 	fl.IntVar(&f.chunk, "chunk", 0, chunkHelp)
+	f.table.add(cmd)
 }
 
 // open opens the backend and loads the model with its rebuilt data (see
@@ -32,11 +34,15 @@ func (f *modelFlags) open(g *globals, opts train.LoadOptions) (engine.Backend, *
 	if f.path == "" {
 		return nil, nil, errors.New("--model: give the model file written by 'netgeom train --out FILE'")
 	}
+	data, err := f.table.apply(f.data)
+	if err != nil {
+		return nil, nil, err
+	}
 	b, err := engine.Open(g.Backend)
 	if err != nil {
 		return nil, nil, err
 	}
-	opts.Data = f.data
+	opts.Data = data
 	m, err := train.LoadModel(b, f.path, opts)
 	if err != nil {
 		b.Close()

@@ -31,7 +31,8 @@ func (g *globals) structured() bool { return g.Format == "json" || g.Format == "
 
 // emit prints t as an aligned table ("table"), t as CSV ("csv"), or v as
 // indented JSON ("json") or one compact JSON line ("jsonl") on the
-// command's standard output.
+// command's standard output; with --npy it first writes v's arrays
+// (writeNpy).
 func emit(cmd *cobra.Command, g *globals, t table, v any) (err error) {
 	w := cmd.OutOrStdout()
 	// A result with a number that overflowed is printed (JSON with the
@@ -40,6 +41,8 @@ func emit(cmd *cobra.Command, g *globals, t table, v any) (err error) {
 	var overflow error
 	if path, x := nonFinite(v); path != "" {
 		overflow = fmt.Errorf("the result is not finite: %s is %s (a quantity overflowed float64: deep or strongly chaotic networks grow by about chi_1 per layer; lower the depth, the weight scale or the input's size)", path, fmtFloat(x))
+	} else if err := g.writeNpy(cmd, v); err != nil {
+		return err
 	}
 	switch g.Format {
 	case "json", "jsonl":

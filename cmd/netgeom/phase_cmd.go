@@ -133,5 +133,6 @@ With --critical it prints the critical sigma_w (chi_1 = 1) for each sigma_b of
 	outputFlag(cmd, &plotFile, "plot", "", "figure", "draw the heat maps to FILE.png or FILE.svg")
 	f.BoolVar(&critical, "critical", false, "print the critical sigma_w for each sigma_b instead of the grid")
 	f.Float64Var(&tol, "tol", 1e-10, "relative accuracy of the Gaussian integrals")
+	npyFlag(cmd)
 	return cmd
 }

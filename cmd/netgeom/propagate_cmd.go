@@ -62,5 +62,6 @@ q is the squared length per coordinate, |h|^2 / N.`,
 	fl.StringVar(&c0s, "c0", "0.2,0.5,0.8", "input correlations, comma-separated")
 	fl.IntVar(&pairs, "pairs", 20, "independent input pairs per correlation")
 	fl.Float64Var(&q, "q", 0, "squared length per coordinate of the inputs (default: q*)")
+	npyFlag(cmd)
 	return cmd
 }

@@ -79,5 +79,6 @@ below k.
 	fl.StringVar(&on, "on", "train", "the train or the test set")
 	fl.IntVar(&dim, "dim", 0, "k: the number of largest singular values in the log volume element (0: all)")
 	fl.IntVar(&samples, "samples", 0, "use the first N samples (0: all)")
+	npyFlag(cmd)
 	return cmd
 }

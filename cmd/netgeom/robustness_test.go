@@ -395,6 +395,37 @@ func makeFixtures(t *testing.T, dir string) (map[string]string, *outfile.Lock, e
 	if err := run("import", "--safetensors", fx["SAFETENSORS"], "--arch", "4-8-6-3", "--out", path("IMPORTED", "imported.ngm")); err != nil {
 		return nil, nil, err
 	}
+	// CSV tables: a classification table with named classes, a regression
+	// table, damaged ones, and models trained on the first two.
+	var tbl, reg strings.Builder
+	tbl.WriteString("sepal_length,sepal_width,petal_length,petal_width,species\n")
+	reg.WriteString("x1,x2,y\n")
+	for i := range 30 {
+		fmt.Fprintf(&tbl, "%g,%g,%g,%g,%s\n", 5+float64(i%7)/3, 3+float64(i%5)/4, 1+float64(i%3), float64(i%4)/2, []string{"setosa", "versicolor", "virginica"}[i%3])
+		fmt.Fprintf(&reg, "%g,%g,%g\n", float64(i%7)/3, float64(i%5)/4, float64(i%7)/3-float64(i%5)/2)
+	}
+	okTable := tbl.String()
+	for _, d := range []struct{ name, data string }{
+		{"TABLE", okTable},
+		{"TABLE_REG", reg.String()},
+		{"TABLE_EMPTY", ""},
+		{"TABLE_HEADER_ONLY", "a,b,label\n"},
+		{"TABLE_RAGGED", okTable + "5,3,1\n"},
+		{"TABLE_TEXT", strings.Replace(okTable, "\n5,3,1,0,", "\n5,abc,1,0,", 1)},
+		{"TABLE_NAN", okTable + "5,3,NaN,0,setosa\n"},
+		{"TABLE_ONECLASS", "a,b,label\n1,2,x\n3,4,x\n"},
+		{"TABLE_QUOTE", okTable + "5,3,1,0,\"setosa\n"},
+	} {
+		if err := write(d.name, strings.ToLower(d.name)+".csv", []byte(d.data)); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := run("train", "--data", "csv:"+fx["TABLE"], "--label-column", "species", "--arch", "4-5-3", "--steps", "20", "--out", path("MODEL_TABLE", "table.ngm")); err != nil {
+		return nil, nil, err
+	}
+	if err := run("train", "--data", "csv:"+fx["TABLE_REG"], "--target", "y", "--arch", "2-5-1", "--steps", "20", "--out", path("MODEL_TABLE_REG", "table-reg.ngm")); err != nil {
+		return nil, nil, err
+	}
 	// A census whose lock this process holds for the whole suite.
 	if err := write("LOCKED", "locked.jsonl", census); err != nil {
 		return nil, nil, err
@@ -567,12 +598,12 @@ func runCLIWithin(t *testing.T, limit time.Duration, dir string, env []string, a
 	return out.String(), errb.String(), code
 }
 
-// TestEveryOutputIsChecked: every flag named out or plot is an output flag
+// TestEveryOutputIsChecked: every flag named out, plot or npy is an output flag
 // (checked before the command runs), so that no command writes a file the
 // check has not seen.
 func TestEveryOutputIsChecked(t *testing.T) {
 	for _, c := range newRootCmd().Commands() {
-		for _, name := range []string{"out", "plot"} {
+		for _, name := range []string{"out", "plot", "npy"} {
 			if c.Flags().Lookup(name) != nil && !slices.Contains(outputFlagNames(c), name) {
 				t.Errorf("%s --%s is not made by outputFlag", c.Name(), name)
 			}

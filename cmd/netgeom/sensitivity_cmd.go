@@ -52,6 +52,9 @@ included).
 			}
 			defer b.Close()
 			defer m.Close()
+			if m.Train.Labels == nil {
+				return fmt.Errorf("%s was trained on %s, a regression table: sensitivity measures the accuracy lost when a layer is reset and needs class labels", mf.path, m.Header.Data.Name)
+			}
 			opts := geometry.ModelSensitivityOptions{Model: m, On: on, Draws: draws, Chunk: mf.chunk}
 			if cmd.Flags().Changed("rerandom-seed") {
 				opts.RerandomSeed = &rerandSeed
@@ -83,5 +86,6 @@ included).
 	fl.StringVar(&on, "on", "test", "evaluate on the test or the train set")
 	fl.IntVar(&draws, "draws", 5, "re-randomisations per layer (seeds from --rerandom-seed on, skipping the init seed)")
 	fl.Uint64Var(&rerandSeed, "rerandom-seed", 0, "first seed of the re-randomisations (default: the model's init seed + 1)")
+	npyFlag(cmd)
 	return cmd
 }

@@ -93,6 +93,7 @@ of least training loss is marked and printed.
 	fl.Float64Var(&rangeFlag, "range", 1, "coefficients from -range to range (to 1 + range for --directions model, default 0.5 there)")
 	fl.IntVar(&points, "points", 0, "grid points per axis (default: 51 on a plane, 101 on a line)")
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "draw the slice here (.png or .svg)")
+	npyFlag(cmd)
 	return cmd
 }
 

@@ -107,6 +107,7 @@ Friedland and Ottaviani's generating function) of a tensor format:
 	fl.IntVar(&dim, "dim", 60, "layered spin glass: total dimension, split evenly over the layers")
 	fl.StringArrayVar(&counts, "count", nil, "print the exact number of complex singular-vector tuples of a tensor format: 3x3x3, 2,3,4 or 4^3 (repeatable)")
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "write the figure here (.png or .svg)")
+	npyFlag(cmd)
 	return cmd
 }
 

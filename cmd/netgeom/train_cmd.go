@@ -24,6 +24,7 @@ func newTrainCmd(g *globals) *cobra.Command {
 		arch, kinds string
 		standardize bool
 		initSeed    uint64
+		tf          tableFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "train",
@@ -50,7 +51,13 @@ input). Give one kind per layer, output layer included, or fewer, cycled over
 the hidden layers with a dense output layer. 'netgeom hessian' and
 'netgeom sensitivity' read such models like dense ones.
 
+--data csv:TABLE.csv reads a CSV table of numbers: --label-column names the
+class column (default the last; text labels are numbered in byte order and
+recorded), --target the regression columns (the loss is then squared
+error).
+
   netgeom train --data iris --out iris.ngm
+  netgeom train --data csv:flowers.csv --label-column species --out flowers.ngm
   netgeom train --data fashion-mnist --subset 10000 --arch 784-100-100-10 --batch 128 --lr 0.001 --weight-decay 1e-4 --out fmnist.ngm
   netgeom train --data iris --kinds product --out iris-product.ngm
   netgeom train --data digits --arch 64-64-16-10 --kinds attention,dense,dense --token-dim 8 --residual --out digits-attention.ngm`,
@@ -60,10 +67,16 @@ the hidden layers with a dense output layer. 'netgeom hessian' and
 			switch {
 			case o.Steps < 1:
 				return fmt.Errorf("--steps %d: want at least 1", o.Steps)
-			case o.Data == "" || o.Activation == "" || o.Init == "" || o.Loss == "" || o.Optimizer == "":
+			case o.Data == "" || o.Activation == "" || o.Init == "" || o.Loss == "" && cmd.Flags().Changed("loss") || o.Optimizer == "":
 				return errors.New("--data, --act, --init, --loss and --opt need a value")
 			}
 			var err error
+			if o.Data, err = tf.apply(o.Data); err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("loss") {
+				o.Loss = "" // cross-entropy, or squared error for a regression table
+			}
 			if arch != "" {
 				if o.Arch, err = models.ParseArch(arch); err != nil {
 					return fmt.Errorf("--arch: %w", err)
@@ -86,7 +99,7 @@ the hidden layers with a dense output layer. 'netgeom hessian' and
 				o.InitSeed = &initSeed
 			}
 			if o.Out == "" {
-				o.Out = o.Data + ".ngm"
+				o.Out = defaultModelName(o.Data)
 				if err := g.checkOutput(cmd, "out", o.Out, "model"); err != nil {
 					return err
 				}
@@ -111,12 +124,16 @@ the hidden layers with a dense output layer. 'netgeom hessian' and
 				Header: []string{"train_loss", "train_accuracy", "test_loss", "test_accuracy"},
 				Rows:   [][]string{{fmtFloat(r.TrainLoss), fmtFloat(r.TrainAccuracy), fmtFloat(r.TestLoss), fmtFloat(r.TestAccuracy)}},
 			}
+			if r.Model.Train.Labels == nil { // a regression table: no classes, no accuracy
+				t.Rows[0][1], t.Rows[0][3] = "-", "-"
+			}
 			g.wrote(cmd, r.Out)
 			return emit(cmd, g, t, r)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Data, "data", "iris", "data set: "+strings.Join(datasets.Names(), ", "))
+	fl.StringVar(&o.Data, "data", "iris", "data set: "+strings.Join(datasets.Names(), ", ")+", npy:X.npy,Y.npy or csv:TABLE.csv")
+	tf.add(cmd)
 	fl.IntVar(&o.Subset, "subset", 0, "use this many training samples, drawn from --seed (0: all)")
 	fl.Uint64Var(&initSeed, "init-seed", 0, "seed of the initial weights and minibatch order (default: --seed); vary it to train several models on one split")
 	fl.Float64Var(&o.TestFraction, "test-fraction", train.DefaultTestFraction, "held out for testing from sets with no test set of their own")
@@ -129,7 +146,7 @@ the hidden layers with a dense output layer. 'netgeom hessian' and
 	fl.StringVar(&o.Init, "init", train.DefaultInit, "initialisation: "+strings.Join(models.InitNames(), ", "))
 	fl.Float64Var(&o.SigmaW, "sigma-w", 0, "weight scale of --init gaussian (W ~ N(0, sigma_w^2/fan_in)); a gain for the others (0: 1)")
 	fl.Float64Var(&o.SigmaB, "sigma-b", 0, "bias standard deviation at initialisation")
-	fl.StringVar(&o.Loss, "loss", train.DefaultLoss, "loss: "+strings.Join(models.LossNames(), ", "))
+	fl.StringVar(&o.Loss, "loss", train.DefaultLoss, "loss: "+strings.Join(models.LossNames(), ", ")+" (default squared-error with --target)")
 	fl.StringVar(&o.Optimizer, "opt", train.DefaultMethod.String(), "optimiser: "+strings.Join(train.MethodNames(), ", "))
 	fl.IntVar(&o.Steps, "steps", train.DefaultSteps, "updates (minibatch steps, or L-BFGS iterations)")
 	fl.Float64Var(&o.LearningRate, "lr", 0, "learning rate (0: the optimiser's default: gd 0.1, sgd 0.05, adam 0.01, lbfgs 1)")

@@ -61,6 +61,11 @@ type HessianSpectrumOptions struct {
 	Overlay string
 	MPRatio float64
 
+	// Blocks, when not empty, studies the diagonal block of each (see
+	// HessianBlock; LayerBlocks gives the layers' or the tensors') instead
+	// of the whole operator: HessianSpectrumResult.Blocks.
+	Blocks []HessianBlock
+
 	// Vectors keeps the unit eigenvectors of the Top pairs (on the host, in
 	// HessianEigen.Vector).
 	Vectors bool
@@ -135,11 +140,15 @@ type HessianSpectrumResult struct {
 	Trace       *HessianTrace   `json:"trace,omitempty"`
 	Density     *HessianDensity `json:"density,omitempty"`
 	Overlay     *HessianOverlay `json:"overlay,omitempty"`
-	HVPs        int             `json:"hvps"`
-	Seconds     float64         `json:"seconds"`
-	Network     string          `json:"-"` // "4-16-16-3 tanh"
-	LossName    string          `json:"-"` // "cross-entropy"
-	LanczosHVPs int             `json:"-"` // Lanczos's share of HVPs
+	// Blocks holds the analysis of each diagonal block when
+	// HessianSpectrumOptions.Blocks asked for them (and the fields above
+	// are then empty).
+	Blocks      []HessianBlockResult `json:"blocks,omitempty"`
+	HVPs        int                  `json:"hvps"`
+	Seconds     float64              `json:"seconds"`
+	Network     string               `json:"-"` // "4-16-16-3 tanh"
+	LossName    string               `json:"-"` // "cross-entropy"
+	LanczosHVPs int                  `json:"-"` // Lanczos's share of HVPs
 }
 
 // HessianSpectrum studies the Hessian of a trained model's mean training
@@ -177,26 +186,27 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 	}
 	// Every product checks ctx and reports progress; the total shrinks
 	// when Lanczos converges before its cap.
-	lanczosCap := 0
-	if o.Top > 0 {
-		lanczosCap = o.MaxHVPs
-		if lanczosCap == 0 {
-			basis := o.MaxBasis
-			if basis == 0 {
-				basis = min(dim, max(4*o.Top, 40))
+	dims := []int{dim}
+	if len(o.Blocks) > 0 {
+		dims = dims[:0]
+		for _, bl := range o.Blocks {
+			n, err := bl.size(dim)
+			if err != nil {
+				return nil, err
 			}
-			lanczosCap = max(1000, 20*basis)
+			if o.Top > n {
+				return nil, fmt.Errorf("hessian: Top %d: block %s has only %d parameters", o.Top, bl.Name, n)
+			}
+			dims = append(dims, n)
 		}
-		lanczosCap += o.Top // one product per pair for its residual
 	}
-	total, done := lanczosCap, 0
-	if o.Trace {
-		total += o.TraceSamples
+	total, done := 0, 0
+	caps := make([]int, len(dims))
+	for i, n := range dims {
+		caps[i] = o.productCap(n)
+		total += caps[i]
 	}
-	if o.Density {
-		total += o.SLQVectors * min(o.SLQSteps, dim)
-	}
-	op := spectrum.Operator{Dim: dim, Apply: func(x, y engine.Buffer) error {
+	full := spectrum.Operator{Dim: dim, Apply: func(x, y engine.Buffer) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -209,29 +219,39 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 		}
 		return nil
 	}}
-	if o.Top > 0 {
-		lz, err := spectrum.Lanczos(b, op, spectrum.LanczosOptions{K: o.Top, Which: o.Which, Tol: o.Tol, MaxBasis: o.MaxBasis, MaxMatVecs: o.MaxHVPs, Seed: o.Seed, Vectors: true})
+	if len(o.Blocks) == 0 {
+		r, lanczos, err := analyseOperator(b, full, o)
 		if err != nil {
 			return nil, err
 		}
-		total -= lanczosCap - lz.MatVecs - o.Top
-		res.Which, res.Converged, res.LanczosHVPs = hessianWhich(o.Which), &lz.Converged, lz.MatVecs
-		eig, err := ritzResiduals(b, op, lz.Pairs, o.Vectors)
-		if err != nil {
-			return nil, err
+		res.Which, res.Converged, res.Eigenvalues, res.Trace, res.Density, res.Overlay = r.Which, r.Converged, r.Eigenvalues, r.Trace, r.Density, r.Overlay
+		res.LanczosHVPs = lanczos
+	} else {
+		sum := 0.0
+		for i, bl := range o.Blocks {
+			before := done
+			op, free, err := restrictOperator(b, full, bl)
+			if err != nil {
+				return nil, err
+			}
+			r, lanczos, err := analyseOperator(b, op, o)
+			err = errors.Join(err, free())
+			if err != nil {
+				return nil, fmt.Errorf("block %s: %w", bl.Name, err)
+			}
+			total -= caps[i] - (done - before)
+			r.Block, r.Params, r.HVPs = bl.Name, dims[i], done-before
+			res.LanczosHVPs += lanczos
+			if r.Trace != nil {
+				sum += r.Trace.Value
+			}
+			res.Blocks = append(res.Blocks, r)
 		}
-		res.Eigenvalues = eig
-	}
-	if o.Trace {
-		tr, err := spectrum.Trace(b, op, spectrum.TraceOptions{Samples: o.TraceSamples, Seed: o.Seed})
-		if err != nil {
-			return nil, err
-		}
-		res.Trace = &HessianTrace{Value: tr.Value, StdErr: tr.StdErr, Samples: tr.Samples}
-	}
-	if o.Density {
-		if res.Density, res.Overlay, err = hessianDensity(b, op, o); err != nil {
-			return nil, err
+		if o.Trace && sum != 0 {
+			for i := range res.Blocks {
+				share := res.Blocks[i].Trace.Value / sum
+				res.Blocks[i].TraceShare = &share
+			}
 		}
 	}
 	res.HVPs = h.Products()
@@ -389,4 +409,160 @@ func ritzResiduals(b engine.Backend, op spectrum.Operator, pairs []spectrum.Eige
 		eig = append(eig, e)
 	}
 	return eig, nil
+}
+
+// HessianBlock names a set of parameters S (pieces [Off, Off+Len) of the
+// flat parameter layout, in order): the operator studied is then the
+// diagonal block H_SS, applied as the full product of a vector that is
+// zero outside S, read on S (one full Hessian-vector product per block
+// product).
+type HessianBlock struct {
+	Name   string
+	Pieces []Piece
+}
+
+// Piece is a run [Off, Off+Len) of the flat parameter vector.
+type Piece struct{ Off, Len int }
+
+func (bl HessianBlock) size(dim int) (int, error) {
+	n := 0
+	for _, p := range bl.Pieces {
+		if p.Off < 0 || p.Len < 1 || p.Off > dim-p.Len {
+			return 0, fmt.Errorf("hessian: block %s: piece [%d, %d) outside the %d parameters", bl.Name, p.Off, p.Off+p.Len, dim)
+		}
+		n += p.Len
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("hessian: block %s is empty", bl.Name)
+	}
+	return n, nil
+}
+
+// HessianBlockResult is the analysis of one diagonal block: its
+// eigenvalues, trace (and, with the trace, its share of the sum of the
+// blocks' traces, which is the full trace when the blocks partition the
+// parameters) and density, and the Hessian-vector products it took.
+type HessianBlockResult struct {
+	Block       string          `json:"block"`
+	Params      int             `json:"params"`
+	Which       string          `json:"which,omitempty"`
+	Converged   *bool           `json:"converged,omitempty"`
+	Eigenvalues []HessianEigen  `json:"eigenvalues"`
+	Trace       *HessianTrace   `json:"trace,omitempty"`
+	TraceShare  *float64        `json:"trace_share,omitempty"`
+	Density     *HessianDensity `json:"density,omitempty"`
+	Overlay     *HessianOverlay `json:"overlay,omitempty"`
+	HVPs        int             `json:"hvps"`
+}
+
+// LayerBlocks partitions spec's parameters by layer ("layer 1", ...), or
+// with byTensor by weight matrix and bias of every layer ("layer 1 W",
+// "layer 1 b", ...).
+func LayerBlocks(spec models.NetworkSpec, byTensor bool) []HessianBlock {
+	var out []HessianBlock
+	for l := 1; l < len(spec.Widths); l++ {
+		blk := spec.Block(l)
+		if !byTensor {
+			out = append(out, HessianBlock{Name: fmt.Sprintf("layer %d", l), Pieces: []Piece{{blk.Off, blk.Len}}})
+			continue
+		}
+		for _, t := range blk.Tensors {
+			out = append(out, HessianBlock{Name: fmt.Sprintf("layer %d %s", l, t.Name), Pieces: []Piece{{t.Off, t.Len()}}})
+		}
+	}
+	return out
+}
+
+// productCap bounds the products one operator of dimension n takes.
+func (o HessianSpectrumOptions) productCap(n int) int {
+	c := 0
+	if o.Top > 0 {
+		c = o.MaxHVPs
+		if c == 0 {
+			basis := o.MaxBasis
+			if basis == 0 {
+				basis = min(n, max(4*o.Top, 40))
+			}
+			c = max(1000, 20*basis)
+		}
+		c += o.Top // one product per pair for its residual
+	}
+	if o.Trace {
+		c += o.TraceSamples
+	}
+	if o.Density {
+		c += o.SLQVectors * min(o.SLQSteps, n)
+	}
+	return c
+}
+
+// analyseOperator runs what o asks for (Top eigenvalues, Trace, Density)
+// on op, and returns it with the products Lanczos took.
+func analyseOperator(b engine.Backend, op spectrum.Operator, o HessianSpectrumOptions) (HessianBlockResult, int, error) {
+	r := HessianBlockResult{Eigenvalues: []HessianEigen{}}
+	lanczos := 0
+	if o.Top > 0 {
+		lz, err := spectrum.Lanczos(b, op, spectrum.LanczosOptions{K: o.Top, Which: o.Which, Tol: o.Tol, MaxBasis: o.MaxBasis, MaxMatVecs: o.MaxHVPs, Seed: o.Seed, Vectors: true})
+		if err != nil {
+			return r, 0, err
+		}
+		r.Which, r.Converged, lanczos = hessianWhich(o.Which), &lz.Converged, lz.MatVecs
+		if r.Eigenvalues, err = ritzResiduals(b, op, lz.Pairs, o.Vectors); err != nil {
+			return r, 0, err
+		}
+	}
+	if o.Trace {
+		tr, err := spectrum.Trace(b, op, spectrum.TraceOptions{Samples: o.TraceSamples, Seed: o.Seed})
+		if err != nil {
+			return r, 0, err
+		}
+		r.Trace = &HessianTrace{Value: tr.Value, StdErr: tr.StdErr, Samples: tr.Samples}
+	}
+	if o.Density {
+		var err error
+		if r.Density, r.Overlay, err = hessianDensity(b, op, o); err != nil {
+			return r, 0, err
+		}
+	}
+	return r, lanczos, nil
+}
+
+// restrictOperator is the diagonal block of full on bl's parameters, and
+// a function that frees its two full-length scratch vectors (zero outside
+// the block: only the block's pieces are ever written into x).
+func restrictOperator(b engine.Backend, full spectrum.Operator, bl HessianBlock) (spectrum.Operator, func() error, error) {
+	n, err := bl.size(full.Dim)
+	if err != nil {
+		return spectrum.Operator{}, nil, err
+	}
+	s := engine.NewScope(b)
+	x, y := s.Alloc(full.Dim), s.Alloc(full.Dim) // zero-filled
+	if err := s.Err(); err != nil {
+		s.Close()
+		return spectrum.Operator{}, nil, err
+	}
+	move := func(blockVec engine.Buffer, fullVec engine.Buffer, in bool) error {
+		ops := engine.Ops(b)
+		at := 0
+		for _, p := range bl.Pieces {
+			part, whole := ops.View(blockVec, at, p.Len), ops.View(fullVec, p.Off, p.Len)
+			if in {
+				ops.Copy(whole, part)
+			} else {
+				ops.Copy(part, whole)
+			}
+			at += p.Len
+		}
+		return ops.Err()
+	}
+	op := spectrum.Operator{Dim: n, Apply: func(v, out engine.Buffer) error {
+		if err := move(v, x, true); err != nil {
+			return err
+		}
+		if err := full.Apply(x, y); err != nil {
+			return err
+		}
+		return move(out, y, false)
+	}}
+	return op, s.Close, nil
 }

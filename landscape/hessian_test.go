@@ -259,3 +259,72 @@ func TestHessianResidualsComputed(t *testing.T) {
 		t.Logf("converged pair %d: residual %.3g, dense %.3g, Lanczos bound %.3g", i+1, e.Residual, rd, e.ResidualBound)
 	}
 }
+
+// TestHessianBlocks: each layer's (and each tensor's) diagonal block,
+// studied through the restricted operator, has the eigenvalues of the
+// same block cut from the dense Hessian built column by column from the
+// same products (the top 3 to 1e-9 of the block's largest: Lanczos's
+// tolerance and rounding), a Hutchinson trace within 4 standard errors of
+// the block's exact trace, and trace shares that sum to 1; the blocks of
+// the tensors tile the layers'.
+func TestHessianBlocks(t *testing.T) {
+	m := hessianTestModel(t)
+	b := m.Net.Backend()
+	h, err := models.NewHessian(m.Net, m.Net.Params(), m.Train, models.HessianOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	H, err := DenseOperator(b, spectrum.Operator{Dim: h.Dim(), Apply: h.Apply})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := m.Net.Spec()
+	for _, byTensor := range []bool{false, true} {
+		blocks := LayerBlocks(spec, byTensor)
+		if want := map[bool]int{false: 2, true: 4}[byTensor]; len(blocks) != want {
+			t.Fatalf("%d blocks; want %d", len(blocks), want)
+		}
+		res, err := HessianSpectrum(context.Background(), b, HessianSpectrumOptions{Model: m, Top: 2, Trace: true, Blocks: blocks, Seed: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Blocks) != len(blocks) || len(res.Eigenvalues) != 0 {
+			t.Fatalf("%d block results, %d whole-operator eigenvalues", len(res.Blocks), len(res.Eigenvalues))
+		}
+		shares, covered := 0.0, 0
+		for i, br := range res.Blocks {
+			p := blocks[i].Pieces[0]
+			sub := mat.NewSymDense(p.Len, nil)
+			trace := 0.0
+			for r := 0; r < p.Len; r++ {
+				for c := r; c < p.Len; c++ {
+					sub.SetSym(r, c, H.At(p.Off+r, p.Off+c))
+				}
+				trace += H.At(p.Off+r, p.Off+r)
+			}
+			var es mat.EigenSym
+			if !es.Factorize(sub, false) {
+				t.Fatal("dense eigendecomposition failed")
+			}
+			vals := es.Values(nil)
+			top := math.Max(math.Abs(vals[0]), math.Abs(vals[len(vals)-1]))
+			for k, e := range br.Eigenvalues {
+				if want := vals[len(vals)-1-k]; math.Abs(e.Value-want) > 1e-9*top {
+					t.Errorf("%s eigenvalue %d: %.12g; dense block %.12g", br.Block, k+1, e.Value, want)
+				}
+			}
+			if math.Abs(br.Trace.Value-trace) > 4*br.Trace.StdErr+1e-12 {
+				t.Errorf("%s trace %.6g +- %.3g; dense block %.6g", br.Block, br.Trace.Value, br.Trace.StdErr, trace)
+			}
+			if br.Params != p.Len || br.Block != blocks[i].Name || br.HVPs < 2 {
+				t.Errorf("block %d: %+v", i, br)
+			}
+			shares += *br.TraceShare
+			covered += br.Params
+		}
+		if math.Abs(shares-1) > 1e-12 || covered != h.Dim() {
+			t.Errorf("shares sum to %v, blocks cover %d of %d parameters", shares, covered, h.Dim())
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,6 +26,7 @@ func newHessianCmd(g *globals) *cobra.Command {
 		gridPoints                         int
 		doTrace, doDensity, gaussNewton    bool
 		vectors                            bool
+		blocks                             string
 	)
 	cmd := &cobra.Command{
 		Use:   "hessian",
@@ -72,6 +74,12 @@ It reports how many Hessian-vector products and seconds the run took.
 			if plotPath != "" {
 				doDensity = true
 			}
+			if blocks != "" && blocks != "layer" && blocks != "tensor" {
+				return fmt.Errorf("--blocks %q: want layer or tensor", blocks)
+			}
+			if blocks != "" && (plotPath != "" || vectors) {
+				return fmt.Errorf("--blocks %s with --plot or --vectors: the blocks' densities and eigenvalues are in the JSON and --npy; the figure and the eigenvectors are drawn for the whole matrix only", blocks)
+			}
 			if top == 0 && !doTrace && !doDensity && overlay == "" {
 				return errors.New("nothing to compute: give --top K, --trace or --density")
 			}
@@ -88,8 +96,12 @@ It reports how many Hessian-vector products and seconds the run took.
 			}
 			defer b.Close()
 			defer m.Close()
+			var blockList []landscape.HessianBlock
+			if blocks != "" {
+				blockList = landscape.LayerBlocks(m.Net.Spec(), blocks == "tensor")
+			}
 			update, finish := progress(cmd, "hessian")
-			res, err := landscape.HessianSpectrum(cmd.Context(), b, landscape.HessianSpectrumOptions{Model: m, GaussNewton: gaussNewton, Chunk: mf.chunk,
+			res, err := landscape.HessianSpectrum(cmd.Context(), b, landscape.HessianSpectrumOptions{Model: m, GaussNewton: gaussNewton, Chunk: mf.chunk, Blocks: blockList,
 				Top: top, Which: wh, Tol: tol, MaxBasis: maxBasis, MaxHVPs: maxHVPs, Trace: doTrace, TraceSamples: traceSamples,
 				Density: doDensity, SLQVectors: slqVectors, SLQSteps: slqSteps, Sigma: sigma, Grid: gridPoints, Overlay: overlay, MPRatio: mpRatio,
 				Vectors: vectors, Seed: g.Seed, Progress: update})
@@ -133,6 +145,7 @@ It reports how many Hessian-vector products and seconds the run took.
 	fl.Float64Var(&mpRatio, "mp-ratio", 1, "with --overlay mp: the law's ratio g (dimension over samples)")
 	fl.BoolVar(&vectors, "vectors", false, "with --npy: write the --top unit eigenvectors too (eigenvectors.npy, one per row, in the model file's parameter order, see docs/checkpoint.md)")
 	fl.BoolVar(&gaussNewton, "gauss-newton", false, "use the Gauss-Newton matrix J^T H_z J instead of the Hessian")
+	fl.StringVar(&blocks, "blocks", "", "study each diagonal block instead of the whole matrix: layer (one block per layer) or tensor (each weight matrix and bias)")
 	npyFlag(cmd)
 	return cmd
 }
@@ -166,6 +179,9 @@ func printHessian(cmd *cobra.Command, g *globals, res *landscape.HessianSpectrum
 	}
 	title := fmt.Sprintf("%s: %s, %s, %d parameters; %s of the mean loss (%s) over %d training samples of %s",
 		res.Model, res.Network, res.LossName, res.Params, opName, fmtShort(res.Loss), res.Samples, res.Data)
+	if len(res.Blocks) > 0 {
+		return printHessianBlocks(cmd, g, title, res)
+	}
 	switch g.Format {
 	case "json", "jsonl":
 		return emit(cmd, g, table{}, res)
@@ -222,4 +238,41 @@ func printHessian(cmd *cobra.Command, g *globals, res *landscape.HessianSpectrum
 	}
 	fmt.Fprintf(w, "hvps  %d in %.3gs\n", res.HVPs, res.Seconds)
 	return nil
+}
+
+// printHessianBlocks writes one row per diagonal block: its size, its top
+// eigenvalues, its trace with the standard error and its share of the sum
+// of the blocks' traces, and the products it took.
+func printHessianBlocks(cmd *cobra.Command, g *globals, title string, res *landscape.HessianSpectrumResult) error {
+	t := table{Title: title + "; diagonal blocks", Header: []string{"block", "params", "eigenvalues", "trace", "trace_stderr", "trace_share", "hvps"}}
+	if g.Format == "csv" {
+		t.Header = []string{"block", "params", "quantity", "index", "value", "error"}
+	}
+	for _, bl := range res.Blocks {
+		if g.Format == "csv" {
+			for i, e := range bl.Eigenvalues {
+				t.Rows = append(t.Rows, []string{bl.Block, fmt.Sprint(bl.Params), "eigenvalue", fmt.Sprint(i + 1), fmtFloat(e.Value), fmtFloat(e.Residual)})
+			}
+			if bl.Trace != nil {
+				t.Rows = append(t.Rows, []string{bl.Block, fmt.Sprint(bl.Params), "trace", "", fmtFloat(bl.Trace.Value), fmtFloat(bl.Trace.StdErr)})
+			}
+			if bl.TraceShare != nil {
+				t.Rows = append(t.Rows, []string{bl.Block, fmt.Sprint(bl.Params), "trace_share", "", fmtFloat(*bl.TraceShare), ""})
+			}
+			continue
+		}
+		var eig []string
+		for _, e := range bl.Eigenvalues {
+			eig = append(eig, fmtShort(e.Value))
+		}
+		row := []string{bl.Block, fmt.Sprint(bl.Params), strings.Join(eig, " "), "", "", "", fmt.Sprint(bl.HVPs)}
+		if bl.Trace != nil {
+			row[3], row[4] = fmtShort(bl.Trace.Value), fmtShort(bl.Trace.StdErr)
+		}
+		if bl.TraceShare != nil {
+			row[5] = fmtShort(*bl.TraceShare)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return emit(cmd, g, t, res)
 }

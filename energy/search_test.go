@@ -126,7 +126,7 @@ func TestFindStationaryByIndex(t *testing.T) {
 // TestFiniteHessVec: central differences of Müller-Brown's exact gradient
 // against its exact Hessian at points around the surface, within 1e-7
 // relative to the Hessian's largest entry (the step 6e-6 leaves an error
-// of order h^2 |V”'| ~ 1e-8 relative here).
+// of order h^2 times the third derivative, ~1e-8 relative here).
 func TestFiniteHessVec(t *testing.T) {
 	fd := Func{N: 2, F: mullerBrown}
 	rng := rand.New(rand.NewPCG(5, 6))

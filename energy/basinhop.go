@@ -67,8 +67,9 @@ func BasinHop(ctx context.Context, obj Objective, x0 []float64, db *Database, op
 	if db == nil || db.Header().Dim != obj.Dim() {
 		return res, errors.New("basin-hopping: no database of the objective's dimension")
 	}
-	if opt.Steps < 0 || opt.Patience < 0 || !(opt.StepSize >= 0) || !(opt.Temperature >= 0) || math.IsInf(opt.StepSize, 0) {
-		return res, fmt.Errorf("basin-hopping: Steps %d, Patience %d, StepSize %g, Temperature %g; want finite values >= 0", opt.Steps, opt.Patience, opt.StepSize, opt.Temperature)
+	if err := checkNonNegative("energy.BasinHop", optField{"Steps", float64(opt.Steps)}, optField{"Patience", float64(opt.Patience)},
+		optField{"StepSize", opt.StepSize}, optField{"Temperature", opt.Temperature}); err != nil {
+		return res, err
 	}
 	if opt.Steps == 0 {
 		opt.Steps = 1000

@@ -393,8 +393,11 @@ func (db *Database) Energies() ([]float64, []Edge) {
 	return e, edges
 }
 
-// Hits returns how often each minimum was found, by ID: the abundances of
-// Chao1.
+// Hits returns how often each minimum was found, by ID: the abundances
+// Chao1 takes. Chao1 assumes independent draws; the quenches of one
+// basin-hopping chain are correlated (each starts near the last
+// minimum), so their counts give a looser estimate than independent
+// restarts would, and the interval is then optimistic.
 func (db *Database) Hits() []int {
 	db.mu.Lock()
 	defer db.mu.Unlock()

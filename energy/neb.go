@@ -62,8 +62,9 @@ func NEB(obj Objective, a, b []float64, opt NEBOptions) (Band, error) {
 	if err := checkDim(obj, b, "the second end point"); err != nil {
 		return Band{}, fmt.Errorf("neb: %w", err)
 	}
-	if opt.Images < 0 || opt.Steps < 0 || !(opt.Spring >= 0) || !(opt.ForceTol >= 0) || !(opt.MaxStep >= 0) {
-		return Band{}, fmt.Errorf("neb: Images %d, Steps %d, Spring %g, ForceTol %g, MaxStep %g; want them >= 0", opt.Images, opt.Steps, opt.Spring, opt.ForceTol, opt.MaxStep)
+	if err := checkNonNegative("energy.NEB", optField{"Images", float64(opt.Images)}, optField{"Spring", opt.Spring}, optField{"Steps", float64(opt.Steps)},
+		optField{"ForceTol", opt.ForceTol}, optField{"MaxStep", opt.MaxStep}); err != nil {
+		return Band{}, err
 	}
 	if opt.Images == 0 {
 		opt.Images = 16

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/netgeom/netgeom/options"
 )
 
 // Objective is a smooth function of a parameter vector of length Dim:
@@ -124,6 +126,23 @@ func Euclidean(a, b []float64) float64 {
 		s += d * d
 	}
 	return math.Sqrt(s)
+}
+
+// optField is an option's name and value, for checkNonNegative.
+type optField struct {
+	name string
+	v    float64
+}
+
+// checkNonNegative returns an *options.Error for the first field that is
+// negative, NaN or infinite.
+func checkNonNegative(op string, fs ...optField) error {
+	for _, f := range fs {
+		if !(f.v >= 0) || math.IsInf(f.v, 0) {
+			return &options.Error{Op: op, Field: f.name, Value: f.v, Want: "want a finite value >= 0 (0 for the default)"}
+		}
+	}
+	return nil
 }
 
 func checkDim(obj Objective, x []float64, what string) error {

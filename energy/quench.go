@@ -38,8 +38,8 @@ type QuenchOptions struct {
 }
 
 func (o QuenchOptions) normalize(op string) (QuenchOptions, error) {
-	if o.GradTol < 0 || math.IsNaN(o.GradTol) || o.MaxIter < 0 || o.ZeroTol < 0 || math.IsNaN(o.ZeroTol) || !(o.MaxStep >= 0) || math.IsInf(o.MaxStep, 0) {
-		return o, fmt.Errorf("%s: GradTol %g, MaxIter %d, ZeroTol %g, MaxStep %g; want finite values >= 0", op, o.GradTol, o.MaxIter, o.ZeroTol, o.MaxStep)
+	if err := checkNonNegative(op, optField{"GradTol", o.GradTol}, optField{"MaxIter", float64(o.MaxIter)}, optField{"MaxStep", o.MaxStep}, optField{"ZeroTol", o.ZeroTol}); err != nil {
+		return o, err
 	}
 	if o.GradTol == 0 {
 		o.GradTol = 1e-8
@@ -69,7 +69,7 @@ func (o QuenchOptions) normalize(op string) (QuenchOptions, error) {
 // ends above GradTol returns its point and an error wrapping
 // ErrNotConverged.
 func Quench(obj Objective, x0 []float64, opt QuenchOptions) (Point, error) {
-	opt, err := opt.normalize("quench")
+	opt, err := opt.normalize("energy.Quench")
 	if err != nil {
 		return Point{}, err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/netgeom/netgeom/options"
 )
 
 // ErrWrongIndex is wrapped by the error of a search for stationary points
@@ -35,8 +37,9 @@ type SearchOptions struct {
 }
 
 func (o SearchOptions) normalize() (SearchOptions, error) {
-	if o.Index < 0 || o.MaxIter < 0 || o.TangentIter < 0 || !(o.MaxStep >= 0) || !(o.GradTol >= 0) || !(o.ZeroTol >= 0) {
-		return o, fmt.Errorf("stationary-point search: Index %d, MaxIter %d, TangentIter %d, MaxStep %g, GradTol %g, ZeroTol %g; want them >= 0", o.Index, o.MaxIter, o.TangentIter, o.MaxStep, o.GradTol, o.ZeroTol)
+	if err := checkNonNegative("energy.FindStationary", optField{"Index", float64(o.Index)}, optField{"GradTol", o.GradTol}, optField{"MaxIter", float64(o.MaxIter)},
+		optField{"MaxStep", o.MaxStep}, optField{"TangentIter", float64(o.TangentIter)}, optField{"ZeroTol", o.ZeroTol}); err != nil {
+		return o, err
 	}
 	if o.Index == 0 {
 		o.Index = 1
@@ -82,7 +85,7 @@ func FindStationary(obj Objective, x0 []float64, opt SearchOptions) (Point, erro
 	}
 	n := len(x0)
 	if opt.Index > n {
-		return Point{}, fmt.Errorf("stationary-point search: Index %d above the %d parameters", opt.Index, n)
+		return Point{}, &options.Error{Op: "energy.FindStationary", Field: "Index", Value: opt.Index, Want: fmt.Sprintf("want at most the %d parameters", n)}
 	}
 	qopt := QuenchOptions{GradTol: opt.GradTol, ZeroTol: opt.ZeroTol}
 	x := slices.Clone(x0)

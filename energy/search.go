@@ -147,7 +147,7 @@ func project(w []float64, vs [][]float64) {
 // step is capped at maxStep and halved up to 10 times while it raises the
 // energy by more than 1e-13 max(1, |E|) (rounding), and the first step
 // (and any restart, when the direction is not downhill) is steepest
-// descent of length maxStep/10. It stops early when the projected
+// descent scaled by firstStep. It stops early when the projected
 // gradient's norm is at most tol, or when no step lowers the energy.
 func lbfgs(obj Objective, x []float64, vs [][]float64, iters int, maxStep, tol float64) error {
 	const mem = 5
@@ -176,8 +176,8 @@ func lbfgs(obj Objective, x []float64, vs [][]float64, iters int, maxStep, tol f
 				d[i] *= gamma
 			}
 		} else {
-			// First step: along -g, of length a tenth of maxStep.
-			s := 0.1 * maxStep / norm(g)
+			// First step: Newton's along -g, on the curvature there.
+			s := firstStep(obj, x, g, vs, maxStep)
 			for i := range d {
 				d[i] *= s
 			}
@@ -193,8 +193,9 @@ func lbfgs(obj Objective, x []float64, vs [][]float64, iters int, maxStep, tol f
 		if dot(d, g) >= 0 { // not a descent direction: restart
 			ss, ys = nil, nil
 			copy(d, g)
+			s := -firstStep(obj, x, g, vs, maxStep)
 			for i := range d {
-				d[i] *= -0.1 * maxStep / norm(g)
+				d[i] *= s
 			}
 		}
 		if dn := norm(d); dn > maxStep {
@@ -239,4 +240,23 @@ func lbfgs(obj Objective, x []float64, vs [][]float64, iters int, maxStep, tol f
 		e = et
 	}
 	return nil
+}
+
+// firstStep is the multiple of the projected gradient g that a steepest
+// descent step from x takes when there is no history: Newton's 1/c on the
+// curvature c = g.Hg/|g|^2 along g (one Hessian-vector product), which
+// keeps the step in scale with the gradient as it vanishes, or maxStep/10
+// in length where that curvature is not positive.
+func firstStep(obj Objective, x, g []float64, vs [][]float64, maxStep float64) float64 {
+	gg := dot(g, g)
+	if gg == 0 {
+		return 0
+	}
+	hg := make([]float64, len(g))
+	obj.HessVec(x, g, hg)
+	project(hg, vs)
+	if c := dot(g, hg) / gg; c > 0 && !math.IsInf(c, 0) {
+		return 1 / c
+	}
+	return 0.1 * maxStep / math.Sqrt(gg)
 }

@@ -202,3 +202,72 @@ func TestLanczosLowest(t *testing.T) {
 		t.Errorf("eigenvalues not ascending: %v", vals)
 	}
 }
+
+// TestFindStationaryLanczos: above DenseLimit (230 parameters), where the
+// modes come from Lanczos and no Newton polish follows, the index-1
+// search on f(x) = sum_i a_i cos(x_i) (a_i drawn in [1, 2]) from x_0 =
+// 0.5, the other coordinates within 0.8 of pi, ends at a stationary point
+// whose coordinates are all multiples of pi (within 1e-8), exactly one
+// of them even (that is the index: cos has its maximum at even
+// multiples), gradient norm below 1e-8, energy -sum a_i + 2 a_k to
+// 1e-9 relative, and a quench from the same start at every coordinate an
+// odd multiple.
+func TestFindStationaryLanczos(t *testing.T) {
+	const n = 230
+	rng := rand.New(rand.NewPCG(1, 2))
+	a := make([]float64, n)
+	sum := 0.0
+	for i := range a {
+		a[i] = 1 + rng.Float64()
+		sum += a[i]
+	}
+	obj := Func{N: n, F: func(x, g []float64) float64 {
+		e := 0.0
+		for i := range x {
+			e += a[i] * math.Cos(x[i])
+			if g != nil {
+				g[i] = -a[i] * math.Sin(x[i])
+			}
+		}
+		return e
+	}, HV: func(x, v, hv []float64) {
+		for i := range x {
+			hv[i] = -a[i] * math.Cos(x[i]) * v[i]
+		}
+	}}
+	x0 := make([]float64, n)
+	for i := range x0 {
+		x0[i] = math.Pi + 0.8*(2*rng.Float64()-1)
+	}
+	x0[0] = 0.5
+	check := func(p Point, index int) {
+		t.Helper()
+		var even []int
+		for i, xi := range p.X {
+			m := math.Round(xi / math.Pi)
+			if math.Abs(xi/math.Pi-m) > 1e-8 {
+				t.Fatalf("coordinate %d is %v, not a multiple of pi", i, xi)
+			}
+			if int(m)%2 == 0 {
+				even = append(even, i)
+			}
+		}
+		want := -sum
+		for _, i := range even {
+			want += 2 * a[i]
+		}
+		if len(even) != index || p.Index != index || p.GradNorm > 1e-8 || math.Abs(p.Energy-want) > 1e-9*sum {
+			t.Errorf("index %d: even coordinates %v, Hessian index %d, |g| %.2g, energy %.12f (want %.12f)", index, even, p.Index, p.GradNorm, p.Energy, want)
+		}
+	}
+	p, err := FindStationary(obj, x0, SearchOptions{Index: 1, MaxStep: 0.3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(p, 1)
+	q, err := Quench(obj, x0, QuenchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(q, 0)
+}

@@ -21,5 +21,7 @@
 // minima it joins, all added to a Database), BuildGraph and
 // Database.Graph (disconnectivity graphs), Barriers, Components,
 // Reachable, and Chao1. MullerBrown is the standard two-dimensional test
-// surface (Müller and Brown 1979).
+// surface (Müller and Brown 1979); docs/energy-muller-brown.png is its
+// disconnectivity graph as mapped by this package (report's
+// DisconnectivityPlot).
 package energy

@@ -65,6 +65,10 @@ func TestGraphHandMade(t *testing.T) {
 	if got := g.String(); got != "m0 m3" {
 		t.Errorf("levels 0.8, 0.2: got %s, want m0 m3", got)
 	}
+	// EvenLevels: 4 levels from 10 down towards the lowest energy, 0.
+	if lv := EvenLevels(e, 10, 4); !slices.Equal(lv, []float64{10, 7.5, 5, 2.5}) {
+		t.Errorf("EvenLevels: %v, want [10 7.5 5 2.5]", lv)
+	}
 }
 
 // TestBarriersHandMade: barriers to the global minimum m0 on handDB by

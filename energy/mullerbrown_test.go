@@ -8,10 +8,11 @@ import (
 	"testing"
 )
 
-// mbPublished are the Müller-Brown stationary points as published to
-// three decimals (Müller and Brown 1979, table 1, as quoted in e.g.
-// Bonfanti and Kob, J. Chem. Phys. 147, 204104 (2017)): minima A, B, C
-// and the saddles between A and C, and between C and B.
+// mbPublished are the Müller-Brown stationary points to the three
+// decimals in which the literature quotes them (after Müller and Brown,
+// Theor. Chim. Acta 53, 75 (1979)): minima A, B, C and the saddles
+// between A and C, and between C and B. The oracle below is the test's
+// own, independent check of them.
 var mbPublished = []struct {
 	name  string
 	x, y  float64

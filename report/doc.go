@@ -5,8 +5,8 @@
 // Entry points: one plot per experiment, taking that experiment's result
 // and computing nothing (the theory curves are in the result):
 // CurvaturePlot, CarvePlot, BoundaryPlot, ExpressivityPlot, JacobianPlot,
-// PhasePlot, HessianDensityPlot, CensusPlot, ConnectPlot, PSpinPlot and
-// LayeredPlot; PanelsPlot draws given curves panel by panel (the
+// PhasePlot, HessianDensityPlot, CensusPlot, ConnectPlot, PSpinPlot,
+// LayeredPlot and DisconnectivityPlot (package energy's graphs); PanelsPlot draws given curves panel by panel (the
 // reproductions' figures). Below them, SeriesPlot (a per-layer measure beside its mean-field
 // prediction, Poole et al. 2016 figures 3 and 4), AutocorrelationPlot and
 // ProjectionPlot (a curve's autocorrelation and its principal-component

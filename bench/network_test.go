@@ -2,7 +2,9 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"testing"
+	"time"
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
@@ -11,11 +13,14 @@ import (
 
 // benchNet runs a 4-layer tanh network of width n over 3*batch columns:
 // as a plain forward pass (jet = false) or as a second-order jet of batch
-// points (jet = true). Both regenerate each layer's weights from Philox and
-// do the same gemm (n x 3 batch x n); they differ in the elementwise op:
-// phi over 3 batch columns, or the fused jet over batch columns. Reports
-// GFLOP/s counting the gemm's 2 n^2 3 batch flops per layer.
-func benchNet(b *testing.B, n, batch int, jet bool) {
+// points (jet = true), with its weights drawn from Philox in every pass or
+// stored on the backend once (models.RandomNetwork.Store). Both do the
+// same gemm per layer (n x n times n x 3 batch); they differ in the
+// elementwise op: phi over 3 batch columns, or the fused jet over batch
+// columns. Reports GFLOP/s counting the gemm's 2 n^2 3 batch flops per
+// layer, the engine's dgemm rate at that shape measured in the same run
+// (dgemm-GFLOP/s), and their ratio (of-dgemm).
+func benchNet(b *testing.B, n, batch int, jet, stored bool) {
 	be := open(b, "")
 	tanh, _ := activation.Lookup("tanh")
 	const depth = 4
@@ -23,11 +28,20 @@ func benchNet(b *testing.B, n, batch int, jet bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if stored {
+		if err := net.Store(be); err != nil {
+			b.Fatal(err)
+		}
+		defer net.Close()
+	}
 	in := filled(b, be, n*3*batch, 7)
 	cols := 3 * batch
 	if jet {
 		cols = batch
 	}
+	flops := float64(depth) * 2 * float64(n) * float64(n) * float64(3*batch)
+	gemm := dgemmRate(b, be, n, 3*batch)
+	b.ResetTimer()
 	defer startCPU(b).report()
 	for i := 0; i < b.N; i++ {
 		out, err := net.Run(be, in, cols, models.RunOptions{Jet: jet}, nil)
@@ -36,21 +50,47 @@ func benchNet(b *testing.B, n, batch int, jet bool) {
 		}
 		be.Free(out)
 	}
-	flops := float64(depth) * 2 * float64(n) * float64(n) * float64(3*batch)
-	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	rate := flops * float64(b.N) / b.Elapsed().Seconds() / 1e9
+	b.ReportMetric(rate, "GFLOP/s")
+	b.ReportMetric(gemm, "dgemm-GFLOP/s")
+	b.ReportMetric(rate/gemm, "of-dgemm")
 }
 
-// BenchmarkForward and BenchmarkJet: compare their ns/op at equal sizes;
-// the jet should cost at most 1.3 times the forward pass.
-func BenchmarkForward(b *testing.B) {
-	for _, n := range []int{512, 1024, 2048, 4096} {
-		b.Run(fmt.Sprintf("width=%d/batch=256", n), func(b *testing.B) { benchNet(b, n, 256, false) })
+// dgemmRate times the engine's Gemm of an n x n matrix by an n x cols one
+// (best of five after a warm-up) and returns its GFLOP/s.
+func dgemmRate(b *testing.B, be engine.Backend, n, cols int) float64 {
+	a, x, y := filled(b, be, n*n, 1), filled(b, be, n*cols, 2), filled(b, be, n*cols, 3)
+	defer be.Free(a)
+	defer be.Free(x)
+	defer be.Free(y)
+	best := math.Inf(1)
+	for rep := 0; rep < 6; rep++ {
+		t0 := time.Now()
+		if err := be.Gemm(engine.NoTrans, engine.NoTrans, n, cols, n, 1, a, n, x, n, 0, y, n); err != nil {
+			b.Fatal(err)
+		}
+		if rep > 0 {
+			best = min(best, time.Since(t0).Seconds())
+		}
 	}
+	return 2 * float64(n) * float64(n) * float64(cols) / best / 1e9
 }
 
-func BenchmarkJet(b *testing.B) {
+// BenchmarkForward and BenchmarkJet: the passes at widths 512 to 4096
+// and 256 or 512 points, weights drawn per pass or stored, each beside
+// the dgemm rate of its shape; the jet should cost at most 1.3 times the
+// forward pass.
+func BenchmarkForward(b *testing.B) { benchNets(b, false) }
+
+func BenchmarkJet(b *testing.B) { benchNets(b, true) }
+
+func benchNets(b *testing.B, jet bool) {
 	for _, n := range []int{512, 1024, 2048, 4096} {
-		b.Run(fmt.Sprintf("width=%d/batch=256", n), func(b *testing.B) { benchNet(b, n, 256, true) })
+		for _, batch := range []int{256, 512} {
+			for _, w := range []string{"drawn", "stored"} {
+				b.Run(fmt.Sprintf("width=%d/batch=%d/weights=%s", n, batch, w), func(b *testing.B) { benchNet(b, n, batch, jet, w == "stored") })
+			}
+		}
 	}
 }
 

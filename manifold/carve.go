@@ -147,6 +147,12 @@ func CountAlongPath(b engine.Backend, net *models.RandomNetwork, path Path, opt 
 	if err := memory.Check(saturate(2*float64(S+1)*float64(units+64)+40<<20), fmt.Sprintf("%d samples of %d units' patterns", S, units)); err != nil {
 		return CountResult{}, fmt.Errorf("count: %w: use fewer samples", err)
 	}
+	// Bisection runs the network once per level: draw its weights once.
+	release, err := storeWeights(b, net)
+	if err != nil {
+		return CountResult{}, err
+	}
+	defer release()
 	beta := opt.Readout
 	if beta == nil {
 		beta = NewReadout(NL, opt.Seed).Beta

@@ -7,6 +7,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/internal/memory"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/options"
 )
@@ -45,6 +46,14 @@ func Simulate(ctx context.Context, b engine.Backend, net *models.RandomNetwork, 
 	rec := NewRecorder(b, c, RecorderOptions{Gram: opt.Gram && chunk == c.Points, KeepKappa: opt.KeepKappa, Project: opt.Project})
 	N, B := c.Width, c.Points
 	chunks := (B + chunk - 1) / chunk
+	if chunks > 1 {
+		// Every chunk runs the whole network: draw its weights once.
+		release, err := storeWeights(b, net)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
 	total, done := chunks*(net.Depth()+1), 0
 	obs := func(layer int, h engine.Buffer, width, cols int) error {
 		if err := ctx.Err(); err != nil {
@@ -187,4 +196,18 @@ func PropagatePairs(b engine.Backend, net *models.RandomNetwork, q0 float64, c0s
 	}
 	b.Free(res)
 	return out, nil
+}
+
+// storeWeights keeps net's weights on b (models.RandomNetwork.Store) when
+// they take at most half of the memory the process can still take, for a
+// network that runs more than once; otherwise each run draws them per
+// layer (the same numbers either way). release frees what it stored.
+func storeWeights(b engine.Backend, net *models.RandomNetwork) (release func(), err error) {
+	if net.Stored() || memory.Check(2*net.StoredBytes(), "the network's weights") != nil {
+		return func() {}, nil
+	}
+	if err := net.Store(b); err != nil {
+		return nil, err
+	}
+	return func() { net.Close() }, nil
 }

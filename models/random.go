@@ -120,6 +120,10 @@ type RandomNetwork struct {
 	// layer l's block (nil for attention layers, which are drawn on the
 	// backend); nil when the weights are regenerated per layer.
 	host [][][]float64
+	// stored holds every layer's parameters on storedOn, in the flat
+	// layout (Store); nil when they are drawn per layer.
+	stored   engine.Buffer
+	storedOn engine.Backend
 }
 
 // NewRandomNetwork checks spec and returns the network.
@@ -193,6 +197,58 @@ func (n *RandomNetwork) Depth() int { return len(n.spec.Widths) - 1 }
 // Width returns N_l, l = 0..L.
 func (n *RandomNetwork) Width(l int) int { return n.spec.Widths[l] }
 
+// StoredBytes is the memory Store takes on the backend: 8 bytes per
+// parameter of every layer.
+func (n *RandomNetwork) StoredBytes() int64 {
+	if n.st == nil {
+		return 0
+	}
+	return 8 * int64(n.st.np)
+}
+
+// Store draws every layer's parameters once onto b and keeps them there,
+// so that each later Run on b reads them instead of drawing them again
+// (the same numbers: a pass gives the same bits stored or not). It pays
+// where a network runs more than once (curves in chunks, bisections,
+// benchmarks); a single pass draws each layer once either way. Close
+// frees them; Store again is a no-op.
+func (n *RandomNetwork) Store(b engine.Backend) error {
+	if n.stored != nil || n.st == nil {
+		return nil
+	}
+	buf, err := b.Alloc(engine.Float64, n.st.np)
+	if err != nil {
+		return fmt.Errorf("store the weights of %d parameters: %w", n.st.np, err)
+	}
+	for l := 1; l <= n.Depth(); l++ {
+		blk := n.st.blocks[l]
+		v, err := b.Slice(buf, blk.Off, blk.Len)
+		if err == nil {
+			err = n.draw(b, l, v, blk.Off, blk.Off+blk.Len)
+		}
+		if err != nil {
+			b.Free(buf)
+			return fmt.Errorf("store layer %d: %w", l, err)
+		}
+	}
+	n.stored, n.storedOn = buf, b
+	return nil
+}
+
+// Stored reports whether the weights are kept on a backend (Store).
+func (n *RandomNetwork) Stored() bool { return n.stored != nil }
+
+// Close frees the stored weights, if any; the network then draws them
+// per layer again.
+func (n *RandomNetwork) Close() error {
+	if n.stored == nil {
+		return nil
+	}
+	err := n.storedOn.Free(n.stored)
+	n.stored, n.storedOn = nil, nil
+	return err
+}
+
 // Materialise generates every dense and product layer's parameters once
 // and keeps them on the host, for small networks that are run many times
 // (attention layers are still drawn on the backend).
@@ -261,6 +317,9 @@ func (d drawn) part(k int) (engine.Buffer, error) {
 	lo := d.n.st.blocks[d.l].Off
 	for _, s := range sizes[:k] {
 		lo += s
+	}
+	if d.n.stored != nil && d.n.storedOn == d.b {
+		return d.b.Slice(d.n.stored, lo, sizes[k])
 	}
 	if err := d.n.draw(d.b, d.l, d.buf, lo, lo+sizes[k]); err != nil {
 		return nil, err
@@ -405,7 +464,7 @@ func (n *RandomNetwork) Run(b engine.Backend, in engine.Buffer, batch int, opt R
 	defer sc.Close()
 	buf := [2]engine.Buffer{sc.Alloc(maxW * cols), sc.Alloc(maxW * cols)}
 	var par engine.Buffer
-	if maxPart > 0 {
+	if maxPart > 0 && !(n.stored != nil && n.storedOn == b) {
 		par = sc.Alloc(maxPart)
 	}
 	w0 := n.spec.Widths[from]

@@ -14,32 +14,37 @@ type Richness struct {
 	// Observed is the number of classes seen; Singletons (f1) and
 	// Doubletons (f2) those seen once and twice; Samples (n) the number of
 	// observations.
-	Observed, Singletons, Doubletons, Samples int
+	Observed   int `json:"observed"`
+	Singletons int `json:"singletons"`
+	Doubletons int `json:"doubletons"`
+	Samples    int `json:"samples"`
 	// Chao1 is the estimate: Observed + ((n-1)/n) f1^2 / (2 f2) when f2 >
 	// 0 (Chao 1984, with the small-sample factor of Chao 1987), and the
 	// bias-corrected Observed + ((n-1)/n) f1 (f1-1) / 2 when f2 = 0 (Chao
 	// 2005; EstimateS user's guide, appendix B).
-	Chao1 float64
+	Chao1 float64 `json:"chao1"`
 	// BiasCorrected is Observed + ((n-1)/n) f1 (f1-1) / (2 (f2+1)) for
 	// every f2.
-	BiasCorrected float64
+	BiasCorrected float64 `json:"bias_corrected"`
 	// Variance is the estimate's variance (Chao 1987, eq. 6 of the
 	// EstimateS guide for f2 > 0; eq. 7 for f2 = 0; eq. 14's form when
 	// f1 <= 1 and f2 = 0, where the estimate is Observed).
-	Variance float64
+	Variance float64 `json:"variance"`
 	// Lower and Upper bound the 95% interval. With T = Chao1 - Observed >
 	// 0 it is the log-normal interval of Chao (1987): Observed + T/K to
 	// Observed + T K, K = exp(1.96 sqrt(log(1 + Variance/T^2))), never
 	// below Observed. With T = 0 it is EstimateS's eq. 14 interval
 	// (Observed/(1-P) -+ 1.96 sqrt(Variance)/(1-P), P = sum_k f_k
 	// exp(-k) / Observed, the lower end at least Observed).
-	Lower, Upper float64
+	Lower float64 `json:"lower"`
+	Upper float64 `json:"upper"`
 	// Coverage is Chao and Jost's (2012) estimate of the sample
 	// coverage, the probability that a new observation falls in a class
 	// already seen: 1 - (f1/n) ((n-1) f1 / ((n-1) f1 + 2 f2)) (with f1-1
 	// for f1 and 2 for 2 f2 when f2 = 0); GoodTuring is Turing's 1 -
 	// f1/n.
-	Coverage, GoodTuring float64
+	Coverage   float64 `json:"coverage"`
+	GoodTuring float64 `json:"good_turing"`
 }
 
 // Chao1 estimates the number of classes from abundances: counts[i] is how

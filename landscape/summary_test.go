@@ -162,3 +162,55 @@ func TestNearThresholdPairs(t *testing.T) {
 		t.Fatalf("pairs below %d, above %d, outside %d the window: the test would not see a wrong bound", below, above, outside)
 	}
 }
+
+// TestMinimaEstimate: each depth's Chao1 estimate is built from how many
+// restarts reached each distinct minimum: its observed count is the
+// distinct minima, its samples the minima, its singletons and doubletons
+// the clusters of minima with one and two members (counted here from the
+// points), and its value Observed + ((n-1)/n) f1^2 / (2 f2) (f2 > 0) or
+// Observed + ((n-1)/n) f1 (f1-1) / 2 (f2 = 0).
+func TestMinimaEstimate(t *testing.T) {
+	p, err := parseCensus(fullCensus(t), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums, err := Summarize(enginetest.Open(t), p.census, SummaryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, d := range sums {
+		e := d.MinimaEstimate
+		if d.Minima == 0 {
+			if e != nil {
+				t.Errorf("depth %d: an estimate without minima", d.Depth)
+			}
+			continue
+		}
+		size := map[int]int{}
+		for _, q := range d.Points {
+			if q.Index == 0 {
+				size[q.Cluster]++
+			}
+		}
+		f := map[int]int{}
+		for _, n := range size {
+			f[n]++
+		}
+		if e.Observed != d.DistinctMinima || e.Samples != d.Minima || e.Singletons != f[1] || e.Doubletons != f[2] {
+			t.Errorf("depth %d: estimate %+v; distinct minima %d, minima %d, f1 %d, f2 %d", d.Depth, *e, d.DistinctMinima, d.Minima, f[1], f[2])
+		}
+		n, f1, f2 := float64(e.Samples), float64(f[1]), float64(f[2])
+		want := float64(e.Observed) + (n-1)/n*f1*(f1-1)/2
+		if f2 > 0 {
+			want = float64(e.Observed) + (n-1)/n*f1*f1/(2*f2)
+		}
+		if math.Abs(e.Chao1-want) > 1e-12*want {
+			t.Errorf("depth %d: Chao1 %v; want %v", d.Depth, e.Chao1, want)
+		}
+		seen++
+	}
+	if seen == 0 {
+		t.Fatal("no depth with minima: the test would see nothing")
+	}
+}

@@ -206,7 +206,8 @@ func censusTable(res *landscape.TakeCensusResult) table {
 			res.Out, c.Data, c.Budget, c.Tolerance, c.Activation, c.Loss, c.WeightDecay, res.Restarts, c.AdamSteps, c.GradTol, res.Threshold, res.Backend, res.Workers, res.Seconds),
 		Header: []string{"depth", "arch", "P", "converged", "saddles", "distinct_min", "distinct_stat",
 			"loss_min", "loss_med", "loss_max", "test_acc", "lambda_max", "trace", "logvol/P",
-			"fdist", "pdist_aligned", "pdist_raw", "rho(loss,logvol)", "max_within", "min_between"},
+			"fdist", "pdist_aligned", "pdist_raw", "rho(loss,logvol)", "max_within", "min_between",
+			"min_seen_once", "min_seen_twice", "chao1_minima", "chao1_lower", "chao1_upper", "coverage"},
 	}
 	for _, d := range res.Depths {
 		var lmin, lmax *float64
@@ -221,7 +222,12 @@ func censusTable(res *landscape.TakeCensusResult) table {
 			optFloat(median(d.MaxEig)), optFloat(median(d.Trace)), optFloat(median(d.LogVolumePerP)),
 			optFloat(median(d.FunctionDist)), optFloat(median(d.ParamDistRel)), optFloat(median(d.UnalignedRel)),
 			optFloat(d.LossFlatnessRS), optFloat(d.MaxWithin), optFloat(d.MinBetween),
+			"", "", "", "", "", "",
 		})
+		if e := d.MinimaEstimate; e != nil {
+			row := t.Rows[len(t.Rows)-1]
+			copy(row[len(row)-6:], []string{strconv.Itoa(e.Singletons), strconv.Itoa(e.Doubletons), fmtFloat(e.Chao1), fmtFloat(e.Lower), fmtFloat(e.Upper), fmtFloat(e.Coverage)})
+		}
 	}
 	return t
 }

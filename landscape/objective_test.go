@@ -90,10 +90,9 @@ func TestObjectiveDerivatives(t *testing.T) {
 
 // TestBasinHopOnANetwork: basin-hopping on the 19-parameter network's
 // objective finds several minima (4 with this seed), and each is one: its
-// gradient norm below 1e-7
-// and the dense Hessian (from the adapter's exact products, column by
-// column) positive definite apart from rounding (smallest eigenvalue >
-// -1e-8 of the largest).
+// gradient norm is below 1e-7 and the dense Hessian (from the adapter's
+// exact products, column by column) is positive definite apart from
+// rounding (smallest eigenvalue > -1e-8 of the largest).
 func TestBasinHopOnANetwork(t *testing.T) {
 	m := objectiveModel(t)
 	obj, err := NewObjective(m.Net, m.Train, 0.05, 0)

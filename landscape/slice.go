@@ -46,6 +46,10 @@ type SliceOptions struct {
 	Range float64
 	// Points per axis (0: 51 in 2-D, 101 in 1-D); at least 2.
 	Points int
+	// Raw, with SliceRandom, gives the Gaussian directions (Dims vectors
+	// in the flat parameter layout) instead of drawing them from Seed; they
+	// are filter-normalised the same way (a copy: Raw is not changed).
+	Raw [][]float64
 	// Chunk is the samples per batched pass (0: the models default).
 	Chunk int
 	// Seed draws the random directions (Philox streams 0 and 1) and
@@ -140,6 +144,16 @@ func (o SliceOptions) withDefaults() (SliceOptions, error) {
 			o.Points = 101
 		}
 	}
+	if o.Raw != nil {
+		if o.Directions != SliceRandom || len(o.Raw) != o.Dims {
+			return o, bad("Raw", len(o.Raw), fmt.Sprintf("give %d raw directions, and only with the random directions", o.Dims))
+		}
+		for k, d := range o.Raw {
+			if len(d) != o.Model.Net.NumParams() {
+				return o, bad("Raw", len(d), fmt.Sprintf("direction %d: want %d numbers, one per parameter", k+1, o.Model.Net.NumParams()))
+			}
+		}
+	}
 	if o.Chunk < 0 {
 		return o, bad("Chunk", o.Chunk, "want >= 0 (0: the default)")
 	}
@@ -178,6 +192,10 @@ func Slice(ctx context.Context, b engine.Backend, opts SliceOptions) (*SliceResu
 	switch o.Directions {
 	case SliceRandom:
 		for k := 0; k < o.Dims; k++ {
+			if o.Raw != nil {
+				res.Vectors = append(res.Vectors, FilterNormalise(net.Spec(), theta, append([]float64(nil), o.Raw[k]...)))
+				continue
+			}
 			res.Vectors = append(res.Vectors, FilterNormalised(net.Spec(), theta, o.Seed, uint64(k)))
 		}
 	case SliceHessian:
@@ -301,15 +319,20 @@ func sameArch(a, b models.NetworkSpec) bool {
 }
 
 // FilterNormalised returns a Gaussian direction (Philox normals of the
-// given seed and stream) in the flat parameter layout of spec, normalised
-// filter by filter as Li et al. (2018) do for the model theta: every row
-// of every weight matrix (one unit's incoming weights) is scaled to the
-// Euclidean norm of the same row of theta, and every bias is zero (their
-// code's default for one-dimensional tensors). A row of theta that is all
-// zeros gives a zero row.
+// given seed and stream) filter-normalised for theta (FilterNormalise).
 func FilterNormalised(spec models.NetworkSpec, theta []float64, seed, stream uint64) []float64 {
 	d := make([]float64, len(theta))
 	rng.FillNormal(d, seed, stream, 0)
+	return FilterNormalise(spec, theta, d)
+}
+
+// FilterNormalise rescales the direction d (in the flat parameter layout
+// of spec) filter by filter as Li et al. (2018) do for the model theta,
+// and returns it: every row of every weight matrix (one unit's incoming
+// weights) is scaled to the Euclidean norm of the same row of theta, and
+// every bias is zero (their code's default for one-dimensional tensors).
+// A row of d that is all zeros stays zero.
+func FilterNormalise(spec models.NetworkSpec, theta, d []float64) []float64 {
 	for l := 1; l < len(spec.Widths); l++ {
 		for _, t := range spec.Block(l).Tensors {
 			if !t.Weight {

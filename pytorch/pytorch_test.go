@@ -1,6 +1,7 @@
 package pytorch
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -14,10 +15,12 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/npy"
 	"github.com/netgeom/netgeom/safetensors"
+	"github.com/netgeom/netgeom/train"
 )
 
 type reference struct {
@@ -240,5 +243,65 @@ func TestImportErrors(t *testing.T) {
 	// Natural order: "layers.10" follows "layers.9".
 	if !naturalLess("layers.9", "layers.10") || naturalLess("layers.10", "layers.9") || !naturalLess("a.1", "b.0") {
 		t.Error("naturalLess does not order numeric parts as numbers")
+	}
+}
+
+// TestSliceMatchesPyTorch: the loss on a filter-normalised 2-D slice
+// through each imported network (landscape.Slice, given the fixture's raw
+// Gaussian directions) equals PyTorch's, computed by
+// testdata/make_fixtures.py with its own filter normalisation in its own
+// layout, at the 9 points alpha, beta in {-0.5, 0, 0.5}: to 1e-10 relative
+// (the two sum the same terms in different orders, and the directions'
+// rescaling rounds differently).
+func TestSliceMatchesPyTorch(t *testing.T) {
+	b := enginetest.Open(t)
+	for _, name := range []string{"tanh", "relu"} {
+		raw, err := os.ReadFile(filepath.Join("testdata", "mlp_"+name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ref struct {
+			reference
+			Slice struct {
+				Raw       [][]float64 `json:"raw"`
+				Range     float64     `json:"range"`
+				Points    int         `json:"points"`
+				TrainLoss []float64   `json:"train_loss"`
+			} `json:"slice"`
+		}
+		if err := json.Unmarshal(raw, &ref); err != nil {
+			t.Fatal(err)
+		}
+		act, _ := activation.Lookup(ref.Activation)
+		spec := models.NetworkSpec{Widths: ref.Arch, Act: act, Loss: models.CrossEntropy}
+		f, err := safetensors.ReadFile(filepath.Join("testdata", "mlp_"+name+".safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		params, err := Params(f, spec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net, err := models.NewNetwork(b, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer net.Close()
+		if err := net.SetParams(params); err != nil {
+			t.Fatal(err)
+		}
+		m := &train.Model{Net: net, Train: fixtureData(t, b, ref.Arch[len(ref.Arch)-1])}
+		res, err := landscape.Slice(context.Background(), b, landscape.SliceOptions{Model: m, Raw: ref.Slice.Raw, Range: ref.Slice.Range, Points: ref.Slice.Points})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.TrainLoss) != len(ref.Slice.TrainLoss) || len(res.TrainLoss) != 9 {
+			t.Fatalf("%s: %d slice values, PyTorch %d", name, len(res.TrainLoss), len(ref.Slice.TrainLoss))
+		}
+		for i, want := range ref.Slice.TrainLoss {
+			if got := res.TrainLoss[i]; math.Abs(got-want) > 1e-10*want {
+				t.Errorf("%s: point %d (alpha %v, beta %v): loss %.15g, PyTorch %.15g", name, i, res.Alphas[i/3], res.Betas[i%3], got, want)
+			}
+		}
 	}
 }

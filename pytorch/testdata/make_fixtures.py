@@ -4,7 +4,12 @@
 # not the safetensors module), with the reference values netgeom must
 # reproduce: the mean cross-entropy loss, the gradient's norm and the
 # eigenvalues of the dense Hessian of the loss in the parameters
-# (torch.autograd.functional.hessian, float64 throughout).
+# (torch.autograd.functional.hessian, float64 throughout), and the loss on a
+# 3 x 3 grid of a filter-normalised 2-D slice (Li et al. 2018: each row of
+# each weight matrix of a Gaussian direction scaled to the norm of the
+# model's row, biases zero) at alpha, beta in {-0.5, 0, 0.5}, alpha-major,
+# with the raw Gaussian directions stored in netgeom's parameter layout
+# (per layer W column-major, i.e. W.T flattened, then b).
 #
 # Made with Debian 12's python3-torch 1.13 (torch.__version__ 1.13.0a0) and
 # python3-numpy 1.24.2:   /usr/bin/python3 make_fixtures.py
@@ -68,8 +73,27 @@ def references(model):
     (grad,) = torch.autograd.grad(loss_of(f), f)
     H = torch.autograd.functional.hessian(loss_of, flat0)
     ev = torch.linalg.eigvalsh(H).flip(0)
+
+    # The slice: raw Gaussian directions per tensor, filter-normalised in
+    # PyTorch's own layout (W is out x in: a filter is a row).
+    gen = torch.Generator().manual_seed(7)
+    raws, dirs = [], []
+    for _ in range(2):
+        raw, d = [], []
+        for p in params:
+            g = torch.randn(p.shape, generator=gen)
+            raw.append(g.T.reshape(-1) if g.dim() == 2 else g)  # netgeom's layout
+            if g.dim() == 2:
+                g = g * (p.detach().norm(dim=1, keepdim=True) / g.norm(dim=1, keepdim=True))
+            else:
+                g = torch.zeros_like(g)
+            d.append(g.reshape(-1))
+        raws.append(torch.cat(raw).tolist())
+        dirs.append(torch.cat(d))
+    grid = [-0.5, 0.0, 0.5]
+    slice_loss = [loss_of(flat0 + a * dirs[0] + b * dirs[1]).item() for a in grid for b in grid]
     return {"params": int(flat0.numel()), "loss": loss.item(), "grad_norm": grad.norm().item(),
-            "eigenvalues": ev.tolist()}
+            "eigenvalues": ev.tolist(), "slice": {"raw": raws, "range": 0.5, "points": 3, "train_loss": slice_loss}}
 
 
 for name, act, dtype in [("tanh", torch.nn.Tanh, "F64"), ("relu", torch.nn.ReLU, "F32")]:

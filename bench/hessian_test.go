@@ -1,12 +1,14 @@
 package bench
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/spectrum"
@@ -198,4 +200,49 @@ func BenchmarkLanczosStep(b *testing.B) {
 		}
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N*steps)*1e3, "ms/step")
+}
+
+// BenchmarkSlice: a 51 x 51 filter-normalised loss slice (2601 loss
+// evaluations over the training set) of the 784-100-100-10 Fashion-MNIST
+// network; reports seconds per slice and milliseconds per point. Run with
+// -cpuprofile to see the share of dgemm.
+func BenchmarkSlice(b *testing.B) {
+	be, net, d := fashionNet(b)
+	m := &train.Model{Net: net, Train: d}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := landscape.Slice(context.Background(), be, landscape.SliceOptions{Model: m, Points: 51, Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.TrainLoss) != 51*51 {
+			b.Fatalf("%d points", len(res.TrainLoss))
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/slice")
+	b.ReportMetric(1e3*b.Elapsed().Seconds()/float64(b.N)/(51*51), "ms/point")
+}
+
+// BenchmarkBlocksRatio: the top-10 spectrum of each layer's diagonal
+// block of the Hessian against the top-10 spectrum of the whole, in
+// Hessian-vector products and time (ratio blocks/full).
+func BenchmarkBlocksRatio(b *testing.B) {
+	be, net, d := fashionNet(b)
+	m := &train.Model{Net: net, Train: d, Header: models.CheckpointHeader{Data: &models.CheckpointData{Name: "fashion-mnist"}}}
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		full, err := landscape.HessianSpectrum(context.Background(), be, landscape.HessianSpectrumOptions{Model: m, Top: 10, Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tFull := time.Since(t0)
+		t0 = time.Now()
+		blk, err := landscape.HessianSpectrum(context.Background(), be, landscape.HessianSpectrumOptions{Model: m, Top: 10, Seed: 1, Blocks: landscape.LayerBlocks(net.Spec(), false)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tBlk := time.Since(t0)
+		b.ReportMetric(float64(blk.HVPs)/float64(full.HVPs), "hvp-ratio")
+		b.ReportMetric(tBlk.Seconds()/tFull.Seconds(), "time-ratio")
+	}
 }

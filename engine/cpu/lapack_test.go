@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+
+	"github.com/ebitengine/purego"
 )
 
 // laplacian is the n x n second-difference matrix (2 on the diagonal, -1
@@ -148,5 +150,25 @@ func TestSymEigenErrors(t *testing.T) {
 	}
 	if err := SymEigen(0, nil, nil, true); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestQuietThreads: loading OpenBLAS puts OPENBLAS_THREAD_TIMEOUT=4 into
+// the C environment, where OpenBLAS reads it, unless the process was
+// started with a value of its own (then it is left alone).
+func TestQuietThreads(t *testing.T) {
+	libc, err := purego.Dlopen("libc.so.6", purego.RTLD_NOW|purego.RTLD_GLOBAL)
+	if err != nil {
+		t.Skipf("SKIP: no libc.so.6 to read the C environment: %v", err)
+	}
+	var getenv func(name string) string
+	purego.RegisterLibFunc(&getenv, libc, "getenv")
+	quietThreads()
+	want := threadTimeout
+	if v, set := os.LookupEnv("OPENBLAS_THREAD_TIMEOUT"); set {
+		want = v
+	}
+	if got := getenv("OPENBLAS_THREAD_TIMEOUT"); got != want {
+		t.Errorf("C environment OPENBLAS_THREAD_TIMEOUT=%q; want %q", got, want)
 	}
 }

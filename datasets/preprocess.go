@@ -43,6 +43,12 @@ func SplitIndices(d *Dataset, testFraction float64, seed uint64) (train, test []
 		test = append(test, idx[:nTest]...)
 		train = append(train, idx[nTest:]...)
 	}
+	return finishSplit(d, testFraction, train, test)
+}
+
+// finishSplit refuses a split that leaves either part empty and returns
+// both parts in index order.
+func finishSplit(d *Dataset, testFraction float64, train, test []int) ([]int, []int, error) {
 	if len(train) == 0 || len(test) == 0 {
 		return nil, nil, fmt.Errorf("datasets: Split: %s: testFraction %v of %d samples leaves %d for training and %d for test, expected both non-empty",
 			d.Name, testFraction, d.N, len(train), len(test))
@@ -59,13 +65,7 @@ func splitRegression(d *Dataset, testFraction float64, seed uint64) (train, test
 	perm := newRand(seed, pcgSplit).Perm(d.N)
 	nTest := int(math.Round(testFraction * float64(d.N)))
 	test, train = perm[:nTest], perm[nTest:]
-	if len(train) == 0 || len(test) == 0 {
-		return nil, nil, fmt.Errorf("datasets: Split: %s: testFraction %v of %d samples leaves %d for training and %d for test, expected both non-empty",
-			d.Name, testFraction, d.N, len(train), len(test))
-	}
-	slices.Sort(train)
-	slices.Sort(test)
-	return train, test, nil
+	return finishSplit(d, testFraction, train, test)
 }
 
 // Split divides d into a training and a test part, stratified by class (see

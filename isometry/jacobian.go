@@ -222,7 +222,7 @@ func Jacobian(ctx context.Context, b engine.Backend, opts JacobianOptions) (*Jac
 	if o.Method == Dense {
 		need = 8 * 26 * n * n
 	}
-	if err := memory.Check(int64(min(need+40<<20, math.MaxInt64/2)), fmt.Sprintf("the Jacobian spectra at width %d (%s)", o.Width, o.Method)); err != nil {
+	if err := memory.Check(memory.Bytes(need+40<<20), fmt.Sprintf("the Jacobian spectra at width %d (%s)", o.Width, o.Method)); err != nil {
 		return nil, fmt.Errorf("isometry: %w: lower the width, or use the lanczos method", err)
 	}
 	act := o.Activation

@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
+	"github.com/netgeom/netgeom/energy"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/models"
 )
@@ -282,14 +283,7 @@ func (al *Alignment) match(lo layout, a, b []float64, l int, outgoing, odd, only
 }
 
 // Distance is the Euclidean distance |a - b| of two parameter vectors.
-func Distance(a, b []float64) float64 {
-	s := 0.0
-	for i := range a {
-		d := a[i] - b[i]
-		s += d * d
-	}
-	return math.Sqrt(s)
-}
+func Distance(a, b []float64) float64 { return energy.Euclidean(a, b) }
 
 // RelativeDistance is |a - b| / sqrt(|a|^2 + |b|^2): 0 for equal vectors,
 // 1 for orthogonal ones (about 1 for independent random ones), at most

@@ -93,7 +93,7 @@ func TakeCensus(ctx context.Context, b engine.Backend, opts TakeCensusOptions) (
 	// Every record (its parameters, and the JSON line they are read from
 	// for the summary) stays in memory: about 40 bytes a parameter.
 	records := float64(len(opts.Depths)) * float64(opts.Restarts)
-	if err := memory.Check(saturate(records*(40*float64(max(opts.Config.Budget, 1))+1024)+40<<20),
+	if err := memory.Check(memory.Bytes(records*(40*float64(max(opts.Config.Budget, 1))+1024)+40<<20),
 		fmt.Sprintf("%d restarts at %d depths", opts.Restarts, len(opts.Depths))); err != nil {
 		return nil, fmt.Errorf("census: %w: use fewer restarts, depths or a smaller budget", err)
 	}
@@ -163,13 +163,4 @@ func (o TakeCensusOptions) normalize() (TakeCensusOptions, error) {
 		return o, bad("Overwrite", true, "Resume and Overwrite exclude each other: give one")
 	}
 	return o, nil
-}
-
-// saturate converts a byte count to int64, the largest one for counts
-// beyond it.
-func saturate(b float64) int64 {
-	if b >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(b)
 }

@@ -288,7 +288,7 @@ func (o ConnectOptions) normalize() (ConnectOptions, error) {
 // check refuses two models that no path can join on one training set and
 // returns the weight decay of the objective.
 func (o ConnectOptions) check(a, b *Endpoint) (float64, error) {
-	if a.Spec.Describe() != b.Spec.Describe() || a.Spec.Act.Name != b.Spec.Act.Name || a.Spec.Loss != b.Spec.Loss {
+	if !sameArch(a.Spec, b.Spec) {
 		return 0, fmt.Errorf("connect: the models differ: %s is %s %s %s, %s is %s %s %s; a path needs one architecture",
 			a.Ref, a.Spec.Describe(), a.Spec.Act.Name, a.Spec.Loss, b.Ref, b.Spec.Describe(), b.Spec.Act.Name, b.Spec.Loss)
 	}

@@ -131,15 +131,8 @@ type HessianSpectrumResult struct {
 	Params   int     `json:"params"`
 	Operator string  `json:"operator"` // "hessian" or "gauss-newton"
 	Loss     float64 `json:"loss"`     // the mean training loss
-	// Which is the end of the spectrum of the eigenvalues (largest,
-	// smallest or magnitude) and Converged whether every residual met the
-	// tolerance; both absent without eigenvalues.
-	Which       string          `json:"which,omitempty"`
-	Converged   *bool           `json:"converged,omitempty"`
-	Eigenvalues []HessianEigen  `json:"eigenvalues"`
-	Trace       *HessianTrace   `json:"trace,omitempty"`
-	Density     *HessianDensity `json:"density,omitempty"`
-	Overlay     *HessianOverlay `json:"overlay,omitempty"`
+	// The analysis of the whole operator (empty with Blocks).
+	HessianAnalysis
 	// Blocks holds the analysis of each diagonal block when
 	// HessianSpectrumOptions.Blocks asked for them (and the fields above
 	// are then empty).
@@ -180,7 +173,7 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 	}
 	spec := m.Net.Spec()
 	res := &HessianSpectrumResult{Model: m.Path, Data: m.Header.Data.Name, Samples: m.Train.N, Params: dim, Operator: "hessian",
-		Loss: h.Loss(), Eigenvalues: []HessianEigen{}, Network: spec.Describe() + " " + spec.Act.Name, LossName: spec.Loss.String()}
+		Loss: h.Loss(), HessianAnalysis: HessianAnalysis{Eigenvalues: []HessianEigen{}}, Network: spec.Describe() + " " + spec.Act.Name, LossName: spec.Loss.String()}
 	if o.GaussNewton {
 		res.Operator = "gauss-newton"
 	}
@@ -224,8 +217,7 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 		if err != nil {
 			return nil, err
 		}
-		res.Which, res.Converged, res.Eigenvalues, res.Trace, res.Density, res.Overlay = r.Which, r.Converged, r.Eigenvalues, r.Trace, r.Density, r.Overlay
-		res.LanczosHVPs = lanczos
+		res.HessianAnalysis, res.LanczosHVPs = r, lanczos
 	} else {
 		sum := 0.0
 		for i, bl := range o.Blocks {
@@ -240,12 +232,11 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 				return nil, fmt.Errorf("block %s: %w", bl.Name, err)
 			}
 			total -= caps[i] - (done - before)
-			r.Block, r.Params, r.HVPs = bl.Name, dims[i], done-before
 			res.LanczosHVPs += lanczos
 			if r.Trace != nil {
 				sum += r.Trace.Value
 			}
-			res.Blocks = append(res.Blocks, r)
+			res.Blocks = append(res.Blocks, HessianBlockResult{Block: bl.Name, Params: dims[i], HessianAnalysis: r, HVPs: done - before})
 		}
 		if o.Trace && sum != 0 {
 			for i := range res.Blocks {
@@ -443,16 +434,24 @@ func (bl HessianBlock) size(dim int) (int, error) {
 // blocks' traces, which is the full trace when the blocks partition the
 // parameters) and density, and the Hessian-vector products it took.
 type HessianBlockResult struct {
-	Block       string          `json:"block"`
-	Params      int             `json:"params"`
+	Block  string `json:"block"`
+	Params int    `json:"params"`
+	HessianAnalysis
+	TraceShare *float64 `json:"trace_share,omitempty"`
+	HVPs       int      `json:"hvps"`
+}
+
+// HessianAnalysis is what HessianSpectrum finds for one operator (the
+// whole Hessian or a block). Which is the end of the spectrum of the
+// eigenvalues (largest, smallest or magnitude) and Converged whether every
+// residual met the tolerance; both absent without eigenvalues.
+type HessianAnalysis struct {
 	Which       string          `json:"which,omitempty"`
 	Converged   *bool           `json:"converged,omitempty"`
 	Eigenvalues []HessianEigen  `json:"eigenvalues"`
 	Trace       *HessianTrace   `json:"trace,omitempty"`
-	TraceShare  *float64        `json:"trace_share,omitempty"`
 	Density     *HessianDensity `json:"density,omitempty"`
 	Overlay     *HessianOverlay `json:"overlay,omitempty"`
-	HVPs        int             `json:"hvps"`
 }
 
 // LayerBlocks partitions spec's parameters by layer ("layer 1", ...), or
@@ -498,8 +497,8 @@ func (o HessianSpectrumOptions) productCap(n int) int {
 
 // analyseOperator runs what o asks for (Top eigenvalues, Trace, Density)
 // on op, and returns it with the products Lanczos took.
-func analyseOperator(b engine.Backend, op spectrum.Operator, o HessianSpectrumOptions) (HessianBlockResult, int, error) {
-	r := HessianBlockResult{Eigenvalues: []HessianEigen{}}
+func analyseOperator(b engine.Backend, op spectrum.Operator, o HessianSpectrumOptions) (HessianAnalysis, int, error) {
+	r := HessianAnalysis{Eigenvalues: []HessianEigen{}}
 	lanczos := 0
 	if o.Top > 0 {
 		lz, err := spectrum.Lanczos(b, op, spectrum.LanczosOptions{K: o.Top, Which: o.Which, Tol: o.Tol, MaxBasis: o.MaxBasis, MaxMatVecs: o.MaxHVPs, Seed: o.Seed, Vectors: true})

@@ -213,10 +213,7 @@ func TestHessianResidualsComputed(t *testing.T) {
 	}
 	for i, e := range res.Eigenvalues {
 		y := mat.NewVecDense(len(e.Vector), e.Vector)
-		var hy mat.VecDense
-		hy.MulVec(H, y)
-		hy.AddScaledVec(&hy, -e.Value, y)
-		want := mat.Norm(&hy, 2)
+		want := pairResidual(H, e)
 		if math.Abs(mat.Norm(y, 2)-1) > 1e-12 {
 			t.Errorf("pair %d: |y| = %.15g", i+1, mat.Norm(y, 2))
 		}
@@ -238,21 +235,9 @@ func TestHessianResidualsComputed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := models.NewHessian(m.Net, m.Net.Params(), m.Train, models.HessianOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	Hd, err := DenseOperator(b, spectrum.Operator{Dim: h.Dim(), Apply: h.Apply})
-	if err != nil {
-		t.Fatal(err)
-	}
+	Hd := productHessian(t, m)
 	for i, e := range conv.Eigenvalues {
-		y := mat.NewVecDense(len(e.Vector), e.Vector)
-		var hy mat.VecDense
-		hy.MulVec(Hd, y)
-		hy.AddScaledVec(&hy, -e.Value, y)
-		rd := mat.Norm(&hy, 2)
+		rd := pairResidual(Hd, e)
 		if r := e.Residual / rd; !(r > 0.01 && r < 100) {
 			t.Errorf("converged pair %d: residual %.3g, from the dense products %.3g (bound %.3g)", i+1, e.Residual, rd, e.ResidualBound)
 		}
@@ -270,15 +255,7 @@ func TestHessianResidualsComputed(t *testing.T) {
 func TestHessianBlocks(t *testing.T) {
 	m := hessianTestModel(t)
 	b := m.Net.Backend()
-	h, err := models.NewHessian(m.Net, m.Net.Params(), m.Train, models.HessianOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	H, err := DenseOperator(b, spectrum.Operator{Dim: h.Dim(), Apply: h.Apply})
-	if err != nil {
-		t.Fatal(err)
-	}
+	H := productHessian(t, m)
 	spec := m.Net.Spec()
 	for _, byTensor := range []bool{false, true} {
 		blocks := LayerBlocks(spec, byTensor)
@@ -323,8 +300,33 @@ func TestHessianBlocks(t *testing.T) {
 			shares += *br.TraceShare
 			covered += br.Params
 		}
-		if math.Abs(shares-1) > 1e-12 || covered != h.Dim() {
-			t.Errorf("shares sum to %v, blocks cover %d of %d parameters", shares, covered, h.Dim())
+		if math.Abs(shares-1) > 1e-12 || covered != H.SymmetricDim() {
+			t.Errorf("shares sum to %v, blocks cover %d of %d parameters", shares, covered, H.SymmetricDim())
 		}
 	}
+}
+
+// productHessian is the dense Hessian of m's mean training loss built
+// column by column from its exact products (models.NewHessian).
+func productHessian(t *testing.T, m *train.Model) *mat.SymDense {
+	t.Helper()
+	h, err := models.NewHessian(m.Net, m.Net.Params(), m.Train, models.HessianOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	H, err := DenseOperator(m.Net.Backend(), spectrum.Operator{Dim: h.Dim(), Apply: h.Apply})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return H
+}
+
+// pairResidual is ||H y - value y|| for the pair's vector y.
+func pairResidual(H mat.Matrix, e HessianEigen) float64 {
+	y := mat.NewVecDense(len(e.Vector), e.Vector)
+	var hy mat.VecDense
+	hy.MulVec(H, y)
+	hy.AddScaledVec(&hy, -e.Value, y)
+	return mat.Norm(&hy, 2)
 }

@@ -8,15 +8,16 @@ import (
 	"github.com/netgeom/netgeom/energy"
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/models"
+	"github.com/netgeom/netgeom/train"
 )
 
 // Objective is a network's training objective on a data set, the mean
 // loss plus (wd/2) |theta|^2 (the census's), as an energy.Objective over
 // host parameter vectors in the network's flat layout, so that the energy
 // package's basin-hopping, elastic bands and eigenvector-following run on
-// networks. Its gradient and Hessian-vector products are the evaluator's
-// exact ones (backpropagation and the R-operator) plus the penalty's wd
-// theta and wd v. energy.Objective has no error results: the first
+// networks. Its value and gradient are train.Objective's (the one that
+// training minimises), its Hessian-vector products the evaluator's exact
+// R-operator plus the penalty's wd v. energy.Objective has no error results: the first
 // failure of the engine is kept, every later call returns NaN, and Err
 // reports it.
 type Objective struct {
@@ -81,27 +82,18 @@ func (o *Objective) ValueGrad(x, grad []float64) float64 {
 	if err := o.b.Upload(o.theta, x); err != nil {
 		return o.fail(err)
 	}
-	var loss float64
-	var err error
-	if grad == nil {
-		loss, err = o.ev.Loss(o.theta, o.data)
-	} else {
-		loss, err = o.ev.Gradient(o.theta, o.data, o.g)
-		if err == nil {
-			err = o.b.Download(grad, o.g)
-		}
+	var g engine.Buffer
+	if grad != nil {
+		g = o.g
+	}
+	f, err := train.Objective(o.b, o.ev, o.theta, o.data, o.wd, g)
+	if err == nil && grad != nil {
+		err = o.b.Download(grad, o.g)
 	}
 	if err != nil {
 		return o.fail(err)
 	}
-	sq := 0.0
-	for i, t := range x {
-		sq += t * t
-		if grad != nil {
-			grad[i] += o.wd * t
-		}
-	}
-	return loss + 0.5*o.wd*sq
+	return f
 }
 
 // HessVec writes the objective's Hessian at x times v into hv.

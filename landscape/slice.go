@@ -180,7 +180,7 @@ func Slice(ctx context.Context, b engine.Backend, opts SliceOptions) (*SliceResu
 	}
 	// The grid's values and their JSON and CSV rows, and the directions on
 	// the host and the backend.
-	if err := memory.Check(saturate(float64(npts)*256+float64(P)*8*8+40<<20), fmt.Sprintf("a slice of %d points", npts)); err != nil {
+	if err := memory.Check(memory.Bytes(float64(npts)*256+float64(P)*8*8+40<<20), fmt.Sprintf("a slice of %d points", npts)); err != nil {
 		return nil, fmt.Errorf("slice: %w: use fewer points", err)
 	}
 	start := time.Now()
@@ -305,17 +305,10 @@ func axis(lo, hi float64, n int) []float64 {
 	return out
 }
 
-// sameArch reports whether two networks have the same layers.
+// sameArch reports whether two networks have the same layers (widths and
+// kinds, which Describe spells out), activation and loss.
 func sameArch(a, b models.NetworkSpec) bool {
-	if len(a.Widths) != len(b.Widths) || a.Describe() != b.Describe() || a.Act.Name != b.Act.Name {
-		return false
-	}
-	for i := range a.Widths {
-		if a.Widths[i] != b.Widths[i] {
-			return false
-		}
-	}
-	return true
+	return a.Describe() == b.Describe() && a.Act.Name == b.Act.Name && a.Loss == b.Loss
 }
 
 // FilterNormalised returns a Gaussian direction (Philox normals of the

@@ -75,7 +75,7 @@ type DecisionBoundaryResult struct {
 // program.
 func boundaryMemory(N, L, P int) int64 {
 	n, l, p := float64(N), float64(L), float64(P)
-	return saturate(8*(2*p*(l+8)*n+8*n*n) + 40<<20)
+	return memory.Bytes(8*(2*p*(l+8)*n+8*n*n) + 40<<20)
 }
 
 // DecisionBoundary draws a random readout of opts.Net, finds opts.Points

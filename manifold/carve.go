@@ -144,7 +144,7 @@ func CountAlongPath(b engine.Backend, net *models.RandomNetwork, path Path, opt 
 	for l := 1; l <= L; l++ {
 		units += net.Width(l)
 	}
-	if err := memory.Check(saturate(2*float64(S+1)*float64(units+64)+40<<20), fmt.Sprintf("%d samples of %d units' patterns", S, units)); err != nil {
+	if err := memory.Check(memory.Bytes(2*float64(S+1)*float64(units+64)+40<<20), fmt.Sprintf("%d samples of %d units' patterns", S, units)); err != nil {
 		return CountResult{}, fmt.Errorf("count: %w: use fewer samples", err)
 	}
 	// Bisection runs the network once per level: draw its weights once.

@@ -338,7 +338,7 @@ func Carve(ctx context.Context, b engine.Backend, opts CarveOptions) (*CarveResu
 	// The circle experiment is a curvature run per network kind (a product
 	// layer holds twice a dense layer's weights), one at a time; the
 	// boundary experiment a decision-boundary study.
-	circle := 2 * min(CurvatureOptions{Width: o.Width, Depth: o.Depth, Points: o.Points}.MemoryEstimate(), math.MaxInt64/2)
+	circle := memory.Bytes(2 * float64(CurvatureOptions{Width: o.Width, Depth: o.Depth, Points: o.Points}.MemoryEstimate()))
 	if err := memory.Check(circle, fmt.Sprintf("the circle at width %d, depth %d, %d points", o.Width, o.Depth, o.Points)); err != nil {
 		return nil, fmt.Errorf("carve: %w: lower --width, --depth or --points", err)
 	}

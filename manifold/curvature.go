@@ -157,15 +157,6 @@ type CurvatureResult struct {
 // circle's length must then be given.
 var ErrNoQStar = errors.New("no usable fixed point q* of the length map")
 
-// saturate converts a byte count to int64, the largest one for counts
-// beyond it.
-func saturate(b float64) int64 {
-	if b >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(b)
-}
-
 // points is the number of points the run measures.
 func (o CurvatureOptions) points() int {
 	if o.Curve != nil {
@@ -193,7 +184,7 @@ func (o CurvatureOptions) MemoryEstimate() int64 {
 		gram = 0
 	}
 	live := 8 * (12*N*B + N*N + (L+4)*gram*gram)
-	return saturate(1.6*live + 40<<20)
+	return memory.Bytes(1.6*live + 40<<20)
 }
 
 // Curvature pushes a great circle (or opts.Curve) through a deep random

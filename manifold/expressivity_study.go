@@ -214,7 +214,7 @@ func (o ExpressivityOptions) memoryEstimate() int64 {
 		w = max(w, float64(s))
 	}
 	p, d, f := float64(o.Points), float64(o.InputDim), float64(o.Functions)
-	return saturate(8*p*(d+2*f+3*w) + 8*w*d + 40<<20)
+	return memory.Bytes(8*p*(d+2*f+3*w) + 8*w*d + 40<<20)
 }
 
 // Expressivity feeds opts.Points inputs on half a great circle (HalfCircle)

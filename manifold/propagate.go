@@ -72,7 +72,7 @@ type PropagateResult struct {
 // to 6000 and 60 to 30000 columns were 0.75 to 0.85 times it.
 func PropagateMemory(N, k, P int) int64 {
 	n, c := float64(N), 2*float64(k)*float64(P)
-	return saturate(1.1*8*(n*n+6*n*c) + 40<<20)
+	return memory.Bytes(1.1*8*(n*n+6*n*c) + 40<<20)
 }
 
 // Propagate sends opts.Pairs pairs of inputs of squared length N q and

@@ -421,7 +421,7 @@ func census(m model, opt CensusOptions) (Census, error) {
 	// a batch holds its points, gradients and Hessians.
 	d := float64(g.d)
 	need := float64(s.starts)*(16*d+512) + 8*float64(batch)*(d*d+4*d) + 40<<20
-	if err := memory.Check(int64(min(need, math.MaxInt64/2)), fmt.Sprintf("%d starts in %d dimensions", s.starts, g.d)); err != nil {
+	if err := memory.Check(memory.Bytes(need), fmt.Sprintf("%d starts in %d dimensions", s.starts, g.d)); err != nil {
 		return Census{}, fmt.Errorf("spinglass: %w: use fewer starts", err)
 	}
 	results := make([]*CriticalPoint, s.starts)

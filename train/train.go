@@ -262,26 +262,42 @@ func (t *trainer) gradient(theta engine.Buffer, d *models.Data, g engine.Buffer)
 	return loss, norm, nil
 }
 
-// objective evaluates the training objective at theta on d: the mean
-// loss plus the weight-decay penalty, and its gradient into g.
+// objective evaluates the training objective at theta on d, and its
+// gradient into g (Objective), counting the gradient.
 func (t *trainer) objective(theta engine.Buffer, d *models.Data, g engine.Buffer) (float64, error) {
-	loss, err := t.e.Gradient(theta, d, g)
+	loss, err := Objective(t.b, t.e, theta, d, t.opt.WeightDecay, g)
+	if err == nil {
+		t.res.Gradients++
+	}
+	return loss, err
+}
+
+// Objective is the training objective at theta on d, the mean loss plus
+// the weight-decay penalty (wd/2) |theta|^2, with its gradient written
+// into g (g nil: the value only). Training minimises it; the census and
+// landscape.Objective measure it.
+func Objective(b engine.Backend, e *models.Evaluator, theta engine.Buffer, d *models.Data, wd float64, g engine.Buffer) (float64, error) {
+	var loss float64
+	var err error
+	if g == nil {
+		loss, err = e.Loss(theta, d)
+	} else {
+		loss, err = e.Gradient(theta, d, g)
+	}
+	if err != nil || wd == 0 {
+		return loss, err
+	}
+	n := theta.Len()
+	sq, err := b.Dot(n, theta, 1, theta, 1)
 	if err != nil {
 		return 0, err
 	}
-	t.res.Gradients++
-	if wd := t.opt.WeightDecay; wd > 0 {
-		n := theta.Len()
-		sq, err := t.b.Dot(n, theta, 1, theta, 1)
-		if err != nil {
+	if g != nil {
+		if err := b.Axpy(n, wd, theta, 1, g, 1); err != nil {
 			return 0, err
 		}
-		if err := t.b.Axpy(n, wd, theta, 1, g, 1); err != nil {
-			return 0, err
-		}
-		loss += 0.5 * wd * sq
 	}
-	return loss, nil
+	return loss + 0.5*wd*sq, nil
 }
 
 // check applies the stopping rules to a full-batch loss and gradient norm

@@ -57,6 +57,16 @@ func Check(need int64, what string) error {
 	return fmt.Errorf("%s needs about %s; %s leaves %s", what, Format(need), bound, Format(avail))
 }
 
+// Bytes converts an estimate in bytes, computed in float64 so that no
+// product of flags can overflow, to an int64 for Check: the largest int64
+// for estimates beyond it.
+func Bytes(b float64) int64 {
+	if b >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(b)
+}
+
 // Format writes a byte count in binary units (KiB, MiB, GiB, TiB).
 func Format(b int64) string {
 	const unit = 1024

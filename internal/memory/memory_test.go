@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"math"
 	"os"
 	"os/exec"
 	"strings"
@@ -43,6 +44,19 @@ func TestFormat(t *testing.T) {
 	for in, want := range map[int64]string{512: "512 B", 1536: "1.5 KiB", 3 << 30: "3 GiB", 5 << 40: "5 TiB"} {
 		if got := Format(in); got != want {
 			t.Errorf("Format(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestBytes: estimates within int64 are truncated, those beyond it (or
+// infinite) are the largest int64.
+func TestBytes(t *testing.T) {
+	for _, c := range []struct {
+		in   float64
+		want int64
+	}{{3.5, 3}, {0, 0}, {1 << 40, 1 << 40}, {1e30, math.MaxInt64}, {math.Inf(1), math.MaxInt64}} {
+		if got := Bytes(c.in); got != c.want {
+			t.Errorf("Bytes(%v) = %d; want %d", c.in, got, c.want)
 		}
 	}
 }

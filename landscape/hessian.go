@@ -65,6 +65,13 @@ type HessianSpectrumOptions struct {
 	// HessianBlock; LayerBlocks gives the layers' or the tensors') instead
 	// of the whole operator: HessianSpectrumResult.Blocks.
 	Blocks []HessianBlock
+	// WrtActivations studies, instead of the parameter Hessian, the mean
+	// over the training set of the Hessian of each sample's loss with
+	// respect to the activations of layer Layer (after its activation
+	// function; 0: the input features, the depth: the logits), or its
+	// Gauss-Newton part: models.Hessian.ApplyActivations. Not with Blocks.
+	WrtActivations bool
+	Layer          int
 
 	// Vectors keeps the unit eigenvectors of the Top pairs (on the host, in
 	// HessianEigen.Vector).
@@ -125,12 +132,17 @@ type HessianOverlay struct {
 // (or Gauss-Newton matrix). The fields tagged "-" describe the run for a
 // title and are not part of the JSON document.
 type HessianSpectrumResult struct {
-	Model    string  `json:"model"`
-	Data     string  `json:"data"`
-	Samples  int     `json:"samples"`
-	Params   int     `json:"params"`
-	Operator string  `json:"operator"` // "hessian" or "gauss-newton"
-	Loss     float64 `json:"loss"`     // the mean training loss
+	Model    string `json:"model"`
+	Data     string `json:"data"`
+	Samples  int    `json:"samples"`
+	Params   int    `json:"params"`
+	Operator string `json:"operator"` // "hessian" or "gauss-newton"
+	// Wrt is what the operator differentiates with respect to:
+	// "parameters", or "activations:L" (WrtActivations), and Dim its
+	// dimension (Params, or layer L's width).
+	Wrt  string  `json:"wrt"`
+	Dim  int     `json:"dim"`
+	Loss float64 `json:"loss"` // the mean training loss
 	// The analysis of the whole operator (empty with Blocks).
 	HessianAnalysis
 	// Blocks holds the analysis of each diagonal block when
@@ -167,12 +179,21 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 		return nil, err
 	}
 	defer h.Close()
-	dim := h.Dim()
+	dim, wrt := h.Dim(), "parameters"
+	if o.WrtActivations {
+		if dim, err = h.ActivationDim(o.Layer); err != nil {
+			return nil, fmt.Errorf("hessian: %w", err)
+		}
+		wrt = fmt.Sprintf("activations:%d", o.Layer)
+		if o.Top > dim {
+			return nil, fmt.Errorf("hessian: Top %d: layer %d has only %d activations", o.Top, o.Layer, dim)
+		}
+	}
 	if o.Top > dim {
 		return nil, fmt.Errorf("hessian: Top %d: the model has only %d parameters", o.Top, dim)
 	}
 	spec := m.Net.Spec()
-	res := &HessianSpectrumResult{Model: m.Path, Data: m.Header.Data.Name, Samples: m.Train.N, Params: dim, Operator: "hessian",
+	res := &HessianSpectrumResult{Model: m.Path, Data: m.Header.Data.Name, Samples: m.Train.N, Params: h.Dim(), Operator: "hessian", Wrt: wrt, Dim: dim,
 		Loss: h.Loss(), HessianAnalysis: HessianAnalysis{Eigenvalues: []HessianEigen{}}, Network: spec.Describe() + " " + spec.Act.Name, LossName: spec.Loss.String()}
 	if o.GaussNewton {
 		res.Operator = "gauss-newton"
@@ -199,20 +220,28 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 		caps[i] = o.productCap(n)
 		total += caps[i]
 	}
-	full := spectrum.Operator{Dim: dim, Apply: func(x, y engine.Buffer) error {
-		if err := ctx.Err(); err != nil {
-			return err
+	// counted wraps a product with the context check and the progress.
+	counted := func(apply func(x, y engine.Buffer) error) func(x, y engine.Buffer) error {
+		return func(x, y engine.Buffer) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := apply(x, y); err != nil {
+				return err
+			}
+			done++
+			if o.Progress != nil {
+				o.Progress(done, max(total, done))
+			}
+			return nil
 		}
-		if err := h.Apply(x, y); err != nil {
-			return err
-		}
-		done++
-		if o.Progress != nil {
-			o.Progress(done, max(total, done))
-		}
-		return nil
-	}}
+	}
 	if len(o.Blocks) == 0 {
+		apply := h.Apply
+		if o.WrtActivations {
+			apply = func(x, y engine.Buffer) error { return h.ApplyActivations(o.Layer, x, y) }
+		}
+		full := spectrum.Operator{Dim: dim, Apply: counted(apply)}
 		r, lanczos, err := analyseOperator(b, full, o)
 		if err != nil {
 			return nil, err
@@ -221,13 +250,13 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 	} else {
 		sum := 0.0
 		for i, bl := range o.Blocks {
-			before := done
-			op, free, err := restrictOperator(b, full, bl)
-			if err != nil {
-				return nil, err
+			before, t0 := done, time.Now()
+			spans := make([]models.Span, len(bl.Pieces))
+			for k, p := range bl.Pieces {
+				spans[k] = models.Span(p)
 			}
+			op := spectrum.Operator{Dim: dims[i], Apply: counted(func(x, y engine.Buffer) error { return h.ApplyBlock(spans, x, y) })}
 			r, lanczos, err := analyseOperator(b, op, o)
-			err = errors.Join(err, free())
 			if err != nil {
 				return nil, fmt.Errorf("block %s: %w", bl.Name, err)
 			}
@@ -236,7 +265,7 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 			if r.Trace != nil {
 				sum += r.Trace.Value
 			}
-			res.Blocks = append(res.Blocks, HessianBlockResult{Block: bl.Name, Params: dims[i], HessianAnalysis: r, HVPs: done - before})
+			res.Blocks = append(res.Blocks, HessianBlockResult{Block: bl.Name, Params: dims[i], HessianAnalysis: r, HVPs: done - before, Seconds: time.Since(t0).Seconds()})
 		}
 		if o.Trace && sum != 0 {
 			for i := range res.Blocks {
@@ -281,6 +310,8 @@ func (o HessianSpectrumOptions) withDefaults() (HessianSpectrumOptions, error) {
 		return o, fmt.Errorf("hessian: Overlay %q: want semicircle or mp (or empty for none)", o.Overlay)
 	}
 	switch {
+	case o.WrtActivations && len(o.Blocks) > 0:
+		return o, errors.New("hessian: WrtActivations and Blocks: choose one (blocks are of the parameter Hessian)")
 	case o.Top == 0 && !o.Trace && !o.Density:
 		return o, errors.New("hessian: nothing to compute: ask for Top eigenvalues, the Trace or the Density")
 	case o.Top < 0 || o.MaxBasis < 0 || o.MaxHVPs < 0 || o.Chunk < 0:
@@ -404,9 +435,10 @@ func ritzResiduals(b engine.Backend, op spectrum.Operator, pairs []spectrum.Eige
 
 // HessianBlock names a set of parameters S (pieces [Off, Off+Len) of the
 // flat parameter layout, in order): the operator studied is then the
-// diagonal block H_SS, applied as the full product of a vector that is
-// zero outside S, read on S (one full Hessian-vector product per block
-// product).
+// diagonal block H_SS, applied by models.Hessian.ApplyBlock: the
+// R-passes start at the first layer S touches and form parameter products
+// only for the layers it touches, so a block of the last layers costs a
+// fraction of a full Hessian-vector product.
 type HessianBlock struct {
 	Name   string
 	Pieces []Piece
@@ -439,6 +471,7 @@ type HessianBlockResult struct {
 	HessianAnalysis
 	TraceShare *float64 `json:"trace_share,omitempty"`
 	HVPs       int      `json:"hvps"`
+	Seconds    float64  `json:"seconds"`
 }
 
 // HessianAnalysis is what HessianSpectrum finds for one operator (the
@@ -524,44 +557,4 @@ func analyseOperator(b engine.Backend, op spectrum.Operator, o HessianSpectrumOp
 		}
 	}
 	return r, lanczos, nil
-}
-
-// restrictOperator is the diagonal block of full on bl's parameters, and
-// a function that frees its two full-length scratch vectors (zero outside
-// the block: only the block's pieces are ever written into x).
-func restrictOperator(b engine.Backend, full spectrum.Operator, bl HessianBlock) (spectrum.Operator, func() error, error) {
-	n, err := bl.size(full.Dim)
-	if err != nil {
-		return spectrum.Operator{}, nil, err
-	}
-	s := engine.NewScope(b)
-	x, y := s.Alloc(full.Dim), s.Alloc(full.Dim) // zero-filled
-	if err := s.Err(); err != nil {
-		s.Close()
-		return spectrum.Operator{}, nil, err
-	}
-	move := func(blockVec engine.Buffer, fullVec engine.Buffer, in bool) error {
-		ops := engine.Ops(b)
-		at := 0
-		for _, p := range bl.Pieces {
-			part, whole := ops.View(blockVec, at, p.Len), ops.View(fullVec, p.Off, p.Len)
-			if in {
-				ops.Copy(whole, part)
-			} else {
-				ops.Copy(part, whole)
-			}
-			at += p.Len
-		}
-		return ops.Err()
-	}
-	op := spectrum.Operator{Dim: n, Apply: func(v, out engine.Buffer) error {
-		if err := move(v, x, true); err != nil {
-			return err
-		}
-		if err := full.Apply(x, y); err != nil {
-			return err
-		}
-		return move(out, y, false)
-	}}
-	return op, s.Close, nil
 }

@@ -206,7 +206,7 @@ func (e *Evaluator) product(theta engine.Buffer, d *Data, v, out engine.Buffer, 
 		if err := e.prime(p, theta, t, d.N, gn); err != nil {
 			return err
 		}
-		return e.rproduct(p, theta, v, d.N, out, gn)
+		return e.rproduct(p, theta, v, nil, d.N, out, gn)
 	})
 }
 
@@ -235,9 +235,11 @@ func (e *Evaluator) primeLoss(p *passes, theta, t engine.Buffer, nTotal int, gn 
 	return sum, err
 }
 
-// rproduct adds the primed chunk's share of H v (or G v when gn) to out.
-func (e *Evaluator) rproduct(p *passes, theta, v engine.Buffer, nTotal int, out engine.Buffer, gn bool) error {
-	if err := p.rforward(theta, v, nil); err != nil {
+// rproduct adds the primed chunk's share of H v (or G v when gn) to out,
+// for the parameter direction v and the input tangent rx at step p.from()
+// (nil: zero; with p.inputGrad, R{g} there is left in the tape).
+func (e *Evaluator) rproduct(p *passes, theta, v, rx engine.Buffer, nTotal int, out engine.Buffer, gn bool) error {
+	if err := p.rforward(theta, v, rx); err != nil {
 		return err
 	}
 	if err := p.lossHessian(e.net.spec.Loss, nTotal); err != nil {
@@ -248,6 +250,7 @@ func (e *Evaluator) rproduct(p *passes, theta, v engine.Buffer, nTotal int, out 
 	}
 	return p.rbackward(theta, v, out)
 }
+
 
 // Logits returns the network's outputs z on d at theta, C x N column-major
 // on the host (sample j at [j*C, (j+1)*C)).
@@ -370,6 +373,10 @@ type Hessian struct {
 	tp       *tape // the cache: whole-data buffers, and one chunk's R-pass buffers
 	loss     float64
 	products int
+	// bx and by are ApplyBlock's full-length scratch vectors (owned by
+	// bsc), allocated on its first call.
+	bx, by engine.Buffer
+	bsc    *engine.Scope
 }
 
 // NewHessian builds the Hessian operator of net's mean loss over d at theta
@@ -462,23 +469,16 @@ func (h *Hessian) Apply(v, out engine.Buffer) error {
 	if err := n.checkParams("product", out); err != nil {
 		return err
 	}
-	h.products++
-	if err := n.b.Fill(out, 0); err != nil {
-		return err
-	}
-	return h.e.chunks(h.data, func(lo, cols int) error {
-		p, _, err := h.e.on(h.tp, h.data, lo, cols)
-		if err != nil {
-			return err
-		}
-		p.second = !h.gn
-		return h.e.rproduct(p, h.theta, v, h.data.N, out, h.gn)
-	})
+	return h.apply(nil, v, out, nil)
 }
 
 // Close releases the cache, the parameter copy and the scratch.
 func (h *Hessian) Close() error {
 	var errs []error
+	if h.bsc != nil {
+		errs = append(errs, h.bsc.Close())
+		h.bsc, h.bx, h.by = nil, nil, nil
+	}
 	if h.tp != nil {
 		errs = append(errs, h.tp.close())
 		h.tp = nil

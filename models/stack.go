@@ -187,6 +187,35 @@ type passes struct {
 	inputGrad bool
 	// rx0 is the input tangent of the last R-forward pass.
 	rx0 engine.Buffer
+	// only, when not nil, restricts the R-passes (and the Gauss-Newton
+	// backward pass) to part of the stack.
+	only *restriction
+}
+
+// restriction restricts the R-passes to the steps from From on, with the
+// parameter direction and the product on steps [Lo, Hi) only: the passes
+// skip every product with a direction or a tangent known to be zero and
+// every result not wanted. The R-forward pass starts at step From with the
+// input tangent rx0 (nil: zero) and the R-backward pass ends there (with
+// inputGrad, leaving R{g} of step From's input in the tape).
+type restriction struct {
+	From, Lo, Hi int
+}
+
+// from is the first step the R-passes run.
+func (p *passes) from() int {
+	if p.only == nil {
+		return 0
+	}
+	return p.only.From
+}
+
+// rblockOf is blockOf for the R-passes: nil outside the restriction.
+func (p *passes) rblockOf(x engine.Buffer, i int) engine.Buffer {
+	if p.only != nil && (i < p.only.Lo || i >= p.only.Hi) {
+		return nil
+	}
+	return p.blockOf(x, i)
 }
 
 // buf returns the chunk's view of an item, recording a failure on p.sc.
@@ -271,14 +300,18 @@ func (p *passes) backward(theta, grad engine.Buffer, gn bool) error {
 		g = chainRG
 	}
 	second := p.second && !gn
-	for i := len(p.st.steps) - 1; i >= 0; i-- {
+	from, gradOf := 0, p.blockOf
+	if gn {
+		from, gradOf = p.from(), p.rblockOf
+	}
+	for i := len(p.st.steps) - 1; i >= from; i-- {
 		s := p.st.steps[i]
 		f := p.frame(i, fwdSlot, fwd2Slot, bwdSlot)
 		f.gy = p.buf(g, i+1, 0)
-		if i > 0 || p.inputGrad {
+		if i > from || p.inputGrad {
 			f.gx = p.buf(g, i, 0)
 		}
-		s.backward(f, p.blockOf(theta, i), p.blockOf(grad, i), second)
+		s.backward(f, p.blockOf(theta, i), gradOf(grad, i), second)
 		if err := p.check(i, "backward"); err != nil {
 			return err
 		}
@@ -291,13 +324,15 @@ func (p *passes) backward(theta, grad engine.Buffer, gn bool) error {
 func (p *passes) rforward(theta, v, rx0 engine.Buffer) error {
 	p.sc.Reset()
 	p.rx0 = rx0
-	for i, s := range p.st.steps {
+	from := p.from()
+	for i := from; i < len(p.st.steps); i++ {
+		s := p.st.steps[i]
 		f := p.frame(i, fwdSlot, rSlot)
 		f.rx, f.ry = rx0, p.buf(chainRX, i+1, 0)
-		if i > 0 {
+		if i > from {
 			f.rx = p.buf(chainRX, i, 0)
 		}
-		s.rforward(f, p.blockOf(theta, i), p.blockOf(v, i))
+		s.rforward(f, p.blockOf(theta, i), p.rblockOf(v, i))
 		if err := p.check(i, "R-forward"); err != nil {
 			return err
 		}
@@ -309,7 +344,8 @@ func (p *passes) rforward(theta, v, rx0 engine.Buffer) error {
 // Hessian-vector product to out.
 func (p *passes) rbackward(theta, v, out engine.Buffer) error {
 	p.sc.Reset()
-	for i := len(p.st.steps) - 1; i >= 0; i-- {
+	from := p.from()
+	for i := len(p.st.steps) - 1; i >= from; i-- {
 		s := p.st.steps[i]
 		classes := []slotClass{fwdSlot, bwdSlot, rSlot}
 		if p.second {
@@ -318,13 +354,13 @@ func (p *passes) rbackward(theta, v, out engine.Buffer) error {
 		f := p.frame(i, classes...)
 		f.gy, f.ry, f.rgy = p.buf(chainG, i+1, 0), p.buf(chainRX, i+1, 0), p.buf(chainRG, i+1, 0)
 		f.rx = p.rx0
-		if i > 0 {
+		if i > from {
 			f.rx = p.buf(chainRX, i, 0)
 		}
-		if i > 0 || p.inputGrad {
+		if i > from || p.inputGrad {
 			f.rgx = p.buf(chainRG, i, 0)
 		}
-		s.rbackward(f, p.blockOf(theta, i), p.blockOf(v, i), p.blockOf(out, i))
+		s.rbackward(f, p.blockOf(theta, i), p.rblockOf(v, i), p.rblockOf(out, i))
 		if err := p.check(i, "R-backward"); err != nil {
 			return err
 		}

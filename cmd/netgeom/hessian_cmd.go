@@ -26,7 +26,7 @@ func newHessianCmd(g *globals) *cobra.Command {
 		gridPoints                         int
 		doTrace, doDensity, gaussNewton    bool
 		vectors                            bool
-		blocks                             string
+		blocks, wrt                        string
 	)
 	cmd := &cobra.Command{
 		Use:   "hessian",
@@ -46,6 +46,14 @@ not included (it would add its coefficient to every eigenvalue).
   --trace     the trace by Hutchinson's estimator, with its standard error
   --density   the spectral density by stochastic Lanczos quadrature, smoothed
               by a Gaussian; --plot draws it with a logarithmic density axis
+
+  --blocks layer|tensor   each diagonal block of the matrix (a layer's
+              parameters, or each weight matrix and bias) instead of the
+              whole, with its share of the trace
+  --wrt activations:L     the Hessian with respect to layer L's activations
+              (after its activation function; 0: the input features, the
+              depth: the logits) instead of the parameters: the mean over
+              the training samples of each sample's loss Hessian there
 
 It reports how many Hessian-vector products and seconds the run took.
 
@@ -80,6 +88,13 @@ It reports how many Hessian-vector products and seconds the run took.
 			if blocks != "" && (plotPath != "" || vectors) {
 				return fmt.Errorf("--blocks %s with --plot or --vectors: the blocks' densities and eigenvalues are in the JSON and --npy; the figure and the eigenvectors are drawn for the whole matrix only", blocks)
 			}
+			wrtLayer, wrtActs, err := parseWrt(wrt)
+			if err != nil {
+				return err
+			}
+			if wrtActs && blocks != "" {
+				return fmt.Errorf("--wrt %s with --blocks %s: the blocks are of the parameter Hessian; choose one", wrt, blocks)
+			}
 			if top == 0 && !doTrace && !doDensity && overlay == "" {
 				return errors.New("nothing to compute: give --top K, --trace or --density")
 			}
@@ -102,7 +117,7 @@ It reports how many Hessian-vector products and seconds the run took.
 			}
 			update, finish := progress(cmd, "hessian")
 			res, err := landscape.HessianSpectrum(cmd.Context(), b, landscape.HessianSpectrumOptions{Model: m, GaussNewton: gaussNewton, Chunk: mf.chunk, Blocks: blockList,
-				Top: top, Which: wh, Tol: tol, MaxBasis: maxBasis, MaxHVPs: maxHVPs, Trace: doTrace, TraceSamples: traceSamples,
+				WrtActivations: wrtActs, Layer: wrtLayer, Top: top, Which: wh, Tol: tol, MaxBasis: maxBasis, MaxHVPs: maxHVPs, Trace: doTrace, TraceSamples: traceSamples,
 				Density: doDensity, SLQVectors: slqVectors, SLQSteps: slqSteps, Sigma: sigma, Grid: gridPoints, Overlay: overlay, MPRatio: mpRatio,
 				Vectors: vectors, Seed: g.Seed, Progress: update})
 			finish()
@@ -146,8 +161,24 @@ It reports how many Hessian-vector products and seconds the run took.
 	fl.BoolVar(&vectors, "vectors", false, "with --npy: write the --top unit eigenvectors too (eigenvectors.npy, one per row, in the model file's parameter order, see docs/checkpoint.md)")
 	fl.BoolVar(&gaussNewton, "gauss-newton", false, "use the Gauss-Newton matrix J^T H_z J instead of the Hessian")
 	fl.StringVar(&blocks, "blocks", "", "study each diagonal block instead of the whole matrix: layer (one block per layer) or tensor (each weight matrix and bias)")
+	fl.StringVar(&wrt, "wrt", "parameters", "differentiate with respect to the parameters, or activations:L (layer L's activations, averaged over the data; 0: the inputs)")
 	npyFlag(cmd)
 	return cmd
+}
+
+// parseWrt reads --wrt: parameters, or activations:L with L >= 0 (the
+// library checks L against the model's depth).
+func parseWrt(s string) (layer int, acts bool, err error) {
+	if s == "parameters" {
+		return 0, false, nil
+	}
+	rest, ok := strings.CutPrefix(s, "activations:")
+	if ok {
+		if _, err := fmt.Sscanf(rest, "%d", &layer); err == nil && fmt.Sprint(layer) == rest && layer >= 0 {
+			return layer, true, nil
+		}
+	}
+	return 0, false, fmt.Errorf("--wrt %q: want parameters or activations:L, L a layer from 0 (the input) to the model's depth (the logits)", s)
 }
 
 // hessianNpy describes the hessian's --npy arrays and adds the
@@ -164,8 +195,12 @@ func hessianNpy(res *landscape.HessianSpectrumResult, vectors bool) (map[string]
 		return describe, nil
 	}
 	k, p := len(res.Eigenvalues), len(res.Eigenvalues[0].Vector)
+	order := "in the model file's parameter order"
+	if res.Wrt != "parameters" {
+		order = "over the layer's activations (" + res.Wrt + ")"
+	}
 	v := npyArray{Name: "eigenvectors", Shape: []int{k, p},
-		Description: "the unit eigenvectors, row i the one of eigenvalues.value[i], in the model file's parameter order", data: make([]float64, 0, k*p)}
+		Description: "the unit eigenvectors, row i the one of eigenvalues.value[i], " + order, data: make([]float64, 0, k*p)}
 	for _, e := range res.Eigenvalues {
 		v.data = append(v.data, e.Vector...)
 	}
@@ -179,6 +214,9 @@ func printHessian(cmd *cobra.Command, g *globals, res *landscape.HessianSpectrum
 	}
 	title := fmt.Sprintf("%s: %s, %s, %d parameters; %s of the mean loss (%s) over %d training samples of %s",
 		res.Model, res.Network, res.LossName, res.Params, opName, fmtShort(res.Loss), res.Samples, res.Data)
+	if l, ok := strings.CutPrefix(res.Wrt, "activations:"); ok {
+		title += fmt.Sprintf(", with respect to the %d activations of layer %s (mean of the samples' Hessians)", res.Dim, l)
+	}
 	if len(res.Blocks) > 0 {
 		return printHessianBlocks(cmd, g, title, res)
 	}

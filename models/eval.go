@@ -251,7 +251,6 @@ func (e *Evaluator) rproduct(p *passes, theta, v, rx engine.Buffer, nTotal int, 
 	return p.rbackward(theta, v, out)
 }
 
-
 // Logits returns the network's outputs z on d at theta, C x N column-major
 // on the host (sample j at [j*C, (j+1)*C)).
 func (e *Evaluator) Logits(theta engine.Buffer, d *Data) ([]float64, error) {

@@ -505,6 +505,23 @@ func LayerBlocks(spec models.NetworkSpec, byTensor bool) []HessianBlock {
 	return out
 }
 
+// ParamBlocks partitions spec's parameters into two blocks, "weights"
+// (every layer's weight matrices) and "biases" (every layer's biases),
+// each the pieces of its tensors in layout order.
+func ParamBlocks(spec models.NetworkSpec) []HessianBlock {
+	out := []HessianBlock{{Name: "weights"}, {Name: "biases"}}
+	for l := 1; l < len(spec.Widths); l++ {
+		for _, t := range spec.Block(l).Tensors {
+			k := 1
+			if t.Weight {
+				k = 0
+			}
+			out[k].Pieces = append(out[k].Pieces, Piece{t.Off, t.Len()})
+		}
+	}
+	return out
+}
+
 // productCap bounds the products one operator of dimension n takes.
 func (o HessianSpectrumOptions) productCap(n int) int {
 	c := 0

@@ -251,16 +251,25 @@ func TestHessianResidualsComputed(t *testing.T) {
 // same products (the top 3 to 1e-9 of the block's largest: Lanczos's
 // tolerance and rounding), a Hutchinson trace within 4 standard errors of
 // the block's exact trace, and trace shares that sum to 1; the blocks of
-// the tensors tile the layers'.
+// the tensors tile the layers', and so do the two blocks of all weights
+// and all biases (each a block of several pieces).
 func TestHessianBlocks(t *testing.T) {
 	m := hessianTestModel(t)
 	b := m.Net.Backend()
 	H := productHessian(t, m)
 	spec := m.Net.Spec()
-	for _, byTensor := range []bool{false, true} {
-		blocks := LayerBlocks(spec, byTensor)
-		if want := map[bool]int{false: 2, true: 4}[byTensor]; len(blocks) != want {
-			t.Fatalf("%d blocks; want %d", len(blocks), want)
+	for _, set := range []struct {
+		name   string
+		blocks []HessianBlock
+		want   int
+	}{
+		{"layers", LayerBlocks(spec, false), 2},
+		{"tensors", LayerBlocks(spec, true), 4},
+		{"weights and biases", ParamBlocks(spec), 2},
+	} {
+		blocks := set.blocks
+		if len(blocks) != set.want {
+			t.Fatalf("%s: %d blocks; want %d", set.name, len(blocks), set.want)
 		}
 		res, err := HessianSpectrum(context.Background(), b, HessianSpectrumOptions{Model: m, Top: 2, Trace: true, Blocks: blocks, Seed: 4})
 		if err != nil {
@@ -271,14 +280,19 @@ func TestHessianBlocks(t *testing.T) {
 		}
 		shares, covered := 0.0, 0
 		for i, br := range res.Blocks {
-			p := blocks[i].Pieces[0]
-			sub := mat.NewSymDense(p.Len, nil)
-			trace := 0.0
-			for r := 0; r < p.Len; r++ {
-				for c := r; c < p.Len; c++ {
-					sub.SetSym(r, c, H.At(p.Off+r, p.Off+c))
+			var idx []int
+			for _, p := range blocks[i].Pieces {
+				for k := p.Off; k < p.Off+p.Len; k++ {
+					idx = append(idx, k)
 				}
-				trace += H.At(p.Off+r, p.Off+r)
+			}
+			sub := mat.NewSymDense(len(idx), nil)
+			trace := 0.0
+			for r := range idx {
+				for c := r; c < len(idx); c++ {
+					sub.SetSym(r, c, H.At(idx[r], idx[c]))
+				}
+				trace += H.At(idx[r], idx[r])
 			}
 			var es mat.EigenSym
 			if !es.Factorize(sub, false) {
@@ -294,7 +308,7 @@ func TestHessianBlocks(t *testing.T) {
 			if math.Abs(br.Trace.Value-trace) > 4*br.Trace.StdErr+1e-12 {
 				t.Errorf("%s trace %.6g +- %.3g; dense block %.6g", br.Block, br.Trace.Value, br.Trace.StdErr, trace)
 			}
-			if br.Params != p.Len || br.Block != blocks[i].Name || br.HVPs < 2 {
+			if br.Params != len(idx) || br.Block != blocks[i].Name || br.HVPs < 2 {
 				t.Errorf("block %d: %+v", i, br)
 			}
 			shares += *br.TraceShare

@@ -47,9 +47,10 @@ not included (it would add its coefficient to every eigenvalue).
   --density   the spectral density by stochastic Lanczos quadrature, smoothed
               by a Gaussian; --plot draws it with a logarithmic density axis
 
-  --blocks layer|tensor   each diagonal block of the matrix (a layer's
-              parameters, or each weight matrix and bias) instead of the
-              whole, with its share of the trace
+  --blocks layer|tensor|param   each diagonal block of the matrix (a
+              layer's parameters, each weight matrix and bias, or all weights
+              and all biases) instead of the whole, with its share of the
+              trace
   --wrt activations:L     the Hessian with respect to layer L's activations
               (after its activation function; 0: the input features, the
               depth: the logits) instead of the parameters: the mean over
@@ -82,8 +83,8 @@ It reports how many Hessian-vector products and seconds the run took.
 			if plotPath != "" {
 				doDensity = true
 			}
-			if blocks != "" && blocks != "layer" && blocks != "tensor" {
-				return fmt.Errorf("--blocks %q: want layer or tensor", blocks)
+			if blocks != "" && blocks != "layer" && blocks != "tensor" && blocks != "param" {
+				return fmt.Errorf("--blocks %q: want layer, tensor or param", blocks)
 			}
 			if blocks != "" && (plotPath != "" || vectors) {
 				return fmt.Errorf("--blocks %s with --plot or --vectors: the blocks' densities and eigenvalues are in the JSON and --npy; the figure and the eigenvectors are drawn for the whole matrix only", blocks)
@@ -112,8 +113,11 @@ It reports how many Hessian-vector products and seconds the run took.
 			defer b.Close()
 			defer m.Close()
 			var blockList []landscape.HessianBlock
-			if blocks != "" {
+			switch blocks {
+			case "layer", "tensor":
 				blockList = landscape.LayerBlocks(m.Net.Spec(), blocks == "tensor")
+			case "param":
+				blockList = landscape.ParamBlocks(m.Net.Spec())
 			}
 			update, finish := progress(cmd, "hessian")
 			res, err := landscape.HessianSpectrum(cmd.Context(), b, landscape.HessianSpectrumOptions{Model: m, GaussNewton: gaussNewton, Chunk: mf.chunk, Blocks: blockList,
@@ -160,7 +164,7 @@ It reports how many Hessian-vector products and seconds the run took.
 	fl.Float64Var(&mpRatio, "mp-ratio", 1, "with --overlay mp: the law's ratio g (dimension over samples)")
 	fl.BoolVar(&vectors, "vectors", false, "with --npy: write the --top unit eigenvectors too (eigenvectors.npy, one per row, in the model file's parameter order, see docs/checkpoint.md)")
 	fl.BoolVar(&gaussNewton, "gauss-newton", false, "use the Gauss-Newton matrix J^T H_z J instead of the Hessian")
-	fl.StringVar(&blocks, "blocks", "", "study each diagonal block instead of the whole matrix: layer (one block per layer) or tensor (each weight matrix and bias)")
+	fl.StringVar(&blocks, "blocks", "", "study each diagonal block instead of the whole matrix: layer (one block per layer), tensor (each weight matrix and bias) or param (all weights, all biases)")
 	fl.StringVar(&wrt, "wrt", "parameters", "differentiate with respect to the parameters, or activations:L (layer L's activations, averaged over the data; 0: the inputs)")
 	npyFlag(cmd)
 	return cmd

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"time"
 
@@ -58,6 +59,17 @@ type SliceOptions struct {
 	// Progress is called after every point with the points done and their
 	// number.
 	Progress options.Progress
+
+	// Journal, when not empty, is a file (JSON lines) that receives every
+	// finished point, at most a second after it finishes, so that an
+	// interrupted slice can be continued: with Resume, the points already
+	// in it are read instead of computed (its first line must match this
+	// slice: the model's parameters, the data, the directions and the
+	// grid). An existing journal is an error without Resume or Overwrite.
+	Journal           string
+	Resume, Overwrite bool
+	// Log receives messages (nil: none).
+	Log io.Writer
 }
 
 // SliceResult is the loss (and accuracy) on a line or a plane through a
@@ -160,6 +172,12 @@ func (o SliceOptions) withDefaults() (SliceOptions, error) {
 	if o.Points < 2 {
 		return o, bad("Points", o.Points, "want at least 2 per axis (0: the default)")
 	}
+	if o.Resume && o.Overwrite {
+		return o, bad("Overwrite", true, "Resume and Overwrite exclude each other: give one")
+	}
+	if (o.Resume || o.Overwrite) && o.Journal == "" {
+		return o, bad("Journal", "", "Resume and Overwrite need the journal file")
+	}
 	return o, nil
 }
 
@@ -167,7 +185,7 @@ func (o SliceOptions) withDefaults() (SliceOptions, error) {
 // plane through its parameters (Li et al. 2018's visualisation): along
 // filter-normalised random directions, the Hessian's top eigenvectors, or
 // the line to a second model. ctx is checked before every point.
-func Slice(ctx context.Context, b engine.Backend, opts SliceOptions) (*SliceResult, error) {
+func Slice(ctx context.Context, b engine.Backend, opts SliceOptions) (res *SliceResult, err error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -184,7 +202,7 @@ func Slice(ctx context.Context, b engine.Backend, opts SliceOptions) (*SliceResu
 		return nil, fmt.Errorf("slice: %w: use fewer points", err)
 	}
 	start := time.Now()
-	res := &SliceResult{Model: o.Model.Path, Directions: o.Directions, Dims: o.Dims, Params: P}
+	res = &SliceResult{Model: o.Model.Path, Directions: o.Directions, Dims: o.Dims, Params: P}
 	theta, err := net.HostParams()
 	if err != nil {
 		return nil, err
@@ -249,12 +267,41 @@ func Slice(ctx context.Context, b engine.Backend, opts SliceOptions) (*SliceResu
 	if err := s.Err(); err != nil {
 		return nil, err
 	}
+	var journal *sliceJournal
+	have := map[int]slicePoint{}
+	if o.Journal != "" {
+		hdr := sliceJournalHeader{Format: SliceJournalFormat, Version: 1, Params: hashFloats(theta), Data: journalData(o.Model),
+			Samples: o.Model.Train.N, Directions: o.Directions, Vectors: hashFloats(res.Vectors...), Dims: o.Dims, Points: o.Points, Range: o.Range}
+		if o.Model.Test != nil {
+			hdr.Test = o.Model.Test.N
+		}
+		if journal, have, err = openSliceJournal(o.Journal, hdr, o); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if cerr := journal.close(); cerr != nil && err == nil {
+				res, err = nil, cerr
+			}
+		}()
+	}
 	best := math.Inf(1)
 	done := 0
 	for _, a := range res.Alphas {
 		for _, bt := range betas {
 			if err := ctx.Err(); err != nil {
+				if journal != nil {
+					return nil, fmt.Errorf("slice: interrupted after %d of %d points, which are in the journal %s: %w", done, npts, o.Journal, err)
+				}
 				return nil, err
+			}
+			i := done
+			done++
+			if p, ok := have[i]; ok {
+				res.record(p, o.Model.Test != nil, a, bt, &best)
+				if o.Progress != nil {
+					o.Progress(done, npts)
+				}
+				continue
 			}
 			// theta + a d1 + b d2, in this order for every point.
 			s.Copy(at, t0)
@@ -265,27 +312,25 @@ func Slice(ctx context.Context, b engine.Backend, opts SliceOptions) (*SliceResu
 			if err := s.Err(); err != nil {
 				return nil, err
 			}
+			p := slicePoint{I: i}
 			loss, acc, err := ev.Evaluate(at, o.Model.Train)
 			if err != nil {
 				return nil, err
 			}
-			res.TrainLoss, res.TrainAccuracy = append(res.TrainLoss, loss), append(res.TrainAccuracy, acc)
+			p.TrainLoss, p.TrainAccuracy = journalNum(loss), journalNum(acc)
 			if o.Model.Test != nil {
 				tl, ta, err := ev.Evaluate(at, o.Model.Test)
 				if err != nil {
 					return nil, err
 				}
-				res.TestLoss, res.TestAccuracy = append(res.TestLoss, tl), append(res.TestAccuracy, ta)
+				p.TestLoss, p.TestAccuracy = journalNum(tl), journalNum(ta)
 			}
-			if loss < best {
-				best = loss
-				res.Min = SliceMin{Alpha: a, TrainLoss: loss}
-				if o.Dims == 2 {
-					bb := bt
-					res.Min.Beta = &bb
+			res.record(p, o.Model.Test != nil, a, bt, &best)
+			if journal != nil {
+				if err := journal.add(p); err != nil {
+					return nil, err
 				}
 			}
-			done++
 			if o.Progress != nil {
 				o.Progress(done, npts)
 			}
@@ -293,6 +338,37 @@ func Slice(ctx context.Context, b engine.Backend, opts SliceOptions) (*SliceResu
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
+}
+
+// journalData names a model's data for a slice journal: the recorded
+// name, and the hash of the prepared sets when the model records one.
+func journalData(m *train.Model) string {
+	d := m.Header.Data
+	if d == nil {
+		return ""
+	}
+	if d.SHA256 != "" {
+		return d.Name + " sha256:" + d.SHA256
+	}
+	return d.Name
+}
+
+// record appends point p (at alpha a, beta bt) to the result and updates
+// the minimum.
+func (res *SliceResult) record(p slicePoint, test bool, a, bt float64, best *float64) {
+	loss := float64(p.TrainLoss)
+	res.TrainLoss, res.TrainAccuracy = append(res.TrainLoss, loss), append(res.TrainAccuracy, float64(p.TrainAccuracy))
+	if test {
+		res.TestLoss, res.TestAccuracy = append(res.TestLoss, float64(p.TestLoss)), append(res.TestAccuracy, float64(p.TestAccuracy))
+	}
+	if loss < *best {
+		*best = loss
+		res.Min = SliceMin{Alpha: a, TrainLoss: loss}
+		if res.Dims == 2 {
+			bb := bt
+			res.Min.Beta = &bb
+		}
+	}
 }
 
 // axis is n equally spaced values from lo to hi, both included.

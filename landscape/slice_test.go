@@ -1,8 +1,14 @@
 package landscape
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
@@ -204,5 +210,125 @@ func TestSliceOptionErrors(t *testing.T) {
 		if _, err := Slice(context.Background(), b, o); err == nil {
 			t.Errorf("%+v accepted", o)
 		}
+	}
+}
+
+// TestSliceJournalResume: a slice interrupted after 37 of its 64 points
+// leaves those points in its journal (with a half-written line added by
+// hand, as a kill mid-write leaves one); resumed, it computes the rest and
+// returns exactly (bit for bit) the straight run's values and minimum.
+// The journal refuses other settings, an existing file without Resume or
+// Overwrite, and a file that is not a slice journal.
+func TestSliceJournalResume(t *testing.T) {
+	m := hessianTestModel(t)
+	b := m.Net.Backend()
+	base := SliceOptions{Model: m, Points: 8, Seed: 5}
+	want, err := Slice(context.Background(), b, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "slice.jsonl")
+	ctx, cancel := context.WithCancel(context.Background())
+	o := base
+	o.Journal = path
+	o.Progress = func(done, _ int) {
+		if done == 37 {
+			cancel()
+		}
+	}
+	if _, err := Slice(ctx, b, o); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "after 37 of 64 points") {
+		t.Fatalf("interrupted slice: %v", err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(raw, []byte("\n")); n != 38 {
+		t.Fatalf("journal has %d lines; want the header and 37 points", n)
+	}
+	if err := os.WriteFile(path, append(raw, `{"i":37,"train_lo`...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	o.Progress, o.Resume, o.Log = nil, true, &log
+	got, err := Slice(context.Background(), b, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "dropped a half-written last line") {
+		t.Errorf("log %q does not report the half-written line", log.String())
+	}
+	same := func(what string, g, w []float64) {
+		if len(g) != len(w) {
+			t.Fatalf("%s: %d values, want %d", what, len(g), len(w))
+		}
+		for i := range w {
+			if math.Float64bits(g[i]) != math.Float64bits(w[i]) {
+				t.Errorf("%s[%d] = %.17g after resuming, %.17g straight", what, i, g[i], w[i])
+				return
+			}
+		}
+	}
+	same("train loss", got.TrainLoss, want.TrainLoss)
+	same("train accuracy", got.TrainAccuracy, want.TrainAccuracy)
+	same("test loss", got.TestLoss, want.TestLoss)
+	if got.Min.TrainLoss != want.Min.TrainLoss || got.Min.Alpha != want.Min.Alpha || *got.Min.Beta != *want.Min.Beta {
+		t.Errorf("minimum %+v after resuming, %+v straight", got.Min, want.Min)
+	}
+	raw, _ = os.ReadFile(path)
+	if n := bytes.Count(raw, []byte("\n")); n != 65 {
+		t.Errorf("finished journal has %d lines; want the header and 64 points", n)
+	}
+	for _, c := range []struct {
+		change func(*SliceOptions)
+		want   string
+	}{
+		{func(o *SliceOptions) { o.Range = 2 }, "range 1 (file) against 2"},
+		{func(o *SliceOptions) { o.Seed = 6 }, "directions_sha256"},
+		{func(o *SliceOptions) { o.Resume = false }, "exists: give --resume to continue it, or --overwrite"},
+		{func(o *SliceOptions) { o.Overwrite = true }, "Resume and Overwrite exclude each other"},
+		{func(o *SliceOptions) { o.Journal = "" }, "Resume and Overwrite need the journal file"},
+	} {
+		oc := o
+		c.change(&oc)
+		if _, err := Slice(context.Background(), b, oc); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("resume with a change: %v; want an error containing %q", err, c.want)
+		}
+	}
+	other := filepath.Join(t.TempDir(), "other.jsonl")
+	if err := os.WriteFile(other, []byte("{\"format\":\"netgeom-census\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	oc := o
+	oc.Journal = other
+	if _, err := Slice(context.Background(), b, oc); err == nil || !strings.Contains(err.Error(), "is not a slice journal") {
+		t.Errorf("resume from a census file: %v", err)
+	}
+}
+
+// TestJournalNumRoundTrip: every float64, NaN and the infinities
+// included, comes back from the journal's JSON with the same bits
+// (NaN's payload aside).
+func TestJournalNumRoundTrip(t *testing.T) {
+	for _, x := range []float64{0, math.Copysign(0, -1), 1.0 / 3, math.SmallestNonzeroFloat64, math.MaxFloat64, math.Inf(1), math.Inf(-1), 5e-324, 0.1 + 0.2} {
+		b, err := json.Marshal(journalNum(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var y journalNum
+		if err := json.Unmarshal(b, &y); err != nil {
+			t.Fatal(err)
+		}
+		if math.Float64bits(float64(y)) != math.Float64bits(x) {
+			t.Errorf("%v -> %s -> %v", x, b, float64(y))
+		}
+	}
+	b, _ := json.Marshal(journalNum(math.NaN()))
+	var y journalNum
+	if err := json.Unmarshal(b, &y); err != nil || !math.IsNaN(float64(y)) {
+		t.Errorf("NaN -> %s -> %v, %v", b, float64(y), err)
+	}
+	if err := json.Unmarshal([]byte(`"12"`), &y); err == nil {
+		t.Error(`"12" accepted as a journal number`)
 	}
 }

@@ -24,13 +24,14 @@ import (
 
 // The kinds of file the commands write, by the name outputFlag records.
 var outputKinds = map[string]outfile.Kind{
-	"figure":      {Name: "PNG or SVG image", Exts: []string{".png", ".svg"}, Is: isFigure},
-	"model":       {Name: "netgeom model", Exts: []string{".ngm"}, Is: isModel},
-	"census":      {Name: "netgeom census", Exts: []string{".jsonl"}, Is: isCensus},
-	"safetensors": {Name: "safetensors file", Exts: []string{".safetensors"}, Is: isSafetensors},
-	"sweep":       {Name: "netgeom sweep", Exts: []string{".jsonl"}, Is: isSweep},
-	"sweep-csv":   {Name: "netgeom sweep CSV", Exts: []string{".csv"}, Is: isSweepCSV},
-	"slurm":       {Name: "netgeom sweep's Slurm script", Exts: []string{".sbatch"}, Is: isSlurmScript},
+	"figure":        {Name: "PNG or SVG image", Exts: []string{".png", ".svg"}, Is: isFigure},
+	"model":         {Name: "netgeom model", Exts: []string{".ngm"}, Is: isModel},
+	"census":        {Name: "netgeom census", Exts: []string{".jsonl"}, Is: isCensus},
+	"safetensors":   {Name: "safetensors file", Exts: []string{".safetensors"}, Is: isSafetensors},
+	"sweep":         {Name: "netgeom sweep", Exts: []string{".jsonl"}, Is: isSweep},
+	"sweep-csv":     {Name: "netgeom sweep CSV", Exts: []string{".csv"}, Is: isSweepCSV},
+	"slurm":         {Name: "netgeom sweep's Slurm script", Exts: []string{".sbatch"}, Is: isSlurmScript},
+	"slice-journal": {Name: "netgeom slice journal", Exts: []string{".jsonl"}, Is: isSliceJournal},
 }
 
 // outputAnnotation marks an output flag; its value is the kind's name.
@@ -62,6 +63,11 @@ func isCensus(_ string, head []byte) bool {
 // the Spec, whose first field is its format.
 func isSweep(_ string, head []byte) bool {
 	return bytes.HasPrefix(head, []byte(`{"format":"`+sweep.Format+`"`))
+}
+
+// isSliceJournal recognises a slice journal by its header's first field.
+func isSliceJournal(_ string, head []byte) bool {
+	return bytes.HasPrefix(head, []byte(`{"format":"`+landscape.SliceJournalFormat+`"`))
 }
 
 // isSweepCSV recognises the CSV of a merged sweep by its first column.

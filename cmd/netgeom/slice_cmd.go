@@ -1,7 +1,12 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +26,9 @@ func sliceCmd(g *globals) *cobra.Command {
 		rangeFlag  float64
 		points     int
 		plotPath   string
+		journal    string
+		resume     bool
+		overwrite  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "slice",
@@ -43,9 +51,14 @@ line, --dims 1) or theta + a d1 + b d2 (a plane, --dims 2) on a grid of
 --plot draws the line, or the plane as a heat map with contours; the point
 of least training loss is marked and printed.
 
+--journal FILE.jsonl writes every finished point to FILE (at most a second
+after it finishes); after an interruption, the same command with --resume
+reads the points there and computes only the rest, with the same result.
+
   netgeom slice --model iris.ngm --plot slice.png
   netgeom slice --model iris.ngm --directions hessian --dims 1 --range 0.5
-  netgeom slice --model a.ngm --directions model --to b.ngm --plot line.png`,
+  netgeom slice --model a.ngm --directions model --to b.ngm --plot line.png
+  netgeom slice --model big.ngm --journal big-slice.jsonl --resume --plot big.png`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("points") && points < 2 {
@@ -57,13 +70,20 @@ of least training loss is marked and printed.
 			if (to != "") != (directions == landscape.SliceModel) {
 				return fmt.Errorf("--to %q with --directions %s: give --to exactly with --directions model", to, directions)
 			}
+			switch {
+			case resume && overwrite:
+				return errors.New("--resume and --overwrite: give one")
+			case (resume || overwrite) && journal == "":
+				return errors.New("--resume and --overwrite continue or restart a --journal: give --journal FILE.jsonl")
+			}
 			b, m, err := mf.open(g, train.LoadOptions{})
 			if err != nil {
 				return err
 			}
 			defer b.Close()
 			defer m.Close()
-			opts := landscape.SliceOptions{Model: m, Directions: directions, Dims: dims, Range: rangeFlag, Points: points, Chunk: mf.chunk, Seed: g.Seed}
+			opts := landscape.SliceOptions{Model: m, Directions: directions, Dims: dims, Range: rangeFlag, Points: points, Chunk: mf.chunk, Seed: g.Seed,
+				Journal: journal, Resume: resume, Overwrite: overwrite, Log: logWriter(cmd)}
 			if !cmd.Flags().Changed("range") {
 				opts.Range = 0 // the default of the directions chosen
 			}
@@ -77,10 +97,26 @@ of least training loss is marked and printed.
 			}
 			update, finish := progress(cmd, "slice")
 			opts.Progress = update
-			res, err := landscape.Slice(cmd.Context(), b, opts)
+			ctx := cmd.Context()
+			if journal != "" {
+				// An interrupt or a termination ends the slice after the
+				// point in progress, with every finished point written.
+				var stop context.CancelFunc
+				ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+				defer stop()
+				go func() { // a second interrupt kills at once
+					<-ctx.Done()
+					stop()
+				}()
+			}
+			res, err := landscape.Slice(ctx, b, opts)
 			finish()
+			if err != nil && journal != "" && errors.Is(err, context.Canceled) {
+				return fmt.Errorf("%w; run the same command with --resume to finish", err)
+			}
 			if err != nil {
-				return optionFlagError(err, map[string]string{"Directions": "directions", "Dims": "dims", "Range": "range", "Points": "points", "Chunk": "chunk", "To": "to"})
+				return optionFlagError(err, map[string]string{"Directions": "directions", "Dims": "dims", "Range": "range", "Points": "points", "Chunk": "chunk", "To": "to",
+					"Journal": "journal", "Overwrite": "overwrite"})
 			}
 			return emitAndPlot(cmd, g, sliceTable(res), res, plotPath, func(path string) error { return report.SlicePlot(path, res) })
 		},
@@ -93,6 +129,9 @@ of least training loss is marked and printed.
 	fl.Float64Var(&rangeFlag, "range", 1, "coefficients from -range to range (to 1 + range for --directions model, default 0.5 there)")
 	fl.IntVar(&points, "points", 0, "grid points per axis (default: 51 on a plane, 101 on a line)")
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "draw the slice here (.png or .svg)")
+	outputFlag(cmd, &journal, "journal", "", "slice-journal", "write each finished point to this file (JSON lines), to --resume after an interruption")
+	fl.BoolVar(&resume, "resume", false, "continue the slice in --journal")
+	fl.BoolVar(&overwrite, "overwrite", false, "start --journal afresh when it exists")
 	npyFlag(cmd)
 	return cmd
 }

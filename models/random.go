@@ -499,6 +499,10 @@ func (n *RandomNetwork) Run(b engine.Backend, in engine.Buffer, batch int, opt R
 		}
 	}
 	wTo := n.spec.Widths[to]
+	if wTo == maxW {
+		// The last output fills its buffer: hand the buffer over.
+		return sc.Keep(buf[cur]), nil
+	}
 	result := sc.Alloc(wTo * cols)
 	sc.Copy(result, sc.View(buf[cur], 0, wTo*cols))
 	if err := sc.Err(); err != nil {

@@ -41,6 +41,7 @@ type kernels struct {
 	why      string // why this BLAS
 	threads  int
 	details  map[string]string
+	pool     pool // large freed buffers (pool.go)
 }
 
 // New opens a CPU backend.
@@ -116,8 +117,12 @@ func (b *kernels) Info() engine.Info {
 	return engine.Info{Backend: "cpu", Device: cpuModel(), BLAS: b.blasName, Threads: b.threads, Details: d}
 }
 
-// Close implements engine.Kernels: the memory is the collector's.
-func (b *kernels) Close() error { return nil }
+// Close implements engine.Kernels: the memory is the collector's (the
+// pool lets go of its buffers).
+func (b *kernels) Close() error {
+	b.pool.empty()
+	return nil
+}
 
 func cpuModel() string {
 	f, err := os.Open("/proc/cpuinfo")
@@ -150,6 +155,12 @@ const bigAlloc = 64 << 20
 // engine.ErrOutOfMemory and the sizes, before Go's allocator would end
 // the process.
 func (b *kernels) Alloc(n int) ([]float64, error) {
+	if int64(n)*8 >= poolMin {
+		if x := b.pool.take(n); x != nil {
+			b.parallel(n, func(lo, hi int) { clear(x[lo:hi]) })
+			return x, nil
+		}
+	}
 	if bytes := int64(n) * 8; bytes >= bigAlloc {
 		if err := memory.Check(bytes, fmt.Sprintf("a buffer of %d float64s", n)); err != nil {
 			return nil, fmt.Errorf("%w: %w", engine.ErrOutOfMemory, err)
@@ -158,9 +169,13 @@ func (b *kernels) Alloc(n int) ([]float64, error) {
 	return make([]float64, n), nil
 }
 
-// Free implements engine.Kernels: the collector frees the memory once the
+// Free implements engine.Kernels: a large buffer goes to the pool when it
+// fits there (pool.go); otherwise the collector frees the memory once the
 // last view of it is gone.
-func (b *kernels) Free([]float64) error { return nil }
+func (b *kernels) Free(x []float64) error {
+	b.pool.put(x)
+	return nil
+}
 
 // View implements engine.Kernels.
 func (b *kernels) View(x []float64, off, n int) []float64 { return x[off : off+n : off+n] }

@@ -148,7 +148,7 @@ func CountAlongPath(b engine.Backend, net *models.RandomNetwork, path Path, opt 
 		return CountResult{}, fmt.Errorf("count: %w: use fewer samples", err)
 	}
 	// Bisection runs the network once per level: draw its weights once.
-	release, err := storeWeights(b, net)
+	_, release, err := StoreWeights(b, net, StoreAuto, true)
 	if err != nil {
 		return CountResult{}, err
 	}

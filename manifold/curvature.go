@@ -51,6 +51,11 @@ type CurvatureOptions struct {
 	// The principal components and the autocorrelation need one batch and
 	// are left out otherwise.
 	Chunk int
+	// StoreWeights says where the network's weights live while the chunks
+	// run: StoreAuto (the default, ""), StoreAlways or StoreNever. The
+	// results are the same either way; CurvatureResult.WeightsStored says
+	// which it was.
+	StoreWeights string
 	// Q is the great circle's squared length per coordinate; 0 means q*,
 	// the fixed point of the length map reached from q = 1.
 	Q float64
@@ -133,6 +138,10 @@ type CurvatureResult struct {
 	// curve).
 	QInput  float64 `json:"q_input"`
 	Backend string  `json:"backend"`
+	// WeightsStored reports that the weights were kept on the backend
+	// for the whole run (CurvatureOptions.StoreWeights) rather than drawn
+	// per layer at every chunk.
+	WeightsStored bool `json:"weights_stored"`
 	// Seconds is the time the pass through the network took.
 	Seconds float64          `json:"seconds"`
 	Layers  []CurvatureLayer `json:"layers"`
@@ -242,7 +251,21 @@ func Curvature(ctx context.Context, b engine.Backend, opts CurvatureOptions) (*C
 	if o.Figure {
 		project = picks
 	}
-	stats, err := Simulate(ctx, b, net, c, SimOptions{Chunk: o.Chunk, Gram: true, Progress: o.Progress, Project: project})
+	chunk := o.Chunk
+	if chunk <= 0 || chunk > c.Points {
+		chunk = c.Points
+	}
+	stored, release, err := StoreWeights(b, net, o.StoreWeights, chunk < c.Points)
+	if err != nil {
+		return nil, fmt.Errorf("curvature: %w", err)
+	}
+	defer release()
+	res.WeightsStored = stored
+	store := StoreNever // the choice is made: Simulate finds them stored, or draws them
+	if stored {
+		store = StoreAuto
+	}
+	stats, err := Simulate(ctx, b, net, c, SimOptions{Chunk: o.Chunk, Gram: true, Progress: o.Progress, Project: project, StoreWeights: store})
 	if err != nil {
 		return nil, err
 	}
@@ -319,6 +342,8 @@ func (o CurvatureOptions) withDefaults() (CurvatureOptions, activation.Func, err
 		return o, act, fmt.Errorf("curvature: Points %d: want at least 3 points on the circle", o.Points)
 	case o.Chunk < 0:
 		return o, act, fmt.Errorf("curvature: Chunk %d: want >= 0 (0: all points in one batch)", o.Chunk)
+	case o.StoreWeights != "" && o.StoreWeights != StoreAuto && o.StoreWeights != StoreAlways && o.StoreWeights != StoreNever:
+		return o, act, fmt.Errorf("curvature: StoreWeights %q: want auto, always or never", o.StoreWeights)
 	case o.Q < 0 || math.IsNaN(o.Q) || math.IsInf(o.Q, 0):
 		return o, act, fmt.Errorf("curvature: Q %v: want a finite q > 0 (or 0 for q*)", o.Q)
 	case o.Weights != models.Gaussian && o.Weights != models.Orthogonal:

@@ -1,6 +1,7 @@
 package manifold
 
 import (
+	"context"
 	"math"
 	"strconv"
 	"strings"
@@ -219,5 +220,46 @@ func TestReadCurve(t *testing.T) {
 		if _, err := ReadCurve(strings.NewReader(bad.text), "c.csv", true, 1); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%q: error %v; want one mentioning %q", bad.text, err, bad.want)
 		}
+	}
+}
+
+// TestStoreWeightsChoice: a chunked curvature run gives the same numbers,
+// bit for bit, with its weights stored and drawn per chunk (the Philox
+// normals are a pure function of their index), and says which it was; a
+// network that runs once is not stored under auto; a bad mode is an error.
+func TestStoreWeightsChoice(t *testing.T) {
+	b := enginetest.Open(t)
+	o := CurvatureOptions{Width: 60, Depth: 3, Points: 40, Chunk: 15, SigmaB: 0.3, Seed: 4}
+	res := map[string]*CurvatureResult{}
+	for _, mode := range []string{StoreAlways, StoreNever, StoreAuto} {
+		o.StoreWeights = mode
+		r, err := Curvature(context.Background(), b, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res[mode] = r
+	}
+	if !res[StoreAlways].WeightsStored || res[StoreNever].WeightsStored || !res[StoreAuto].WeightsStored {
+		t.Errorf("weights stored: always %v, never %v, auto %v; want true, false, true (a few KiB fit)",
+			res[StoreAlways].WeightsStored, res[StoreNever].WeightsStored, res[StoreAuto].WeightsStored)
+	}
+	for l, a := range res[StoreAlways].Layers {
+		n := res[StoreNever].Layers[l]
+		if math.Float64bits(a.Q) != math.Float64bits(n.Q) || math.Float64bits(a.KappaBar) != math.Float64bits(n.KappaBar) || math.Float64bits(a.GrassmannLength) != math.Float64bits(n.GrassmannLength) {
+			t.Fatalf("layer %d: stored %+v, drawn %+v", l, a, n)
+		}
+	}
+	net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(10, 2), Act: mustAct(t, "tanh"), SigmaW: 1, Seed: 1})
+	if stored, release, err := StoreWeights(b, net, StoreAuto, false); err != nil || stored || net.Stored() {
+		t.Errorf("auto for a single run: stored %v (%v), network stored %v", stored, err, net.Stored())
+	} else {
+		release()
+	}
+	if _, _, err := StoreWeights(b, net, "sometimes", true); err == nil {
+		t.Error("mode \"sometimes\" accepted")
+	}
+	o.StoreWeights = "sometimes"
+	if _, err := Curvature(context.Background(), b, o); err == nil || !strings.Contains(err.Error(), "want auto, always or never") {
+		t.Errorf("curvature with a bad mode: %v", err)
 	}
 }

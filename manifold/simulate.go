@@ -24,6 +24,10 @@ type SimOptions struct {
 	// principal components (LayerStats.Projections); the other layers get
 	// the components' variances only, which need no eigenvectors.
 	Project []int
+	// StoreWeights says where the network's weights live (StoreAuto,
+	// StoreAlways, StoreNever; "" is StoreAuto): stored weights are drawn
+	// once for all chunks.
+	StoreWeights string
 	// Progress, when set, is called after each layer of each chunk with the
 	// number of layer passes done and the total.
 	Progress options.Progress
@@ -46,14 +50,13 @@ func Simulate(ctx context.Context, b engine.Backend, net *models.RandomNetwork, 
 	rec := NewRecorder(b, c, RecorderOptions{Gram: opt.Gram && chunk == c.Points, KeepKappa: opt.KeepKappa, Project: opt.Project})
 	N, B := c.Width, c.Points
 	chunks := (B + chunk - 1) / chunk
-	if chunks > 1 {
-		// Every chunk runs the whole network: draw its weights once.
-		release, err := storeWeights(b, net)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
+	// Every chunk runs the whole network: with more than one, draw its
+	// weights once.
+	_, release, err := StoreWeights(b, net, opt.StoreWeights, chunks > 1)
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	total, done := chunks*(net.Depth()+1), 0
 	obs := func(layer int, h engine.Buffer, width, cols int) error {
 		if err := ctx.Err(); err != nil {
@@ -198,16 +201,52 @@ func PropagatePairs(b engine.Backend, net *models.RandomNetwork, q0 float64, c0s
 	return out, nil
 }
 
-// storeWeights keeps net's weights on b (models.RandomNetwork.Store) when
-// they take at most half of the memory the process can still take, for a
-// network that runs more than once; otherwise each run draws them per
-// layer (the same numbers either way). release frees what it stored.
-func storeWeights(b engine.Backend, net *models.RandomNetwork) (release func(), err error) {
-	if net.Stored() || memory.Check(2*net.StoredBytes(), "the network's weights") != nil {
-		return func() {}, nil
+// Where a random network's weights live while it runs (SimOptions and
+// CurvatureOptions StoreWeights). Either way the numbers are the same, bit
+// for bit; storing only saves drawing them again when the network runs
+// more than once (a curve in chunks, a bisection).
+const (
+	// StoreAuto stores the weights on the backend when the network runs
+	// more than once and they take at most half of the memory the process
+	// can still take; otherwise each layer's weights are drawn when it
+	// runs. The default ("" means it too).
+	StoreAuto = "auto"
+	// StoreAlways stores them (an error when the memory is not there).
+	StoreAlways = "always"
+	// StoreNever draws each layer's weights when the layer runs, so that
+	// memory holds one layer's weights at a time.
+	StoreNever = "never"
+)
+
+// StoreWeights keeps net's weights on b according to mode (StoreAuto,
+// StoreAlways, StoreNever; "" is StoreAuto) for a network that runs more
+// than once when reruns is set, and reports whether they are on the
+// backend. release frees what it stored (nothing when they were there
+// already).
+func StoreWeights(b engine.Backend, net *models.RandomNetwork, mode string, reruns bool) (stored bool, release func(), err error) {
+	none := func() {}
+	switch mode {
+	case "", StoreAuto:
+		if net.Stored() {
+			return true, none, nil
+		}
+		if !reruns || memory.Check(2*net.StoredBytes(), "the network's weights") != nil {
+			return false, none, nil
+		}
+	case StoreAlways:
+		if net.Stored() {
+			return true, none, nil
+		}
+		if err := memory.Check(net.StoredBytes(), "the network's weights"); err != nil {
+			return false, nil, fmt.Errorf("store weights: %w: let them be drawn per layer (StoreNever, --store-weights never)", err)
+		}
+	case StoreNever:
+		return false, none, nil
+	default:
+		return false, nil, &options.Error{Op: "manifold", Field: "StoreWeights", Value: mode, Want: "want auto, always or never"}
 	}
 	if err := net.Store(b); err != nil {
-		return nil, err
+		return false, nil, err
 	}
-	return func() { net.Close() }, nil
+	return true, func() { net.Close() }, nil
 }

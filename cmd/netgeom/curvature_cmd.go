@@ -23,7 +23,7 @@ func newCurvatureCmd(g *globals) *cobra.Command {
 	var q, period float64
 	var plotPath, curveFile string
 	var openCurve bool
-	var kinds string
+	var kinds, storeWeights string
 	cmd := &cobra.Command{
 		Use:   "curvature",
 		Short: "Push a great circle through a random network and measure length, curvature and Grassmannian length per layer against mean field",
@@ -43,14 +43,23 @@ N as N / D tokens of dimension D = --token-dim (which must divide --width) and
 is single-head self-attention with Wq, Wk, Wv ~ N(0, sigma_w^2 / D), no bias,
 plus its input with --residual. Mean field here describes dense layers only:
 the theory columns are null for every layer at or after the first product or
-attention layer.`,
+attention layer.
+
+--chunk runs the points in batches (less memory; no principal components).
+The weights are then kept in memory for all batches when they take at most
+half of the free memory (--store-weights auto), or always, or never (drawn
+again for every batch, one layer's weights in memory at a time); the numbers
+are the same either way, and the output says which it was.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts, err := curvatureOptions(&nf, kinds, points, chunk, q)
 			if err != nil {
 				return err
 			}
-			opts.Seed = g.Seed
+			opts.Seed, opts.StoreWeights = g.Seed, storeWeights
+			if s := storeWeights; s != manifold.StoreAuto && s != manifold.StoreAlways && s != manifold.StoreNever {
+				return fmt.Errorf("--store-weights %q: want auto, always or never", s)
+			}
 			if curveFile != "" {
 				// A user curve: the network's input width is the curve's;
 				// mean field predicts circles only, so no theory columns.
@@ -85,9 +94,16 @@ attention layer.`,
 			if c := opts.Curve; c != nil {
 				input = fmt.Sprintf("the curve in %s (%d points in %d dimensions)", curveFile, c.Points, c.Width)
 			}
+			where := ""
+			if opts.Chunk > 0 && opts.Chunk < res.Points {
+				where = ", weights drawn per layer for each batch"
+				if res.WeightsStored {
+					where = ", weights stored for all batches"
+				}
+			}
 			t := table{
-				Title: fmt.Sprintf("%s, sigma_w %g, sigma_b %g, width %d, %s weights, %s, seed %d (%s, %.2fs)",
-					res.Activation, res.SigmaW, res.SigmaB, res.Width, res.Weights, input, res.Seed, res.Backend, res.Seconds),
+				Title: fmt.Sprintf("%s, sigma_w %g, sigma_b %g, width %d, %s weights, %s, seed %d (%s%s, %.2fs)",
+					res.Activation, res.SigmaW, res.SigmaB, res.Width, res.Weights, input, res.Seed, res.Backend, where, res.Seconds),
 				Header: []string{"layer", "q", "q_theory", "length", "length_theory", "kappa_bar", "kappa_bar_theory", "grassmann_length", "grassmann_length_theory", "pca95"},
 			}
 			for _, r := range res.Layers {
@@ -105,6 +121,7 @@ attention layer.`,
 	fl := cmd.Flags()
 	fl.IntVar(&points, "points", 500, "points on the circle")
 	fl.IntVar(&chunk, "chunk", 0, "points per batch (0: all; principal components need all)")
+	fl.StringVar(&storeWeights, "store-weights", "auto", "with --chunk: keep the weights in memory for all batches: auto (when they take at most half the free memory), always or never")
 	fl.Float64Var(&q, "q", 0, "squared length per coordinate of the input circle (default: q* of the length map)")
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "write the figure here (.png or .svg)")
 	fl.StringVar(&curveFile, "curve", "", "measure this curve instead of a great circle: CSV, one sample per line, 3N numbers (point, first and second derivative); fed in as layer 0 (a pre-activation)")

@@ -47,7 +47,7 @@ func TestBoxMullerAngle(t *testing.T) {
 	rg := rand.New(rand.NewSource(4))
 	for range 200000 {
 		w := [4]uint32{rg.Uint32(), rg.Uint32(), rg.Uint32(), rg.Uint32()}
-		c, s := boxMuller(w)
+		c, s := boxMuller(uint64(w[1])<<32|uint64(w[0]), uint64(w[3])<<32|uint64(w[2]))
 		u1 := Uniform53(uint64(w[1])<<32 | uint64(w[0]))
 		u2 := Uniform53(uint64(w[3])<<32 | uint64(w[2]))
 		r := math.Sqrt(-2 * math.Log(u1))

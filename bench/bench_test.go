@@ -43,16 +43,25 @@ func (c cpuClock) report() {
 
 func open(b *testing.B, blasName string) engine.Backend {
 	b.Helper()
-	be, err := cpu.New(cpu.Options{BLAS: blasName})
+	return openDType(b, blasName, engine.Float64)
+}
+
+// openDType opens a CPU backend that computes in dt.
+func openDType(b *testing.B, blasName string, dt engine.DType) engine.Backend {
+	b.Helper()
+	be, err := cpu.New(cpu.Options{BLAS: blasName, DType: dt})
 	if err != nil {
 		b.Skipf("SKIP: %s: %v", blasName, err)
 	}
 	return be
 }
 
+// dtypes are the precisions the benchmarks compare, float64 first.
+var dtypes = []engine.DType{engine.Float64, engine.Float32}
+
 func filled(b *testing.B, be engine.Backend, n int, seed uint64) engine.Buffer {
 	b.Helper()
-	x, err := be.Alloc(engine.Float64, n)
+	x, err := be.Alloc(engine.DTypeOf(be), n)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,25 +71,27 @@ func filled(b *testing.B, be engine.Backend, n int, seed uint64) engine.Buffer {
 	return x
 }
 
-// BenchmarkGemm: square dgemm through the engine; reports GFLOP/s (2n^3
-// flops per call).
+// BenchmarkGemm: square gemm through the engine, in float64 (dgemm) and
+// float32 (sgemm); reports GFLOP/s (2n^3 flops per call).
 func BenchmarkGemm(b *testing.B) {
 	for _, blasName := range []string{"openblas", "gonum"} {
 		for _, n := range []int{256, 512, 1024, 2048} {
 			if blasName == "gonum" && n > 1024 {
 				continue // minutes per call on 2 cores; the ratio is clear at 1024
 			}
-			b.Run(fmt.Sprintf("%s/n=%d", blasName, n), func(b *testing.B) {
-				be := open(b, blasName)
-				A, B, C := filled(b, be, n*n, 1), filled(b, be, n*n, 2), filled(b, be, n*n, 3)
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					if err := be.Gemm(engine.NoTrans, engine.NoTrans, n, n, n, 1, A, n, B, n, 0, C, n); err != nil {
-						b.Fatal(err)
+			for _, dt := range dtypes {
+				b.Run(fmt.Sprintf("%s/n=%d/dtype=%v", blasName, n, dt), func(b *testing.B) {
+					be := openDType(b, blasName, dt)
+					A, B, C := filled(b, be, n*n, 1), filled(b, be, n*n, 2), filled(b, be, n*n, 3)
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						if err := be.Gemm(engine.NoTrans, engine.NoTrans, n, n, n, 1, A, n, B, n, 0, C, n); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
+					b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
 		}
 	}
 }

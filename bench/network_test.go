@@ -18,10 +18,10 @@ import (
 // same gemm per layer (n x n times n x 3 batch); they differ in the
 // elementwise op: phi over 3 batch columns, or the fused jet over batch
 // columns. Reports GFLOP/s counting the gemm's 2 n^2 3 batch flops per
-// layer, the engine's dgemm rate at that shape measured in the same run
-// (dgemm-GFLOP/s), and their ratio (of-dgemm).
-func benchNet(b *testing.B, n, batch int, jet, stored bool) {
-	be := open(b, "")
+// layer, the engine's gemm rate at that shape and dtype (dgemm or sgemm)
+// measured in the same run (gemm-GFLOP/s), and their ratio (of-gemm).
+func benchNet(b *testing.B, n, batch int, jet, stored bool, dt engine.DType) {
+	be := openDType(b, "", dt)
 	tanh, _ := activation.Lookup("tanh")
 	const depth = 4
 	net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(n, depth), Act: tanh, SigmaW: 1.5, SigmaB: 0.3, Seed: 1, ActivateInput: true})
@@ -52,8 +52,8 @@ func benchNet(b *testing.B, n, batch int, jet, stored bool) {
 	}
 	rate := flops * float64(b.N) / b.Elapsed().Seconds() / 1e9
 	b.ReportMetric(rate, "GFLOP/s")
-	b.ReportMetric(gemm, "dgemm-GFLOP/s")
-	b.ReportMetric(rate/gemm, "of-dgemm")
+	b.ReportMetric(gemm, "gemm-GFLOP/s")
+	b.ReportMetric(rate/gemm, "of-gemm")
 }
 
 // dgemmRate times the engine's Gemm of an n x n matrix by an n x cols one
@@ -88,7 +88,9 @@ func benchNets(b *testing.B, jet bool) {
 	for _, n := range []int{512, 1024, 2048, 4096} {
 		for _, batch := range []int{256, 512} {
 			for _, w := range []string{"drawn", "stored"} {
-				b.Run(fmt.Sprintf("width=%d/batch=%d/weights=%s", n, batch, w), func(b *testing.B) { benchNet(b, n, batch, jet, w == "stored") })
+				for _, dt := range dtypes {
+					b.Run(fmt.Sprintf("width=%d/batch=%d/weights=%s/dtype=%v", n, batch, w, dt), func(b *testing.B) { benchNet(b, n, batch, jet, w == "stored", dt) })
+				}
 			}
 		}
 	}

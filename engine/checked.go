@@ -21,11 +21,12 @@ import (
 // Free and Close hold for writing, so they wait for the ops in flight.
 func Checked[M any](k Kernels[M]) Backend {
 	limit, limitWhy := k.MaxInt()
-	return &checked[M]{k: k, limit: limit, limitWhy: limitWhy}
+	return &checked[M]{k: k, dt: k.DType(), limit: limit, limitWhy: limitWhy}
 }
 
 type checked[M any] struct {
 	k        Kernels[M]
+	dt       DType // of every buffer
 	limit    int
 	limitWhy string
 
@@ -49,9 +50,17 @@ type buffer[M any] struct {
 }
 
 func (x *buffer[M]) Len() int     { return x.n }
-func (x *buffer[M]) DType() DType { return Float64 }
+func (x *buffer[M]) DType() DType { return x.owner.dt }
 
-func (c *checked[M]) Info() Info { return c.k.Info() }
+// Info implements Backend; Info.DType is the backend's precision.
+func (c *checked[M]) Info() Info {
+	in := c.k.Info()
+	in.DType = c.dt.String()
+	return in
+}
+
+// DType is the element type of every buffer of the backend (DTypeOf).
+func (c *checked[M]) DType() DType { return c.dt }
 
 // Close implements Backend; a second Close is a no-op.
 func (c *checked[M]) Close() error {
@@ -82,8 +91,8 @@ func (c *checked[M]) get(op string, x Buffer) (*buffer[M], error) {
 		if buf == nil && ok {
 			return nil, fmt.Errorf("%s: nil buffer", op)
 		}
-		if x.DType() != Float64 {
-			return nil, fmt.Errorf("%s: %w: %v", op, ErrDType, x.DType())
+		if x.DType() != c.dt {
+			return nil, fmt.Errorf("%s: %w: a %v buffer on a %v backend", op, ErrDType, x.DType(), c.dt)
 		}
 		return nil, fmt.Errorf("%s: %w", op, ErrForeign)
 	}
@@ -142,8 +151,8 @@ func (c *checked[M]) Alloc(dt DType, n int) (Buffer, error) {
 	if err := c.open("alloc"); err != nil {
 		return nil, err
 	}
-	if dt != Float64 {
-		return nil, fmt.Errorf("alloc: %w: %v buffers are not implemented yet; use float64", ErrDType, dt)
+	if dt != c.dt {
+		return nil, fmt.Errorf("alloc: %w: %v buffers on a backend that computes in %v; open a %v backend for them", ErrDType, dt, c.dt, dt)
 	}
 	if n < 0 {
 		return nil, fmt.Errorf("alloc: %w: %d elements; want >= 0", ErrShape, n)

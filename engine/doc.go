@@ -22,9 +22,10 @@
 // contiguously (leading dimension N).
 //
 // Every op returns an error: bad shapes, a buffer from another backend, a
-// freed buffer, a closed backend, or a float32 buffer (float64 is the
-// reference dtype; float32 is not implemented and is refused with ErrDType
-// rather than computed wrongly). Ops on a GPU backend may run
+// freed buffer, a closed backend, or a buffer of the other dtype (a backend
+// computes in float64, the reference, or in float32 where it was opened for
+// it, and refuses the other dtype with ErrDType; DTypeOf says which). Ops on
+// a GPU backend may run
 // asynchronously; Download waits.
 //
 // Concurrency: a Backend is safe for concurrent use by several goroutines

@@ -13,7 +13,10 @@ type DType int
 const (
 	// Float64 is the reference dtype, complete on every backend.
 	Float64 DType = iota
-	// Float32 is reserved; every op refuses it with ErrDType for now.
+	// Float32 is single precision: a backend opened for it (the CPU
+	// backend's Options.DType) stores every buffer in float32, takes and
+	// returns float64 on the host, and accumulates the reductions that
+	// return a number (Dot, Nrm2, ColumnDots) in float64.
 	Float32
 )
 
@@ -33,6 +36,15 @@ func (d DType) Size() int {
 		return 4
 	}
 	return 8
+}
+
+// DTypeOf is the element type of b's buffers: every backend computes in one
+// precision (Float64 unless it was opened for another).
+func DTypeOf(b Backend) DType {
+	if d, ok := b.(interface{ DType() DType }); ok {
+		return d.DType()
+	}
+	return Float64
 }
 
 // Transpose selects op(A) = A or A^T in Gemm and Gemv.
@@ -83,6 +95,7 @@ type Info struct {
 	Device  string            `json:"device"`            // CPU model or GPU name
 	BLAS    string            `json:"blas"`              // "openblas", "gonum", "cublas", ...
 	Threads int               `json:"threads"`           // BLAS / worker threads
+	DType   string            `json:"dtype"`             // the precision of every buffer: "float64" or "float32"
 	Reason  string            `json:"reason,omitempty"`  // why this backend (for "auto")
 	Details map[string]string `json:"details,omitempty"` // free-form facts: library paths, versions
 }

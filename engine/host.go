@@ -1,8 +1,8 @@
 package engine
 
-// FromHost allocates a float64 buffer on b holding a copy of v.
+// FromHost allocates a buffer on b (of its dtype) holding a copy of v.
 func FromHost(b Backend, v []float64) (Buffer, error) {
-	x, err := b.Alloc(Float64, len(v))
+	x, err := b.Alloc(DTypeOf(b), len(v))
 	if err != nil {
 		return nil, err
 	}

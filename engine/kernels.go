@@ -38,6 +38,9 @@ import "github.com/netgeom/netgeom/activation"
 // call on one worker goroutine).
 type Kernels[M any] interface {
 	Info() Info
+	// DType is the element type of every buffer of the backend: a
+	// backend computes in one precision (open another for the other).
+	DType() DType
 	// Close releases the backend and every allocation still live.
 	Close() error
 	// MaxInt is the largest size, leading dimension, increment or stride

@@ -260,12 +260,13 @@ type Scope struct {
 // NewScope returns an empty Scope on b.
 func NewScope(b Backend) *Scope { return &Scope{Recorder: Recorder{b: b}} }
 
-// Alloc returns a zero-filled float64 buffer of n elements that Close frees.
+// Alloc returns a zero-filled buffer of n elements, of the backend's
+// dtype (DTypeOf), that Close frees.
 func (s *Scope) Alloc(n int) Buffer {
 	if s.err != nil {
 		return nil
 	}
-	x, err := s.b.Alloc(Float64, n)
+	x, err := s.b.Alloc(DTypeOf(s.b), n)
 	if err != nil {
 		s.err = err
 		return nil
@@ -301,7 +302,7 @@ func (s *Scope) Scratch(name string, n int) Buffer {
 			return nil
 		}
 	}
-	x, err := s.b.Alloc(Float64, n)
+	x, err := s.b.Alloc(DTypeOf(s.b), n)
 	if err != nil {
 		s.err = fmt.Errorf("scratch %s (%d elements): %w", name, n, err)
 		return nil

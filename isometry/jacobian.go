@@ -363,12 +363,12 @@ func lanczosSpectrum(b engine.Backend, net *models.RandomNetwork, x []float64, s
 	}
 	defer jac.Close()
 	N := len(x)
-	tmp, err := b.Alloc(engine.Float64, N)
+	tmp, err := b.Alloc(engine.DTypeOf(b), N)
 	if err != nil {
 		return JacobianRow{}, err
 	}
 	defer b.Free(tmp)
-	mid, err := b.Alloc(engine.Float64, N)
+	mid, err := b.Alloc(engine.DTypeOf(b), N)
 	if err != nil {
 		return JacobianRow{}, err
 	}

@@ -180,12 +180,12 @@ func DenseOperator(b engine.Backend, op spectrum.Operator) (*mat.SymDense, error
 	if n < 1 || op.Apply == nil {
 		return nil, fmt.Errorf("dense operator: dimension %d or no Apply", n)
 	}
-	x, err := b.Alloc(engine.Float64, n)
+	x, err := b.Alloc(engine.DTypeOf(b), n)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Free(x)
-	y, err := b.Alloc(engine.Float64, n)
+	y, err := b.Alloc(engine.DTypeOf(b), n)
 	if err != nil {
 		return nil, err
 	}

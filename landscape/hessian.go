@@ -405,7 +405,7 @@ func ritzResiduals(b engine.Backend, op spectrum.Operator, pairs []spectrum.Eige
 			}
 		}
 	}()
-	hy, err := b.Alloc(engine.Float64, op.Dim)
+	hy, err := b.Alloc(engine.DTypeOf(b), op.Dim)
 	if err != nil {
 		return nil, err
 	}

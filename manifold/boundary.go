@@ -58,7 +58,7 @@ func NewReadout(width int, seed uint64) Readout {
 // readoutValues returns G + Beta0 = Beta . phi(h) for every column of the
 // N x cols matrix h (the caller subtracts Beta0).
 func readoutValues(b engine.Backend, net *models.RandomNetwork, beta engine.Buffer, h engine.Buffer, N, cols int) ([]float64, error) {
-	x, err := b.Alloc(engine.Float64, N*cols)
+	x, err := b.Alloc(engine.DTypeOf(b), N*cols)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func readoutValues(b engine.Backend, net *models.RandomNetwork, beta engine.Buff
 	if err := b.ActivateDerivative(net.Spec().Act.ID, 0, h, x); err != nil {
 		return nil, err
 	}
-	out, err := b.Alloc(engine.Float64, cols)
+	out, err := b.Alloc(engine.DTypeOf(b), cols)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func BoundaryPoints(b engine.Backend, net *models.RandomNetwork, opt BoundaryOpt
 		return Readout{}, nil, fmt.Errorf("boundary: %d points at q = %v; want at least 1 point and q > 0", opt.Points, opt.Q)
 	}
 	ro := NewReadout(net.Width(L), opt.Seed)
-	beta, err := b.Alloc(engine.Float64, N)
+	beta, err := b.Alloc(engine.DTypeOf(b), N)
 	if err != nil {
 		return ro, nil, err
 	}
@@ -282,7 +282,7 @@ func readoutHessians(b engine.Backend, net *models.RandomNetwork, ro Readout, h 
 	}
 	bufs := make([]engine.Buffer, 3)
 	for i := range bufs {
-		x, err := b.Alloc(engine.Float64, N*N)
+		x, err := b.Alloc(engine.DTypeOf(b), N*N)
 		if err != nil {
 			return nil, nil, err
 		}

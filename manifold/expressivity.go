@@ -78,7 +78,7 @@ func fitErrors(b engine.Backend, net *models.RandomNetwork, inputs []float64, P 
 	if output {
 		F = N
 	}
-	feat, err := b.Alloc(engine.Float64, F*P)
+	feat, err := b.Alloc(engine.DTypeOf(b), F*P)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func fitFeatures(b engine.Backend, net *models.RandomNetwork, inputs []float64, 
 		}
 		return b.Copy(dst, h)
 	}
-	x, err := b.Alloc(engine.Float64, N*n)
+	x, err := b.Alloc(engine.DTypeOf(b), N*n)
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func projectionNorms(b engine.Backend, x engine.Buffer, F, P int, y []float64, T
 	}
 	// F > P: X = Q R (F x P), X^T = R^T Q^T; the span of the features in
 	// R^P is R^T's range, spanned by the right singular vectors of R.
-	a, err := b.Alloc(engine.Float64, F*P)
+	a, err := b.Alloc(engine.DTypeOf(b), F*P)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -222,12 +222,12 @@ func householderQR(b engine.Backend, a engine.Buffer, m, n int, y engine.Buffer,
 			if cols == 0 {
 				return nil
 			}
-			w, err := b.Alloc(engine.Float64, kb*cols)
+			w, err := b.Alloc(engine.DTypeOf(b), kb*cols)
 			if err != nil {
 				return err
 			}
 			defer b.Free(w)
-			w2, err := b.Alloc(engine.Float64, kb*cols)
+			w2, err := b.Alloc(engine.DTypeOf(b), kb*cols)
 			if err != nil {
 				return err
 			}

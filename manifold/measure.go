@@ -124,7 +124,7 @@ func (r *Recorder) Observe(layer int, hva engine.Buffer, width, cols int) error 
 	if err != nil {
 		return err
 	}
-	out, err := b.Alloc(engine.Float64, 4*B)
+	out, err := b.Alloc(engine.DTypeOf(b), 4*B)
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func (r *Recorder) Observe(layer int, hva engine.Buffer, width, cols int) error 
 		copy(pp[k][r.offset:r.offset+B], host[k*B:(k+1)*B])
 	}
 	if r.opt.Gram && B == r.curve.Points {
-		g, err := b.Alloc(engine.Float64, B*B)
+		g, err := b.Alloc(engine.DTypeOf(b), B*B)
 		if err != nil {
 			return err
 		}

@@ -150,7 +150,7 @@ func PropagatePairs(b engine.Backend, net *models.RandomNetwork, q0 float64, c0s
 	}
 	out := make([][]PairLayer, len(c0s))
 	obs := func(layer int, h engine.Buffer, width, cols int) error {
-		dots, err := b.Alloc(engine.Float64, 2*P+P)
+		dots, err := b.Alloc(engine.DTypeOf(b), 2*P+P)
 		if err != nil {
 			return err
 		}

@@ -220,7 +220,7 @@ func NewNetwork(b engine.Backend, spec NetworkSpec) (*Network, error) {
 		s.Kinds = append([]layerkind.Kind(nil), spec.Kinds...)
 	}
 	n := &Network{b: b, spec: s, st: trainedStack(s)}
-	p, err := b.Alloc(engine.Float64, n.st.np)
+	p, err := b.Alloc(engine.DTypeOf(b), n.st.np)
 	if err != nil {
 		return nil, fmt.Errorf("network: %d parameters: %w", n.st.np, err)
 	}
@@ -276,7 +276,7 @@ func (n *Network) checkParams(what string, x engine.Buffer) error {
 
 // NewParams allocates a zero buffer of NumParams elements (a gradient, a
 // direction, an optimiser's state).
-func (n *Network) NewParams() (engine.Buffer, error) { return n.b.Alloc(engine.Float64, n.st.np) }
+func (n *Network) NewParams() (engine.Buffer, error) { return n.b.Alloc(engine.DTypeOf(n.b), n.st.np) }
 
 // SetParams uploads host parameters (length NumParams) into the network.
 func (n *Network) SetParams(p []float64) error {

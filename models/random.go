@@ -216,7 +216,7 @@ func (n *RandomNetwork) Store(b engine.Backend) error {
 	if n.stored != nil || n.st == nil {
 		return nil
 	}
-	buf, err := b.Alloc(engine.Float64, n.st.np)
+	buf, err := b.Alloc(engine.DTypeOf(b), n.st.np)
 	if err != nil {
 		return fmt.Errorf("store the weights of %d parameters: %w", n.st.np, err)
 	}

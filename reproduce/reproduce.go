@@ -241,7 +241,7 @@ func Run(ctx context.Context, b engine.Backend, name string, opts Options) (*Rep
 	host, _ := os.Hostname()
 	start := time.Now()
 	rep := &Report{Name: rp.Name, Title: rp.Title, Quick: opts.Quick, Seed: opts.Seed, Version: opts.Version, Commit: opts.Commit,
-		Go: runtime.Version(), Backend: in.Backend, Device: in.Device, BLAS: in.BLAS, Threads: in.Threads, DType: engine.Float64.String(),
+		Go: runtime.Version(), Backend: in.Backend, Device: in.Device, BLAS: in.BLAS, Threads: in.Threads, DType: in.DType,
 		Host: host, Date: start.UTC().Format(time.RFC3339)}
 	prefix := fmt.Sprintf("netgeom reproduce %s --seed %d", rp.Name, opts.Seed)
 	if opts.Quick {

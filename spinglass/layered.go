@@ -308,7 +308,7 @@ func (ctx *evalCtx) contractEnd(t tnode, last bool) (tnode, error) {
 		r = m.size(t.a+1, t.b)
 	}
 	k = m.Dims[layer]
-	buf, err := b.Alloc(engine.Float64, r*cols)
+	buf, err := b.Alloc(engine.DTypeOf(b), r*cols)
 	if err != nil {
 		return out, err
 	}
@@ -353,7 +353,7 @@ func (ctx *evalCtx) contractMiddle(t tnode) (tnode, error) {
 		}
 		kron = append(kron, v...)
 	}
-	kb, err := b.Alloc(engine.Float64, mid*cols)
+	kb, err := b.Alloc(engine.DTypeOf(b), mid*cols)
 	if err != nil {
 		return tnode{}, err
 	}
@@ -361,7 +361,7 @@ func (ctx *evalCtx) contractMiddle(t tnode) (tnode, error) {
 	if err := b.Upload(kb, kron); err != nil {
 		return tnode{}, err
 	}
-	buf, err := b.Alloc(engine.Float64, na*nb*cols)
+	buf, err := b.Alloc(engine.DTypeOf(b), na*nb*cols)
 	if err != nil {
 		return tnode{}, err
 	}

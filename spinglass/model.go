@@ -87,7 +87,7 @@ func couplings(b engine.Backend, n int, seed uint64) (engine.Buffer, error) {
 	if b == nil {
 		return nil, fmt.Errorf("spinglass: nil backend")
 	}
-	j, err := b.Alloc(engine.Float64, n)
+	j, err := b.Alloc(engine.DTypeOf(b), n)
 	if err != nil {
 		return nil, fmt.Errorf("spinglass: couplings: %w", err)
 	}

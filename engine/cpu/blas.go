@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -27,6 +28,96 @@ type level interface {
 var _ level = gonum.Implementation{}
 var _ level = (*openBLAS)(nil)
 
+// level32 is the float32 part the backend uses: gemm and gemv (the rest of
+// a float32 backend's level-1 ops run in Go, accumulating in float64).
+type level32 interface {
+	Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	Sgemv(tA blas.Transpose, m, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int)
+}
+
+var _ level32 = gonum.Implementation{}
+var _ level32 = (*openBLAS)(nil)
+
+// linalg is the BLAS of one precision as the kernels call it: row-major
+// gemm and gemv (gonum's convention) with float64 scalars, and level-1 ops
+// whose results are float64.
+type linalg[F float32 | float64] interface {
+	gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []F, lda int, b []F, ldb int, beta float64, c []F, ldc int)
+	gemv(tA blas.Transpose, m, n int, alpha float64, a []F, lda int, x []F, incX int, beta float64, y []F, incY int)
+	dot(n int, x []F, incX int, y []F, incY int) float64
+	axpy(n int, alpha float64, x []F, incX int, y []F, incY int)
+	scal(n int, alpha float64, x []F, incX int)
+	nrm2(n int, x []F, incX int) float64
+}
+
+// linalg64 is the float64 BLAS, every op in the library.
+type linalg64 struct{ level }
+
+func (l linalg64) gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	l.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+func (l linalg64) gemv(tA blas.Transpose, m, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
+	l.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
+}
+func (l linalg64) dot(n int, x []float64, incX int, y []float64, incY int) float64 {
+	return l.Ddot(n, x, incX, y, incY)
+}
+func (l linalg64) axpy(n int, alpha float64, x []float64, incX int, y []float64, incY int) {
+	l.Daxpy(n, alpha, x, incX, y, incY)
+}
+func (l linalg64) scal(n int, alpha float64, x []float64, incX int) { l.Dscal(n, alpha, x, incX) }
+func (l linalg64) nrm2(n int, x []float64, incX int) float64        { return l.Dnrm2(n, x, incX) }
+
+// linalg32 is the float32 BLAS: gemm and gemv in the library (float32
+// products and sums, alpha and beta rounded to float32), the level-1 ops in
+// Go with every sum in float64 and each stored result rounded once. The
+// level-1 ops run in index order, so they repeat to the bit.
+type linalg32 struct{ level32 }
+
+// newLinalg32 takes OpenBLAS's float32 routines where the float64 BLAS is
+// OpenBLAS with them, gonum's otherwise.
+func newLinalg32(impl level) linalg32 {
+	if o, ok := impl.(*openBLAS); ok && o.sgemm != nil && o.sgemv != nil {
+		return linalg32{o}
+	}
+	return linalg32{gonum.Implementation{}}
+}
+
+func (l linalg32) gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float32, lda int, b []float32, ldb int, beta float64, c []float32, ldc int) {
+	l.Sgemm(tA, tB, m, n, k, float32(alpha), a, lda, b, ldb, float32(beta), c, ldc)
+}
+func (l linalg32) gemv(tA blas.Transpose, m, n int, alpha float64, a []float32, lda int, x []float32, incX int, beta float64, y []float32, incY int) {
+	l.Sgemv(tA, m, n, float32(alpha), a, lda, x, incX, float32(beta), y, incY)
+}
+func (linalg32) dot(n int, x []float32, incX int, y []float32, incY int) float64 {
+	s := 0.0
+	for i := 0; i < n; i++ {
+		s += float64(x[i*incX]) * float64(y[i*incY])
+	}
+	return s
+}
+func (linalg32) axpy(n int, alpha float64, x []float32, incX int, y []float32, incY int) {
+	for i := 0; i < n; i++ {
+		y[i*incY] = float32(float64(y[i*incY]) + float64(alpha*float64(x[i*incX])))
+	}
+}
+func (linalg32) scal(n int, alpha float64, x []float32, incX int) {
+	for i := 0; i < n; i++ {
+		x[i*incX] = float32(alpha * float64(x[i*incX]))
+	}
+}
+
+// nrm2 sums the squares in float64, where no float32's square overflows
+// or underflows to zero unless it is below 2^-537.
+func (linalg32) nrm2(n int, x []float32, incX int) float64 {
+	s := 0.0
+	for i := 0; i < n; i++ {
+		v := float64(x[i*incX])
+		s += v * v
+	}
+	return math.Sqrt(s)
+}
+
 // CBLAS enumerations.
 const (
 	cblasRowMajor = 101
@@ -49,6 +140,10 @@ type openBLAS struct {
 	daxpy func(n int32, alpha float64, x unsafe.Pointer, incX int32, y unsafe.Pointer, incY int32)
 	dscal func(n int32, alpha float64, x unsafe.Pointer, incX int32)
 	dnrm2 func(n int32, x unsafe.Pointer, incX int32) float64
+
+	// sgemm and sgemv are the float32 products (nil where missing).
+	sgemm func(order, tA, tB, m, n, k int32, alpha float32, a unsafe.Pointer, lda int32, b unsafe.Pointer, ldb int32, beta float32, c unsafe.Pointer, ldc int32)
+	sgemv func(order, tA, m, n int32, alpha float32, a unsafe.Pointer, lda int32, x unsafe.Pointer, incX int32, beta float32, y unsafe.Pointer, incY int32)
 
 	// dsyevd is LAPACK's (Fortran) symmetric eigensolver, nil where the
 	// library lacks it: every argument by reference, then the hidden
@@ -133,6 +228,14 @@ func dlopenOpenBLAS(threads int) (*openBLAS, error) {
 		}
 		o.threads = got
 	}
+	for _, s := range []struct {
+		fn   any
+		name string
+	}{{&o.sgemm, "cblas_sgemm"}, {&o.sgemv, "cblas_sgemv"}} {
+		if _, err := purego.Dlsym(lib, s.name); err == nil {
+			purego.RegisterLibFunc(s.fn, lib, s.name)
+		}
+	}
 	if _, err := purego.Dlsym(lib, "dsyevd_"); err == nil {
 		purego.RegisterLibFunc(&o.dsyevd, lib, "dsyevd_")
 	}
@@ -144,7 +247,7 @@ func dlopenOpenBLAS(threads int) (*openBLAS, error) {
 	return o, nil
 }
 
-func ptr(s []float64) unsafe.Pointer {
+func ptr[F float32 | float64](s []F) unsafe.Pointer {
 	if len(s) == 0 {
 		return nil
 	}
@@ -180,6 +283,14 @@ func (o *openBLAS) Dscal(n int, alpha float64, x []float64, incX int) {
 
 func (o *openBLAS) Dnrm2(n int, x []float64, incX int) float64 {
 	return o.dnrm2(int32(n), ptr(x), int32(incX))
+}
+
+func (o *openBLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	o.sgemm(cblasRowMajor, cblasTranspose(tA), cblasTranspose(tB), int32(m), int32(n), int32(k), alpha, ptr(a), int32(lda), ptr(b), int32(ldb), beta, ptr(c), int32(ldc))
+}
+
+func (o *openBLAS) Sgemv(tA blas.Transpose, m, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
+	o.sgemv(cblasRowMajor, cblasTranspose(tA), int32(m), int32(n), alpha, ptr(a), int32(lda), ptr(x), int32(incX), beta, ptr(y), int32(incY))
 }
 
 // DirectDgemm calls OpenBLAS's cblas_dgemm on host slices with no engine

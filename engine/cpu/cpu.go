@@ -29,19 +29,24 @@ type Options struct {
 	BLAS string
 	// Threads is the BLAS and worker thread count; 0 means all cores.
 	Threads int
+	// DType is the precision of every buffer: engine.Float64 (the zero
+	// value) or engine.Float32 (float32 storage and products; see
+	// engine.Float32 for what accumulates in float64).
+	DType engine.DType
 }
 
-// kernels runs every engine op on the CPU, on []float64 handles; New wraps
-// it in engine.Checked, which checks every argument before a kernel runs.
-// Its only state is set by New, so kernels of several goroutines run at the
-// same time.
-type kernels struct {
-	impl     level
+// kernels runs every engine op on the CPU, on []F handles (F the backend's
+// precision); New wraps it in engine.Checked, which checks every argument
+// before a kernel runs. Its only state is set by New, so kernels of several
+// goroutines run at the same time.
+type kernels[F float32 | float64] struct {
+	impl     level // the float64 BLAS (also the source of the float32 one)
+	la       linalg[F]
 	blasName string
 	why      string // why this BLAS
 	threads  int
 	details  map[string]string
-	pool     pool // large freed buffers (pool.go)
+	pool     pool[F] // large freed buffers (pool.go)
 }
 
 // New opens a CPU backend.
@@ -66,7 +71,10 @@ func New(opt Options) (engine.Backend, error) {
 	if threads < 1 {
 		return nil, fmt.Errorf("cpu backend: %d threads; want at least 1", threads)
 	}
-	b := &kernels{threads: threads, details: map[string]string{}}
+	if opt.DType != engine.Float64 && opt.DType != engine.Float32 {
+		return nil, fmt.Errorf("cpu backend: DType %v: want float64 or float32", opt.DType)
+	}
+	b := &kernels[float64]{threads: threads, details: map[string]string{}}
 	switch choice {
 	case "", "auto":
 		o, err := loadOpenBLAS(threads)
@@ -89,10 +97,15 @@ func New(opt Options) (engine.Backend, error) {
 		return nil, fmt.Errorf("cpu backend: %s=%q: valid values are openblas, gonum (or auto)", from, choice)
 	}
 	b.details["blas_reason"] = b.why
+	if opt.DType == engine.Float32 {
+		s := &kernels[float32]{impl: b.impl, la: newLinalg32(b.impl), blasName: b.blasName, why: b.why, threads: b.threads, details: b.details}
+		return engine.Checked[[]float32](s), nil
+	}
+	b.la = linalg64{b.impl}
 	return engine.Checked[[]float64](b), nil
 }
 
-func (b *kernels) useOpenBLAS(o *openBLAS, why string) {
+func (b *kernels[F]) useOpenBLAS(o *openBLAS, why string) {
 	b.impl, b.blasName, b.why = o, "openblas", why
 	inUse.Store(o)
 	if o.threads != o.asked {
@@ -109,7 +122,7 @@ func (b *kernels) useOpenBLAS(o *openBLAS, why string) {
 }
 
 // Info implements engine.Kernels.
-func (b *kernels) Info() engine.Info {
+func (b *kernels[F]) Info() engine.Info {
 	d := map[string]string{}
 	for k, v := range b.details {
 		d[k] = v
@@ -117,9 +130,18 @@ func (b *kernels) Info() engine.Info {
 	return engine.Info{Backend: "cpu", Device: cpuModel(), BLAS: b.blasName, Threads: b.threads, Details: d}
 }
 
+// DType implements engine.Kernels.
+func (b *kernels[F]) DType() engine.DType {
+	var x F
+	if _, ok := any(x).(float32); ok {
+		return engine.Float32
+	}
+	return engine.Float64
+}
+
 // Close implements engine.Kernels: the memory is the collector's (the
 // pool lets go of its buffers).
-func (b *kernels) Close() error {
+func (b *kernels[F]) Close() error {
 	b.pool.empty()
 	return nil
 }
@@ -139,7 +161,7 @@ func cpuModel() string {
 }
 
 // MaxInt implements engine.Kernels: OpenBLAS takes 32-bit integers.
-func (b *kernels) MaxInt() (int, string) {
+func (b *kernels[F]) MaxInt() (int, string) {
 	if b.blasName == "openblas" {
 		return math.MaxInt32, "OpenBLAS's 32-bit integers"
 	}
@@ -154,56 +176,71 @@ const bigAlloc = 64 << 20
 // address-space or cgroup limit) cannot hold is refused with
 // engine.ErrOutOfMemory and the sizes, before Go's allocator would end
 // the process.
-func (b *kernels) Alloc(n int) ([]float64, error) {
-	if int64(n)*8 >= poolMin {
+func (b *kernels[F]) Alloc(n int) ([]F, error) {
+	size := int64(b.DType().Size())
+	if int64(n)*size >= poolMin {
 		if x := b.pool.take(n); x != nil {
 			b.parallel(n, func(lo, hi int) { clear(x[lo:hi]) })
 			return x, nil
 		}
 	}
-	if bytes := int64(n) * 8; bytes >= bigAlloc {
-		if err := memory.Check(bytes, fmt.Sprintf("a buffer of %d float64s", n)); err != nil {
+	if bytes := int64(n) * size; bytes >= bigAlloc {
+		if err := memory.Check(bytes, fmt.Sprintf("a buffer of %d %vs", n, b.DType())); err != nil {
 			return nil, fmt.Errorf("%w: %w", engine.ErrOutOfMemory, err)
 		}
 	}
-	return make([]float64, n), nil
+	return make([]F, n), nil
 }
 
 // Free implements engine.Kernels: a large buffer goes to the pool when it
 // fits there (pool.go); otherwise the collector frees the memory once the
 // last view of it is gone.
-func (b *kernels) Free(x []float64) error {
+func (b *kernels[F]) Free(x []F) error {
 	b.pool.put(x)
 	return nil
 }
 
 // View implements engine.Kernels.
-func (b *kernels) View(x []float64, off, n int) []float64 { return x[off : off+n : off+n] }
+func (b *kernels[F]) View(x []F, off, n int) []F { return x[off : off+n : off+n] }
 
-// Upload implements engine.Kernels.
-func (b *kernels) Upload(dst, src []float64) error {
-	copy(dst, src)
+// Upload implements engine.Kernels: float32 buffers take each number
+// rounded once to the nearest float32.
+func (b *kernels[F]) Upload(dst []F, src []float64) error {
+	if d, ok := any(dst).([]float64); ok {
+		copy(d, src)
+		return nil
+	}
+	for i, v := range src {
+		dst[i] = F(v)
+	}
 	return nil
 }
 
-// Download implements engine.Kernels.
-func (b *kernels) Download(dst, src []float64) error {
-	copy(dst, src)
+// Download implements engine.Kernels (float32 widens exactly).
+func (b *kernels[F]) Download(dst []float64, src []F) error {
+	if s, ok := any(src).([]float64); ok {
+		copy(dst, s)
+		return nil
+	}
+	for i, v := range src {
+		dst[i] = float64(v)
+	}
 	return nil
 }
 
 // Copy implements engine.Kernels.
-func (b *kernels) Copy(dst, src []float64, _ int) error {
+func (b *kernels[F]) Copy(dst, src []F, _ int) error {
 	copy(dst, src)
 	return nil
 }
 
 // Fill implements engine.Kernels.
-func (b *kernels) Fill(dst []float64, n int, v float64) error {
+func (b *kernels[F]) Fill(dst []F, n int, v float64) error {
+	f := F(v)
 	b.parallel(n, func(lo, hi int) {
 		s := dst[lo:hi]
 		for i := range s {
-			s[i] = v
+			s[i] = f
 		}
 	})
 	return nil
@@ -217,14 +254,14 @@ func toGonum(t engine.Transpose) blas.Transpose {
 }
 
 // Gemm implements engine.Kernels. A column-major product C = op(A) op(B) is
-// the row-major product C^T = op(B)^T op(A)^T, so gonum's row-major Dgemm is
+// the row-major product C^T = op(B)^T op(A)^T, so gonum's row-major gemm is
 // called with the operands swapped.
-func (b *kernels) Gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, lda int, bb []float64, ldb int, beta float64, c []float64, ldc int) error {
+func (b *kernels[F]) Gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []F, lda int, bb []F, ldb int, beta float64, c []F, ldc int) error {
 	b.gemm(tA, tB, m, n, k, alpha, a, lda, bb, ldb, beta, c, ldc)
 	return nil
 }
 
-func (b *kernels) gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, lda int, bb []float64, ldb int, beta float64, c []float64, ldc int) {
+func (b *kernels[F]) gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []F, lda int, bb []F, ldb int, beta float64, c []F, ldc int) {
 	if k == 0 {
 		// C = beta C; BLAS's convention that beta = 0 overwrites C (NaN too).
 		for j := 0; j < n; j++ {
@@ -233,7 +270,7 @@ func (b *kernels) gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []
 				if beta == 0 {
 					col[i] = 0
 				} else {
-					col[i] *= beta
+					col[i] *= F(beta)
 				}
 			}
 		}
@@ -241,14 +278,14 @@ func (b *kernels) gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []
 	}
 	ar, ac := engine.StoredShape(tA, m, k)
 	br, bc := engine.StoredShape(tB, k, n)
-	b.impl.Dgemm(toGonum(tB), toGonum(tA), n, m, k, alpha,
+	b.la.gemm(toGonum(tB), toGonum(tA), n, m, k, alpha,
 		bb[:engine.MatrixSpan(br, bc, ldb)], ldb,
 		a[:engine.MatrixSpan(ar, ac, lda)], lda,
 		beta, c[:engine.MatrixSpan(m, n, ldc)], ldc)
 }
 
 // GemmStridedBatched implements engine.Kernels.
-func (b *kernels) GemmStridedBatched(tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, lda, strideA int, bb []float64, ldb, strideB int, beta float64, c []float64, ldc, strideC int, batch int) error {
+func (b *kernels[F]) GemmStridedBatched(tA, tB engine.Transpose, m, n, k int, alpha float64, a []F, lda, strideA int, bb []F, ldb, strideB int, beta float64, c []F, ldc, strideC int, batch int) error {
 	if m*n*k <= smallGemm {
 		// Many tiny products (attention's T x T scores of each sample):
 		// a call into BLAS per product costs more than the product.
@@ -269,8 +306,9 @@ const smallGemm = 16 * 16 * 16
 
 // smallGemmKernel sets the column-major m x n matrix C = alpha op(A) op(B)
 // + beta C (C not read when beta is 0, as BLAS), each element's sum over k
-// in index order.
-func smallGemmKernel(tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, lda int, bb []float64, ldb int, beta float64, c []float64, ldc int) {
+// in index order, in float64 (for float32 buffers: the products exact, the
+// result rounded once).
+func smallGemmKernel[F float32 | float64](tA, tB engine.Transpose, m, n, k int, alpha float64, a []F, lda int, bb []F, ldb int, beta float64, c []F, ldc int) {
 	// Element strides of op(A)[r, p] and op(B)[p, col].
 	ar, ap := 1, lda
 	if tA == engine.Trans {
@@ -285,14 +323,14 @@ func smallGemmKernel(tA, tB engine.Transpose, m, n, k int, alpha float64, a []fl
 			s := 0.0
 			ia, ib := r*ar, col*bc
 			for p := 0; p < k; p++ {
-				s += a[ia] * bb[ib]
+				s += float64(a[ia]) * float64(bb[ib])
 				ia += ap
 				ib += bp
 			}
 			if beta == 0 {
-				c[r+col*ldc] = alpha * s
+				c[r+col*ldc] = F(alpha * s)
 			} else {
-				c[r+col*ldc] = alpha*s + beta*c[r+col*ldc]
+				c[r+col*ldc] = F(alpha*s + beta*float64(c[r+col*ldc]))
 			}
 		}
 	}
@@ -300,7 +338,7 @@ func smallGemmKernel(tA, tB engine.Transpose, m, n, k int, alpha float64, a []fl
 
 // Gemv implements engine.Kernels. Column-major y = op(A) x is row-major
 // y = op'(A^T) x with A^T n x m.
-func (b *kernels) Gemv(tA engine.Transpose, m, n int, alpha float64, a []float64, lda int, x []float64, incx int, beta float64, y []float64, incy int) error {
+func (b *kernels[F]) Gemv(tA engine.Transpose, m, n int, alpha float64, a []F, lda int, x []F, incx int, beta float64, y []F, incy int) error {
 	xn, yn := n, m
 	if tA == engine.Trans {
 		xn, yn = m, n
@@ -310,7 +348,7 @@ func (b *kernels) Gemv(tA engine.Transpose, m, n int, alpha float64, a []float64
 			if beta == 0 {
 				y[i*incy] = 0
 			} else {
-				y[i*incy] *= beta
+				y[i*incy] *= F(beta)
 			}
 		}
 		return nil
@@ -319,54 +357,70 @@ func (b *kernels) Gemv(tA engine.Transpose, m, n int, alpha float64, a []float64
 	if tA == engine.Trans {
 		rt = blas.NoTrans
 	}
-	b.impl.Dgemv(rt, n, m, alpha, a[:engine.MatrixSpan(m, n, lda)], lda,
+	b.la.gemv(rt, n, m, alpha, a[:engine.MatrixSpan(m, n, lda)], lda,
 		x[:engine.VectorSpan(xn, incx)], incx, beta, y[:engine.VectorSpan(yn, incy)], incy)
 	return nil
 }
 
 // Dot implements engine.Kernels.
-func (b *kernels) Dot(n int, x []float64, incx int, y []float64, incy int) (float64, error) {
-	return b.impl.Ddot(n, x[:engine.VectorSpan(n, incx)], incx, y[:engine.VectorSpan(n, incy)], incy), nil
+func (b *kernels[F]) Dot(n int, x []F, incx int, y []F, incy int) (float64, error) {
+	return b.la.dot(n, x[:engine.VectorSpan(n, incx)], incx, y[:engine.VectorSpan(n, incy)], incy), nil
 }
 
 // Axpy implements engine.Kernels.
-func (b *kernels) Axpy(n int, alpha float64, x []float64, incx int, y []float64, incy int) error {
-	b.impl.Daxpy(n, alpha, x[:engine.VectorSpan(n, incx)], incx, y[:engine.VectorSpan(n, incy)], incy)
+func (b *kernels[F]) Axpy(n int, alpha float64, x []F, incx int, y []F, incy int) error {
+	b.la.axpy(n, alpha, x[:engine.VectorSpan(n, incx)], incx, y[:engine.VectorSpan(n, incy)], incy)
 	return nil
 }
 
 // Scal implements engine.Kernels.
-func (b *kernels) Scal(n int, alpha float64, x []float64, incx int) error {
-	b.impl.Dscal(n, alpha, x[:engine.VectorSpan(n, incx)], incx)
+func (b *kernels[F]) Scal(n int, alpha float64, x []F, incx int) error {
+	b.la.scal(n, alpha, x[:engine.VectorSpan(n, incx)], incx)
 	return nil
 }
 
 // Nrm2 implements engine.Kernels.
-func (b *kernels) Nrm2(n int, x []float64, incx int) (float64, error) {
-	return b.impl.Dnrm2(n, x[:engine.VectorSpan(n, incx)], incx), nil
+func (b *kernels[F]) Nrm2(n int, x []F, incx int) (float64, error) {
+	return b.la.nrm2(n, x[:engine.VectorSpan(n, incx)], incx), nil
 }
 
 // FillNormal implements engine.Kernels: each chunk draws its own range of
-// the Philox stream, so the result does not depend on the chunking.
-func (b *kernels) FillNormal(dst []float64, n int, seed, stream, start uint64, std float64) error {
+// the Philox stream, so the result does not depend on the chunking. A
+// float32 buffer gets std times the float64 normal, rounded once: a
+// float32 network is the float64 network rounded.
+func (b *kernels[F]) FillNormal(dst []F, n int, seed, stream, start uint64, std float64) error {
+	if d, ok := any(dst).([]float64); ok {
+		b.parallel(n, func(lo, hi int) {
+			s := d[lo:hi]
+			rng.FillNormal(s, seed, stream, start+uint64(lo))
+			if std != 1 {
+				for i := range s {
+					s[i] *= std
+				}
+			}
+		})
+		return nil
+	}
 	b.parallel(n, func(lo, hi int) {
-		s := dst[lo:hi]
-		rng.FillNormal(s, seed, stream, start+uint64(lo))
-		if std != 1 {
-			for i := range s {
-				s[i] *= std
+		var tmp [chunk]float64
+		for at := lo; at < hi; at += chunk {
+			s := tmp[:min(chunk, hi-at)]
+			rng.FillNormal(s, seed, stream, start+uint64(at))
+			for i, v := range s {
+				dst[at+i] = F(std * v)
 			}
 		}
 	})
 	return nil
 }
 
-// ActivateDerivative implements engine.Kernels.
-func (b *kernels) ActivateDerivative(f activation.Func, order, n int, hs, os []float64) error {
+// ActivateDerivative implements engine.Kernels. Every activation is
+// evaluated in float64 (a float32 result rounded once).
+func (b *kernels[F]) ActivateDerivative(f activation.Func, order, n int, hs, os []F) error {
 	fn := [...]func(float64) float64{f.Phi, f.D1, f.D2, f.D3}[order]
 	b.parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			os[i] = fn(hs[i])
+			os[i] = F(fn(float64(hs[i])))
 		}
 	})
 	return nil
@@ -374,32 +428,33 @@ func (b *kernels) ActivateDerivative(f activation.Func, order, n int, hs, os []f
 
 // ActivateJet implements engine.Kernels. The order of operations is fixed
 // (and mirrored by the CUDA kernel): dx = d1*v, ddx = (d2*v)*v + d1*a, each
-// product rounded before the sum.
-func (b *kernels) ActivateJet(f activation.Func, n int, hs, vs, as, xs, dxs, ddxs []float64) error {
+// product rounded before the sum, in float64 (float32 results rounded
+// once at the end).
+func (b *kernels[F]) ActivateJet(f activation.Func, n int, hs, vs, as, xs, dxs, ddxs []F) error {
 	b.parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			hh, vv, aa := hs[i], vs[i], as[i]
+			hh, vv, aa := float64(hs[i]), float64(vs[i]), float64(as[i])
 			phi, d1, d2 := f.Jet(hh)
-			xs[i] = phi
-			dxs[i] = d1 * vv
-			ddxs[i] = float64(float64(d2*vv)*vv) + float64(d1*aa)
+			xs[i] = F(phi)
+			dxs[i] = F(d1 * vv)
+			ddxs[i] = F(float64(float64(d2*vv)*vv) + float64(d1*aa))
 		}
 	})
 	return nil
 }
 
 // ActivateBackward implements engine.Kernels.
-func (b *kernels) ActivateBackward(f activation.Func, n int, hs, gxs, ghs []float64) error {
+func (b *kernels[F]) ActivateBackward(f activation.Func, n int, hs, gxs, ghs []F) error {
 	b.parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			ghs[i] = f.D1(hs[i]) * gxs[i]
+			ghs[i] = F(f.D1(float64(hs[i])) * float64(gxs[i]))
 		}
 	})
 	return nil
 }
 
 // AddBias implements engine.Kernels.
-func (b *kernels) AddBias(m, n int, bias, cs []float64, ldc int) error {
+func (b *kernels[F]) AddBias(m, n int, bias, cs []F, ldc int) error {
 	bs := bias[:m]
 	b.parallelCols(m, n, func(j int) {
 		col := cs[j*ldc : j*ldc+m]
@@ -411,7 +466,7 @@ func (b *kernels) AddBias(m, n int, bias, cs []float64, ldc int) error {
 }
 
 // Hadamard implements engine.Kernels.
-func (b *kernels) Hadamard(n int, xs, ys, zs []float64) error {
+func (b *kernels[F]) Hadamard(n int, xs, ys, zs []F) error {
 	b.parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			zs[i] = xs[i] * ys[i]
@@ -421,15 +476,15 @@ func (b *kernels) Hadamard(n int, xs, ys, zs []float64) error {
 }
 
 // ColumnDots implements engine.Kernels. Each column's sum runs in index
-// order on one goroutine.
-func (b *kernels) ColumnDots(m, n int, as []float64, lda int, bs []float64, ldb int, os []float64) error {
+// order on one goroutine, in float64 (float32 products are exact there).
+func (b *kernels[F]) ColumnDots(m, n int, as []F, lda int, bs []F, ldb int, os []F) error {
 	b.parallelCols(m, n, func(j int) {
 		ca, cb := as[j*lda:j*lda+m], bs[j*ldb:j*ldb+m]
 		s := 0.0
 		for i := range ca {
-			s += float64(ca[i] * cb[i])
+			s += float64(float64(ca[i]) * float64(cb[i]))
 		}
-		os[j] = s
+		os[j] = F(s)
 	})
 	return nil
 }

@@ -1,6 +1,7 @@
 package cpu_test
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -48,7 +49,41 @@ func TestConformanceOneThread(t *testing.T) {
 	})
 }
 
+// openFloat32 opens a float32 CPU backend with the given BLAS (skipping
+// OpenBLAS where it is missing, as openOrSkip does).
+func openFloat32(t *testing.T, blasName string, threads int) engine.Backend {
+	t.Helper()
+	openOrSkip(t, blasName).Close()
+	b, err := cpu.New(cpu.Options{BLAS: blasName, Threads: threads, DType: engine.Float32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if engine.DTypeOf(b) != engine.Float32 || b.Info().DType != "float32" {
+		t.Fatalf("asked for float32, got %v (Info %q)", engine.DTypeOf(b), b.Info().DType)
+	}
+	return b
+}
+
+// TestConformanceFloat32 runs the whole suite on float32 backends: both
+// BLAS and one thread, with every bound derived from float32's unit
+// roundoff where the backend computes in float32 (gemm, gemv) and from
+// float64's plus the one rounding of the stored result where it computes
+// in float64 (everything else).
+func TestConformanceFloat32(t *testing.T) {
+	for _, c := range []struct {
+		blas    string
+		threads int
+	}{{"openblas", 0}, {"gonum", 0}, {"gonum", 1}} {
+		t.Run(fmt.Sprintf("%s/threads=%d", c.blas, c.threads), func(t *testing.T) {
+			enginetest.Run(t, func(t *testing.T) engine.Backend { return openFloat32(t, c.blas, c.threads) })
+		})
+	}
+}
+
 func TestBadOptions(t *testing.T) {
+	if _, err := cpu.New(cpu.Options{DType: engine.DType(7)}); err == nil {
+		t.Error("DType 7: no error")
+	}
 	if _, err := cpu.New(cpu.Options{BLAS: "mkl"}); err == nil {
 		t.Error("BLAS mkl: no error")
 	}

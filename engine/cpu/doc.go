@@ -6,7 +6,9 @@
 // is how netgeom uses it; New opens one with explicit Options, and
 // DirectDgemm calls OpenBLAS's cblas_dgemm directly (for the roofline
 // benchmark). The package implements only the kernels (engine.Kernels on
-// []float64): New wraps them in engine.Checked, which checks every op's
+// []float64, or on []float32 for a backend opened with Options.DType
+// engine.Float32; see engine.Float32 and DESIGN.md for what accumulates in
+// float64): New wraps them in engine.Checked, which checks every op's
 // arguments; Info().BLAS names the BLAS in use.
 //
 // Environment:

@@ -9,7 +9,7 @@ const chunk = 1 << 14
 
 // parallel runs f over [0, n) in chunks of `chunk` elements spread over the
 // backend's threads; small n runs inline.
-func (b *kernels) parallel(n int, f func(lo, hi int)) {
+func (b *kernels[F]) parallel(n int, f func(lo, hi int)) {
 	if n <= chunk || b.threads == 1 {
 		if n > 0 {
 			f(0, n)
@@ -35,7 +35,7 @@ func (b *kernels) parallel(n int, f func(lo, hi int)) {
 // parallelCols runs f(j) for every column j of an m x n matrix: columns are
 // grouped so that a group holds about `chunk` elements, and groups are spread
 // over the backend's threads. Each column is handled by one goroutine.
-func (b *kernels) parallelCols(m, n int, f func(j int)) {
+func (b *kernels[F]) parallelCols(m, n int, f func(j int)) {
 	per := max(1, chunk/max(1, m)) // columns per group
 	groups := (n + per - 1) / per
 	run := func(g int) {

@@ -1,6 +1,9 @@
 package cpu
 
-import "sync"
+import (
+	"sync"
+	"unsafe"
+)
 
 // The pool keeps large freed buffers for the next Alloc of the same length.
 // A pass over a batch allocates its buffers afresh at every call (a random
@@ -15,15 +18,15 @@ const (
 	poolMax = 512 << 20
 )
 
-type pool struct {
+type pool[F float32 | float64] struct {
 	mu   sync.Mutex
-	n    int         // the length of the buffers held
-	bufs [][]float64 // each of length n
+	n    int   // the length of the buffers held
+	bufs [][]F // each of length n
 }
 
 // take returns a pooled buffer of length n (not cleared), or nil and
 // empties the pool when it holds buffers of another length.
-func (p *pool) take(n int) []float64 {
+func (p *pool[F]) take(n int) []F {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.n != n {
@@ -42,11 +45,12 @@ func (p *pool) take(n int) []float64 {
 
 // put keeps x when it has the pool's length and there is room, and
 // reports whether it did.
-func (p *pool) put(x []float64) bool {
+func (p *pool[F]) put(x []F) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := len(x)
-	if n != cap(x) || n*8 < poolMin || (n != p.n && len(p.bufs) > 0) || (len(p.bufs)+1)*n*8 > poolMax {
+	var z F
+	n, size := len(x), int(unsafe.Sizeof(z))
+	if n == 0 || n != cap(x) || n*size < poolMin || (n != p.n && len(p.bufs) > 0) || (len(p.bufs)+1)*n*size > poolMax {
 		return false
 	}
 	p.n = n
@@ -55,7 +59,7 @@ func (p *pool) put(x []float64) bool {
 }
 
 // empty drops every pooled buffer.
-func (p *pool) empty() {
+func (p *pool[F]) empty() {
 	p.mu.Lock()
 	p.bufs = nil
 	p.mu.Unlock()

@@ -7,7 +7,7 @@ import "testing"
 // length empties the pool; small buffers and buffers beyond the pool's cap
 // are not kept; Close empties it.
 func TestPoolReuse(t *testing.T) {
-	b := &kernels{threads: 2}
+	b := &kernels[float64]{threads: 2}
 	n := poolMin / 8 * 3 // three chunks of elementwise work: the clear runs in parallel
 	x, err := b.Alloc(n)
 	if err != nil {

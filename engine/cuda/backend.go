@@ -385,6 +385,9 @@ func (b *device) release() error {
 }
 
 // Info implements engine.Kernels.
+// DType implements engine.Kernels: the CUDA backend computes in float64.
+func (b *device) DType() engine.DType { return engine.Float64 }
+
 func (b *device) Info() engine.Info {
 	in := b.info
 	in.Details = map[string]string{}

@@ -15,6 +15,48 @@ import (
 // eps is the unit roundoff of float64 (2^-53).
 const eps = 0x1p-53
 
+// precision is what the suite needs of a backend's dtype: the unit
+// roundoff u of its products and sums (BLAS), the roundoff store of the
+// one rounding that every op computed in float64 suffers when it stores a
+// float32 result (0 for float64), and the rounding of host numbers to the
+// dtype (inputs are rounded before the references are computed, so the
+// references see the numbers the backend holds).
+type precision struct {
+	dt       engine.DType
+	u, store float64
+	// scalars is the number of extra roundings of alpha and beta (a
+	// float32 BLAS takes them rounded).
+	scalars int
+}
+
+func prec(b engine.Backend) precision {
+	if engine.DTypeOf(b) == engine.Float32 {
+		return precision{dt: engine.Float32, u: 0x1p-24, store: 0x1p-24, scalars: 2}
+	}
+	return precision{dt: engine.Float64, u: eps}
+}
+
+// round is x as the backend stores it.
+func (p precision) round(x float64) float64 {
+	if p.dt == engine.Float32 {
+		return float64(float32(x))
+	}
+	return x
+}
+
+// roundAll rounds v in place and returns it.
+func (p precision) roundAll(v []float64) []float64 {
+	for i := range v {
+		v[i] = p.round(v[i])
+	}
+	return v
+}
+
+// randIn is randVec with the numbers rounded to b's dtype.
+func randIn(b engine.Backend, r *rand.Rand, n int) []float64 {
+	return prec(b).roundAll(randVec(r, n))
+}
+
 // Opener opens a fresh backend for one test.
 type Opener func(t *testing.T) engine.Backend
 
@@ -63,7 +105,7 @@ func randVec(r *rand.Rand, n int) []float64 {
 
 func upload(t *testing.T, b engine.Backend, v []float64) engine.Buffer {
 	t.Helper()
-	buf, err := b.Alloc(engine.Float64, len(v))
+	buf, err := b.Alloc(engine.DTypeOf(b), len(v))
 	if err != nil {
 		t.Fatalf("alloc %d: %v", len(v), err)
 	}
@@ -129,7 +171,7 @@ func at(a []float64, ld int, t engine.Transpose, i, j int) float64 {
 // on the rounding error of any summation order: (k+2) u (|alpha| sum|a||b| +
 // |beta c|), the standard gamma_{k+2} bound on a dot product of length k
 // plus the scaling and the final sum.
-func refGemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) (want, bound []float64) {
+func refGemm(p precision, tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) (want, bound []float64) {
 	want = append([]float64(nil), c...)
 	bound = make([]float64, len(c))
 	for j := 0; j < n; j++ {
@@ -145,7 +187,7 @@ func refGemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, l
 				old = beta * c[i+j*ldc]
 			}
 			want[i+j*ldc] = alpha*s + old
-			bound[i+j*ldc] = float64(k+2)*eps*(math.Abs(alpha)*abs+math.Abs(old)) + 1e-300
+			bound[i+j*ldc] = float64(k+2+p.scalars)*p.u*(math.Abs(alpha)*abs+math.Abs(old)) + 1e-300
 		}
 	}
 	return want, bound
@@ -155,9 +197,9 @@ func refGemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []float64, l
 
 func testBuffers(t *testing.T, b engine.Backend) {
 	for _, n := range []int{0, 1, 7, 100000} {
-		x, err := b.Alloc(engine.Float64, n)
+		x, err := b.Alloc(engine.DTypeOf(b), n)
 		must(t, err)
-		if x.Len() != n || x.DType() != engine.Float64 {
+		if x.Len() != n || x.DType() != engine.DTypeOf(b) {
 			t.Fatalf("alloc %d: Len %d dtype %v", n, x.Len(), x.DType())
 		}
 		for i, v := range download(t, b, x) {
@@ -171,9 +213,9 @@ func testBuffers(t *testing.T, b engine.Backend) {
 				t.Fatalf("fill: element %d = %v", i, v)
 			}
 		}
-		src := randVec(rand.New(rand.NewPCG(1, uint64(n))), n)
+		src := randIn(b, rand.New(rand.NewPCG(1, uint64(n))), n)
 		must(t, b.Upload(x, src))
-		y, err := b.Alloc(engine.Float64, n)
+		y, err := b.Alloc(engine.DTypeOf(b), n)
 		must(t, err)
 		must(t, b.Copy(y, x))
 		bitsEqual(t, "copy", download(t, b, y), src)
@@ -184,7 +226,7 @@ func testBuffers(t *testing.T, b engine.Backend) {
 
 func testViews(t *testing.T, b engine.Backend) {
 	r := rand.New(rand.NewPCG(2, 2))
-	src := randVec(r, 20)
+	src := randIn(b, r, 20)
 	x := upload(t, b, src)
 	v, err := b.Slice(x, 5, 10)
 	must(t, err)
@@ -238,17 +280,32 @@ type foreign32 struct{ foreign }
 
 func (f foreign32) DType() engine.DType { return engine.Float32 }
 
+// foreignOf is a buffer no backend made, of b's dtype.
+func foreignOf(b engine.Backend, n int) engine.Buffer {
+	if engine.DTypeOf(b) == engine.Float32 {
+		return foreign32{foreign{n}}
+	}
+	return foreign{n}
+}
+
 func testErrors(t *testing.T, b engine.Backend) {
-	if _, err := b.Alloc(engine.Float32, 4); !errors.Is(err, engine.ErrDType) {
-		t.Errorf("Alloc(float32): err = %v, want ErrDType", err)
+	// A backend computes in one dtype: the other one is refused, and a
+	// buffer of its own dtype that it did not make is foreign.
+	dt := engine.DTypeOf(b)
+	other, same, alien := engine.Float32, engine.Buffer(foreign{4}), engine.Buffer(foreign32{foreign{4}})
+	if dt == engine.Float32 {
+		other, same, alien = engine.Float64, foreign32{foreign{4}}, foreign{4}
 	}
-	if err := b.Fill(foreign32{foreign{4}}, 0); !errors.Is(err, engine.ErrDType) {
-		t.Errorf("Fill(float32 buffer): err = %v, want ErrDType", err)
+	if _, err := b.Alloc(other, 4); !errors.Is(err, engine.ErrDType) {
+		t.Errorf("Alloc(%v) on a %v backend: err = %v, want ErrDType", other, dt, err)
 	}
-	if _, err := b.Alloc(engine.Float64, -1); !errors.Is(err, engine.ErrShape) {
+	if err := b.Fill(alien, 0); !errors.Is(err, engine.ErrDType) {
+		t.Errorf("Fill(%v buffer) on a %v backend: err = %v, want ErrDType", other, dt, err)
+	}
+	if _, err := b.Alloc(dt, -1); !errors.Is(err, engine.ErrShape) {
 		t.Errorf("Alloc(-1): err = %v, want ErrShape", err)
 	}
-	if err := b.Fill(foreign{4}, 0); !errors.Is(err, engine.ErrForeign) {
+	if err := b.Fill(same, 0); !errors.Is(err, engine.ErrForeign) {
 		t.Errorf("Fill(foreign buffer): err = %v, want ErrForeign", err)
 	}
 	x := upload(t, b, make([]float64, 12))
@@ -322,7 +379,7 @@ func errOnlyBuf(_ engine.Buffer, err error) error { return err }
 func testClosed(t *testing.T, b engine.Backend) {
 	x := upload(t, b, make([]float64, 4))
 	must(t, b.Close())
-	if _, err := b.Alloc(engine.Float64, 4); !errors.Is(err, engine.ErrClosed) {
+	if _, err := b.Alloc(engine.DTypeOf(b), 4); !errors.Is(err, engine.ErrClosed) {
 		t.Errorf("Alloc after Close: err = %v, want ErrClosed", err)
 	}
 	if err := b.Fill(x, 1); !errors.Is(err, engine.ErrClosed) {
@@ -376,15 +433,15 @@ func checkGemm(t *testing.T, b engine.Backend, r *rand.Rand, name string, tA, tB
 	ar, ac := engine.StoredShape(tA, c.m, c.k)
 	br, bc := engine.StoredShape(tB, c.k, c.n)
 	lda, ldb, ldc := max(1, ar)+c.padA, max(1, br)+c.padB, max(1, c.m)+c.padC
-	a := randVec(r, lda*max(ac, 1))
-	bb := randVec(r, ldb*max(bc, 1))
-	cc := randVec(r, ldc*max(c.n, 1))
+	a := randIn(b, r, lda*max(ac, 1))
+	bb := randIn(b, r, ldb*max(bc, 1))
+	cc := randIn(b, r, ldc*max(c.n, 1))
 	if beta == 0 {
 		for i := range cc {
 			cc[i] = math.NaN() // beta = 0 must overwrite C, NaN included
 		}
 	}
-	want, bound := refGemm(tA, tB, c.m, c.n, c.k, alpha, a, lda, bb, ldb, beta, cc, ldc)
+	want, bound := refGemm(prec(b), tA, tB, c.m, c.n, c.k, alpha, a, lda, bb, ldb, beta, cc, ldc)
 	if beta == 0 { // padding rows keep their NaN; compare them as bits below
 		for i := range want {
 			if math.IsNaN(want[i]) {
@@ -403,7 +460,7 @@ func checkGemm(t *testing.T, b engine.Backend, r *rand.Rand, name string, tA, tB
 			inside := i < c.m && j < c.n
 			if !inside {
 				// Padding and unused columns must be left alone.
-				if math.Float64bits(got[idx]) != math.Float64bits(cc[idx]) {
+				if math.Float64bits(got[idx]) != math.Float64bits(cc[idx]) && !(math.IsNaN(got[idx]) && math.IsNaN(cc[idx])) {
 					t.Fatalf("%s: C[%d,%d] outside the m x n block changed: %v -> %v", name, i, j, cc[idx], got[idx])
 				}
 				got[idx], want[idx], bound[idx] = 0, 0, 0
@@ -442,14 +499,14 @@ func testGemmBatched(t *testing.T, b engine.Backend) {
 			sB = 0
 		}
 		sC := tc.m * tc.n
-		a := randVec(r, sA*(tc.batch-1)+ar*ac)
-		bb := randVec(r, sB*(tc.batch-1)+br*bc)
-		cc := randVec(r, sC*tc.batch)
+		a := randIn(b, r, sA*(tc.batch-1)+ar*ac)
+		bb := randIn(b, r, sB*(tc.batch-1)+br*bc)
+		cc := randIn(b, r, sC*tc.batch)
 		A, B, C := upload(t, b, a), upload(t, b, bb), upload(t, b, cc)
 		must(t, b.GemmStridedBatched(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, A, lda, sA, B, ldb, sB, tc.beta, C, ldc, sC, tc.batch))
 		got := download(t, b, C)
 		for i := 0; i < tc.batch; i++ {
-			want, bound := refGemm(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, a[i*sA:], lda, bb[i*sB:], ldb, tc.beta, cc[i*sC:(i+1)*sC], ldc)
+			want, bound := refGemm(prec(b), tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, a[i*sA:], lda, bb[i*sB:], ldb, tc.beta, cc[i*sC:(i+1)*sC], ldc)
 			within(t, fmt.Sprintf("%s batch %d", tc.name, i), got[i*sC:(i+1)*sC], want, bound)
 		}
 	}
@@ -470,6 +527,7 @@ func testGemmBatched(t *testing.T, b engine.Backend) {
 
 func testGemv(t *testing.T, b engine.Backend) {
 	r := rand.New(rand.NewPCG(5, 5))
+	p := prec(b)
 	for _, c := range []struct{ m, n, pad, incx, incy int }{
 		{1, 1, 0, 1, 1}, {7, 5, 0, 1, 1}, {5, 7, 3, 2, 3}, {100, 3, 1, 1, 2}, {0, 4, 0, 1, 1}, {4, 0, 0, 1, 1},
 	} {
@@ -480,9 +538,9 @@ func testGemv(t *testing.T, b engine.Backend) {
 				if tA == engine.Trans {
 					xn, yn = c.m, c.n
 				}
-				a := randVec(r, lda*max(c.n, 1))
-				x := randVec(r, max(1, engine.VectorSpan(xn, c.incx)))
-				y := randVec(r, max(1, engine.VectorSpan(yn, c.incy)))
+				a := randIn(b, r, lda*max(c.n, 1))
+				x := randIn(b, r, max(1, engine.VectorSpan(xn, c.incx)))
+				y := randIn(b, r, max(1, engine.VectorSpan(yn, c.incy)))
 				want := append([]float64(nil), y...)
 				bound := make([]float64, len(y))
 				for i := 0; i < yn; i++ {
@@ -502,7 +560,7 @@ func testGemv(t *testing.T, b engine.Backend) {
 						old = s[1] * y[i*c.incy]
 					}
 					want[i*c.incy] = s[0]*sum + old
-					bound[i*c.incy] = float64(xn+2)*eps*(math.Abs(s[0])*abs+math.Abs(old)) + 1e-300
+					bound[i*c.incy] = float64(xn+2+p.scalars)*p.u*(math.Abs(s[0])*abs+math.Abs(old)) + 1e-300
 				}
 				A, X, Y := upload(t, b, a), upload(t, b, x), upload(t, b, y)
 				name := fmt.Sprintf("gemv %v %dx%d lda %d incx %d incy %d alpha %v beta %v", tA, c.m, c.n, lda, c.incx, c.incy, s[0], s[1])
@@ -515,9 +573,10 @@ func testGemv(t *testing.T, b engine.Backend) {
 
 func testLevel1(t *testing.T, b engine.Backend) {
 	r := rand.New(rand.NewPCG(6, 6))
+	p := prec(b)
 	for _, c := range []struct{ n, incx, incy int }{{0, 1, 1}, {1, 1, 1}, {10, 1, 1}, {1000, 2, 3}, {100001, 1, 1}} {
-		x := randVec(r, max(1, engine.VectorSpan(c.n, c.incx)))
-		y := randVec(r, max(1, engine.VectorSpan(c.n, c.incy)))
+		x := randIn(b, r, max(1, engine.VectorSpan(c.n, c.incx)))
+		y := randIn(b, r, max(1, engine.VectorSpan(c.n, c.incy)))
 		X, Y := upload(t, b, x), upload(t, b, y)
 		name := fmt.Sprintf("n %d incx %d incy %d", c.n, c.incx, c.incy)
 
@@ -544,7 +603,7 @@ func testLevel1(t *testing.T, b engine.Backend) {
 		bound := make([]float64, len(y))
 		for i := 0; i < c.n; i++ {
 			wantY[i*c.incy] = y[i*c.incy] + alpha*x[i*c.incx]
-			bound[i*c.incy] = 2 * eps * (math.Abs(alpha*x[i*c.incx]) + math.Abs(y[i*c.incy]))
+			bound[i*c.incy] = 2*eps*(math.Abs(alpha*x[i*c.incx])+math.Abs(y[i*c.incy])) + p.store*math.Abs(wantY[i*c.incy])
 		}
 		must(t, b.Axpy(c.n, alpha, X, c.incx, Y, c.incy))
 		within(t, "axpy "+name, download(t, b, Y), wantY, bound)
@@ -552,7 +611,7 @@ func testLevel1(t *testing.T, b engine.Backend) {
 		// Scal: one rounding per element, so exact against the reference.
 		wantX := append([]float64(nil), x...)
 		for i := 0; i < c.n; i++ {
-			wantX[i*c.incx] = 1.75 * x[i*c.incx]
+			wantX[i*c.incx] = p.round(1.75 * x[i*c.incx])
 		}
 		must(t, b.Scal(c.n, 1.75, X, c.incx))
 		bitsEqual(t, "scal "+name, download(t, b, X), wantX)
@@ -562,11 +621,15 @@ func testLevel1(t *testing.T, b engine.Backend) {
 // testNrm2Scaling: a norm must not overflow or underflow where the answer is
 // representable (BLAS scales; a naive sqrt(sum x^2) gives Inf or 0 here).
 func testNrm2Scaling(t *testing.T, b engine.Backend) {
-	for _, v := range []float64{1e200, 1e-200} {
+	scales := []float64{1e200, 1e-200}
+	if prec(b).dt == engine.Float32 { // the squares overflow and underflow float32
+		scales = []float64{1e30, 1e-30}
+	}
+	for _, v := range scales {
 		X := upload(t, b, []float64{3 * v, 4 * v})
 		got, err := b.Nrm2(2, X, 1)
 		must(t, err)
-		if math.Abs(got-5*v) > 4*eps*5*v {
+		if math.Abs(got-5*v) > 4*prec(b).u*5*v {
 			t.Errorf("nrm2 of (3, 4) x %v = %v, want %v", v, got, 5*v)
 		}
 	}
@@ -582,20 +645,20 @@ func testFillNormal(t *testing.T, b engine.Backend) {
 	}{
 		{1, 0, 0, 1, 1}, {1, 0, 0, 100001, 1}, {42, 7, 12345, 1001, 0.5}, {0xdeadbeef, 3, 1<<40 + 1, 33, 2.5}, {5, 5, 3, 0, 1},
 	} {
-		x, err := b.Alloc(engine.Float64, c.n)
+		x, err := b.Alloc(engine.DTypeOf(b), c.n)
 		must(t, err)
 		must(t, b.FillNormal(x, c.seed, c.stream, c.start, c.std))
 		want := make([]float64, c.n)
 		for i := range want {
-			want[i] = c.std * rng.Normal(c.seed, c.stream, c.start+uint64(i))
+			want[i] = prec(b).round(c.std * rng.Normal(c.seed, c.stream, c.start+uint64(i)))
 		}
 		bitsEqual(t, fmt.Sprintf("FillNormal seed %d stream %d start %d n %d std %v", c.seed, c.stream, c.start, c.n, c.std), download(t, b, x), want)
 	}
 	// A view filled at an offset equals the tail of a whole fill.
-	whole, err := b.Alloc(engine.Float64, 50)
+	whole, err := b.Alloc(engine.DTypeOf(b), 50)
 	must(t, err)
 	must(t, b.FillNormal(whole, 9, 1, 0, 1))
-	part, err := b.Alloc(engine.Float64, 80)
+	part, err := b.Alloc(engine.DTypeOf(b), 80)
 	must(t, err)
 	view, err := b.Slice(part, 10, 37)
 	must(t, err)
@@ -614,16 +677,23 @@ func actTol(want float64) float64 {
 	return 8*eps*math.Abs(want) + 1e-15
 }
 
+// storeTol adds to a bound the final rounding of a float32 result.
+func (p precision) storeTol(bound, want float64) float64 {
+	return bound + p.store*math.Abs(want)
+}
+
 var actSample = []float64{-40, -5, -2.5, -1, -1e-3, 0, 1e-8, 0.3, 1, 1.5, 3, 7, 40}
 
 func testActivations(t *testing.T, b engine.Backend) {
 	r := rand.New(rand.NewPCG(7, 7))
+	p := prec(b)
 	h := append(randVec(r, 40000), actSample...)
 	for i := range h[:40000] {
 		h[i] *= 3
 	}
+	p.roundAll(h)
 	H := upload(t, b, h)
-	out, err := b.Alloc(engine.Float64, len(h))
+	out, err := b.Alloc(engine.DTypeOf(b), len(h))
 	must(t, err)
 	for _, name := range activation.Names() {
 		f, err := activation.Lookup(name)
@@ -634,18 +704,18 @@ func testActivations(t *testing.T, b engine.Backend) {
 			want, bound := make([]float64, len(h)), make([]float64, len(h))
 			for i, v := range h {
 				want[i] = fs[order](v)
-				bound[i] = actTol(want[i])
+				bound[i] = p.storeTol(actTol(want[i]), want[i])
 			}
 			within(t, fmt.Sprintf("%s derivative %d", name, order), download(t, b, out), want, bound)
 		}
 		// Backward: gh = phi'(h) gx, one rounding after phi'.
-		gx := randVec(r, len(h))
+		gx := randIn(b, r, len(h))
 		GX := upload(t, b, gx)
 		must(t, b.ActivateBackward(f.ID, H, GX, out))
 		want, bound := make([]float64, len(h)), make([]float64, len(h))
 		for i, v := range h {
 			want[i] = f.D1(v) * gx[i]
-			bound[i] = actTol(want[i]) + 8*eps*math.Abs(gx[i])*1e-15
+			bound[i] = p.storeTol(actTol(want[i])+8*eps*math.Abs(gx[i])*1e-15, want[i])
 		}
 		within(t, name+" backward", download(t, b, out), want, bound)
 		must(t, b.Free(GX))
@@ -654,8 +724,9 @@ func testActivations(t *testing.T, b engine.Backend) {
 
 func testActivateJet(t *testing.T, b engine.Backend) {
 	r := rand.New(rand.NewPCG(8, 8))
+	p := prec(b)
 	n := 3*chunkHint + 17
-	h, v, a := randVec(r, n), randVec(r, n), randVec(r, n)
+	h, v, a := randIn(b, r, n), randIn(b, r, n), randIn(b, r, n)
 	H, V, A := upload(t, b, h), upload(t, b, v), upload(t, b, a)
 	X, DX, DDX := upload(t, b, make([]float64, n)), upload(t, b, make([]float64, n)), upload(t, b, make([]float64, n))
 	for _, name := range activation.Names() {
@@ -669,9 +740,9 @@ func testActivateJet(t *testing.T, b engine.Backend) {
 			wx[i] = f.Phi(h[i])
 			wdx[i] = d1 * v[i]
 			wddx[i] = d2*v[i]*v[i] + d1*a[i]
-			bx[i] = actTol(wx[i])
-			bdx[i] = actTol(d1) * math.Abs(v[i])
-			bddx[i] = actTol(d2)*v[i]*v[i] + actTol(d1)*math.Abs(a[i]) + 4*eps*(math.Abs(d2*v[i]*v[i])+math.Abs(d1*a[i]))
+			bx[i] = p.storeTol(actTol(wx[i]), wx[i])
+			bdx[i] = p.storeTol(actTol(d1)*math.Abs(v[i]), wdx[i])
+			bddx[i] = p.storeTol(actTol(d2)*v[i]*v[i]+actTol(d1)*math.Abs(a[i])+4*eps*(math.Abs(d2*v[i]*v[i])+math.Abs(d1*a[i])), wddx[i])
 		}
 		within(t, name+" jet x", download(t, b, X), wx, bx)
 		within(t, name+" jet dx", download(t, b, DX), wdx, bdx)
@@ -685,15 +756,16 @@ const chunkHint = 1 << 15
 
 func testElementwise(t *testing.T, b engine.Backend) {
 	r := rand.New(rand.NewPCG(9, 9))
+	p := prec(b)
 	n := 2*chunkHint + 5
-	x, y := randVec(r, n), randVec(r, n)
+	x, y := randIn(b, r, n), randIn(b, r, n)
 	X, Y := upload(t, b, x), upload(t, b, y)
-	Z, err := b.Alloc(engine.Float64, n)
+	Z, err := b.Alloc(engine.DTypeOf(b), n)
 	must(t, err)
 	must(t, b.Hadamard(X, Y, Z))
 	want := make([]float64, n)
 	for i := range want {
-		want[i] = x[i] * y[i]
+		want[i] = p.round(x[i] * y[i])
 	}
 	bitsEqual(t, "hadamard", download(t, b, Z), want) // one IEEE product: exact
 	must(t, b.Hadamard(X, Y, X))                      // in place
@@ -701,12 +773,12 @@ func testElementwise(t *testing.T, b engine.Backend) {
 
 	for _, c := range []struct{ m, n, pad int }{{1, 1, 0}, {5, 3, 2}, {1000, 70, 1}, {0, 3, 0}, {4, 0, 0}} {
 		ldc := max(1, c.m) + c.pad
-		bias := randVec(r, max(c.m, 1))
-		cc := randVec(r, ldc*max(c.n, 1))
+		bias := randIn(b, r, max(c.m, 1))
+		cc := randIn(b, r, ldc*max(c.n, 1))
 		wantC := append([]float64(nil), cc...)
 		for j := 0; j < c.n; j++ {
 			for i := 0; i < c.m; i++ {
-				wantC[i+j*ldc] += bias[i]
+				wantC[i+j*ldc] = p.round(wantC[i+j*ldc] + bias[i])
 			}
 		}
 		B, C := upload(t, b, bias), upload(t, b, cc)
@@ -717,9 +789,10 @@ func testElementwise(t *testing.T, b engine.Backend) {
 
 func testColumnDots(t *testing.T, b engine.Backend) {
 	r := rand.New(rand.NewPCG(10, 10))
+	p := prec(b)
 	for _, c := range []struct{ m, n, padA, padB int }{{1, 1, 0, 0}, {7, 3, 0, 0}, {100, 2000, 3, 0}, {30000, 3, 0, 5}, {0, 4, 0, 0}, {5, 0, 0, 0}} {
 		lda, ldb := max(1, c.m)+c.padA, max(1, c.m)+c.padB
-		a, bb := randVec(r, lda*max(c.n, 1)), randVec(r, ldb*max(c.n, 1))
+		a, bb := randIn(b, r, lda*max(c.n, 1)), randIn(b, r, ldb*max(c.n, 1))
 		want, bound := make([]float64, max(c.n, 1)), make([]float64, max(c.n, 1))
 		for j := 0; j < c.n; j++ {
 			abs := 0.0
@@ -728,7 +801,7 @@ func testColumnDots(t *testing.T, b engine.Backend) {
 				want[j] += p
 				abs += math.Abs(p)
 			}
-			bound[j] = float64(c.m+1)*eps*abs + 1e-300
+			bound[j] = p.storeTol(float64(c.m+1)*eps*abs+1e-300, want[j])
 		}
 		A, B := upload(t, b, a), upload(t, b, bb)
 		out := upload(t, b, make([]float64, max(c.n, 1)))
@@ -744,23 +817,23 @@ func testColumnDots(t *testing.T, b engine.Backend) {
 func testRepeatable(t *testing.T, b engine.Backend) {
 	r := rand.New(rand.NewPCG(11, 11))
 	const m, n, k = 300, 257, 311
-	a, bb := randVec(r, m*k), randVec(r, k*n)
+	a, bb := randIn(b, r, m*k), randIn(b, r, k*n)
 	A, B := upload(t, b, a), upload(t, b, bb)
 	run := func() [][]float64 {
-		C, err := b.Alloc(engine.Float64, m*n)
+		C, err := b.Alloc(engine.DTypeOf(b), m*n)
 		must(t, err)
 		must(t, b.Gemm(engine.NoTrans, engine.NoTrans, m, n, k, 1, A, m, B, k, 0, C, m))
-		out, err := b.Alloc(engine.Float64, n)
+		out, err := b.Alloc(engine.DTypeOf(b), n)
 		must(t, err)
 		must(t, b.ColumnDots(m, n, C, m, C, m, out))
 		dot, err := b.Dot(m*k, A, 1, A, 1)
 		must(t, err)
 		nrm, err := b.Nrm2(m*n, C, 1)
 		must(t, err)
-		y, err := b.Alloc(engine.Float64, m)
+		y, err := b.Alloc(engine.DTypeOf(b), m)
 		must(t, err)
 		must(t, b.Gemv(engine.NoTrans, m, k, 1, A, m, B, 1, 0, y, 1))
-		g, err := b.Alloc(engine.Float64, 3*m*n)
+		g, err := b.Alloc(engine.DTypeOf(b), 3*m*n)
 		must(t, err)
 		must(t, b.FillNormal(g, 77, 1, 0, 1))
 		return [][]float64{download(t, b, C), download(t, b, out), {dot, nrm}, download(t, b, y), download(t, b, g)}
@@ -811,7 +884,7 @@ func testConcurrent(t *testing.T, b engine.Backend) {
 // signals started after its first full round.
 func concurrentWorker(b engine.Backend, w engine.Buffer, n int, scale, norm2 float64, started chan<- struct{}) error {
 	for round := 0; ; round++ {
-		x, err := b.Alloc(engine.Float64, n)
+		x, err := b.Alloc(engine.DTypeOf(b), n)
 		if err != nil {
 			return err
 		}

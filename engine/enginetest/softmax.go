@@ -21,7 +21,7 @@ import (
 //   - log-softmax: out_i = d_i - log s has absolute error u |d_i| (from
 //     d_i), u (m + 16) (the relative error of s becomes absolute under the
 //     log), and a few ulps of |log s| and |out_i|.
-func refSoftmax(m, n int, x []float64, ld int, log bool) (want, bound []float64) {
+func refSoftmax(p precision, m, n int, x []float64, ld int, log bool) (want, bound []float64) {
 	want, bound = make([]float64, m*n), make([]float64, m*n)
 	for j := 0; j < n; j++ {
 		col := x[j*ld : j*ld+m]
@@ -39,10 +39,10 @@ func refSoftmax(m, n int, x []float64, ld int, log bool) (want, bound []float64)
 			k := i + j*m
 			if log {
 				want[k] = d - ls
-				bound[k] = eps*(math.Abs(d)+float64(m)+16+4*math.Abs(ls)+4*math.Abs(want[k])) + 1e-300
+				bound[k] = p.storeTol(eps*(math.Abs(d)+float64(m)+16+4*math.Abs(ls)+4*math.Abs(want[k]))+1e-300, want[k])
 			} else {
 				want[k] = math.Exp(d) / s
-				bound[k] = want[k]*eps*(math.Abs(d)+float64(m)+16) + 1e-300
+				bound[k] = p.storeTol(want[k]*eps*(math.Abs(d)+float64(m)+16)+1e-300, want[k])
 			}
 		}
 	}
@@ -100,16 +100,16 @@ func testSoftmax(t *testing.T, b engine.Backend) {
 		ldx, ldo := c.m+c.padX, c.m+c.padO
 		x := c.x
 		if x == nil {
-			x = randVec(r, ldx*c.n)
+			x = randIn(b, r, ldx*c.n)
 			for i := range x {
 				x[i] *= 4
 			}
 		}
 		for _, log := range []bool{false, true} {
 			name := fmt.Sprintf("%s (%d x %d, ldx %d, ldo %d) log=%v", c.name, c.m, c.n, ldx, ldo, log)
-			want, bound := refSoftmax(c.m, c.n, x, ldx, log)
+			want, bound := refSoftmax(prec(b), c.m, c.n, x, ldx, log)
 			X := upload(t, b, x)
-			before := randVec(r, ldo*c.n)
+			before := randIn(b, r, ldo*c.n)
 			O := upload(t, b, before)
 			must(t, b.Softmax(c.m, c.n, X, ldx, O, ldo, log))
 			got := download(t, b, O)
@@ -169,7 +169,8 @@ func testSoftmax(t *testing.T, b engine.Backend) {
 		must(t, b.Softmax(m, 1, X, m, O, m, true))
 		lp := download(t, b, O)
 		for i := range p {
-			if math.Abs(p[i]-1/float64(m)) > 4*eps/float64(m) || math.Abs(lp[i]+math.Log(float64(m))) > 4*eps*math.Log(float64(m)) {
+			pr, lm := prec(b), math.Log(float64(m))
+			if math.Abs(p[i]-1/float64(m)) > pr.storeTol(4*eps/float64(m), p[i]) || math.Abs(lp[i]+lm) > pr.storeTol(4*eps*lm, lm) {
 				t.Fatalf("equal logits, m = %d: softmax %v (want %v), log-softmax %v (want %v)", m, p[i], 1/float64(m), lp[i], -math.Log(float64(m)))
 			}
 		}
@@ -178,12 +179,12 @@ func testSoftmax(t *testing.T, b engine.Backend) {
 	// ScaleColumns: one rounding per element, so bit for bit.
 	for _, c := range []struct{ m, n, pad int }{{1, 1, 0}, {7, 5, 2}, {1, 40, 0}, {500, 300, 1}, {0, 3, 0}, {4, 0, 0}} {
 		ld := max(1, c.m) + c.pad
-		x := randVec(r, ld*max(c.n, 1))
-		s := randVec(r, max(c.n, 1))
+		x := randIn(b, r, ld*max(c.n, 1))
+		s := randIn(b, r, max(c.n, 1))
 		want := append([]float64(nil), x...)
 		for j := 0; j < c.n; j++ {
 			for i := 0; i < c.m; i++ {
-				want[i+j*ld] *= s[j]
+				want[i+j*ld] = prec(b).round(want[i+j*ld] * s[j])
 			}
 		}
 		X, S := upload(t, b, x), upload(t, b, s)
@@ -213,7 +214,7 @@ func testSoftmax(t *testing.T, b engine.Backend) {
 			t.Errorf("%s: err = %v, want ErrShape", what, err)
 		}
 	}
-	if err := b.Softmax(1, 1, foreign{1}, 1, o, 1, false); !errors.Is(err, engine.ErrForeign) {
+	if err := b.Softmax(1, 1, foreignOf(b, 1), 1, o, 1, false); !errors.Is(err, engine.ErrForeign) {
 		t.Errorf("softmax of a foreign buffer: err = %v, want ErrForeign", err)
 	}
 	must(t, b.Free(x))

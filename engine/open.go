@@ -8,9 +8,10 @@ import (
 	"sync"
 )
 
-// Opener opens one kind of backend. It returns an error wrapping
-// ErrUnavailable when the machine cannot run it, with the reason.
-type Opener func() (Backend, error)
+// Opener opens one kind of backend computing in dt. It returns an error
+// wrapping ErrUnavailable when the machine cannot run it, or ErrDType when
+// the backend does not compute in dt, with the reason.
+type Opener func(dt DType) (Backend, error)
 
 var (
 	regMu    sync.Mutex
@@ -52,19 +53,26 @@ func lookup(name string) (Opener, bool) {
 // Open returns the backend named "cpu" or "cuda", or with "auto" (or "") the
 // CUDA backend when a GPU, its driver and the kernels load, else the CPU. The
 // returned Info().Reason says which was picked and why.
-func Open(name string) (Backend, error) {
+func Open(name string) (Backend, error) { return OpenDType(name, Float64) }
+
+// OpenDType is Open for a backend that computes in dt (see DTypeOf); "auto"
+// takes the CPU where CUDA does not compute in dt.
+func OpenDType(name string, dt DType) (Backend, error) {
+	if dt != Float64 && dt != Float32 {
+		return nil, fmt.Errorf("%w: %v: valid dtypes are float64, float32", ErrDType, dt)
+	}
 	switch strings.ToLower(strings.TrimSpace(name)) {
 	case "", "auto":
-		return openAuto()
+		return openAuto(dt)
 	case "cpu":
-		return openNamed("cpu")
+		return openNamed("cpu", dt)
 	case "cuda":
-		return openNamed("cuda")
+		return openNamed("cuda", dt)
 	}
 	return nil, fmt.Errorf("unknown backend %q: valid names are auto, cpu, cuda", name)
 }
 
-func openNamed(name string) (Backend, error) {
+func openNamed(name string, dt DType) (Backend, error) {
 	o, ok := lookup(name)
 	if !ok {
 		if name == "cuda" {
@@ -72,7 +80,7 @@ func openNamed(name string) (Backend, error) {
 		}
 		return nil, fmt.Errorf("%w: %s: backend not linked into this program (import github.com/netgeom/netgeom/engine/%s)", ErrUnavailable, name, name)
 	}
-	return o()
+	return o(dt)
 }
 
 // withReason returns b with its Info().Reason replaced.
@@ -87,10 +95,13 @@ func (w withReason) Info() Info {
 	return in
 }
 
-func openAuto() (Backend, error) {
+// DType is the wrapped backend's.
+func (w withReason) DType() DType { return DTypeOf(w.Backend) }
+
+func openAuto(dt DType) (Backend, error) {
 	var why string
 	if o, ok := lookup("cuda"); ok {
-		b, err := o()
+		b, err := o(dt)
 		if err == nil {
 			return withReason{b, "auto: a CUDA device is available"}, nil
 		}
@@ -98,7 +109,7 @@ func openAuto() (Backend, error) {
 	} else {
 		why = "auto: this program has no CUDA backend; using the CPU"
 	}
-	b, err := openNamed("cpu")
+	b, err := openNamed("cpu", dt)
 	if err != nil {
 		// The CPU's own error is what to fix; why CUDA did not open is
 		// beside the point.

@@ -138,6 +138,9 @@ type CurvatureResult struct {
 	// curve).
 	QInput  float64 `json:"q_input"`
 	Backend string  `json:"backend"`
+	// DType is the precision the run computed in ("float64" or
+	// "float32": the backend's, engine.DTypeOf).
+	DType string `json:"dtype"`
 	// WeightsStored reports that the weights were kept on the backend
 	// for the whole run (CurvatureOptions.StoreWeights) rather than drawn
 	// per layer at every chunk.
@@ -235,7 +238,7 @@ func Curvature(ctx context.Context, b engine.Backend, opts CurvatureOptions) (*C
 		}
 	}
 	res := &CurvatureResult{Activation: act.Name, SigmaW: o.SigmaW, SigmaB: o.SigmaB, Width: o.Width, Depth: o.Depth,
-		Points: c.Points, Weights: o.Weights.String(), Seed: o.Seed, QInput: q0, Backend: b.Info().Backend, Closed: c.Closed}
+		Points: c.Points, Weights: o.Weights.String(), Seed: o.Seed, QInput: q0, Backend: b.Info().Backend, DType: engine.DTypeOf(b).String(), Closed: c.Closed}
 	if o.Kinds != nil {
 		names := make([]string, len(o.Kinds))
 		for i, k := range o.Kinds {

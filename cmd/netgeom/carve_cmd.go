@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netgeom/netgeom/activation"
-	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/manifold"
 	"github.com/netgeom/netgeom/report"
 )
@@ -78,7 +77,7 @@ the relu and product networks of count and boundary take raw inputs.`,
 					return fmt.Errorf("--%s 0: want a value > 0", name)
 				}
 			}
-			b, err := engine.Open(g.Backend)
+			b, err := g.open()
 			if err != nil {
 				return err
 			}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/datasets"
-	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/report"
@@ -104,7 +103,7 @@ and the distance distributions.
 				return errors.New("--out: give the census file (JSON lines)")
 			}
 			opts.Config.Seed = g.Seed
-			b, err := engine.Open(g.Backend)
+			b, err := g.open()
 			if err != nil {
 				return err
 			}

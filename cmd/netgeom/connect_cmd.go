@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/report"
 )
@@ -68,7 +67,7 @@ CENSUS.jsonl:DEPTH:RESTART.
 			if cmd.Flags().Changed("weight-decay") {
 				opts.WeightDecay = &wd
 			}
-			b, err := engine.Open(g.Backend)
+			b, err := g.open()
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netgeom/netgeom/activation"
-	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/manifold"
 	"github.com/netgeom/netgeom/report"
 )
@@ -69,7 +68,7 @@ gives that run's numbers.`,
 			if ro == 0 {
 				ro = -1 // the library's "none"
 			}
-			b, err := engine.Open(g.Backend)
+			b, err := g.open()
 			if err != nil {
 				return err
 			}

@@ -95,7 +95,7 @@ func (f *netFlags) open(g *globals, q float64) (netRun, error) {
 	if err != nil {
 		return netRun{}, err
 	}
-	b, err := engine.Open(g.Backend)
+	b, err := g.open()
 	if err != nil {
 		return netRun{}, err
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netgeom/netgeom/activation"
-	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/internal/outfile"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/pytorch"
@@ -145,7 +144,7 @@ default) loses nothing.
 			if layers != "" {
 				prefixes = strings.Split(layers, ",")
 			}
-			b, err := engine.Open(g.Backend)
+			b, err := g.open()
 			if err != nil {
 				return err
 			}

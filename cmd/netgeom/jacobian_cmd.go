@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netgeom/netgeom/activation"
-	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/isometry"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/report"
@@ -67,7 +66,7 @@ sigma_w to the order-to-chaos boundary at --sigma-b.`,
 				}
 				opts.SigmaW = sigmaW
 			}
-			b, err := engine.Open(g.Backend)
+			b, err := g.open()
 			if err != nil {
 				return err
 			}

@@ -19,6 +19,7 @@ var version = "0.1.0-dev"
 // globals are the flags every subcommand shares.
 type globals struct {
 	Backend string
+	DType   string
 	Seed    uint64
 	Format  string
 	// replacing holds the output files that exist before the command
@@ -49,6 +50,9 @@ func newRootCmd() *cobra.Command {
 			if !slices.Contains(backends, g.Backend) {
 				return fmt.Errorf("--backend %q: valid backends are %s", g.Backend, strings.Join(backends, ", "))
 			}
+			if err := checkDType(cmd, g.DType); err != nil {
+				return err
+			}
 			if cmd.Flags().Changed("backend") && cmd.Annotations[noEngine] != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "netgeom: %s does not use the compute engine (%s); --backend %s has no effect\n",
 					cmd.Name(), cmd.Annotations[noEngine], g.Backend)
@@ -59,6 +63,7 @@ func newRootCmd() *cobra.Command {
 	root.SetVersionTemplate(versionLine() + "\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.Backend, "backend", "auto", "compute backend: "+strings.Join(backends, ", "))
+	pf.StringVar(&g.DType, "dtype", "float64", "precision of the computation: float64, or float32 (twice the gemm rate; for the commands that list it in their help)")
 	pf.Uint64Var(&g.Seed, "seed", 1, "random seed (runs are reproducible from it)")
 	pf.StringVar(&g.Format, "format", "table", "output format: table, json (indented), jsonl (one compact line) or csv (full precision)")
 	for _, f := range factories {
@@ -66,6 +71,41 @@ func newRootCmd() *cobra.Command {
 	}
 	addCompletions(root)
 	return root
+}
+
+// float32Ready is the annotation of the subcommands whose float32 runs
+// are tested against float64 (--dtype float32); the others refuse it.
+const float32Ready = "float32"
+
+// checkDType checks --dtype for cmd.
+func checkDType(cmd *cobra.Command, dt string) error {
+	switch dt {
+	case "float64":
+		return nil
+	case "float32":
+		if cmd.Annotations[float32Ready] == "" {
+			return fmt.Errorf("--dtype float32: %s computes in float64 only for now; float32 runs are tested for: curvature", cmd.Name())
+		}
+		return nil
+	}
+	return fmt.Errorf("--dtype %q: valid dtypes are float64, float32", dt)
+}
+
+// dtypeNote is ", float32" for a float32 result, "" for the reference.
+func dtypeNote(dt string) string {
+	if dt == "" || dt == "float64" {
+		return ""
+	}
+	return ", " + dt
+}
+
+// open opens the --backend in the --dtype.
+func (g *globals) open() (engine.Backend, error) {
+	dt := engine.Float64
+	if g.DType == "float32" {
+		dt = engine.Float32
+	}
+	return engine.OpenDType(g.Backend, dt)
 }
 
 // noEngine is the annotation of subcommands that compute without the

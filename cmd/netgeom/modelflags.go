@@ -38,7 +38,7 @@ func (f *modelFlags) open(g *globals, opts train.LoadOptions) (engine.Backend, *
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := engine.Open(g.Backend)
+	b, err := g.open()
 	if err != nil {
 		return nil, nil, err
 	}

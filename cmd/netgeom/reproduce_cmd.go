@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/reproduce"
 )
 
@@ -68,7 +67,7 @@ with their estimated wall times on a 2-core machine.`,
 					return fmt.Errorf("--out: %w", err)
 				}
 			}
-			b, err := engine.Open(g.Backend)
+			b, err := g.open()
 			if err != nil {
 				return err
 			}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/report"
 	"github.com/netgeom/netgeom/spinglass"
 )
@@ -177,7 +176,7 @@ func runCounts(cmd *cobra.Command, g *globals, counts []string) error {
 }
 
 func runPSpin(cmd *cobra.Command, g *globals, opts spinglass.PSpinStudyOptions, plotPath string) error {
-	b, err := engine.Open(g.Backend)
+	b, err := g.open()
 	if err != nil {
 		return err
 	}
@@ -211,7 +210,7 @@ func runPSpin(cmd *cobra.Command, g *globals, opts spinglass.PSpinStudyOptions, 
 }
 
 func runLayers(cmd *cobra.Command, g *globals, opts spinglass.LayeredStudyOptions, plotPath string) error {
-	b, err := engine.Open(g.Backend)
+	b, err := g.open()
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/datasets"
-	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/layerkind"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/train"
@@ -104,7 +103,7 @@ error).
 					return err
 				}
 			}
-			b, err := engine.Open(g.Backend)
+			b, err := g.open()
 			if err != nil {
 				return err
 			}

@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	engine.Register("cpu", func() (engine.Backend, error) { return New(Options{}) })
+	engine.Register("cpu", func(dt engine.DType) (engine.Backend, error) { return New(Options{DType: dt}) })
 }
 
 // Options configure a CPU backend. Zero values take the environment's

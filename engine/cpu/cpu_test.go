@@ -1,6 +1,7 @@
 package cpu_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -108,5 +109,20 @@ func TestOpenRegistered(t *testing.T) {
 	}
 	if _, err := engine.Open("tpu"); err == nil {
 		t.Fatal("Open(tpu) succeeded")
+	}
+	// A float32 backend by name and by auto (whose wrapper must pass the
+	// dtype on); an unknown dtype is refused.
+	for _, name := range []string{"cpu", "auto"} {
+		b32, err := engine.OpenDType(name, engine.Float32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if engine.DTypeOf(b32) != engine.Float32 || b32.Info().DType != "float32" {
+			t.Errorf("OpenDType(%s, float32): dtype %v, Info %q", name, engine.DTypeOf(b32), b32.Info().DType)
+		}
+		b32.Close()
+	}
+	if _, err := engine.OpenDType("cpu", engine.DType(9)); !errors.Is(err, engine.ErrDType) {
+		t.Errorf("OpenDType(cpu, 9): %v, want ErrDType", err)
 	}
 }

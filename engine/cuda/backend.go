@@ -16,7 +16,12 @@ import (
 )
 
 func init() {
-	engine.Register("cuda", func() (engine.Backend, error) { return New(Options{}) })
+	engine.Register("cuda", func(dt engine.DType) (engine.Backend, error) {
+		if dt != engine.Float64 {
+			return nil, fmt.Errorf("%w: cuda: the CUDA backend computes in float64 only for now (float32 there is to come); use the cpu backend for %v", engine.ErrDType, dt)
+		}
+		return New(Options{})
+	})
 }
 
 // Options configure a CUDA backend. Zero values take the environment's

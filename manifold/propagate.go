@@ -61,6 +61,7 @@ type PropagateResult struct {
 	QInput     float64          `json:"q_input"` // Options.Q, or q*
 	C0         []float64        `json:"c0"`
 	Pairs      int              `json:"pairs"`
+	DType      string           `json:"dtype"` // the precision the run computed in
 	Layers     []PropagateLayer `json:"layers"` // layers 0 (the input) to Depth
 }
 
@@ -118,7 +119,7 @@ func Propagate(ctx context.Context, b engine.Backend, opts PropagateOptions) (*P
 	if err != nil {
 		return nil, err
 	}
-	res := &PropagateResult{Activation: spec.Act.Name, SigmaW: spec.SigmaW, SigmaB: spec.SigmaB, Width: net.Width(0), Depth: L,
+	res := &PropagateResult{DType: engine.DTypeOf(b).String(), Activation: spec.Act.Name, SigmaW: spec.SigmaW, SigmaB: spec.SigmaB, Width: net.Width(0), Depth: L,
 		Weights: spec.Law.String(), Seed: opts.Seed, QInput: q0, C0: cs, Pairs: opts.Pairs}
 	// Mean field: q^l by the length map, c^l by the covariance map.
 	qth := make([]*float64, L+1)

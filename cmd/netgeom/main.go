@@ -84,7 +84,7 @@ func checkDType(cmd *cobra.Command, dt string) error {
 		return nil
 	case "float32":
 		if cmd.Annotations[float32Ready] == "" {
-			return fmt.Errorf("--dtype float32: %s computes in float64 only for now; float32 runs are tested for: curvature", cmd.Name())
+			return fmt.Errorf("--dtype float32: %s computes in float64 only for now; float32 runs are tested for: %s", cmd.Name(), strings.Join(float32Commands(cmd.Root()), ", "))
 		}
 		return nil
 	}
@@ -97,6 +97,17 @@ func dtypeNote(dt string) string {
 		return ""
 	}
 	return ", " + dt
+}
+
+// float32Commands lists the subcommands that take --dtype float32.
+func float32Commands(root *cobra.Command) []string {
+	var out []string
+	for _, c := range root.Commands() {
+		if c.Annotations[float32Ready] != "" {
+			out = append(out, c.Name())
+		}
+	}
+	return out
 }
 
 // open opens the --backend in the --dtype.

@@ -22,8 +22,12 @@ func newPropagateCmd(g *globals) *cobra.Command {
 default) and correlation exactly c0 for each c0 in --c0, through a random
 network, and print per layer the measured mean q^l and mean correlation c^l
 beside the mean-field length map and C-map (Poole et al. 2016, figure 2).
-q is the squared length per coordinate, |h|^2 / N.`,
-		Args: cobra.NoArgs,
+q is the squared length per coordinate, |h|^2 / N.
+
+--dtype float32 computes in float32 on the CPU: q and c agree with float64 to
+about 2e-8 in the ordered phase and 3e-5 at depth 20 and sigma_w 4.`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{float32Ready: "manifold.TestPropagateFloat32"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cs, err := parseList("c0", c0s)
 			if err != nil {
@@ -45,8 +49,8 @@ q is the squared length per coordinate, |h|^2 / N.`,
 			for _, c0 := range cs {
 				header = append(header, fmt.Sprintf("c(c0=%g)", c0), fmt.Sprintf("c_theory(c0=%g)", c0), fmt.Sprintf("c_std(c0=%g)", c0))
 			}
-			t := table{Title: fmt.Sprintf("%s, sigma_w %g, sigma_b %g, width %d, %d pairs per c0 at q = %.6g, seed %d",
-				res.Activation, res.SigmaW, res.SigmaB, res.Width, res.Pairs, res.QInput, res.Seed), Header: header}
+			t := table{Title: fmt.Sprintf("%s, sigma_w %g, sigma_b %g, width %d, %d pairs per c0 at q = %.6g, seed %d%s",
+				res.Activation, res.SigmaW, res.SigmaB, res.Width, res.Pairs, res.QInput, res.Seed, dtypeNote(res.DType)), Header: header}
 			for _, l := range res.Layers {
 				cells := []string{fmt.Sprint(l.Layer), fmtFloat(l.Q), optFloat(l.QTheory)}
 				for k := range cs {

@@ -61,7 +61,7 @@ type PropagateResult struct {
 	QInput     float64          `json:"q_input"` // Options.Q, or q*
 	C0         []float64        `json:"c0"`
 	Pairs      int              `json:"pairs"`
-	DType      string           `json:"dtype"` // the precision the run computed in
+	DType      string           `json:"dtype"`  // the precision the run computed in
 	Layers     []PropagateLayer `json:"layers"` // layers 0 (the input) to Depth
 }
 

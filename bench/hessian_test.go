@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -34,13 +35,19 @@ const benchSamples = 10000
 
 func fashionNet(b *testing.B) (engine.Backend, *models.Network, *models.Data) {
 	b.Helper()
+	return fashionNetDType(b, engine.Float64)
+}
+
+// fashionNetDType is fashionNet on a backend that computes in dt.
+func fashionNetDType(b *testing.B, dt engine.DType) (engine.Backend, *models.Network, *models.Data) {
+	b.Helper()
 	fashion.once.Do(func() {
 		fashion.prep, fashion.err = train.Prepare(train.DataSpec{Name: "fashion-mnist", Subset: benchSamples, Seed: 1, Standardize: true})
 	})
 	if fashion.err != nil {
 		b.Skipf("SKIP: Fashion-MNIST not available: %v", fashion.err)
 	}
-	be := open(b, "")
+	be := openDType(b, "", dt)
 	tanh, _ := activation.Lookup("tanh")
 	net, err := models.NewNetwork(be, models.NetworkSpec{Widths: []int{784, 100, 100, 10}, Act: tanh, Loss: models.CrossEntropy})
 	if err != nil {
@@ -59,6 +66,10 @@ func fashionNet(b *testing.B) (engine.Backend, *models.Network, *models.Data) {
 // BenchmarkLossGradient: one full-batch loss and gradient.
 func BenchmarkLossGradient(b *testing.B) {
 	_, net, d := fashionNet(b)
+	benchGradient(b, net, d)
+}
+
+func benchGradient(b *testing.B, net *models.Network, d *models.Data) {
 	e, err := net.NewEvaluator(0)
 	if err != nil {
 		b.Fatal(err)
@@ -72,8 +83,28 @@ func BenchmarkLossGradient(b *testing.B) {
 	}
 }
 
+// BenchmarkPrecision: the gradient and the cached Hessian-vector product
+// of the Fashion-MNIST network in float64 and float32, one after the
+// other in the same run.
+func BenchmarkPrecision(b *testing.B) {
+	for _, dt := range dtypes {
+		b.Run(fmt.Sprintf("gradient/dtype=%v", dt), func(b *testing.B) {
+			_, net, d := fashionNetDType(b, dt)
+			benchGradient(b, net, d)
+		})
+		b.Run(fmt.Sprintf("hvp/dtype=%v", dt), func(b *testing.B) {
+			_, net, d := fashionNetDType(b, dt)
+			benchProductOn(b, net, d, false)
+		})
+	}
+}
+
 func benchProduct(b *testing.B, gn bool) {
 	_, net, d := fashionNet(b)
+	benchProductOn(b, net, d, gn)
+}
+
+func benchProductOn(b *testing.B, net *models.Network, d *models.Data, gn bool) {
 	h, err := models.NewHessian(net, net.Params(), d, models.HessianOptions{GaussNewton: gn})
 	if err != nil {
 		b.Fatal(err)

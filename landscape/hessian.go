@@ -34,7 +34,9 @@ type HessianSpectrumOptions struct {
 	Top   int
 	Which spectrum.Which
 	// Tol is Lanczos's relative residual tolerance: residual <=
-	// Tol max(|lambda|, 1e-3 ||H||); 0 means 1e-8.
+	// Tol max(|lambda|, 1e-3 ||H||); 0 means 1e-8, or Float32Tol for a
+	// model on a float32 backend, whose products carry relative errors
+	// near 1e-6 of ||H|| (a smaller Tol is refused there).
 	Tol float64
 	// MaxBasis is the number of Lanczos basis vectors held (0: max(4 Top,
 	// 40)) and MaxHVPs the cap on Lanczos's products (0: max(1000,
@@ -140,9 +142,12 @@ type HessianSpectrumResult struct {
 	// Wrt is what the operator differentiates with respect to:
 	// "parameters", or "activations:L" (WrtActivations), and Dim its
 	// dimension (Params, or layer L's width).
-	Wrt  string  `json:"wrt"`
-	Dim  int     `json:"dim"`
-	Loss float64 `json:"loss"` // the mean training loss
+	Wrt string `json:"wrt"`
+	Dim int    `json:"dim"`
+	// DType is the precision of the products (the model's backend's);
+	// Lanczos, the trace and the density run in float64.
+	DType string  `json:"dtype"`
+	Loss  float64 `json:"loss"` // the mean training loss
 	// The analysis of the whole operator (empty with Blocks).
 	HessianAnalysis
 	// Blocks holds the analysis of each diagonal block when
@@ -193,7 +198,7 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 		return nil, fmt.Errorf("hessian: Top %d: the model has only %d parameters", o.Top, dim)
 	}
 	spec := m.Net.Spec()
-	res := &HessianSpectrumResult{Model: m.Path, Data: m.Header.Data.Name, Samples: m.Train.N, Params: h.Dim(), Operator: "hessian", Wrt: wrt, Dim: dim,
+	res := &HessianSpectrumResult{Model: m.Path, Data: m.Header.Data.Name, Samples: m.Train.N, Params: h.Dim(), Operator: "hessian", Wrt: wrt, Dim: dim, DType: engine.DTypeOf(m.Net.Backend()).String(),
 		Loss: h.Loss(), HessianAnalysis: HessianAnalysis{Eigenvalues: []HessianEigen{}}, Network: spec.Describe() + " " + spec.Act.Name, LossName: spec.Loss.String()}
 	if o.GaussNewton {
 		res.Operator = "gauss-newton"
@@ -220,8 +225,17 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 		caps[i] = o.productCap(n)
 		total += caps[i]
 	}
-	// counted wraps a product with the context check and the progress.
+	if engine.DTypeOf(b) != engine.Float64 {
+		return nil, fmt.Errorf("hessian: the backend computes in %v; Lanczos, the trace and the density run in float64: give a float64 backend (the model's may be float32)", engine.DTypeOf(b))
+	}
+	// counted wraps a product with the context check and the progress, and
+	// carries the vectors between b and the model's backend when they
+	// differ (a float32 model: its products in float32, the rest in
+	// float64).
 	counted := func(apply func(x, y engine.Buffer) error) func(x, y engine.Buffer) error {
+		if nb := m.Net.Backend(); nb != b {
+			apply = acrossBackends(b, nb, apply)
+		}
 		return func(x, y engine.Buffer) error {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -279,6 +293,37 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 	return res, nil
 }
 
+// acrossBackends is apply, which works on buffers of nb, for buffers of b:
+// each product's vector goes through the host both ways (float64 there).
+func acrossBackends(b, nb engine.Backend, apply func(x, y engine.Buffer) error) func(x, y engine.Buffer) error {
+	return func(x, y engine.Buffer) error {
+		host := make([]float64, max(x.Len(), y.Len()))
+		if err := b.Download(host[:x.Len()], x); err != nil {
+			return err
+		}
+		s := engine.NewScope(nb)
+		defer s.Close()
+		xn, yn := s.FromHost(host[:x.Len()]), s.Alloc(y.Len())
+		if err := s.Err(); err != nil {
+			return err
+		}
+		if err := apply(xn, yn); err != nil {
+			return err
+		}
+		if err := nb.Download(host[:y.Len()], yn); err != nil {
+			return err
+		}
+		return b.Upload(y, host[:y.Len()])
+	}
+}
+
+// Float32Tol is the Lanczos tolerance of a float32 model's Hessian: its
+// products differ from float64's by up to about 5e-7 of ||H||
+// (models.TestFloat32Products), so a residual of Tol max(|lambda|, 1e-3
+// ||H||) is reachable for every eigenvalue only with Tol well above
+// 5e-7 / 1e-3.
+const Float32Tol = 5e-3
+
 // withDefaults fills in the documented defaults and checks the options.
 func (o HessianSpectrumOptions) withDefaults() (HessianSpectrumOptions, error) {
 	if o.Model == nil || o.Model.Net == nil || o.Model.Train == nil {
@@ -296,8 +341,15 @@ func (o HessianSpectrumOptions) withDefaults() (HessianSpectrumOptions, error) {
 	def(&o.SLQVectors, 5)
 	def(&o.SLQSteps, 80)
 	def(&o.Grid, 2000)
+	f32 := engine.DTypeOf(o.Model.Net.Backend()) == engine.Float32
 	if o.Tol == 0 {
 		o.Tol = 1e-8
+		if f32 {
+			o.Tol = Float32Tol
+		}
+	}
+	if f32 && o.Tol < Float32Tol {
+		return o, fmt.Errorf("hessian: Tol %g: the model computes in float32, whose Hessian-vector products are accurate to about 1e-6 of the largest eigenvalue; Lanczos cannot meet a tolerance below %g there", o.Tol, Float32Tol)
 	}
 	if o.MPRatio == 0 {
 		o.MPRatio = 1

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/report"
 	"github.com/netgeom/netgeom/spectrum"
@@ -58,8 +59,16 @@ not included (it would add its coefficient to every eigenvalue).
 
 It reports how many Hessian-vector products and seconds the run took.
 
+--dtype float32 loads the model in float32 and computes the products there
+(1.8 times as fast as float64 on a 784-100-100-10 network), with Lanczos,
+the trace and the density in float64; --tol then defaults to 5e-3, the
+tolerance float32's products (accurate to about 5e-7 of the largest
+eigenvalue) let Lanczos reach for every eigenvalue, and the top
+eigenvalues agree with float64's to about 1e-8 of the largest.
+
   netgeom hessian --model iris.ngm --data iris --top 10 --trace --density --plot esd.png`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{float32Ready: "landscape.TestHessianSpectrumFloat32"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Zero values of these flags would be the library's defaults:
 			// refuse them here.
@@ -67,7 +76,7 @@ It reports how many Hessian-vector products and seconds the run took.
 				return fmt.Errorf("--top %d, --trace-samples %d, --slq-vectors %d, --slq-steps %d, --grid %d, --max-basis %d, --max-hvps %d: want top >= 0, trace samples >= 2, vectors and steps >= 1, grid >= 2, the rest >= 0",
 					top, traceSamples, slqVectors, slqSteps, gridPoints, maxBasis, maxHVPs)
 			}
-			if !(tol > 0) || !(sigma >= 0) {
+			if !(tol > 0) || !(sigma >= 0) { // checked before --dtype float32 may zero tol
 				return fmt.Errorf("--tol %v and --sigma %v: want tol > 0, sigma >= 0", tol, sigma)
 			}
 			if overlay != "" && overlay != "semicircle" && overlay != "mp" {
@@ -112,6 +121,17 @@ It reports how many Hessian-vector products and seconds the run took.
 			}
 			defer b.Close()
 			defer m.Close()
+			if engine.DTypeOf(b) == engine.Float32 {
+				// The products in float32 on b, Lanczos, the trace and
+				// the density in float64 on the CPU.
+				if !cmd.Flags().Changed("tol") {
+					tol = 0 // the library's default for float32
+				}
+				if b, err = engine.OpenDType("cpu", engine.Float64); err != nil {
+					return err
+				}
+				defer b.Close()
+			}
 			var blockList []landscape.HessianBlock
 			switch blocks {
 			case "layer", "tensor":
@@ -218,6 +238,9 @@ func printHessian(cmd *cobra.Command, g *globals, res *landscape.HessianSpectrum
 	}
 	title := fmt.Sprintf("%s: %s, %s, %d parameters; %s of the mean loss (%s) over %d training samples of %s",
 		res.Model, res.Network, res.LossName, res.Params, opName, fmtShort(res.Loss), res.Samples, res.Data)
+	if res.DType == "float32" {
+		title += "; products in float32"
+	}
 	if l, ok := strings.CutPrefix(res.Wrt, "activations:"); ok {
 		title += fmt.Sprintf(", with respect to the %d activations of layer %s (mean of the samples' Hessians)", res.Dim, l)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/train"
 )
 
@@ -22,16 +22,7 @@ import (
 // 1e-6. A tolerance float32 cannot meet, or a float32 spectrum backend, is
 // refused.
 func TestHessianSpectrumFloat32(t *testing.T) {
-	b64, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b64.Close()
-	b32, err := cpu.New(cpu.Options{DType: engine.Float32})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b32.Close()
+	b64, b32 := enginetest.Open(t), enginetest.OpenDType(t, engine.Float32)
 	path := filepath.Join(t.TempDir(), "iris.ngm")
 	res, err := train.Run(context.Background(), b64, train.RunOptions{Arch: []int{4, 8, 3}, Steps: 300, Seed: 1, Out: path})
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
+	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 )
 
@@ -22,16 +22,7 @@ import (
 // The errors must also exceed 1e-12: a float32 backend that computed in
 // float64 would agree to rounding of float64.
 func TestCurvatureFloat32(t *testing.T) {
-	b64, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b64.Close()
-	b32, err := cpu.New(cpu.Options{DType: engine.Float32})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b32.Close()
+	b64, b32 := enginetest.Open(t), enginetest.OpenDType(t, engine.Float32)
 	for _, c := range []struct {
 		sigmaW float64
 		depth  int
@@ -68,16 +59,7 @@ func TestCurvatureFloat32(t *testing.T) {
 // q within 1.2e-5 and c within 2.9e-5. Bounds: 1e-6 and 3e-4 (ten times
 // and more); above 1e-12, or the run was not float32.
 func TestPropagateFloat32(t *testing.T) {
-	b64, err := cpu.New(cpu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b64.Close()
-	b32, err := cpu.New(cpu.Options{DType: engine.Float32})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b32.Close()
+	b64, b32 := enginetest.Open(t), enginetest.OpenDType(t, engine.Float32)
 	for _, c := range []struct{ sigmaW, bound float64 }{{1.3, 1e-6}, {4, 3e-4}} {
 		sw := c.sigmaW
 		net, err := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(400, 20), Act: mustAct(t, "tanh"), SigmaW: sw, SigmaB: 0.3, Seed: 5})

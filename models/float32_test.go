@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/netgeom/netgeom/engine"
-	"github.com/netgeom/netgeom/engine/cpu"
 	"github.com/netgeom/netgeom/engine/enginetest"
 )
 
@@ -17,12 +16,7 @@ import (
 // and 4.5e-7 for the product. Bounds: 5e-6 each, ten times and more; and
 // above 1e-12, or the run was not float32.
 func TestFloat32Products(t *testing.T) {
-	b64 := enginetest.Open(t)
-	b32, err := cpu.New(cpu.Options{DType: engine.Float32})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b32.Close()
+	b64, b32 := enginetest.Open(t), enginetest.OpenDType(t, engine.Float32)
 	for _, loss := range []Loss{CrossEntropy, SquaredError} {
 		n64 := smallNet(t, b64, []int{20, 30, 30, 5}, "tanh", loss, 71)
 		theta, err := n64.HostParams()

@@ -13,9 +13,15 @@ import (
 // tests of the packages above engine get a backend.
 func Open(t testing.TB) engine.Backend {
 	t.Helper()
-	b, err := engine.Open("cpu")
+	return OpenDType(t, engine.Float64)
+}
+
+// OpenDType is Open for a CPU backend that computes in dt.
+func OpenDType(t testing.TB, dt engine.DType) engine.Backend {
+	t.Helper()
+	b, err := engine.OpenDType("cpu", dt)
 	if err != nil {
-		t.Fatalf("open the cpu backend: %v", err)
+		t.Fatalf("open the cpu backend (%v): %v", dt, err)
 	}
 	t.Cleanup(func() {
 		if err := b.Close(); err != nil {

@@ -63,3 +63,29 @@ func ExampleBackend_fillNormal() {
 	// [-0.11368019704496897 -0.45786963520401452 -0.28859563518898035]
 	// true
 }
+
+// A backend opened for float32 stores every buffer in float32: host
+// numbers are rounded once on the way in (0.1 becomes 0.100000001490116)
+// and widened exactly on the way out, and it refuses float64 buffers. Dot
+// products are summed in float64.
+func ExampleOpenDType() {
+	b, err := engine.OpenDType("cpu", engine.Float32)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer b.Close()
+	x, err := engine.FromHost(b, []float64{0.1, 0.2, 0.3})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	back, _ := engine.ToHost(b, x)
+	dot, _ := b.Dot(3, x, 1, x, 1)
+	_, refused := b.Alloc(engine.Float64, 3)
+	fmt.Println(engine.DTypeOf(b), back[0], dot)
+	fmt.Println(refused != nil)
+	// Output:
+	// float32 0.10000000149011612 0.14000000864267365
+	// true
+}

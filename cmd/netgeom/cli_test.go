@@ -121,6 +121,7 @@ func TestCompletion(t *testing.T) {
 		{[]string{"__complete", "train", "--data", ""}, []string{"iris", "digits", "fashion-mnist"}},
 		{[]string{"__complete", "devices", "--format", ""}, []string{"table", "jsonl", "csv"}},
 		{[]string{"__complete", "devices", "--backend", ""}, []string{"auto", "cpu", "cuda"}},
+		{[]string{"__complete", "curvature", "--dtype", ""}, []string{"float64", "float32"}},
 		{[]string{"__complete", "curvature", "--kinds", "dense,"}, []string{"dense,product", "dense,attention"}},
 	} {
 		out, errOut, code := runCLI(t, nil, c.args...)

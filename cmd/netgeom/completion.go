@@ -26,6 +26,7 @@ var flagValues = map[string]struct {
 }{
 	"format":  {func() []string { return formats }, false},
 	"backend": {func() []string { return backends }, false},
+	"dtype":   {func() []string { return []string{"float64", "float32"} }, false},
 	"act":     {activation.Names, false},
 	"data":    {datasets.Names, false},
 	"loss":    {models.LossNames, false},

@@ -97,7 +97,9 @@ type SliceResult struct {
 	Eigenvalues []HessianEigen `json:"eigenvalues,omitempty"`
 	// Vectors are the directions d1 (and d2) in the flat parameter layout.
 	Vectors [][]float64 `json:"-"`
-	Seconds float64     `json:"seconds"`
+	// DType is the precision the losses were computed in.
+	DType   string  `json:"dtype"`
+	Seconds float64 `json:"seconds"`
 }
 
 // SliceMin is the grid point of least training loss.
@@ -202,7 +204,7 @@ func Slice(ctx context.Context, b engine.Backend, opts SliceOptions) (res *Slice
 		return nil, fmt.Errorf("slice: %w: use fewer points", err)
 	}
 	start := time.Now()
-	res = &SliceResult{Model: o.Model.Path, Directions: o.Directions, Dims: o.Dims, Params: P}
+	res = &SliceResult{Model: o.Model.Path, Directions: o.Directions, Dims: o.Dims, Params: P, DType: engine.DTypeOf(b).String()}
 	theta, err := net.HostParams()
 	if err != nil {
 		return nil, err
@@ -217,7 +219,14 @@ func Slice(ctx context.Context, b engine.Backend, opts SliceOptions) (res *Slice
 			res.Vectors = append(res.Vectors, FilterNormalised(net.Spec(), theta, o.Seed, uint64(k)))
 		}
 	case SliceHessian:
-		hs, err := HessianSpectrum(ctx, b, HessianSpectrumOptions{Model: o.Model, Chunk: o.Chunk, Top: o.Dims, Which: spectrum.Largest, Vectors: true, Seed: o.Seed})
+		sb := b // Lanczos runs in float64: on the CPU when the model is float32
+		if engine.DTypeOf(b) != engine.Float64 {
+			if sb, err = engine.OpenDType("cpu", engine.Float64); err != nil {
+				return nil, fmt.Errorf("slice: the Hessian's eigenvectors need a float64 backend: %w", err)
+			}
+			defer sb.Close()
+		}
+		hs, err := HessianSpectrum(ctx, sb, HessianSpectrumOptions{Model: o.Model, Chunk: o.Chunk, Top: o.Dims, Which: spectrum.Largest, Vectors: true, Seed: o.Seed})
 		if err != nil {
 			return nil, err
 		}
@@ -271,7 +280,7 @@ func Slice(ctx context.Context, b engine.Backend, opts SliceOptions) (res *Slice
 	have := map[int]slicePoint{}
 	if o.Journal != "" {
 		hdr := sliceJournalHeader{Format: SliceJournalFormat, Version: 1, Params: hashFloats(theta), Data: journalData(o.Model),
-			Samples: o.Model.Train.N, Directions: o.Directions, Vectors: hashFloats(res.Vectors...), Dims: o.Dims, Points: o.Points, Range: o.Range}
+			Samples: o.Model.Train.N, Directions: o.Directions, Vectors: hashFloats(res.Vectors...), Dims: o.Dims, Points: o.Points, Range: o.Range, DType: res.DType}
 		if o.Model.Test != nil {
 			hdr.Test = o.Model.Test.N
 		}

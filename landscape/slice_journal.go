@@ -34,6 +34,7 @@ type sliceJournalHeader struct {
 	Dims       int     `json:"dims"`
 	Points     int     `json:"points"`
 	Range      float64 `json:"range"`
+	DType      string  `json:"dtype"`
 }
 
 // slicePoint is one finished grid point of a journal, I its alpha-major

@@ -3,7 +3,7 @@ GO ?= go
 PKGS := ./...
 FUZZTIME ?= 60s
 
-.PHONY: all build test vet fmt-check tidy-check bench fuzz clean
+.PHONY: all build test vet fmt-check tidy-check bench fuzz mutate clean
 
 all: build
 
@@ -41,6 +41,18 @@ fuzz:
 	$(GO) test ./datasets -run '^$$' -fuzz '^FuzzReadIDX$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./models -run '^$$' -fuzz '^FuzzDecodeCheckpoint$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./manifold -run '^$$' -fuzz '^FuzzReadCurve$$' -fuzztime $(FUZZTIME)
+
+# Mutation testing (issue 22, docs/testing.md): gremlins mutates each
+# package's code and runs its tests, one JSON report per package under
+# mutation/. Hours on two cores, so not part of `make test`; MUTATE_PKGS
+# picks packages. Run it on a machine left alone: a loaded machine turns
+# slow tests into timeouts.
+MUTATE_PKGS ?= meanfield manifold models spectrum landscape spinglass train datasets
+GREMLINS ?= gremlins
+mutate:
+	@command -v $(GREMLINS) >/dev/null || { echo "gremlins not found: go install github.com/go-gremlins/gremlins/cmd/gremlins@v0.5.0"; exit 1; }
+	mkdir -p mutation
+	for p in $(MUTATE_PKGS); do $(GREMLINS) unleash --workers 2 --timeout-coefficient 10 -o mutation/$$p.json ./$$p || exit 1; done
 
 clean:
 	rm -rf bin

@@ -294,10 +294,14 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 }
 
 // acrossBackends is apply, which works on buffers of nb, for buffers of b:
-// each product's vector goes through the host both ways (float64 there).
+// each product's vector goes through the host both ways (float64 there),
+// in one host buffer kept for all the products.
 func acrossBackends(b, nb engine.Backend, apply func(x, y engine.Buffer) error) func(x, y engine.Buffer) error {
+	var host []float64
 	return func(x, y engine.Buffer) error {
-		host := make([]float64, max(x.Len(), y.Len()))
+		if n := max(x.Len(), y.Len()); len(host) < n {
+			host = make([]float64, n)
+		}
 		if err := b.Download(host[:x.Len()], x); err != nil {
 			return err
 		}

@@ -108,7 +108,7 @@ func (linalg32) scal(n int, alpha float64, x []float32, incX int) {
 }
 
 // nrm2 sums the squares in float64, where no float32's square overflows
-// or underflows to zero unless it is below 2^-537.
+// or underflows (they lie between 2^-298 and 2^256).
 func (linalg32) nrm2(n int, x []float32, incX int) float64 {
 	s := 0.0
 	for i := 0; i < n; i++ {

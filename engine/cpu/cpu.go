@@ -98,7 +98,7 @@ func New(opt Options) (engine.Backend, error) {
 	}
 	b.details["blas_reason"] = b.why
 	if opt.DType == engine.Float32 {
-		s := &kernels[float32]{impl: b.impl, la: newLinalg32(b.impl), blasName: b.blasName, why: b.why, threads: b.threads, details: b.details}
+		s := &kernels[float32]{la: newLinalg32(b.impl), blasName: b.blasName, why: b.why, threads: b.threads, details: b.details}
 		return engine.Checked[[]float32](s), nil
 	}
 	b.la = linalg64{b.impl}

@@ -16,6 +16,11 @@ type ConnectOptions struct {
 	// two descents start (0: 1e-2 times the distance between the minima
 	// given to Connect; for AddSaddle, 1e-2 times max(1, |x|)).
 	PushOff float64
+	// Align, when set, returns the symmetric copy of b's coordinates
+	// nearest a (a network's hidden units permuted to match): Connect's
+	// band then runs from a to that copy, not to a far-away image of the
+	// same minimum. nil: b as stored.
+	Align func(a, b []float64) []float64
 }
 
 // ConnectResult reports a Connect call.
@@ -44,7 +49,11 @@ func Connect(obj Objective, db *Database, a, b int, opt ConnectOptions) (Connect
 	if a < 0 || a >= len(mins) || b < 0 || b >= len(mins) || a == b {
 		return ConnectResult{}, fmt.Errorf("connect: minima %d and %d of %d; want two distinct ones", a, b, len(mins))
 	}
-	band, err := NEB(obj, mins[a].X, mins[b].X, opt.NEB)
+	xb := mins[b].X
+	if opt.Align != nil {
+		xb = opt.Align(mins[a].X, xb)
+	}
+	band, err := NEB(obj, mins[a].X, xb, opt.NEB)
 	if err != nil {
 		return ConnectResult{}, fmt.Errorf("connect %d-%d: %w", a, b, err)
 	}
@@ -56,7 +65,7 @@ func Connect(obj Objective, db *Database, a, b int, opt ConnectOptions) (Connect
 		return res, fmt.Errorf("connect %d-%d: from image %d of the band: %w", a, b, band.Climbing, err)
 	}
 	if opt.PushOff == 0 {
-		opt.PushOff = 1e-2 * Euclidean(mins[a].X, mins[b].X)
+		opt.PushOff = 1e-2 * Euclidean(mins[a].X, xb)
 	}
 	res.TS, res.NewTS, res.Plus, res.Minus, err = AddSaddle(obj, db, ts, opt)
 	if err != nil {

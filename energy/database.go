@@ -40,6 +40,11 @@ type Header struct {
 	// Objective says what the energy is (free text: "Müller-Brown",
 	// "iris depth 2 width 8 cross-entropy").
 	Objective string `json:"objective,omitempty"`
+	// Settings are the caller's settings that define the objective, as
+	// JSON (a network's architecture and data, so that a reader can
+	// rebuild it); compared byte for byte on resume, so marshal them
+	// deterministically (encoding/json does).
+	Settings json.RawMessage `json:"settings,omitempty"`
 }
 
 // Minimum is a local minimum in a Database.

@@ -2,6 +2,7 @@ package energy
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -185,7 +186,9 @@ type Graph struct {
 // Node is a superbasin of a Graph.
 type Node struct {
 	// Level is the index of the level the node sits at; for a leaf, the
-	// level at which its minimum became a superbasin of its own.
+	// level at which its minimum became a superbasin of its own, or, for
+	// a minimum that leaves a superbasin of several by lying above the
+	// next level (or below the last), that superbasin's level.
 	Level int
 	// Energy is the level's energy, or the minimum's for a leaf.
 	Energy float64
@@ -272,7 +275,23 @@ func BuildGraph(energies []float64, edges []Edge, levels []float64) (*Graph, err
 	open := map[int]int{}
 	for li, l := range lv {
 		next := map[int]int{}
-		for _, c := range comps(l) {
+		cs := comps(l)
+		// A minimum of an open superbasin that lies above this level
+		// leaves it here: a leaf below that superbasin, at its own energy.
+		below := map[int]bool{}
+		for _, c := range cs {
+			for _, m := range c {
+				below[m] = true
+			}
+		}
+		for _, m := range slices.Sorted(maps.Keys(open)) {
+			if !below[m] {
+				id, parent := len(g.Nodes), open[m]
+				g.Nodes = append(g.Nodes, Node{Level: li - 1, Energy: energies[m], Minima: []int{m}, Lowest: m, Minimum: m, Parent: parent})
+				g.Nodes[parent].Children = append(g.Nodes[parent].Children, id)
+			}
+		}
+		for _, c := range cs {
 			parent := -1
 			if li > 0 {
 				p, ok := open[c[0]]

@@ -65,6 +65,34 @@ func TestGraphHandMade(t *testing.T) {
 	if got := g.String(); got != "m0 m3" {
 		t.Errorf("levels 0.8, 0.2: got %s, want m0 m3", got)
 	}
+	// A minimum that lies between two levels while joined to others at
+	// the upper one: m6 at 4 joins m0 over a saddle at 4.2. At 5.5 it is
+	// in the big superbasin; at 4.5 still (its saddle is below 4.5) with
+	// {0, 3}; at 3 it lies above the level and leaves as a leaf of the
+	// 4.5 superbasin, at its own energy.
+	e6 := append(slices.Clone(e), 4)
+	edges6 := append(slices.Clone(edges), Edge{0, 6, 4.2})
+	g, err = BuildGraph(e6, edges6, []float64{1.5, 7, 3, 5.5, 4.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[7: [5.5: [4.5: [3: m0 m3] m6] [4.5: m1 m2]] m4] m5"; g.String() != want {
+		t.Errorf("with m6 between levels\n got %s\nwant %s", g.String(), want)
+	}
+	leaves := 0
+	for _, nd := range g.Nodes {
+		if nd.Minimum == 6 {
+			if p := g.Nodes[nd.Parent]; nd.Energy != 4 || nd.Level != 2 || p.Energy != 4.5 || !slices.Equal(p.Minima, []int{0, 3, 6}) {
+				t.Errorf("leaf m6: %+v, parent %+v; want energy 4, level 2, under the 4.5 superbasin {0 3 6}", nd, p)
+			}
+		}
+		if nd.Minimum >= 0 {
+			leaves++
+		}
+	}
+	if leaves != len(e6) {
+		t.Errorf("%d leaves for %d minima below the top level", leaves, len(e6))
+	}
 	// EvenLevels: 4 levels from 10 down towards the lowest energy, 0.
 	if lv := EvenLevels(e, 10, 4); !slices.Equal(lv, []float64{10, 7.5, 5, 2.5}) {
 		t.Errorf("EvenLevels: %v, want [10 7.5 5 2.5]", lv)

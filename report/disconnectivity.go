@@ -85,7 +85,9 @@ func DisconnectivityPlot(path string, g *energy.Graph, style DisconnectivityStyl
 			}
 		}
 		if !(chi > clo) {
-			chi = clo + 1
+			// One value: a bar centred on it, the leaves at its middle.
+			d := math.Max(0.05*math.Abs(clo), 1e-9)
+			clo, chi = clo-d, chi+d
 		}
 		cm.SetMin(clo)
 		cm.SetMax(chi)

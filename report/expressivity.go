@@ -156,13 +156,27 @@ func discreteColourBar(title string, labels []string, colours []color.Color) *pl
 func saveWithColourBar(path string, main, bar *plot.Plot, w, h vg.Length) error {
 	return saveCanvasAs(path, w, h, func(dc draw.Canvas) {
 		pad := 3 * vg.Millimeter
-		barW := 2.2 * vg.Centimeter
+		barW := colourBarWidth(bar)
 		mc := draw.Crop(dc, pad, -barW-pad, pad, -pad)
 		main.Draw(mc)
 		da := main.DataCanvas(mc)
 		bc := draw.Crop(dc, w-barW, -2*pad, da.Min.Y-dc.Min.Y, da.Max.Y-dc.Max.Y)
 		bar.Draw(bc)
 	})
+}
+
+// colourBarWidth is the width a vertical colour bar needs: its widest tick
+// label, its axis label's line and 1.3 cm for the bar and the ticks (at
+// least 2.2 cm), so that long labels such as 0.945 do not squeeze the bar
+// to a line.
+func colourBarWidth(bar *plot.Plot) vg.Length {
+	var w vg.Length
+	for _, t := range bar.Y.Tick.Marker.Ticks(bar.Y.Min, bar.Y.Max) {
+		if t.Label != "" {
+			w = max(w, bar.Y.Tick.Label.Width(t.Label))
+		}
+	}
+	return max(w+bar.Y.Label.TextStyle.Height(bar.Y.Label.Text)+1.3*vg.Centimeter, 2.2*vg.Centimeter)
 }
 
 // saveCanvasAs creates a w x h canvas, PNG (at SaveGrid's 110 dpi) or SVG by

@@ -100,7 +100,11 @@ func Diff(file, run any) []string {
 	for i := 0; i < t.NumField(); i++ {
 		if !reflect.DeepEqual(vf.Field(i).Interface(), vr.Field(i).Interface()) {
 			name := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
-			out = append(out, fmt.Sprintf("%s %v (file) against %v", name, vf.Field(i).Interface(), vr.Field(i).Interface()))
+			a, b := vf.Field(i).Interface(), vr.Field(i).Interface()
+			if vf.Field(i).Kind() == reflect.Slice && vf.Field(i).Type().Elem().Kind() == reflect.Uint8 {
+				a, b = string(vf.Field(i).Bytes()), string(vr.Field(i).Bytes()) // JSON held as bytes
+			}
+			out = append(out, fmt.Sprintf("%s %v (file) against %v", name, a, b))
 		}
 	}
 	return out

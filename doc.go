@@ -10,9 +10,9 @@
 // (*NameResult, error) in the package of its science: meanfield (pure
 // scalar theory, no backend), manifold (Curvature, Propagate,
 // DecisionBoundary, Expressivity, Carve), isometry (Jacobian), train (Run,
-// LoadModel), landscape (HessianSpectrum, TakeCensus, Connect), geometry
-// (ModelSensitivity, ModelPullback) and spinglass (PSpinStudy,
-// LayeredStudy, FormatCounts). They run on a compute backend from
+// LoadModel), landscape (HessianSpectrum, TakeCensus, Connect, Explore,
+// Compare), geometry (ModelSensitivity, ModelPullback) and spinglass
+// (PSpinStudy, LayeredStudy, FormatCounts). They run on a compute backend from
 // engine.Open; import github.com/netgeom/netgeom/engine/cpu (and
 // .../engine/cuda for NVIDIA GPUs) for their side effect of registering
 // the backends. Package report draws their results; options holds the

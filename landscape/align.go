@@ -301,6 +301,22 @@ func RelativeDistance(a, b []float64) float64 {
 	return Distance(a, b) / math.Sqrt(na+nb)
 }
 
+// Overlap is the cosine of the angle between a and b, <a, b>/(|a| |b|)
+// (the spin-glass overlap of two configurations; 1 for parallel vectors,
+// 0 for orthogonal ones), and 0 when either is zero.
+func Overlap(a, b []float64) float64 {
+	var ab, aa, bb float64
+	for i := range a {
+		ab += a[i] * b[i]
+		aa += a[i] * a[i]
+		bb += b[i] * b[i]
+	}
+	if aa == 0 || bb == 0 {
+		return 0
+	}
+	return ab / math.Sqrt(aa*bb)
+}
+
 // FunctionDistance is the root mean square over samples of the Euclidean
 // distance between two networks' outputs: sqrt((1/N) sum_j |f_a(x_j) -
 // f_b(x_j)|^2), for outputs of N samples (any per-sample length) given as

@@ -5,11 +5,16 @@
 // The formulas and the conventions are in docs/science.md section 5.
 // Entry points: the experiments TakeCensus (a census across depth, run and
 // summarised), Connect (mode connectivity between two models, with
-// LoadEndpoint reading a model file or a census record) and
-// HessianSpectrum (top eigenvalues with residuals, Hutchinson trace and SLQ
-// density of a trained model's Hessian or Gauss-Newton matrix), each
-// (ctx, backend, options) to a result type. Below them, Architectures (and
-// BudgetWidths) pick the widths, Prepare and
+// LoadEndpoint reading a model file or a census record), HessianSpectrum
+// (top eigenvalues with residuals, Hutchinson trace and SLQ density of a
+// trained model's Hessian or Gauss-Newton matrix), Explore (basin-hopping
+// over one architecture's objective into an energy.Database, minima one up
+// to hidden-unit symmetries, transition states joining the lowest minima;
+// SummarizeGraph and MeasureMinima read such a database) and Compare
+// (Becker, Zhang and Lee's three claims between depths, from a census per
+// data set and weight decay, with Chao1 and bootstrap intervals and a
+// verdict each), each (ctx, backend, options) to a result type. Below
+// them, Architectures (and BudgetWidths) pick the widths, Prepare and
 // RunCensus run a census into a JSON-lines file, ReadCensus reads it back,
 // Summarize groups its end points per depth; MeasureCurvature and CurvatureOf
 // give the Hessian measures of one point; Align, Assign, Distance,

@@ -159,10 +159,18 @@ type DepthSummary struct {
 	ParamDistRel   *Stats   `json:"param_distance_relative,omitempty"`
 	UnalignedRel   *Stats   `json:"unaligned_distance_relative,omitempty"`
 	LossFlatnessRS *float64 `json:"loss_logvolume_spearman,omitempty"`
-	// FunctionDistances, ParamDistances (aligned, relative) between every
+	// MinimaRestarts are the restarts that represent the distinct minima
+	// (each cluster's first), in increasing order: the order of the pairs
+	// below.
+	MinimaRestarts []int `json:"minima_restarts"`
+	// FunctionDistances, ParamDistances (aligned, relative) and Overlaps
+	// (the cosine of the angle between the two parameter vectors after
+	// alignment, the spin-glass overlap q = <a, b>/(|a| |b|)) between every
 	// pair of distinct minima, pair (i, j), i < j, in row order.
 	FunctionDistances []float64 `json:"function_distances"`
 	ParamDistances    []float64 `json:"param_distances_relative"`
+	Overlaps          []float64 `json:"overlaps"`
+	Overlap           *Stats    `json:"overlap,omitempty"`
 	// Points are the converged end points.
 	Points []Point `json:"points"`
 }
@@ -219,8 +227,8 @@ func Summarize(b engine.Backend, c *Census, opt SummaryOptions) ([]DepthSummary,
 }
 
 func summarizeDepth(b engine.Backend, p *Prepared, depth int, recs []Record, threshold float64) (DepthSummary, error) {
-	s := DepthSummary{Depth: depth, Restarts: len(recs), FunctionDistances: []float64{}, ParamDistances: []float64{}, Points: []Point{}, PairDistances: []float64{},
-		NearThreshold: []NearPair{}}
+	s := DepthSummary{Depth: depth, Restarts: len(recs), FunctionDistances: []float64{}, ParamDistances: []float64{}, Overlaps: []float64{},
+		MinimaRestarts: []int{}, Points: []Point{}, PairDistances: []float64{}, NearThreshold: []NearPair{}}
 	if len(recs) == 0 {
 		return s, nil
 	}
@@ -368,6 +376,7 @@ func summarizeDepth(b engine.Backend, p *Prepared, depth int, recs []Record, thr
 	var loss, tloss, tacc, eig, tr, lv, lvp []float64
 	for _, i := range reps {
 		r := conv[i]
+		s.MinimaRestarts = append(s.MinimaRestarts, r.Restart)
 		loss = append(loss, r.TrainLoss)
 		tloss = append(tloss, r.TestLoss)
 		tacc = append(tacc, r.TestAccuracy)
@@ -393,9 +402,11 @@ func summarizeDepth(b engine.Backend, p *Prepared, depth int, recs []Record, thr
 			pd = append(pd, Distance(conv[i].Theta, aligned))
 			pdr = append(pdr, RelativeDistance(conv[i].Theta, aligned))
 			ur = append(ur, RelativeDistance(conv[i].Theta, conv[j].Theta))
+			s.Overlaps = append(s.Overlaps, Overlap(conv[i].Theta, aligned))
 		}
 	}
 	s.ParamDistances = pdr
+	s.Overlap = NewStats(s.Overlaps)
 	s.FunctionDist, s.ParamDist, s.ParamDistRel, s.UnalignedRel = NewStats(s.FunctionDistances), NewStats(pd), NewStats(pdr), NewStats(ur)
 	return s, nil
 }

@@ -118,18 +118,33 @@ func censusCountPanel(path string, res *landscape.TakeCensusResult) (*plot.Plot,
 	pb.Title.Text = fmt.Sprintf("distinct points out of %d restarts (function distance < %g)", res.Restarts, res.Threshold)
 	pb.X.Label.Text = "depth (hidden layers)"
 	pb.Y.Label.Text = "count"
+	top := 1.15 * float64(res.Restarts)
+	for _, d := range res.Depths {
+		if e := d.MinimaEstimate; e != nil {
+			top = math.Max(top, 1.15*e.Upper)
+		}
+	}
+	logY := top > 1.15*float64(res.Restarts)
 	var dm, ds, conv plotter.XYs
+	add := func(xy *plotter.XYs, x float64, n int) {
+		if n > 0 || !logY { // a logarithmic axis has no 0
+			*xy = append(*xy, plotter.XY{X: x, Y: float64(n)})
+		}
+	}
 	for _, d := range res.Depths {
 		x := float64(d.Depth)
-		dm = append(dm, plotter.XY{X: x, Y: float64(d.DistinctMinima)})
-		ds = append(ds, plotter.XY{X: x, Y: float64(d.DistinctStationary)})
-		conv = append(conv, plotter.XY{X: x, Y: float64(d.Converged)})
+		add(&dm, x, d.DistinctMinima)
+		add(&ds, x, d.DistinctStationary)
+		add(&conv, x, d.Converged)
 	}
 	for k, s := range []struct {
 		name string
 		xy   plotter.XYs
 		dash bool
 	}{{"distinct minima", dm, false}, {"distinct stationary points", ds, true}, {"converged restarts", conv, true}} {
+		if len(s.xy) == 0 {
+			continue
+		}
 		l, pts, err := plotter.NewLinePoints(s.xy)
 		if err != nil {
 			return nil, fmt.Errorf("plot %s: %w", path, err)
@@ -143,10 +158,42 @@ func censusCountPanel(path string, res *landscape.TakeCensusResult) (*plot.Plot,
 		pb.Add(l, pts)
 		pb.Legend.Add(s.name, l, pts)
 	}
-	pb.Y.Min, pb.Y.Max = 0, 1.15*float64(res.Restarts)
+	// The Chao1 estimate of the minima descent reaches, with its 95%
+	// interval: it may exceed the restarts, and then the axis is
+	// logarithmic.
+	var est intervalPoints
+	for _, d := range res.Depths {
+		if e := d.MinimaEstimate; e != nil {
+			est.XYs = append(est.XYs, plotter.XY{X: float64(d.Depth) + 0.08, Y: e.Chao1})
+			est.YErrors = append(est.YErrors, struct{ Low, High float64 }{e.Chao1 - e.Lower, e.Upper - e.Chao1})
+		}
+	}
+	if len(est.XYs) > 0 {
+		sc, err := plotter.NewScatter(est.XYs)
+		if err != nil {
+			return nil, fmt.Errorf("plot %s: %w", path, err)
+		}
+		bars, err := plotter.NewYErrorBars(est)
+		if err != nil {
+			return nil, fmt.Errorf("plot %s: %w", path, err)
+		}
+		c := color.RGBA{R: 30, G: 140, B: 60, A: 255}
+		sc.Color, bars.Color = c, c
+		sc.Shape = draw.CrossGlyph{}
+		pb.Add(sc, bars)
+		pb.Legend.Add("Chao1 estimate of the minima (95% interval)", sc)
+	}
+	pb.Y.Min, pb.Y.Max = 0, top
+	if logY {
+		pb.Y.Min = 0.8
+		pb.Y.Scale = plot.LogScale{}
+	}
 	pb.X.Min, pb.X.Max = float64(res.Depths[0].Depth)-0.3, float64(res.Depths[len(res.Depths)-1].Depth)+0.3
 	pb.X.Tick.Marker = censusDepthTicks{}
 	pb.Y.Tick.Marker = ExactTicks{}
+	if _, ok := pb.Y.Scale.(plot.LogScale); ok {
+		pb.Y.Tick.Marker = LogTicks{}
+	}
 	pb.Legend.Top = true
 	pb.Legend.Left = true
 	pb.Add(plotter.NewGrid())

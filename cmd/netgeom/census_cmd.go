@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -108,12 +105,8 @@ and the distance distributions.
 				return err
 			}
 			defer b.Close()
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd.Context())
 			defer stop()
-			go func() { // a second interrupt kills at once
-				<-ctx.Done()
-				stop()
-			}()
 			update, finish := progress(cmd, "census")
 			opts.Progress, opts.Log = update, logWriter(cmd)
 			if hook := censusRecordHook; hook != nil {
@@ -140,22 +133,8 @@ and the distance distributions.
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Config.Data, "data", "iris", "data set: "+strings.Join(datasets.Names(), ", ")+", npy:X.npy,Y.npy or csv:TABLE.csv")
 	tf.add(cmd)
-	fl.IntVar(&opts.Config.Subset, "subset", 0, "use this many training samples, drawn from --seed (0: all)")
-	fl.Float64Var(&opts.Config.TestFraction, "test-fraction", 0.2, "held out for testing from sets with no test set of their own")
-	fl.IntVar(&opts.Config.Budget, "budget", 500, "parameter budget P")
-	fl.Float64Var(&opts.Config.Tolerance, "tolerance", landscape.DefaultTolerance, "largest relative distance of a depth's parameter count from the budget")
-	fl.StringVar(&depthSpec, "depths", "1:4", "depths (hidden layers): lo:hi, or a list like 1,2,4")
-	fl.IntVar(&opts.Restarts, "restarts", landscape.DefaultCensusRestarts, "seeded restarts per depth")
-	fl.StringVar(&opts.Config.Activation, "act", landscape.DefaultActivation, "activation of the hidden layers: "+strings.Join(activation.Names(), ", "))
-	fl.StringVar(&opts.Config.Loss, "loss", landscape.DefaultLoss, "loss: "+strings.Join(models.LossNames(), ", "))
-	fl.StringVar(&opts.Config.Init, "init", landscape.DefaultInit, "initialisation: "+strings.Join(models.InitNames(), ", "))
+	censusFlags(cmd, &opts.Config, &depthSpec, &opts.Restarts)
 	fl.Float64Var(&opts.Config.WeightDecay, "weight-decay", landscape.DefaultWeightDecay, "L2 penalty (wd/2)|theta|^2 of the objective (with cross-entropy, 0 leaves minima at infinity)")
-	fl.IntVar(&opts.Config.AdamSteps, "adam-steps", landscape.DefaultAdamSteps, "full-batch Adam steps before L-BFGS (0: none)")
-	fl.Float64Var(&opts.Config.AdamLR, "adam-lr", landscape.DefaultAdamLR, "Adam's learning rate")
-	fl.IntVar(&opts.Config.LBFGSSteps, "lbfgs-steps", landscape.DefaultLBFGSSteps, "most L-BFGS iterations")
-	fl.Float64Var(&opts.Config.GradTol, "grad-tol", landscape.DefaultGradTol, "a restart is converged when the objective's gradient norm is at most this")
-	fl.IntVar(&opts.Config.DenseMax, "dense-max", landscape.DefaultDenseMax, "dense exact Hessian up to this many parameters; Lanczos/SLQ estimates above")
-	fl.Float64Var(&opts.Config.EigTol, "eig-tol", landscape.DefaultEigTol, "tau = eig-tol max|lambda|: eigenvalues below -tau count in the index, above tau in the log-volume")
 	fl.Float64Var(&opts.Threshold, "threshold", landscape.DefaultThreshold, "function-space distance below which end points are one stationary point")
 	fl.IntVar(&opts.Workers, "workers", runtime.NumCPU(), "restarts run at once (results do not depend on it)")
 	outputFlag(cmd, &opts.Out, "out", "census.jsonl", "census", "census file (JSON lines), written as restarts finish")
@@ -164,6 +143,28 @@ and the distance distributions.
 	outputFlag(cmd, &plotPath, "plot", "", "figure", "draw the census here (.png or .svg)")
 	npyFlag(cmd)
 	return cmd
+}
+
+// censusFlags adds the flags of a census's settings (all of Config but
+// Data, WeightDecay and Seed), its depths and restarts, shared by census and landscape
+// compare.
+func censusFlags(cmd *cobra.Command, cfg *landscape.Config, depthSpec *string, restarts *int) {
+	fl := cmd.Flags()
+	fl.IntVar(&cfg.Subset, "subset", 0, "use this many training samples, drawn from --seed (0: all)")
+	fl.Float64Var(&cfg.TestFraction, "test-fraction", 0.2, "held out for testing from sets with no test set of their own")
+	fl.IntVar(&cfg.Budget, "budget", 500, "parameter budget P")
+	fl.Float64Var(&cfg.Tolerance, "tolerance", landscape.DefaultTolerance, "largest relative distance of a depth's parameter count from the budget")
+	fl.StringVar(depthSpec, "depths", "1:4", "depths (hidden layers): lo:hi, or a list like 1,2,4")
+	fl.IntVar(restarts, "restarts", landscape.DefaultCensusRestarts, "seeded restarts per depth")
+	fl.StringVar(&cfg.Activation, "act", landscape.DefaultActivation, "activation of the hidden layers: "+strings.Join(activation.Names(), ", "))
+	fl.StringVar(&cfg.Loss, "loss", landscape.DefaultLoss, "loss: "+strings.Join(models.LossNames(), ", "))
+	fl.StringVar(&cfg.Init, "init", landscape.DefaultInit, "initialisation: "+strings.Join(models.InitNames(), ", "))
+	fl.IntVar(&cfg.AdamSteps, "adam-steps", landscape.DefaultAdamSteps, "full-batch Adam steps before L-BFGS (0: none)")
+	fl.Float64Var(&cfg.AdamLR, "adam-lr", landscape.DefaultAdamLR, "Adam's learning rate")
+	fl.IntVar(&cfg.LBFGSSteps, "lbfgs-steps", landscape.DefaultLBFGSSteps, "most L-BFGS iterations")
+	fl.Float64Var(&cfg.GradTol, "grad-tol", landscape.DefaultGradTol, "a restart is converged when the objective's gradient norm is at most this")
+	fl.IntVar(&cfg.DenseMax, "dense-max", landscape.DefaultDenseMax, "dense exact Hessian up to this many parameters; Lanczos/SLQ estimates above")
+	fl.Float64Var(&cfg.EigTol, "eig-tol", landscape.DefaultEigTol, "tau = eig-tol max|lambda|: eigenvalues below -tau count in the index, above tau in the log-volume")
 }
 
 // parseDepths reads "lo:hi" (inclusive), "d" or "d1,d2,...": ascending

@@ -86,7 +86,9 @@ func (g *globals) writeNpy(cmd *cobra.Command, v any) error {
 		}
 	}
 	arrays = append(append([]npyArray{}, arrays...), g.npy.extra...)
-	if err := writeNpyDir(dir, cmd.Name(), arrays); err != nil {
+	// The command's path below the root: "hessian", "landscape compare".
+	name := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+	if err := writeNpyDir(dir, name, arrays); err != nil {
 		return fmt.Errorf("--npy %s: %w", dir, err)
 	}
 	g.wrote(cmd, filepath.Join(dir, "index.json"))

@@ -141,6 +141,9 @@ func jsonPath(t *testing.T, v any, path string) []float64 {
 			i, _ := strconv.Atoi(s[1 : len(s)-1])
 			return walk(v.([]any)[i], tok[1:])
 		default:
+			if v == nil { // an object missing from some elements of a list: NaN
+				return []float64{math.NaN()}
+			}
 			m, ok := v.(map[string]any)
 			if !ok {
 				t.Fatalf("%s: %T where %s should be", path, v, s)
@@ -218,6 +221,8 @@ func TestNpyEveryCommand(t *testing.T) {
 		{[]string{"connect", "--model", model, "--model", model2, "--steps", "0", "--points", "4"}, []string{"linear.points.train_loss"}},
 		{[]string{"census", "--data", "iris", "--budget", "100", "--depths", "1", "--restarts", "2", "--adam-steps", "50", "--workers", "1", "--out", filepath.Join(tmp, "c.jsonl")}, []string{"depths.params"}},
 		{[]string{"spinglass", "--p", "3", "--n", "8", "--starts", "10"}, []string{"points.energy"}},
+		{[]string{"landscape", "compare", "--data", "iris", "--budget", "100", "--depths", "1:2", "--restarts", "3", "--adam-steps", "50", "--workers", "1",
+			"--bootstrap", "100", "--dir", filepath.Join(tmp, "cmp")}, []string{"runs.depths.params"}},
 		{[]string{"slice", "--model", model, "--points", "4"}, []string{"alphas", "betas", "train_loss"}},
 	} {
 		dir := filepath.Join(tmp, c.args[0])
@@ -225,7 +230,11 @@ func TestNpyEveryCommand(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.args[0], err)
 		}
-		arrays := checkNpyDir(t, dir, c.args[0], out)
+		name := c.args[0]
+		if name == "landscape" {
+			name += " " + c.args[1] // the command's path below the root
+		}
+		arrays := checkNpyDir(t, dir, name, out)
 		for _, w := range c.want {
 			if arrays[w] == nil {
 				t.Errorf("%s: no array %s", c.args[0], w)
@@ -235,11 +244,18 @@ func TestNpyEveryCommand(t *testing.T) {
 			t.Errorf("meanfield --layers: no arrays")
 		}
 	}
-	// Commands without --npy are the ones that analyse nothing.
+	// Commands without --npy are the ones that analyse nothing (groups:
+	// their subcommands).
 	root := newRootCmd()
+	for _, name := range []string{"compare", "explore", "graph"} {
+		sub, _, err := root.Find([]string{"landscape", name})
+		if err != nil || sub.Flags().Lookup("npy") == nil {
+			t.Errorf("landscape %s: no --npy (%v)", name, err)
+		}
+	}
 	for _, sub := range root.Commands() {
 		has := sub.Flags().Lookup("npy") != nil
-		analysis := !slices.Contains([]string{"train", "import", "export", "datasets", "devices", "version", "reproduce", "sweep", "completion", "help"}, sub.Name())
+		analysis := !slices.Contains([]string{"train", "import", "export", "datasets", "devices", "version", "reproduce", "sweep", "landscape", "completion", "help"}, sub.Name())
 		if has != analysis {
 			t.Errorf("%s: --npy %v, want %v", sub.Name(), has, analysis)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/netgeom/netgeom/energy"
 	"github.com/netgeom/netgeom/internal/outfile"
 	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/models"
@@ -32,6 +33,7 @@ var outputKinds = map[string]outfile.Kind{
 	"sweep-csv":     {Name: "netgeom sweep CSV", Exts: []string{".csv"}, Is: isSweepCSV},
 	"slurm":         {Name: "netgeom sweep's Slurm script", Exts: []string{".sbatch"}, Is: isSlurmScript},
 	"slice-journal": {Name: "netgeom slice journal", Exts: []string{".jsonl"}, Is: isSliceJournal},
+	"energy-db":     {Name: "netgeom energy-landscape database", Exts: []string{".jsonl"}, Is: isEnergyDB},
 }
 
 // outputAnnotation marks an output flag; its value is the kind's name.
@@ -68,6 +70,12 @@ func isSweep(_ string, head []byte) bool {
 // isSliceJournal recognises a slice journal by its header's first field.
 func isSliceJournal(_ string, head []byte) bool {
 	return bytes.HasPrefix(head, []byte(`{"format":"`+landscape.SliceJournalFormat+`"`))
+}
+
+// isEnergyDB recognises a database of minima and transition states by its
+// header's first field.
+func isEnergyDB(_ string, head []byte) bool {
+	return bytes.HasPrefix(head, []byte(`{"format":"`+energy.DatabaseFormat+`"`))
 }
 
 // isSweepCSV recognises the CSV of a merged sweep by its first column.

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -106,12 +103,8 @@ float64's, relative); Hessian directions come from Lanczos in float64.
 				// An interrupt or a termination ends the slice after the
 				// point in progress, with every finished point written.
 				var stop context.CancelFunc
-				ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+				ctx, stop = interruptible(ctx)
 				defer stop()
-				go func() { // a second interrupt kills at once
-					<-ctx.Done()
-					stop()
-				}()
 			}
 			res, err := landscape.Slice(ctx, b, opts)
 			finish()

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -334,12 +332,8 @@ again on resume. 'netgeom sweep slurm' writes and submits the job array,
 			if err != nil {
 				return fmt.Errorf("sweep: cannot find the netgeom program to run the points: %w", err)
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd.Context())
 			defer stop()
-			go func() { // a second interrupt kills at once
-				<-ctx.Done()
-				stop()
-			}()
 			log := logWriter(cmd)
 			if src != "" {
 				fmt.Fprintf(log, "sweep: shard %s (%s) of %d points\n", sh, src, sp.Points)

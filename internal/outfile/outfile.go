@@ -100,7 +100,7 @@ func Check(path string, k Kind, force bool) (exists bool, err error) {
 	if k.Is == nil || force || st.Size() == 0 {
 		return true, nil
 	}
-	head, err := readHead(path)
+	head, err := ReadHead(path)
 	if err != nil {
 		return true, fmt.Errorf("exists and cannot be read to check what it is: %w", unwrapPath(err))
 	}
@@ -155,7 +155,9 @@ func checkDir(dir string) error {
 	return nil
 }
 
-func readHead(path string) ([]byte, error) {
+// ReadHead returns the first HeadBytes bytes of the file at path (fewer
+// when it is shorter), by which a kind recognises its files.
+func ReadHead(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

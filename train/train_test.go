@@ -229,6 +229,11 @@ func TestStoppingRules(t *testing.T) {
 		t.Errorf("step budget 37: %d steps, stop %q, err %v", res.Steps, res.Stop, err)
 	}
 	net, d = reg.setup(t, b)
+	res, err = Train(net, d, Options{Method: LBFGS, Steps: 3})
+	if err != nil || res.Stop != StopSteps || res.Steps != 3 {
+		t.Errorf("L-BFGS step budget 3: %d steps, stop %q, err %v", res.Steps, res.Stop, err)
+	}
+	net, d = reg.setup(t, b)
 	res, err = Train(net, d, Options{Method: SGD, Steps: 23, BatchSize: 7, Seed: 1})
 	if err != nil || res.Stop != StopSteps || res.Steps != 23 {
 		t.Errorf("minibatch step budget 23: %d steps, stop %q, err %v", res.Steps, res.Stop, err)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/models"
 )
 
 // lineSearchFixture is the line search along steepest descent from the
@@ -155,6 +156,75 @@ func TestLBFGSFirstStep(t *testing.T) {
 	for i := range P {
 		if want := x0[i] + 0.5*fx.astar*d[i]; math.Abs(x1[i]-want) > 1e-12*scale {
 			t.Errorf("parameter %d after one step: %.15g, want x0 + (a*/2) d = %.15g", i, x1[i], want)
+		}
+	}
+}
+
+// TestLineSearchWolfe: on a tanh network's cross-entropy (iris, 4-6-3,
+// Glorot weights), where phi is far from quadratic, the search along -g
+// from first trials spanning 10^-4 to 10^4 returns a step that satisfies
+// both strong Wolfe conditions (c1 = 1e-4, c2 = 0.9), checked by evaluating
+// the loss and the slope there afresh, with the loss it returns equal to
+// the loss there; tiny first trials are doubled up to an acceptable step,
+// huge ones zoomed down, within 40 evaluations.
+func TestLineSearchWolfe(t *testing.T) {
+	b := enginetest.Open(t)
+	p, err := Prepare(DataSpec{Name: "iris", Seed: 2, Standardize: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Upload(b, p.Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer data.Close()
+	net, err := models.NewNetwork(b, models.NetworkSpec{Widths: []int{4, 6, 3}, Act: lookup(t, "tanh"), Loss: models.CrossEntropy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer net.Close()
+	if err := net.Initialize(models.Init{Scheme: models.InitGlorot}, 4); err != nil {
+		t.Fatal(err)
+	}
+	e, err := net.NewEvaluator(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	tr := &trainer{net: net, b: b, e: e, data: data}
+	P := net.NumParams()
+	s := engine.NewScope(b)
+	defer s.Close()
+	g, d, xt, gt := s.Alloc(P), s.Alloc(P), s.Alloc(P), s.Alloc(P)
+	f0, err := tr.objective(net.Params(), data, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Copy(d, g)
+	s.Scal(P, -1, d, 1)
+	dphi0, _ := s.Dot(P, g, 1, d, 1)
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, a1 := range []float64{1e-4, 1e-2, 1, 1e2, 1e4} {
+		ls := lineSearch{t: tr, x: net.Params(), d: d, xt: s.Alloc(P), gt: s.Alloc(P), f0: f0, dphi0: dphi0, last: -1}
+		before := tr.res.Gradients
+		a, fa, ok, err := ls.run(a1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evals := tr.res.Gradients - before
+		// The loss and slope at x + a d, afresh.
+		s.Copy(xt, net.Params())
+		s.Axpy(P, a, d, 1, xt, 1)
+		f, err := Objective(b, e, xt, data, 0, gt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slope, _ := s.Dot(P, gt, 1, d, 1)
+		if !ok || !(a > 0) || f != fa || f > f0+wolfeC1*a*dphi0 || math.Abs(slope) > -wolfeC2*dphi0 || evals > 40 {
+			t.Errorf("first trial %g: step %g (ok %v, %d evaluations), loss %v (returned %v) against f0 %v, slope %v against phi'(0) %v",
+				a1, a, ok, evals, f, fa, f0, slope, dphi0)
 		}
 	}
 }

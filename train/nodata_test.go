@@ -2,6 +2,8 @@ package train
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +16,9 @@ import (
 // TestLoadModelWithoutData: a model file that records no data (as `netgeom
 // import` writes) loads with the data set the caller names, every sample
 // as a training sample and nothing standardised; without a name it is
-// ErrNoData, and a set the network cannot take is refused with both shapes.
+// ErrNoData, and a set the network cannot take is refused with both shapes;
+// a regression table loads when its target columns match the outputs and
+// is refused, naming its columns, when they do not.
 func TestLoadModelWithoutData(t *testing.T) {
 	b := enginetest.Open(t)
 	net, err := models.NewNetwork(b, models.NetworkSpec{Widths: []int{4, 5, 3}, Act: lookup(t, "tanh"), Loss: models.CrossEntropy})
@@ -56,5 +60,43 @@ func TestLoadModelWithoutData(t *testing.T) {
 	}
 	if _, err := LoadModel(b, path, LoadOptions{Data: "wine"}); err == nil || !strings.Contains(err.Error(), "13 features") {
 		t.Errorf("wine on a 4-input network: %v", err)
+	}
+	// Regression tables of four features: three target columns fit the
+	// three outputs, two do not.
+	dir := t.TempDir()
+	table := func(targets int) string {
+		var csv strings.Builder
+		csv.WriteString("a,b,c,d")
+		for k := range targets {
+			fmt.Fprintf(&csv, ",t%d", k+1)
+		}
+		csv.WriteString("\n")
+		for i := range 10 {
+			fmt.Fprintf(&csv, "%d,%d,%d,%d", i, i+1, i+2, i+3)
+			for k := range targets {
+				fmt.Fprintf(&csv, ",%g", 0.1*float64(i*(k+1)))
+			}
+			csv.WriteString("\n")
+		}
+		name := filepath.Join(dir, fmt.Sprintf("reg%d.csv", targets))
+		if err := os.WriteFile(name, []byte(csv.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		q := "?target=t1"
+		for k := 2; k <= targets; k++ {
+			q += fmt.Sprintf("&target=t%d", k)
+		}
+		return "csv:" + name + q
+	}
+	rm, err := LoadModel(b, path, LoadOptions{Data: table(3)})
+	if err != nil {
+		t.Fatalf("three targets on three outputs: %v", err)
+	}
+	if rm.Train.N != 10 || rm.Train.C != 3 {
+		t.Errorf("regression set: %d samples, %d targets", rm.Train.N, rm.Train.C)
+	}
+	rm.Close()
+	if _, err := LoadModel(b, path, LoadOptions{Data: table(2)}); err == nil || !strings.Contains(err.Error(), "2 target columns") {
+		t.Errorf("two targets on three outputs: %v", err)
 	}
 }

@@ -119,6 +119,10 @@ func (s *basis) fresh(j int, seed, stream uint64, scratch []float64) (bool, erro
 	return false, nil
 }
 
+// combineScratch is the most elements of scratch combine uses (32 MiB of
+// float64); a variable so that tests can force many row blocks.
+var combineScratch = 1 << 22
+
 // combine overwrites columns [0, k) with V[:, :j] S, S a j x k column-major
 // host matrix (the Ritz vectors of a restart). It works in row blocks through
 // a scratch buffer, so the basis is rotated in place without a second copy of
@@ -128,8 +132,7 @@ func (s *basis) combine(j, k int, sm []float64) error {
 	defer sc.Close()
 	sb := sc.Alloc(j * k)
 	sc.Upload(sb, sm)
-	const scratchElems = 1 << 22 // 32 MiB of scratch at most
-	rb := max(1, min(s.n, scratchElems/k))
+	rb := max(1, min(s.n, combineScratch/k))
 	tmp := sc.Alloc(rb * k)
 	for r0 := 0; r0 < s.n && sc.Err() == nil; r0 += rb {
 		rows := min(rb, s.n-r0)

@@ -423,3 +423,52 @@ func TestLanczosErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestLanczosDefaults: the documented defaults and limits, at their exact
+// boundaries. On a 200 x 200 operator with K = 1 the default basis is
+// max(4K, 40) = 40 vectors: a budget of 40 products (one fill) is accepted
+// and 39 refused naming the 40; with K = 15 it is 4K = 60. A basis of K+2
+// is the smallest allowed and K+1 refused; a basis of Dim or more is exact
+// (every eigenvalue found, no restart). The default budget is max(1000, 20
+// MaxBasis): a tolerance no residual meets (1e-300) runs it out, 1000
+// products at MaxBasis 40 and 1200 at 60, with restarts (the basis filled
+// and was restarted); a budget of one fill ends without a restart.
+func TestLanczosDefaults(t *testing.T) {
+	b := enginetest.Open(t)
+	n := 200
+	op := denseOp(t, b, goe(rand.New(rand.NewPCG(2, 2)), n), n)
+	if _, err := Lanczos(b, op, LanczosOptions{K: 1, MaxMatVecs: 40}); err != nil {
+		t.Errorf("K 1, budget 40: %v", err)
+	}
+	for k, want := range map[int]string{1: "(40 products)", 15: "(60 products)"} {
+		if _, err := Lanczos(b, op, LanczosOptions{K: k, MaxMatVecs: 39}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("K %d, budget 39: %v; want a refusal naming %s", k, err, want)
+		}
+	}
+	if _, err := Lanczos(b, op, LanczosOptions{K: 3, MaxBasis: 5, MaxMatVecs: 100}); err != nil {
+		t.Errorf("K 3, basis 5: %v", err)
+	}
+	if _, err := Lanczos(b, op, LanczosOptions{K: 3, MaxBasis: 4}); err == nil {
+		t.Error("K 3, basis 4: no error")
+	}
+	small := diagOp(t, b, []float64{5, 1, 4, 2, 3})
+	res, err := Lanczos(b, small, LanczosOptions{K: 5, MaxBasis: 5, Which: Smallest})
+	if err != nil || !res.Exact || res.Restarts != 0 || len(res.Pairs) != 5 {
+		t.Fatalf("basis = Dim: exact %v, %d restarts, %d pairs, %v", res.Exact, res.Restarts, len(res.Pairs), err)
+	}
+	for i, p := range res.Pairs {
+		if math.Abs(p.Value-float64(i+1)) > 1e-14 {
+			t.Errorf("pair %d: %v, want %d", i, p.Value, i+1)
+		}
+	}
+	for k, want := range map[int]int{1: 1000, 15: 1200} {
+		res, err := Lanczos(b, op, LanczosOptions{K: k, Tol: 1e-300})
+		if err != nil || res.Converged || res.MatVecs != want || res.Restarts == 0 {
+			t.Errorf("K %d, tolerance 1e-300: %d products, %d restarts, converged %v, %v; want %d products, restarts", k, res.MatVecs, res.Restarts, res.Converged, err, want)
+		}
+	}
+	res, err = Lanczos(b, op, LanczosOptions{K: 1, Tol: 1e-300, MaxMatVecs: 40})
+	if err != nil || res.MatVecs != 40 || res.Restarts != 0 {
+		t.Errorf("one fill: %d products, %d restarts, %v", res.MatVecs, res.Restarts, err)
+	}
+}

@@ -463,7 +463,7 @@ func TestLanczosDefaults(t *testing.T) {
 	}
 	for k, want := range map[int]int{1: 1000, 15: 1200} {
 		res, err := Lanczos(b, op, LanczosOptions{K: k, Tol: 1e-300})
-		if err != nil || res.Converged || res.MatVecs != want || res.Restarts == 0 {
+		if err != nil || res.Converged || res.MatVecs != want || res.Restarts < 1 {
 			t.Errorf("K %d, tolerance 1e-300: %d products, %d restarts, converged %v, %v; want %d products, restarts", k, res.MatVecs, res.Restarts, res.Converged, err, want)
 		}
 	}

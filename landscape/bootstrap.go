@@ -69,7 +69,7 @@ func bootstrapPair(na, nb, reps int, r *rand.Rand, stat func(idx []int) (float64
 }
 
 // quantile returns the p-quantile of sorted s, interpolating linearly
-// between order statistics (type 7 of Hyndman and Fan, as NewStats).
+// between order statistics (type 7 of Hyndman and Fan; NewStats uses it too).
 func quantile(s []float64, p float64) float64 {
 	h := p * float64(len(s)-1)
 	lo := int(math.Floor(h))

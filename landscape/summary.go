@@ -72,14 +72,7 @@ func NewStats(xs []float64) *Stats {
 	}
 	s := slices.Clone(xs)
 	sort.Float64s(s)
-	q := func(p float64) float64 {
-		h := p * float64(len(s)-1)
-		lo := int(math.Floor(h))
-		if lo+1 >= len(s) {
-			return s[len(s)-1]
-		}
-		return s[lo] + (h-float64(lo))*(s[lo+1]-s[lo])
-	}
+	q := func(p float64) float64 { return quantile(s, p) }
 	mean := 0.0
 	for _, v := range s {
 		mean += v

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/datasets"
+	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/report"
@@ -100,20 +102,13 @@ and the distance distributions.
 				return errors.New("--out: give the census file (JSON lines)")
 			}
 			opts.Config.Seed = g.Seed
-			b, err := g.open()
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			ctx, stop := interruptible(cmd.Context())
-			defer stop()
-			update, finish := progress(cmd, "census")
-			opts.Progress, opts.Log = update, logWriter(cmd)
-			if hook := censusRecordHook; hook != nil {
-				opts.Progress = func(done, total int) { update(done, total); hook(done) }
-			}
-			res, err := landscape.TakeCensus(ctx, b, opts)
-			finish()
+			res, err := runLong(cmd, g, "census", func(ctx context.Context, b engine.Backend, update func(int, int), log io.Writer) (*landscape.TakeCensusResult, error) {
+				opts.Progress, opts.Log = update, log
+				if hook := censusRecordHook; hook != nil {
+					opts.Progress = func(done, total int) { update(done, total); hook(done) }
+				}
+				return landscape.TakeCensus(ctx, b, opts)
+			})
 			if err != nil {
 				if errors.Is(err, context.Canceled) && res != nil {
 					return fmt.Errorf("interrupted: %d restarts of %d are in %s; run the same command with --resume to finish",

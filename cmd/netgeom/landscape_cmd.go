@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/netgeom/netgeom/activation"
 	"github.com/netgeom/netgeom/datasets"
 	"github.com/netgeom/netgeom/energy"
+	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/internal/outfile"
 	"github.com/netgeom/netgeom/landscape"
 	"github.com/netgeom/netgeom/models"
@@ -139,17 +141,10 @@ draws the four statistics against depth with their intervals.
 				return fmt.Errorf("--dir: %w", err)
 			}
 			opts.Config.Seed = g.Seed
-			b, err := g.open()
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			ctx, stop := interruptible(cmd.Context())
-			defer stop()
-			update, finish := progress(cmd, "compare")
-			opts.Progress, opts.Log = update, logWriter(cmd)
-			res, err := landscape.Compare(ctx, b, opts)
-			finish()
+			res, err := runLong(cmd, g, "compare", func(ctx context.Context, b engine.Backend, update func(int, int), log io.Writer) (*landscape.CompareResult, error) {
+				opts.Progress, opts.Log = update, log
+				return landscape.Compare(ctx, b, opts)
+			})
 			if err != nil {
 				if errors.Is(err, context.Canceled) {
 					return fmt.Errorf("%w; run the same command with --resume to finish", err)
@@ -302,17 +297,10 @@ chain: an indication, not an interval with its nominal coverage).
 				return errors.New("--db: give the database file (JSON lines)")
 			}
 			opts.Config.Seed = g.Seed
-			b, err := g.open()
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			ctx, stop := interruptible(cmd.Context())
-			defer stop()
-			update, finish := progress(cmd, "explore")
-			opts.Progress, opts.Log = update, logWriter(cmd)
-			res, err := landscape.Explore(ctx, b, opts)
-			finish()
+			res, err := runLong(cmd, g, "explore", func(ctx context.Context, b engine.Backend, update func(int, int), log io.Writer) (*landscape.ExploreResult, error) {
+				opts.Progress, opts.Log = update, log
+				return landscape.Explore(ctx, b, opts)
+			})
 			if err != nil {
 				if errors.Is(err, context.Canceled) && res != nil {
 					return fmt.Errorf("interrupted: %d minima and %d transition states are in %s; run the same command with --resume to go on",

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/netgeom/netgeom/engine"
 	"github.com/spf13/cobra"
 )
 
@@ -110,4 +111,23 @@ func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
 		stop()
 	}()
 	return ctx, stop
+}
+
+// runLong runs a long library call the way census, landscape compare and
+// landscape explore do: on the --backend, interruptible (see
+// interruptible), with progress under label and the library's log lines
+// on stderr. run gets the backend, the context, and the progress and log
+// callbacks to set in its options.
+func runLong[R any](cmd *cobra.Command, g *globals, label string, run func(ctx context.Context, b engine.Backend, update func(done, total int), log io.Writer) (R, error)) (R, error) {
+	b, err := g.open()
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	defer b.Close()
+	ctx, stop := interruptible(cmd.Context())
+	defer stop()
+	update, finish := progress(cmd, label)
+	defer finish()
+	return run(ctx, b, update, logWriter(cmd))
 }

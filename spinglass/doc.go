@@ -37,7 +37,10 @@
 //
 // Theory: the complexity of the p-spin (EInf, I1, Theta, ThetaTotal, Ek,
 // IndexFraction; Auffinger, Ben Arous and Cerny, "Random matrices and
-// complexity of spin glasses", Comm. Pure Appl. Math. 2013); the number of
+// complexity of spin glasses", Comm. Pure Appl. Math. 2013) and its exact
+// finite-N counterpart, the Kac-Rice expectation of the number of critical
+// points by index and energy (ExpectedCritical, by Monte Carlo over GOE
+// matrices), which a census of a small p-spin matches; the number of
 // singular-vector tuples of a tensor (SingularTupleCount; Friedland and
 // Ottaviani, Found. Comput. Math. 2014) and of eigenvectors of a symmetric
 // tensor (EigenvectorCount; Cartwright and Sturmfels, Linear Algebra Appl.

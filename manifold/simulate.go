@@ -48,7 +48,7 @@ func Simulate(ctx context.Context, b engine.Backend, net *models.RandomNetwork, 
 		chunk = c.Points
 	}
 	rec := NewRecorder(b, c, RecorderOptions{Gram: opt.Gram && chunk == c.Points, KeepKappa: opt.KeepKappa, Project: opt.Project})
-	N, B := c.Width, c.Points
+	B := c.Points
 	chunks := (B + chunk - 1) / chunk
 	// Every chunk runs the whole network: with more than one, draw its
 	// weights once.
@@ -71,14 +71,9 @@ func Simulate(ctx context.Context, b engine.Backend, net *models.RandomNetwork, 
 		}
 		return nil
 	}
-	jet := c.Jet()
 	for off := 0; off < B; off += chunk {
 		n := min(chunk, B-off)
-		part := make([]float64, 0, 3*N*n)
-		for k := 0; k < 3; k++ {
-			part = append(part, jet[k*N*B+off*N:k*N*B+(off+n)*N]...)
-		}
-		in, err := engine.FromHost(b, part)
+		in, err := uploadJet(b, c, off, n)
 		if err != nil {
 			return nil, err
 		}
@@ -94,6 +89,28 @@ func Simulate(ctx context.Context, b engine.Backend, net *models.RandomNetwork, 
 		b.Free(out)
 	}
 	return rec.Stats()
+}
+
+// uploadJet returns the points [off, off+n) of c as an N x 3n jet matrix
+// [h | v | a] on b, each part uploaded from the curve's own arrays: no host
+// copy of the jet is made (at width 4096 and 1000 points one is 98 MB).
+func uploadJet(b engine.Backend, c *Curve, off, n int) (engine.Buffer, error) {
+	N := c.Width
+	in, err := b.Alloc(engine.DTypeOf(b), 3*N*n)
+	if err != nil {
+		return nil, err
+	}
+	for k, part := range [3][]float64{c.H, c.V, c.A} {
+		dst, err := b.Slice(in, k*N*n, N*n)
+		if err == nil {
+			err = b.Upload(dst, part[off*N:(off+n)*N])
+		}
+		if err != nil {
+			b.Free(in)
+			return nil, err
+		}
+	}
+	return in, nil
 }
 
 // PairLayer is the measured propagation of input pairs at one layer.

@@ -3,6 +3,7 @@ package meanfield
 import (
 	"errors"
 	"math"
+	"math/big"
 	"testing"
 
 	"github.com/netgeom/netgeom/activation"
@@ -232,6 +233,60 @@ func TestLinearAgainstClosedForms(t *testing.T) {
 			if relDiff(s.QStar, q) > 1e-10 && math.Abs(s.QStar-q) > 1e-300 || relDiff(s.Chi1, sw2) > 1e-10 {
 				t.Errorf("linear sw=%g sb=%g: q* = %.16g (want %.16g), chi1 = %.16g (want %g)", sw, sb, s.QStar, q, s.Chi1, sw2)
 			}
+		}
+	}
+}
+
+// TestReLUOneMinusCSeries checks 1 - C(c) for ReLU near c = 1, where it is
+// computed from a series, against the closed form evaluated in 256-bit
+// arithmetic (math/big: sin and cos by their Taylor series to convergence,
+// t = 2 asin(sqrt(delta/2)) from float64, which is exact input for both).
+// Tolerance below t = 1e-2, where the series is used: 4 ulp relative (it
+// truncates at t^7, and the next term t^9/45360 is below 1e-21 of the
+// sum, so only rounding remains). Above, sin t - t cos t ~ t^3/3 cancels,
+// losing a relative 3 ulp / t^2 of g, which is about 0.2 t of the result:
+// 4 + 2/t ulp (observed 15 at t = 0.014). The cases straddle the switch;
+// moving it down to 1e-3 fails the 4 ulp just below 1e-2.
+func TestReLUOneMinusCSeries(t *testing.T) {
+	const prec = 256
+	bf := func(x float64) *big.Float { return new(big.Float).SetPrec(prec).SetFloat64(x) }
+	// sinCos returns sin x and cos x by their Taylor series.
+	sinCos := func(x *big.Float) (*big.Float, *big.Float) {
+		s, c := bf(0), bf(0)
+		term := bf(1) // x^n / n!
+		eps := new(big.Float).SetPrec(prec).SetMantExp(bf(1), -300)
+		for n := 0; ; n++ {
+			switch n % 4 {
+			case 0:
+				c.Add(c, term)
+			case 1:
+				s.Add(s, term)
+			case 2:
+				c.Sub(c, term)
+			case 3:
+				s.Sub(s, term)
+			}
+			term.Mul(term, x)
+			term.Quo(term, bf(float64(n+1)))
+			if new(big.Float).Abs(term).Cmp(eps) < 0 {
+				return s, c
+			}
+		}
+	}
+	for _, delta := range []float64{1e-12, 3e-9, 1e-6, 2e-5, 4.9e-5, 5.1e-5, 1e-4, 1e-2, 0.3} {
+		tt := 2 * math.Asin(math.Sqrt(delta/2))
+		s, c := sinCos(bf(tt))
+		g := new(big.Float).Sub(s, new(big.Float).Mul(bf(tt), c)) // sin t - t cos t
+		piB := bf(math.Pi)                                        // the code divides by float64 pi too
+		want := new(big.Float).Sub(bf(delta), new(big.Float).Quo(g, piB))
+		w, _ := want.Float64()
+		got := ReLUOneMinusC(delta)
+		ulps := 4.0
+		if tt >= 1e-2 {
+			ulps += 2 / tt
+		}
+		if math.Abs(got-w) > ulps*math.Abs(w)*0x1p-52 {
+			t.Errorf("ReLUOneMinusC(%g) = %.17g, want %.17g (t = %.3g; relative error %.2g)", delta, got, w, tt, math.Abs(got-w)/math.Abs(w))
 		}
 	}
 }

@@ -110,7 +110,9 @@ type JacobianRow struct {
 	VarTheory *float64 `json:"var_theory"`
 	Max       float64  `json:"max_sq_sv"`
 	// Min is the smallest squared singular value; nil when the SVD cannot
-	// resolve it (below N u s_max, rounding noise) and always with Lanczos.
+	// resolve it (a singular value below N eps s_max, eps the machine
+	// epsilon of the backend's dtype: rounding noise) and always with
+	// Lanczos.
 	Min *float64 `json:"min_sq_sv"`
 	// Lanczos only: the last input's residual bound of Max, the operator
 	// applications of all inputs, and the last input's standard errors of
@@ -126,8 +128,12 @@ type JacobianRow struct {
 // printed them in.
 type JacobianResult struct {
 	Activation string `json:"activation"`
-	Inputs     int    `json:"inputs"`
-	Method     string `json:"method"`
+	// DType is the precision J was computed in ("float64" or "float32":
+	// the backend's, engine.DTypeOf); the SVD, Lanczos and the traces run
+	// in float64 either way.
+	DType  string `json:"dtype"`
+	Inputs int    `json:"inputs"`
+	Method string `json:"method"`
 	// QStar is the inputs' squared length per coordinate (Options.Q, or q*).
 	QStar float64 `json:"q_star"`
 	// Rows: one per weight law and depth, laws outermost, in the order of
@@ -249,7 +255,7 @@ func Jacobian(ctx context.Context, b engine.Backend, opts JacobianOptions) (*Jac
 		}
 		q = fp.Q
 	}
-	res := &JacobianResult{Activation: act.Name, Inputs: o.Inputs, Method: o.Method.String(), QStar: q, Seed: o.Seed,
+	res := &JacobianResult{Activation: act.Name, DType: engine.DTypeOf(b).String(), Inputs: o.Inputs, Method: o.Method.String(), QStar: q, Seed: o.Seed,
 		SigmaB: o.SigmaB, SigmaW: o.SigmaW, Width: o.Width, Chi1: math.NaN()}
 	if mu1, err := mf.DerivativeMoment(q, 1); err == nil {
 		res.Chi1 = o.SigmaW * o.SigmaW * mu1
@@ -344,10 +350,16 @@ func denseSpectrum(b engine.Backend, net *models.RandomNetwork, x []float64) (Ja
 	for _, v := range s {
 		r.Variance += (v*v - r.Mean) * (v*v - r.Mean) / float64(N)
 	}
-	// The SVD resolves singular values down to about N u s_max; below that
+	// The SVD resolves singular values down to about N eps s_max, eps the
+	// machine epsilon of the dtype J was computed in (a float32 J carries
+	// float32's rounding, which the float64 SVD cannot undo); below that
 	// the smallest is rounding noise and is reported as unknown (nil).
 	r.Max = s[0] * s[0]
-	if s[N-1] > float64(N)*0x1p-52*s[0] {
+	eps := 0x1p-52
+	if engine.DTypeOf(b) == engine.Float32 {
+		eps = 0x1p-23
+	}
+	if s[N-1] > float64(N)*eps*s[0] {
 		m := s[N-1] * s[N-1]
 		r.Min = &m
 	}

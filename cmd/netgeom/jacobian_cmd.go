@@ -32,8 +32,14 @@ variance of L (mu2/mu1^2 - 1 - s1) (s1 = -1 Gaussian, 0 orthogonal).
 thousand or so); --method lanczos never forms J: the extreme values come from
 Lanczos on J^T J (J v forward, J^T u backward), and the mean and second
 moment from Hutchinson traces of J^T J and (J^T J)^2. --critical sets
-sigma_w to the order-to-chaos boundary at --sigma-b.`,
-		Args: cobra.NoArgs,
+sigma_w to the order-to-chaos boundary at --sigma-b.
+
+--dtype float32 computes J (or its products) in float32 on the CPU and the
+SVD, Lanczos and traces in float64: the mean, variance and largest squared
+singular value agree with float64 to 1.4e-6 relative at depth 32; the
+smallest is shown only where float32's rounding lets the SVD resolve it.`,
+		Annotations: map[string]string{float32Ready: "isometry.TestJacobianFloat32"},
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			act, err := activation.Lookup(actName)
 			if err != nil {
@@ -79,8 +85,8 @@ sigma_w to the order-to-chaos boundary at --sigma-b.`,
 				return optionFlagError(err, map[string]string{"SigmaW": "sigma-w", "SigmaB": "sigma-b", "Q": "q", "Width": "width",
 					"Depths": "depths", "Laws": "weights", "Inputs": "inputs", "Method": "method", "Samples": "samples"})
 			}
-			t := table{Title: fmt.Sprintf("%s, sigma_w %.6g, sigma_b %g (chi_1 %.6g at q* = %.6g), width %d, %d input(s), %s: squared singular values of J",
-				res.Activation, res.SigmaW, res.SigmaB, res.Chi1, res.QStar, res.Width, res.Inputs, res.Method),
+			t := table{Title: fmt.Sprintf("%s, sigma_w %.6g, sigma_b %g (chi_1 %.6g at q* = %.6g), width %d, %d input(s), %s%s: squared singular values of J",
+				res.Activation, res.SigmaW, res.SigmaB, res.Chi1, res.QStar, res.Width, res.Inputs, res.Method, dtypeNote(res.DType)),
 				Header: []string{"weights", "depth", "mean_sq_sv", "mean_sq_sv_theory", "var_sq_sv", "var_sq_sv_theory", "max_sq_sv", "min_sq_sv"}}
 			for _, r := range res.Rows {
 				t.Rows = append(t.Rows, []string{r.Weights, fmt.Sprint(r.Depth), fmtFloat(r.Mean), fmtFloat(r.MeanTheory),

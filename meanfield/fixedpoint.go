@@ -143,6 +143,9 @@ func (m *Model) FixedLength(q0 float64) (LengthFixedPoint, error) {
 	tolIt := 1e-8 * math.Max(qstar, q0)
 	iters := -1
 	for l, x := range hist {
+		if l > m.opt.MaxIter {
+			break
+		}
 		if math.Abs(x-qstar) <= tolIt {
 			iters = l
 			break

@@ -63,3 +63,40 @@ func TestIllinois(t *testing.T) {
 		t.Errorf("F's error: got %v", err)
 	}
 }
+
+// TestFixedLengthIterations: for ReLU the length map is affine, V(q) =
+// sigma_w^2 q / 2 + sigma_b^2, so q^l = q* + (q0 - q*) r^l with r =
+// sigma_w^2 / 2 and q* = sigma_b^2 / (1 - r), and the layers to converge
+// (the first l with |q^l - q*| <= 1e-8 max(q*, q0)) are the smallest l with
+// r^l <= 1e-8 max(q*, q0) / |q0 - q*|. The cases keep that ratio away
+// from a power of r (at least 1% from the boundary), so rounding cannot
+// move the count; q* is exact to 1e-13 relative (the package's tolerance
+// for piecewise-linear activations). The last case takes 884 layers, past
+// the 200 that the fixed-point search itself iterates.
+func TestFixedLengthIterations(t *testing.T) {
+	for _, c := range []struct{ sw, sb, q0 float64 }{{1, 0.5, 3}, {1.2, 0.3, 0.01}, {0.5, 1, 40}, {1.35, 0.2, 1}, {0.9, 2, 0.5}, {1.4, 0.2, 1}} {
+		m := mustModel(t, "relu", c.sw, c.sb, Options{})
+		fp, err := m.FixedLength(c.q0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := c.sw * c.sw / 2
+		qs := c.sb * c.sb / (1 - r)
+		x := math.Log(1e-8*math.Max(qs, c.q0)/math.Abs(c.q0-qs)) / math.Log(r)
+		if f := x - math.Floor(x); f < 0.01 || f > 0.99 {
+			t.Fatalf("case %+v sits at a boundary (%g layers); pick another", c, x)
+		}
+		want := int(math.Ceil(x))
+		if fp.Iterations != want || math.Abs(fp.Q-qs) > 1e-13*qs {
+			t.Errorf("relu sw=%g sb=%g q0=%g: %d iterations, q* = %.16g; want %d, %.16g", c.sw, c.sb, c.q0, fp.Iterations, fp.Q, want, qs)
+		}
+		// MaxIter counts layers inclusively: exactly want layers are
+		// allowed, one fewer gives -1.
+		for _, mi := range []int{want, want - 1} {
+			fp, err := mustModel(t, "relu", c.sw, c.sb, Options{MaxIter: mi}).FixedLength(c.q0)
+			if w := map[bool]int{true: want, false: -1}[mi == want]; err != nil || fp.Iterations != w {
+				t.Errorf("relu sw=%g sb=%g q0=%g MaxIter %d: %d iterations (%v); want %d", c.sw, c.sb, c.q0, mi, fp.Iterations, err, w)
+			}
+		}
+	}
+}

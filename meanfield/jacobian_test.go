@@ -8,7 +8,8 @@ import (
 // TestDerivativeMoment: closed forms. relu: phi' is a step, mu_k = 1/2 for
 // every k and q; erf: phi'^2k = (4/pi)^k e^{-2k u^2}, so
 // mu_k = (4/pi)^k / sqrt(1 + 4 k q); linear: 1. And mu_1 sigma_w^2 = chi_1
-// from Moments. Tolerance 1e-12 (Gauss-Legendre on smooth pieces).
+// from Moments. Tolerance 1e-12 (Gauss-Legendre on smooth pieces; the
+// Gaussian tail beyond |z| = 12 is 1e-32).
 func TestDerivativeMoment(t *testing.T) {
 	relu := mustModel(t, "relu", 1.4, 0.1, Options{})
 	erf := mustModel(t, "erf", 1.3, 0.2, Options{})
@@ -30,6 +31,25 @@ func TestDerivativeMoment(t *testing.T) {
 		mu1, _ := erf.DerivativeMoment(q, 1)
 		if math.Abs(c1-1.3*1.3*mu1) > 1e-10*c1 {
 			t.Errorf("erf: chi_1 %v, sigma_w^2 mu_1 %v", c1, 1.3*1.3*mu1)
+		}
+	}
+	// q = 0: mu_k = phi'(0)^(2k), (4/pi)^k for erf. Hard-tanh, whose
+	// derivative steps at +-1 (z = +-1/sqrt(q)), has mu_k = P(|sqrt(q) z| <
+	// 1) = erf(1/sqrt(2q)) for every k: integrated exactly only when the
+	// pieces are cut at the steps (a piece across a step is off by ~1e-3).
+	for k := 1; k <= 3; k++ {
+		want := math.Pow(4/math.Pi, float64(k))
+		if v, err := erf.DerivativeMoment(0, k); err != nil || math.Abs(v-want) > 1e-15*want {
+			t.Errorf("erf mu_%d(q=0) = %v (%v), want %v", k, v, err, want)
+		}
+	}
+	ht := mustModel(t, "hard-tanh", 1.1, 0.1, Options{})
+	for _, q := range []float64{0.05, 0.9, 7.3, 300} {
+		want := math.Erf(1 / math.Sqrt(2*q))
+		for k := 1; k <= 2; k++ {
+			if v, _ := ht.DerivativeMoment(q, k); math.Abs(v-want) > 1e-12 {
+				t.Errorf("hard-tanh mu_%d(q=%v) = %.16g, want %.16g", k, q, v, want)
+			}
 		}
 	}
 	if _, err := erf.DerivativeMoment(-1, 1); err == nil {

@@ -385,3 +385,39 @@ func TestPhaseGridMatchesAnalyze(t *testing.T) {
 		}
 	}
 }
+
+// TestTrajectoryEdges: the documented edges of Circle and
+// CorrelationTrajectory. Zero layers give the input alone; c0 = +-1 are
+// valid correlations (identical or opposite inputs); where both inputs
+// have length 0 (tanh, sigma_b = 0, q0 = 0: every layer maps 0 to 0) the
+// correlation is undefined and is carried unchanged, not turned into NaN.
+func TestTrajectoryEdges(t *testing.T) {
+	m := mustModel(t, "tanh", 1.5, 0.3, Options{})
+	if c, err := m.Circle(1, 0); err != nil || len(c) != 1 || c[0].Q != 1 {
+		t.Errorf("Circle with 0 layers: %+v, %v; want the input circle alone", c, err)
+	}
+	if cs, err := m.CorrelationTrajectory(1, 0.5, 0); err != nil || len(cs) != 1 || cs[0] != 0.5 {
+		t.Errorf("0 layers: %v, %v; want [0.5]", cs, err)
+	}
+	for _, c0 := range []float64{1, -1} {
+		cs, err := m.CorrelationTrajectory(1, c0, 3)
+		if err != nil || len(cs) != 4 {
+			t.Errorf("c0 = %v: %v, %v; want 4 correlations", c0, cs, err)
+		}
+	}
+	// c0 = 1: both inputs are one point, and stay one (C(1) = 1, to the
+	// quadrature's 1e-10).
+	if cs, _ := m.CorrelationTrajectory(1, 1, 3); !(math.Abs(cs[3]-1) <= 1e-10) {
+		t.Errorf("c0 = 1: c^3 = %v, want 1", cs[3])
+	}
+	z := mustModel(t, "tanh", 1.5, 0, Options{})
+	cs, err := z.CorrelationTrajectory(0, 0.3, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l, c := range cs {
+		if c != 0.3 {
+			t.Errorf("q0 = 0: c^%d = %v, want 0.3 carried through", l, c)
+		}
+	}
+}

@@ -98,6 +98,12 @@ func TestErfAgainstClosedForms(t *testing.T) {
 			} else if s.CStar != 1 {
 				t.Errorf("sw=%g sb=%g: c* = %v, want 1 (chi_1 = %g <= 1)", sw, sb, s.CStar, chi1)
 			}
+			// The estimated error (rule levels compared) must be within the
+			// accuracy promised, and not zero where q* > 0: erf's integrals
+			// are not exact there (at q = 0 they are).
+			if !(s.RelErr <= 1e-10) || (q > 0 && s.RelErr == 0) {
+				t.Errorf("erf sw=%g sb=%g: estimated relative error %g at q* = %g, want <= 1e-10 (and > 0 for q* > 0)", sw, sb, s.RelErr, q)
+			}
 			for k, v := range want {
 				tol := 1e-10
 				if k == "c*" && sb > 0 {

@@ -28,6 +28,10 @@ func mustModel(t testing.TB, name string, sw, sb float64, opt Options) *Model {
 }
 
 func relDiff(a, b float64) float64 {
+	if math.IsNaN(a) || math.IsNaN(b) {
+		// A NaN must fail every "relDiff(...) > tol" check.
+		return math.Inf(1)
+	}
 	if a == b {
 		return 0
 	}
@@ -111,7 +115,7 @@ func TestErfAgainstClosedForms(t *testing.T) {
 					// error (1e-10) divided by 1 - C'(c*).
 					tol = 1e-10 / (1 - s.CMapSlope)
 				}
-				if d := relDiff(v[0], v[1]); d > tol && math.Abs(v[0]-v[1]) > 1e-15 {
+				if d := relDiff(v[0], v[1]); d > tol && !(math.Abs(v[0]-v[1]) <= 1e-15) {
 					t.Errorf("erf sw=%g sb=%g %s = %.15g, closed form %.15g (rel %.2g)", sw, sb, k, v[0], v[1], d)
 				}
 			}
@@ -139,7 +143,7 @@ func TestErfExpect2(t *testing.T) {
 			// Relative to the Cauchy-Schwarz scales (E[phi phi] = 0 at q12 = 0).
 			sp := math.Sqrt(ErfKernel(c[0], c[0], c[0]) * ErfKernel(c[1], c[1], c[1]))
 			sd := math.Sqrt(ErfDerivKernel(c[0], c[0], c[0]) * ErfDerivKernel(c[1], c[1], c[1]))
-			if math.Abs(pp-wp) > 1e-10*sp || math.Abs(dd-wd) > 1e-10*sd {
+			if !(math.Abs(pp-wp) <= 1e-10*sp) || !(math.Abs(dd-wd) <= 1e-10*sd) {
 				t.Errorf("%v %v: E[phi phi] = %.15g (want %.15g), E[phi' phi'] = %.15g (want %.15g)", rule, c, pp, wp, dd, wd)
 			}
 			if est > 1e-9 {
@@ -163,7 +167,7 @@ func TestReLUAgainstClosedForms(t *testing.T) {
 			t.Fatal(err)
 		}
 		wp, wd := ReLUKernel(c[0], c[1], c[2]), ReLUDerivKernel(c[0], c[1], c[2])
-		if relDiff(pp, wp) > 1e-13 && math.Abs(pp-wp) > 1e-16 || relDiff(dd, wd) > 1e-13 && math.Abs(dd-wd) > 1e-16 {
+		if relDiff(pp, wp) > 1e-13 && !(math.Abs(pp-wp) <= 1e-16) || relDiff(dd, wd) > 1e-13 && !(math.Abs(dd-wd) <= 1e-16) {
 			t.Errorf("relu %v: E[phi phi] = %.16g (want %.16g), E[phi' phi'] = %.16g (want %.16g)", c, pp, wp, dd, wd)
 		}
 	}
@@ -182,7 +186,7 @@ func TestReLUAgainstClosedForms(t *testing.T) {
 				t.Fatalf("relu sw=%g sb=%g: %v", sw, sb, err)
 			}
 			q := sb * sb / (1 - sw2/2)
-			if math.Abs(s.QStar-q) > 1e-13*q || s.Chi1 != sw2/2 || s.CStar != 1 || s.Chi2 != 0 {
+			if !(math.Abs(s.QStar-q) <= 1e-13*q) || s.Chi1 != sw2/2 || s.CStar != 1 || s.Chi2 != 0 {
 				t.Errorf("relu sw=%g sb=%g: q* = %.16g (want %.16g), chi1 = %g (want %g), c* = %g", sw, sb, s.QStar, q, s.Chi1, sw2/2, s.CStar)
 			}
 			if relDiff(s.XiC, -1/math.Log(sw2/2)) > 1e-14 || relDiff(s.LengthSlope, sw2/2) > 1e-14 {
@@ -236,7 +240,7 @@ func TestLinearAgainstClosedForms(t *testing.T) {
 			if sw == 1 {
 				q = 1 // every q is fixed: q* = q0
 			}
-			if relDiff(s.QStar, q) > 1e-10 && math.Abs(s.QStar-q) > 1e-300 || relDiff(s.Chi1, sw2) > 1e-10 {
+			if relDiff(s.QStar, q) > 1e-10 && !(math.Abs(s.QStar-q) <= 1e-300) || relDiff(s.Chi1, sw2) > 1e-10 {
 				t.Errorf("linear sw=%g sb=%g: q* = %.16g (want %.16g), chi1 = %.16g (want %g)", sw, sb, s.QStar, q, s.Chi1, sw2)
 			}
 		}
@@ -291,7 +295,7 @@ func TestReLUOneMinusCSeries(t *testing.T) {
 		if tt >= 1e-2 {
 			ulps += 2 / tt
 		}
-		if math.Abs(got-w) > ulps*math.Abs(w)*0x1p-52 {
+		if !(math.Abs(got-w) <= ulps*math.Abs(w)*0x1p-52) {
 			t.Errorf("ReLUOneMinusC(%g) = %.17g, want %.17g (t = %.3g; relative error %.2g)", delta, got, w, tt, math.Abs(got-w)/math.Abs(w))
 		}
 	}

@@ -41,7 +41,7 @@ func TestIllinois(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
-			if math.Abs(got-c.root) > 4*0x1p-52*math.Abs(c.root) || evals > 25 {
+			if !(math.Abs(got-c.root) <= 4*0x1p-52*math.Abs(c.root)) || evals > 25 {
 				t.Errorf("%s on [%g, %g]: root %.17g (want %.17g) after %d evaluations (want <= 25)", c.name, a, b, got, c.root, evals)
 			}
 		}
@@ -87,7 +87,7 @@ func TestFixedLengthIterations(t *testing.T) {
 			t.Fatalf("case %+v sits at a boundary (%g layers); pick another", c, x)
 		}
 		want := int(math.Ceil(x))
-		if fp.Iterations != want || math.Abs(fp.Q-qs) > 1e-13*qs {
+		if fp.Iterations != want || !(math.Abs(fp.Q-qs) <= 1e-13*qs) {
 			t.Errorf("relu sw=%g sb=%g q0=%g: %d iterations, q* = %.16g; want %d, %.16g", c.sw, c.sb, c.q0, fp.Iterations, fp.Q, want, qs)
 		}
 		// MaxIter counts layers inclusively: exactly want layers are

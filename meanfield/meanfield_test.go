@@ -138,7 +138,7 @@ func TestChaoticCStar(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 	cn, _ := m.CMap(s.QStar, s.CStar)
-	if math.Abs(cn-s.CStar) > 1e-10 {
+	if !(math.Abs(cn-s.CStar) <= 1e-10) {
 		t.Errorf("C(c*) - c* = %g", cn-s.CStar)
 	}
 	for _, c0 := range []float64{0.2, 0.5, 0.8} {
@@ -146,7 +146,7 @@ func TestChaoticCStar(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if math.Abs(tr[200]-s.CStar) > 1e-10 || tr[0] != c0 {
+		if !(math.Abs(tr[200]-s.CStar) <= 1e-10) || tr[0] != c0 {
 			t.Errorf("c0=%g: c^200 = %.15g, c* = %.15g", c0, tr[200], s.CStar)
 		}
 	}
@@ -208,7 +208,7 @@ func TestBadParameters(t *testing.T) {
 func TestErfCritical(t *testing.T) {
 	act := mustAct(t, "erf")
 	sw, err := CriticalSigmaW(act, 0, Options{})
-	if err != nil || math.Abs(sw*sw-math.Pi/4) > 1e-10 {
+	if err != nil || !(math.Abs(sw*sw-math.Pi/4) <= 1e-10) {
 		t.Errorf("erf critical sigma_w^2 = %.15g, want pi/4 = %.15g (err %v)", sw*sw, math.Pi/4, err)
 	}
 	for _, sb := range []float64{0.1, 0.5, 1.5} {
@@ -218,7 +218,7 @@ func TestErfCritical(t *testing.T) {
 		}
 		sw2, sb2 := sw*sw, sb*sb
 		q := bisect(func(q float64) float64 { return sw2*ErfKernel(q, q, q) + sb2 - q }, 1e-12, 100)
-		if chi := sw2 * ErfDerivKernel(q, q, q); math.Abs(chi-1) > 1e-9 {
+		if chi := sw2 * ErfDerivKernel(q, q, q); !(math.Abs(chi-1) <= 1e-9) {
 			t.Errorf("sb=%g: chi_1 at the critical sigma_w %.12g is %.15g", sb, sw, chi)
 		}
 	}
@@ -250,7 +250,7 @@ func TestTanhCriticalCurve(t *testing.T) {
 	}
 	m := mustModel(t, "tanh", sw, 0.3, Options{})
 	fp, _ := m.FixedLength(1)
-	if chi, _ := m.Chi1(fp.Q); math.Abs(chi-1) > 1e-9 {
+	if chi, _ := m.Chi1(fp.Q); !(math.Abs(chi-1) <= 1e-9) {
 		t.Errorf("chi_1 at the critical point = %.15g", chi)
 	}
 }
@@ -281,11 +281,11 @@ func TestReLUPowerLaw(t *testing.T) {
 	}
 	k := 2 * math.Sqrt2 / (3 * math.Pi)
 	y1, y0 := 1/math.Sqrt(1-tr[L]), 1/math.Sqrt(1-tr[L-1])
-	if g := (y1 - y0) / (k / 2); math.Abs(g-1) > 2.0/L {
+	if g := (y1 - y0) / (k / 2); !(math.Abs(g-1) <= 2.0/L) {
 		t.Errorf("growth of delta^-1/2 per layer / (k/2) = %.8g, want 1 within %g", g, 2.0/L)
 	}
 	ratio := got * 2 * L * L / (9 * math.Pi * math.Pi)
-	if math.Abs(ratio-1) > 4*math.Log(L)/L {
+	if !(math.Abs(ratio-1) <= 4*math.Log(L)/L) {
 		t.Errorf("(1 - c^l) 2 l^2 / (9 pi^2) = %.6g at l = %d", ratio, L)
 	}
 	t.Logf("l = %d: 1 - c^l = %.6g, 9 pi^2/(2 l^2) = %.6g, ratio %.6f", L, got, 9*math.Pi*math.Pi/(2*L*L), ratio)
@@ -366,7 +366,7 @@ func TestPhaseGridMatchesAnalyze(t *testing.T) {
 				t.Fatal(err)
 			}
 			if p.SigmaW != sw[j] || p.SigmaB != sb[i] || p.QStar != s.QStar || p.Chi1 != s.Chi1 || p.Phase != s.Phase ||
-				math.Abs(p.CStar-s.CStar) > 1e-9 || relDiff(p.XiC, s.XiC) > 1e-9 && !(math.IsInf(p.XiC, 1) && math.IsInf(s.XiC, 1)) {
+				!(math.Abs(p.CStar-s.CStar) <= 1e-9) || relDiff(p.XiC, s.XiC) > 1e-9 && !(math.IsInf(p.XiC, 1) && math.IsInf(s.XiC, 1)) {
 				t.Errorf("(%g, %g): grid %+v, analyze %+v", sw[j], sb[i], p.Summary, s)
 			}
 		}

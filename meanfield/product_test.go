@@ -44,7 +44,7 @@ func TestProductMapsClosedForms(t *testing.T) {
 			for _, c := range []float64{-0.6, 0, 0.3, 0.9} {
 				cf := (sw2*kernel(c) + sb2) / V
 				got, err := m.ProductCMap(q, c)
-				if err != nil || math.Abs(got-cf*cf) > 1e-9 {
+				if err != nil || !(math.Abs(got-cf*cf) <= 1e-9) {
 					t.Errorf("%s q %v c %v: ProductCMap %v, want C_f^2 = %v (%v)", name, q, c, got, cf*cf, err)
 				}
 				cov, err := m.ProductCovarianceMap(Cov{q, 2 * q, c * q * math.Sqrt(2)})
@@ -85,13 +85,13 @@ func TestProductChi1IsCMapSlope(t *testing.T) {
 	for _, q := range []float64{0.5, 2} {
 		V, _ := m.LengthMap(q)
 		chi, _ := m.Chi1(q)
-		if got, want := slope(q), 2*chi*q/V; math.Abs(got-want) > 1e-5*want {
+		if got, want := slope(q), 2*chi*q/V; !(math.Abs(got-want) <= 1e-5*want) {
 			t.Errorf("q %v: C-map slope at 1 = %v, want 2 chi_f q/V = %v", q, got, want)
 		}
 	}
 	qs := bisect(func(q float64) float64 { v, _ := m.ProductLengthMap(q); return v - q }, 0.5, 100)
 	p, _ := m.ProductChi1(qs)
-	if got := slope(qs); math.Abs(got-p) > 1e-5*p {
+	if got := slope(qs); !(math.Abs(got-p) <= 1e-5*p) {
 		t.Errorf("at q* = %v: C-map slope %v, ProductChi1 %v", qs, got, p)
 	}
 }
@@ -295,7 +295,7 @@ func TestStackCorrelationTrajectory(t *testing.T) {
 	}
 	c1, _ := m.CovarianceMap(Cov{0.9, 0.9, 0.36})
 	c2, _ := m.ProductCovarianceMap(c1)
-	if math.Abs(got[1]-c1.Corr()) > 1e-13 || math.Abs(got[2]-c2.Corr()) > 1e-13 {
+	if !(math.Abs(got[1]-c1.Corr()) <= 1e-13) || !(math.Abs(got[2]-c2.Corr()) <= 1e-13) {
 		t.Errorf("trajectory %v, by hand %v %v", got, c1.Corr(), c2.Corr())
 	}
 	lin := mustModel(t, "linear", 1.2, 0.5, Options{})
@@ -304,7 +304,7 @@ func TestStackCorrelationTrajectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	q1, q12 := 1.44*2+0.25, 1.44*(-0.6)+0.25
-	if want := q12 * q12 / (q1 * q1); math.Abs(lt[1]-want) > 1e-13 {
+	if want := q12 * q12 / (q1 * q1); !(math.Abs(lt[1]-want) <= 1e-13) {
 		t.Errorf("linear product layer: c^1 = %v, want %v", lt[1], want)
 	}
 	if _, err := m.StackCorrelationTrajectory(0.9, 0.4, []layerkind.Kind{layerkind.Product, layerkind.Dense}); err == nil || !strings.Contains(err.Error(), "follows a product layer") {

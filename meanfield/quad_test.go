@@ -123,7 +123,7 @@ func TestHardTanhExact(t *testing.T) {
 			t.Fatal(err)
 		}
 		wp, wd := hardTanhOracle2(c[0], c[1], c[2])
-		if math.Abs(pp-wp) > 1e-12 || math.Abs(dd-wd) > 1e-12 {
+		if !(math.Abs(pp-wp) <= 1e-12) || !(math.Abs(dd-wd) <= 1e-12) {
 			t.Errorf("hard-tanh %v: E[phi phi] = %.15g (oracle %.15g), E[phi' phi'] = %.15g (oracle %.15g)", c, pp, wp, dd, wd)
 		}
 	}
@@ -139,7 +139,7 @@ func TestHardTanhExact(t *testing.T) {
 		dd := 2 * glPanels(func(z float64) float64 { return normPDF(z) }, 0, math.Min(k, 12), 80)
 		// Stein slope E[z phi phi']/sqrt(q) = E[z^2 1{|z| < 1/sqrt q}].
 		sl := 2 * glPanels(func(z float64) float64 { return z * z * normPDF(z) }, 0, math.Min(k, 12), 80)
-		if math.Abs(mo.PhiSq-pp) > 1e-13 || math.Abs(mo.D1Sq-dd) > 1e-13 || math.Abs(mo.Slope-sl) > 1e-13 {
+		if !(math.Abs(mo.PhiSq-pp) <= 1e-13) || !(math.Abs(mo.D1Sq-dd) <= 1e-13) || !(math.Abs(mo.Slope-sl) <= 1e-13) {
 			t.Errorf("hard-tanh q=%g: moments %+v, oracle %g %g %g", q, mo, pp, dd, sl)
 		}
 	}
@@ -167,7 +167,7 @@ func TestPlainGHOnKinks(t *testing.T) {
 		}
 	}
 	_, dd, _, _ := mustModel(t, "relu", 1, 0, Options{}).Expect2(1, 1, 0.5)
-	if math.Abs(dd-want) > 1e-15 {
+	if !(math.Abs(dd-want) <= 1e-15) {
 		t.Errorf("exact relu E[step step] = %.17g, want %.17g", dd, want)
 	}
 }
@@ -216,7 +216,7 @@ func TestPriceTheorem(t *testing.T) {
 		e := func(x float64) float64 { p, _, _, _ := m.Expect2(q11, q22, x); return p }
 		fd := (-e(q12+2*h) + 8*e(q12+h) - 8*e(q12-h) + e(q12-2*h)) / (12 * h)
 		_, dd, _, _ := m.Expect2(q11, q22, q12)
-		if math.Abs(fd-dd) > 1e-8 {
+		if !(math.Abs(fd-dd) <= 1e-8) {
 			t.Errorf("q12=%g: finite difference %.12g, E[phi' phi'] %.12g", q12, fd, dd)
 		}
 	}

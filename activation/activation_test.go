@@ -135,7 +135,7 @@ func TestAnalyticValues(t *testing.T) {
 	}
 	for _, c := range tails {
 		f := mustByID(t, c.id)
-		if got := f.Phi(c.x); math.Abs(got-c.want) > 1e-12*math.Abs(c.want) {
+		if got := f.Phi(c.x); !(math.Abs(got-c.want) <= 1e-12*math.Abs(c.want)) {
 			t.Errorf("%s(%g) = %.17g, want %.17g", f.Name, c.x, got, c.want)
 		}
 	}

@@ -312,7 +312,7 @@ func TestStandardizer(t *testing.T) {
 				}
 				continue
 			}
-			if math.Abs(m) > 1e-12 || math.Abs(sd-1) > 1e-12 {
+			if !(math.Abs(m) <= 1e-12) || !(math.Abs(sd-1) <= 1e-12) {
 				t.Errorf("%s feature %d: mean %g std %v after standardizing", name, j, m, sd)
 			}
 		}

@@ -66,7 +66,7 @@ func TestCircles(t *testing.T) {
 		if d.Y[i] == 1 {
 			want = 0.3
 		}
-		if r := radius(d, i); math.Abs(r-want) > 1e-12 {
+		if r := radius(d, i); !(math.Abs(r-want) <= 1e-12) {
 			t.Fatalf("sample %d (class %d): radius %v, want %v", i, d.Y[i], r, want)
 		}
 	}
@@ -94,10 +94,10 @@ func TestCircles(t *testing.T) {
 	if inMax >= outMin {
 		t.Errorf("inner radii reach %v, outer start at %v: not separated", inMax, outMin)
 	}
-	if m0, m1 := sum[0]/1000, sum[1]/1000; math.Abs(m0-1) > 0.005 || math.Abs(m1-0.5) > 0.005 {
+	if m0, m1 := sum[0]/1000, sum[1]/1000; !(math.Abs(m0-1) <= 0.005) || !(math.Abs(m1-0.5) <= 0.005) {
 		t.Errorf("mean radii %v, %v; want 1, 0.5", m0, m1)
 	}
-	if m1 := sum[1] / sum[0]; math.Abs(m1-0.5) > 0.01 {
+	if m1 := sum[1] / sum[0]; !(math.Abs(m1-0.5) <= 0.01) {
 		t.Errorf("ratio of mean radii %v, want factor 0.5", m1)
 	}
 }
@@ -122,7 +122,7 @@ func TestTwoSpiralsGeometry(t *testing.T) {
 		}
 		want := 3*math.Pi*r + float64(d.Y[i])*math.Pi
 		diff := math.Remainder(math.Atan2(y, x)-want, 2*math.Pi)
-		if math.Abs(diff) > 1e-9 {
+		if !(math.Abs(diff) <= 1e-9) {
 			t.Fatalf("sample %d (class %d, radius %v): angle off by %v", i, d.Y[i], r, diff)
 		}
 	}
@@ -144,12 +144,12 @@ func TestGaussianMixture(t *testing.T) {
 				}
 				dist := math.Sqrt(s)
 				minDist = min(minDist, dist)
-				if c.d >= c.k && math.Abs(dist-sep) > 1e-12 {
+				if c.d >= c.k && !(math.Abs(dist-sep) <= 1e-12) {
 					t.Errorf("d=%d k=%d: simplex means %d,%d are %v apart, want %v", c.d, c.k, a, b, dist, sep)
 				}
 			}
 		}
-		if math.Abs(minDist-sep) > 1e-12 {
+		if !(math.Abs(minDist-sep) <= 1e-12) {
 			t.Errorf("d=%d k=%d: closest means %v apart, want %v", c.d, c.k, minDist, sep)
 		}
 		for j := range c.d {
@@ -157,7 +157,7 @@ func TestGaussianMixture(t *testing.T) {
 			for a := range c.k {
 				s += m[a*c.d+j]
 			}
-			if math.Abs(s) > 1e-12 {
+			if !(math.Abs(s) <= 1e-12) {
 				t.Errorf("d=%d k=%d: means not centred (coordinate %d sums to %v)", c.d, c.k, j, s)
 			}
 		}
@@ -177,7 +177,7 @@ func TestGaussianMixture(t *testing.T) {
 		}
 	}
 	for i := range got {
-		if math.Abs(got[i]-want[i]) > 5/math.Sqrt(n/k) {
+		if !(math.Abs(got[i]-want[i]) <= 5/math.Sqrt(n/k)) {
 			t.Errorf("class %d coordinate %d: empirical mean %v, design %v", i/d, i%d, got[i], want[i])
 		}
 	}
@@ -207,7 +207,7 @@ func TestTeacherLabels(t *testing.T) {
 		sq += v * v
 	}
 	mean /= float64(len(ds.X))
-	if v := sq/float64(len(ds.X)) - mean*mean; math.Abs(mean) > 0.09 || math.Abs(v-1) > 0.1 {
+	if v := sq/float64(len(ds.X)) - mean*mean; !(math.Abs(mean) <= 0.09) || !(math.Abs(v-1) <= 0.1) {
 		t.Errorf("inputs have mean %v variance %v, want ~0, ~1", mean, v)
 	}
 }

@@ -36,7 +36,7 @@ func TestChao1Textbook(t *testing.T) {
 		t.Errorf("Chao1 %.4f, bias-corrected %.4f; published 461.625 and 458.016", r.Chao1, r.BiasCorrected)
 	}
 	wantC := 1 - 113.0/1978*(1977.0*113/(1977.0*113+100))
-	if math.Abs(r.Coverage-wantC) > 1e-15 || math.Abs(r.GoodTuring-(1-113.0/1978)) > 1e-15 {
+	if !(math.Abs(r.Coverage-wantC) <= 1e-15) || !(math.Abs(r.GoodTuring-(1-113.0/1978)) <= 1e-15) {
 		t.Errorf("coverage %.17g, Good-Turing %.17g; want %.17g, %.17g", r.Coverage, r.GoodTuring, wantC, 1-113.0/1978)
 	}
 	// By hand: A = 1977/1978, q = 113/50 = 2.26; var = 50 (A q^2/2 + A^2
@@ -45,7 +45,7 @@ func TestChao1Textbook(t *testing.T) {
 	v := 50 * (a*q*q/2 + a*a*q*q*q + a*a*q*q*q*q/4)
 	tt := a * 113 * 113 / 100
 	k := math.Exp(1.96 * math.Sqrt(math.Log(1+v/(tt*tt))))
-	if math.Abs(r.Variance-v) > 1e-9*v || math.Abs(r.Lower-(334+tt/k)) > 1e-9 || math.Abs(r.Upper-(334+tt*k)) > 1e-9 {
+	if !(math.Abs(r.Variance-v) <= 1e-9*v) || !(math.Abs(r.Lower-(334+tt/k)) <= 1e-9) || !(math.Abs(r.Upper-(334+tt*k)) <= 1e-9) {
 		t.Errorf("variance %.6f, interval [%.4f, %.4f]; want %.6f, [%.4f, %.4f]", r.Variance, r.Lower, r.Upper, v, 334+tt/k, 334+tt*k)
 	}
 	t.Logf("edge ants: Chao1 %.3f [%.1f, %.1f], s.e. %.1f, coverage %.4f", r.Chao1, r.Lower, r.Upper, math.Sqrt(r.Variance), r.Coverage)
@@ -59,11 +59,11 @@ func TestChao1Branches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(r.Chao1-6.5) > 1e-12 || !(r.Lower > 4 && r.Lower < 6.5 && r.Upper > 6.5) {
+	if !(math.Abs(r.Chao1-6.5) <= 1e-12) || !(r.Lower > 4 && r.Lower < 6.5 && r.Upper > 6.5) {
 		t.Errorf("f2 = 0: Chao1 %v [%v, %v]; want 6.5 inside an interval above 4", r.Chao1, r.Lower, r.Upper)
 	}
 	// Coverage with f2 = 0: 1 - (3/6) (5 * 2 / (5 * 2 + 2)) = 7/12.
-	if math.Abs(r.Coverage-7.0/12) > 1e-15 {
+	if !(math.Abs(r.Coverage-7.0/12) <= 1e-15) {
 		t.Errorf("coverage %v, want 7/12", r.Coverage)
 	}
 	// No singletons: the estimate is what was seen, the interval starts there.
@@ -135,7 +135,7 @@ func TestChao1Coverage(t *testing.T) {
 	if frac < 0.93 || frac > 0.97 {
 		t.Errorf("coverage of the 95%% interval %.3f, want 0.93 to 0.97", frac)
 	}
-	if math.Abs(covErr/reps) > 0.002 {
+	if !(math.Abs(covErr/reps) <= 0.002) {
 		t.Errorf("coverage estimate's mean error %.4f, want within 0.002", covErr/reps)
 	}
 }

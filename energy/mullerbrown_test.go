@@ -125,7 +125,7 @@ func TestMullerBrownOracle(t *testing.T) {
 		for _, p := range low {
 			if math.Abs(p.x[0]-pub.x) < 1e-3 && math.Abs(p.x[1]-pub.y) < 1e-3 {
 				found = true
-				if math.Abs(p.e-pub.e) > 2e-3 || p.index != pub.index {
+				if !(math.Abs(p.e-pub.e) <= 2e-3) || p.index != pub.index {
 					t.Errorf("%s: oracle energy %.6f index %d, published %.3f index %d", pub.name, p.e, p.index, pub.e, pub.index)
 				}
 			}
@@ -179,7 +179,7 @@ func TestMullerBrownBasinHopping(t *testing.T) {
 			continue
 		}
 		seen[k] = true
-		if math.Abs(m.Energy-oracle[k].e) > 1e-9 {
+		if !(math.Abs(m.Energy-oracle[k].e) <= 1e-9) {
 			t.Errorf("minimum %d: energy %.12f, oracle %.12f", m.ID, m.Energy, oracle[k].e)
 		}
 	}
@@ -251,7 +251,7 @@ func TestMullerBrownTransitionStates(t *testing.T) {
 			t.Errorf("transition state %d at %v (index %d, |g| %.2g) is not an oracle saddle", ts.ID, ts.X, ts.Index, ts.GradNorm)
 			continue
 		}
-		if math.Abs(ts.Energy-oracle[k].e) > 1e-9 {
+		if !(math.Abs(ts.Energy-oracle[k].e) <= 1e-9) {
 			t.Errorf("TS %d energy %.12f, oracle %.12f", ts.ID, ts.Energy, oracle[k].e)
 		}
 		name := "S1"
@@ -286,7 +286,7 @@ func TestMullerBrownTransitionStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	s1, mb, mc := oracle[4].e, oracle[1].e, oracle[2].e
-	if math.Abs(b[1]-(s1-mb)) > 1e-9 || math.Abs(b[2]-(s1-mc)) > 1e-9 || b[0] != 0 {
+	if !(math.Abs(b[1]-(s1-mb)) <= 1e-9) || !(math.Abs(b[2]-(s1-mc)) <= 1e-9) || b[0] != 0 {
 		t.Errorf("barriers %v, want [0 %.9f %.9f]", b, s1-mb, s1-mc)
 	}
 }

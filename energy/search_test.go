@@ -103,7 +103,7 @@ func TestFindStationaryByIndex(t *testing.T) {
 					y += q.At(i, j) * p.X[j]
 				}
 				mi := math.Round(y / math.Pi)
-				if math.Abs(y/math.Pi-mi) > 1e-8 {
+				if !(math.Abs(y/math.Pi-mi) <= 1e-8) {
 					t.Fatalf("index %d: Qx/pi = %v is not an integer vector (point %v)", k, y/math.Pi, p.X)
 				}
 				m[i] = ((int(mi) % 2) + 2) % 2
@@ -139,7 +139,7 @@ func TestFiniteHessVec(t *testing.T) {
 		scale := math.Max(math.Max(math.Abs(h[0][0]), math.Abs(h[1][1])), math.Abs(h[0][1])) * math.Hypot(v[0], v[1])
 		for i := range 2 {
 			want := h[i][0]*v[0] + h[i][1]*v[1]
-			if math.Abs(hv[i]-want) > 1e-7*scale {
+			if !(math.Abs(hv[i]-want) <= 1e-7*scale) {
 				t.Errorf("at %v along %v: component %d %.10g, exact %.10g", x, v, i, hv[i], want)
 			}
 		}
@@ -190,11 +190,11 @@ func TestLanczosLowest(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		if math.Abs(vals[i]-lam[i]) > 1e-8 {
+		if !(math.Abs(vals[i]-lam[i]) <= 1e-8) {
 			t.Errorf("eigenvalue %d: %.12f, want %v", i, vals[i], lam[i])
 		}
 		// |<u, q_i>| = 1 for the true eigenvector q_i (column i of Q).
-		if c := math.Abs(dot(vecs[i], mat.Col(nil, i, &q))); math.Abs(c-1) > 1e-8 {
+		if c := math.Abs(dot(vecs[i], mat.Col(nil, i, &q))); !(math.Abs(c-1) <= 1e-8) {
 			t.Errorf("eigenvector %d: overlap %.12f with the truth", i, c)
 		}
 	}
@@ -245,7 +245,7 @@ func TestFindStationaryLanczos(t *testing.T) {
 		var even []int
 		for i, xi := range p.X {
 			m := math.Round(xi / math.Pi)
-			if math.Abs(xi/math.Pi-m) > 1e-8 {
+			if !(math.Abs(xi/math.Pi-m) <= 1e-8) {
 				t.Fatalf("coordinate %d is %v, not a multiple of pi", i, xi)
 			}
 			if int(m)%2 == 0 {
@@ -256,7 +256,7 @@ func TestFindStationaryLanczos(t *testing.T) {
 		for _, i := range even {
 			want += 2 * a[i]
 		}
-		if len(even) != index || p.Index != index || p.GradNorm > 1e-8 || math.Abs(p.Energy-want) > 1e-9*sum {
+		if len(even) != index || p.Index != index || p.GradNorm > 1e-8 || !(math.Abs(p.Energy-want) <= 1e-9*sum) {
 			t.Errorf("index %d: even coordinates %v, Hessian index %d, |g| %.2g, energy %.12f (want %.12f)", index, even, p.Index, p.GradNorm, p.Energy, want)
 		}
 	}

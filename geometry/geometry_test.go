@@ -123,7 +123,7 @@ func TestJacobiansFiniteDifference(t *testing.T) {
 				fp, fm := hostForward(net, p, xp)[l], hostForward(net, p, xm)[l]
 				for r := 0; r < w; r++ {
 					fd := (fp[r] - fm[r]) / (2 * h)
-					if got := j[r*D+k]; math.Abs(got-fd) > 1e-7 {
+					if got := j[r*D+k]; !(math.Abs(got-fd) <= 1e-7) {
 						t.Errorf("%s: sample %d layer %d: dx[%d]/dx0[%d] = %.12g, finite differences %.12g", act, i, l, r, k, got, fd)
 					}
 				}
@@ -170,15 +170,15 @@ func TestPullbackKnownCase(t *testing.T) {
 		}
 		for l, lp := range res {
 			for i, v := range lp.LogVolume {
-				if math.Abs(v-c.want[l]) > 1e-12 {
+				if !(math.Abs(v-c.want[l]) <= 1e-12) {
 					t.Errorf("dim %d layer %d sample %d: log volume %.15g, want %.15g", c.dim, l+1, i, v, c.want[l])
 				}
 			}
 		}
-		if got, want := res[1].MeanSquaredSigma, (100.0+36+4)/3; math.Abs(got-want) > 1e-12 {
+		if got, want := res[1].MeanSquaredSigma, (100.0+36+4)/3; !(math.Abs(got-want) <= 1e-12) {
 			t.Errorf("layer 2 mean squared singular value %g, want %g", got, want)
 		}
-		if got := res[1].LogSigmaMax[0]; math.Abs(got-math.Log(10)) > 1e-12 {
+		if got := res[1].LogSigmaMax[0]; !(math.Abs(got-math.Log(10)) <= 1e-12) {
 			t.Errorf("layer 2 log sigma_max %g, want log 10", got)
 		}
 	}
@@ -323,7 +323,7 @@ func layerNormsAndDistances(t *testing.T, kinds []layerkind.Kind) {
 		}
 	}
 	for l := range want {
-		if math.Abs(got[l]-want[l]) > 1e-12*want[l] {
+		if !(math.Abs(got[l]-want[l]) <= 1e-12*want[l]) {
 			t.Errorf("layer %d mean norm %.15g, want %.15g", l+1, got[l], want[l])
 		}
 	}
@@ -347,7 +347,7 @@ func layerNormsAndDistances(t *testing.T, kinds []layerkind.Kind) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(dist[0]-want0) > 1e-12 || math.Abs(dist[1]-5) > 1e-12 {
+	if !(math.Abs(dist[0]-want0) <= 1e-12) || !(math.Abs(dist[1]-5) <= 1e-12) {
 		t.Errorf("weight distances %v, want [%v 5]", dist, want0)
 	}
 }
@@ -388,7 +388,7 @@ func TestFisherRaoHomogeneous(t *testing.T) {
 			}
 			want += 9 * (v - pz*pz) / 30
 		}
-		if math.Abs(got-want) > 1e-10*math.Abs(want) {
+		if !(math.Abs(got-want) <= 1e-10*math.Abs(want)) {
 			t.Errorf("%s: Fisher-Rao norm %.15g, want L^2 E[z^T H z] = %.15g", act, got, want)
 		}
 	}
@@ -438,7 +438,7 @@ func TestPullbackRankDeficient(t *testing.T) {
 		if !math.IsInf(full[1].LogVolume[i], -1) {
 			t.Errorf("sample %d: k = 3 log volume %v, want -Inf", i, full[1].LogVolume[i])
 		}
-		if v := two[1].LogVolume[i]; math.Abs(v-math.Log(60)) > 1e-12 {
+		if v := two[1].LogVolume[i]; !(math.Abs(v-math.Log(60)) <= 1e-12) {
 			t.Errorf("sample %d: k = 2 log volume %.15g, want log 60", i, v)
 		}
 	}

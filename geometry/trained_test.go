@@ -75,7 +75,7 @@ func TestModelSensitivityTrained(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Trained.Accuracy != c.acc || math.Abs(res.Trained.Loss-c.loss) > 1e-12*c.loss || len(res.RerandomSeeds) != 2 {
+		if res.Trained.Accuracy != c.acc || !(math.Abs(res.Trained.Loss-c.loss) <= 1e-12*c.loss) || len(res.RerandomSeeds) != 2 {
 			t.Errorf("on %q: trained %+v, recorded accuracy %v loss %v", c.on, res.Trained, c.acc, c.loss)
 		}
 		for _, l := range res.Layers {
@@ -133,12 +133,12 @@ func TestModelPullbackLinear(t *testing.T) {
 			f2 += v * v
 		}
 		l := res.Layers[i]
-		if l.K != k || l.MedianRank != k || l.RankDeficient != 0 || math.Abs(l.MeanSquaredSigma-f2/4) > 1e-10*f2 || math.Abs(l.MeanLogVolume-logvol) > 1e-10 {
+		if l.K != k || l.MedianRank != k || l.RankDeficient != 0 || !(math.Abs(l.MeanSquaredSigma-f2/4) <= 1e-10*f2) || !(math.Abs(l.MeanLogVolume-logvol) <= 1e-10) {
 			t.Errorf("layer %d: k %d, rank %d, deficient %v, mean sigma^2 %v (want %v), mean log volume %v (want %v)",
 				l.Layer, l.K, l.MedianRank, l.RankDeficient, l.MeanSquaredSigma, f2/4, l.MeanLogVolume, logvol)
 		}
 		for j, q := range l.LogVolume {
-			if math.Abs(q-logvol) > 1e-10 || math.Abs(l.LogSigmaMax[j]-math.Log(sv[0])) > 1e-10 {
+			if !(math.Abs(q-logvol) <= 1e-10) || !(math.Abs(l.LogSigmaMax[j]-math.Log(sv[0])) <= 1e-10) {
 				t.Errorf("layer %d quantile %v: log volume %v (want %v), log sigma_1 %v (want %v)", l.Layer, l.Probs[j], q, logvol, l.LogSigmaMax[j], math.Log(sv[0]))
 			}
 		}

@@ -40,7 +40,7 @@ func TestOrthogonalLinearIsIsometric(t *testing.T) {
 		if r.MeanTheory != 1 || r.VarTheory == nil || *r.VarTheory != 0 {
 			t.Errorf("depth %d: theory mean %v variance %v; want 1 and 0", r.Depth, r.MeanTheory, r.VarTheory)
 		}
-		if math.Abs(r.Mean-1) > 1e-12 || r.Variance > 1e-24 || math.Abs(r.Max-1) > 1e-12 || r.Min == nil || math.Abs(*r.Min-1) > 1e-12 {
+		if !(math.Abs(r.Mean-1) <= 1e-12) || r.Variance > 1e-24 || !(math.Abs(r.Max-1) <= 1e-12) || r.Min == nil || !(math.Abs(*r.Min-1) <= 1e-12) {
 			t.Errorf("depth %d: mean %v variance %v max %v min %v; want 1, 0, 1, 1", r.Depth, r.Mean, r.Variance, r.Max, r.Min)
 		}
 	}
@@ -61,7 +61,7 @@ func TestVarianceAgainstPennington(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(res.Chi1-1) > 1e-9 {
+	if !(math.Abs(res.Chi1-1) <= 1e-9) {
 		t.Fatalf("chi_1 = %v at the critical sigma_w %v; want 1", res.Chi1, res.SigmaW)
 	}
 	g, o := res.Rows[0], res.Rows[1]
@@ -69,13 +69,13 @@ func TestVarianceAgainstPennington(t *testing.T) {
 		t.Fatalf("rows %+v", res.Rows)
 	}
 	// The two predictions differ by exactly L (s1 = -1 against 0).
-	if math.Abs(*g.VarTheory-*o.VarTheory-4) > 1e-12 {
+	if !(math.Abs(*g.VarTheory-*o.VarTheory-4) <= 1e-12) {
 		t.Errorf("theory: Gaussian %v, orthogonal %v; want a difference of L = 4", *g.VarTheory, *o.VarTheory)
 	}
-	if r := g.Variance / (g.Mean * g.Mean) / *g.VarTheory; math.Abs(r-1) > 0.06 {
+	if r := g.Variance / (g.Mean * g.Mean) / *g.VarTheory; !(math.Abs(r-1) <= 0.06) {
 		t.Errorf("Gaussian: variance/mean^2 %v is %v times Pennington's %v; want 1 within 0.06", g.Variance/(g.Mean*g.Mean), r, *g.VarTheory)
 	}
-	if r := o.Variance / *o.VarTheory; math.Abs(r-1) > 0.2 {
+	if r := o.Variance / *o.VarTheory; !(math.Abs(r-1) <= 0.2) {
 		t.Errorf("orthogonal: variance %v is %v times Pennington's %v; want 1 within 0.2", o.Variance, r, *o.VarTheory)
 	}
 }
@@ -92,7 +92,7 @@ func TestReluTheory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(res.SigmaW-math.Sqrt2) > 1e-12 {
+	if !(math.Abs(res.SigmaW-math.Sqrt2) <= 1e-12) {
 		t.Errorf("critical sigma_w %v, want sqrt 2", res.SigmaW)
 	}
 	for _, r := range res.Rows {
@@ -100,7 +100,7 @@ func TestReluTheory(t *testing.T) {
 		if r.Weights == "gaussian" {
 			want *= 2
 		}
-		if r.VarTheory == nil || math.Abs(*r.VarTheory-want) > 1e-9 || math.Abs(r.MeanTheory-1) > 1e-9 {
+		if r.VarTheory == nil || !(math.Abs(*r.VarTheory-want) <= 1e-9) || !(math.Abs(r.MeanTheory-1) <= 1e-9) {
 			t.Errorf("%s depth %d: theory mean %v variance %v; want 1 and %v", r.Weights, r.Depth, r.MeanTheory, r.VarTheory, want)
 		}
 	}
@@ -109,7 +109,7 @@ func TestReluTheory(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range res.Rows {
-		if want := math.Pow(1.21/2, 3); r.VarTheory != nil || math.Abs(r.MeanTheory-want) > 1e-9*want {
+		if want := math.Pow(1.21/2, 3); r.VarTheory != nil || !(math.Abs(r.MeanTheory-want) <= 1e-9*want) {
 			t.Errorf("%s off criticality: theory mean %v variance %v; want %v and none", r.Weights, r.MeanTheory, r.VarTheory, want)
 		}
 	}
@@ -139,17 +139,17 @@ func TestLanczosMatchesDense(t *testing.T) {
 	}
 	for i, d := range dense.Rows {
 		l := lz.Rows[i]
-		if math.Abs(l.Max-d.Max) > 1e-6*d.Max {
+		if !(math.Abs(l.Max-d.Max) <= 1e-6*d.Max) {
 			t.Errorf("%s: Lanczos max %v, dense %v", d.Weights, l.Max, d.Max)
 		}
 		if l.Min != nil || l.StdErrMean == nil || l.StdErrSecond == nil || l.MatVecs == 0 {
 			t.Fatalf("%s: Lanczos row %+v", d.Weights, l)
 		}
-		if math.Abs(l.Mean-d.Mean) > 4**l.StdErrMean {
+		if !(math.Abs(l.Mean-d.Mean) <= 4**l.StdErrMean) {
 			t.Errorf("%s: Hutchinson mean %v +- %v, exact %v", d.Weights, l.Mean, *l.StdErrMean, d.Mean)
 		}
 		s2l, s2d := l.Variance+l.Mean*l.Mean, d.Variance+d.Mean*d.Mean
-		if math.Abs(s2l-s2d) > 4**l.StdErrSecond {
+		if !(math.Abs(s2l-s2d) <= 4**l.StdErrSecond) {
 			t.Errorf("%s: Hutchinson second moment %v +- %v, exact %v", d.Weights, s2l, *l.StdErrSecond, s2d)
 		}
 	}
@@ -207,7 +207,7 @@ func TestMeanAtCriticality(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range res.Rows {
-			if math.Abs(r.MeanTheory-1) > 1e-9 {
+			if !(math.Abs(r.MeanTheory-1) <= 1e-9) {
 				t.Fatalf("%s: mean theory %v at criticality; want chi_1^L = 1", r.Weights, r.MeanTheory)
 			}
 			means[r.Weights] = append(means[r.Weights], r.Mean)
@@ -223,7 +223,7 @@ func TestMeanAtCriticality(t *testing.T) {
 			sq += (x - mean) * (x - mean)
 		}
 		se := math.Sqrt(sq / (seeds - 1) / seeds)
-		if math.Abs(mean-1) > 4*se+0.01 {
+		if !(math.Abs(mean-1) <= 4*se+0.01) {
 			t.Errorf("%s: mean squared singular value %.4f +- %.4f over %d seeds; want chi_1^L = 1 within 4 standard errors + 0.01", law, mean, se, seeds)
 		}
 		t.Logf("%s: %.4f +- %.4f", law, mean, se)

@@ -35,7 +35,7 @@ func TestAlignPermutedCopy(t *testing.T) {
 			}
 			za, zc := logits(t, b, spec, a, data), logits(t, b, spec, copyA, data)
 			for i := range za {
-				if math.Abs(za[i]-zc[i]) > 1e-12*(1+math.Abs(za[i])) {
+				if !(math.Abs(za[i]-zc[i]) <= 1e-12*(1+math.Abs(za[i]))) {
 					t.Fatalf("%s: permuted copy's logit %d is %v, original %v", act, i, zc[i], za[i])
 				}
 			}
@@ -81,7 +81,7 @@ func TestAlignPreservesFunction(t *testing.T) {
 			}
 			z0, z1 := logits(t, b, spec, bb, data), logits(t, b, spec, aligned, data)
 			for i := range z0 {
-				if math.Abs(z0[i]-z1[i]) > 1e-12*(1+math.Abs(z0[i])) {
+				if !(math.Abs(z0[i]-z1[i]) <= 1e-12*(1+math.Abs(z0[i]))) {
 					t.Fatalf("%s: aligned logit %d is %v, before %v", act, i, z1[i], z0[i])
 				}
 			}
@@ -129,7 +129,7 @@ func TestAlignOneHiddenLayerOptimal(t *testing.T) {
 					best = math.Min(best, Distance(a, c))
 				}
 			})
-			if math.Abs(got-best) > 1e-12*best {
+			if !(math.Abs(got-best) <= 1e-12*best) {
 				t.Errorf("%s trial %d: Align gives distance %v, the best signed permutation %v", act, trial, got, best)
 			}
 		}
@@ -155,10 +155,10 @@ func TestAlignErrors(t *testing.T) {
 // distance, by hand: samples (0,0)-(3,4) at distance 5 and (1,1)-(1,1) at
 // 0 give sqrt(25/2).
 func TestFunctionDistance(t *testing.T) {
-	if d := FunctionDistance([]float64{0, 0, 1, 1}, []float64{3, 4, 1, 1}, 2); math.Abs(d-math.Sqrt(12.5)) > 1e-15 {
+	if d := FunctionDistance([]float64{0, 0, 1, 1}, []float64{3, 4, 1, 1}, 2); !(math.Abs(d-math.Sqrt(12.5)) <= 1e-15) {
 		t.Errorf("function distance %v, want sqrt(12.5)", d)
 	}
-	if d := RelativeDistance([]float64{1, 0}, []float64{0, 1}); math.Abs(d-1) > 1e-15 {
+	if d := RelativeDistance([]float64{1, 0}, []float64{0, 1}); !(math.Abs(d-1) <= 1e-15) {
 		t.Errorf("relative distance of orthogonal unit vectors %v, want 1", d)
 	}
 	z := []float64{1, 2, 3, 1000, 1000, 1000}
@@ -166,7 +166,7 @@ func TestFunctionDistance(t *testing.T) {
 	e := math.Exp(1.0)
 	want := []float64{1 / (1 + e + e*e), e / (1 + e + e*e), e * e / (1 + e + e*e), 1.0 / 3, 1.0 / 3, 1.0 / 3}
 	for i := range z {
-		if math.Abs(z[i]-want[i]) > 1e-15 {
+		if !(math.Abs(z[i]-want[i]) <= 1e-15) {
 			t.Errorf("softmax %d: %v, want %v", i, z[i], want[i])
 		}
 	}

@@ -139,10 +139,10 @@ func TestBootstrapPairDifference(t *testing.T) {
 		return math.Sqrt(s / n)
 	}
 	half := 1.96 * math.Sqrt((sd(a)*sd(a)+sd(b)*sd(b))/n)
-	if got := (iv.Upper - iv.Lower) / 2; math.Abs(got-half) > 0.15*half {
+	if got := (iv.Upper - iv.Lower) / 2; !(math.Abs(got-half) <= 0.15*half) {
 		t.Errorf("half-width %.4f, want %.4f within 15%%", got, half)
 	}
-	if mid := (iv.Upper + iv.Lower) / 2; math.Abs(mid-iv.Value) > 0.2*half {
+	if mid := (iv.Upper + iv.Lower) / 2; !(math.Abs(mid-iv.Value) <= 0.2*half) {
 		t.Errorf("interval [%v, %v] not centred on %v", iv.Lower, iv.Upper, iv.Value)
 	}
 }
@@ -170,7 +170,7 @@ func TestVerdict(t *testing.T) {
 func TestQuantileType7(t *testing.T) {
 	s := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 	for p, want := range map[float64]float64{0.025: 1.225, 0.5: 5.5, 0.975: 9.775, 1: 10, 0: 1} {
-		if got := quantile(s, p); math.Abs(got-want) > 1e-12 {
+		if got := quantile(s, p); !(math.Abs(got-want) <= 1e-12) {
 			t.Errorf("quantile %v: %v, want %v", p, got, want)
 		}
 	}

@@ -280,7 +280,7 @@ func TestRestartEndPoint(t *testing.T) {
 		if c.name == "gradient norm" {
 			tol = 1e-6
 		}
-		if math.Abs(c.got-c.want) > tol*math.Abs(c.want) {
+		if !(math.Abs(c.got-c.want) <= tol*math.Abs(c.want)) {
 			t.Errorf("%s: record %v, recomputed %v", c.name, c.got, c.want)
 		}
 	}
@@ -292,7 +292,7 @@ func TestRestartEndPoint(t *testing.T) {
 	for _, v := range eigs {
 		sum += v
 	}
-	if math.Abs(r1.Hessian.Trace-sum) > 1e-12*math.Abs(sum) || r1.Hessian.Positive+r1.Hessian.Null+r1.Hessian.Index != r1.Params {
+	if !(math.Abs(r1.Hessian.Trace-sum) <= 1e-12*math.Abs(sum)) || r1.Hessian.Positive+r1.Hessian.Null+r1.Hessian.Index != r1.Params {
 		t.Errorf("Hessian record %+v; eigenvalues sum to %v", *r1.Hessian, sum)
 	}
 }

@@ -93,7 +93,7 @@ func TestCompare(t *testing.T) {
 			{"slope of the loss", m.SlopeLoss, slope, 1e-9 * math.Abs(slope)},
 			{"slope of the objective", m.SlopeObjective, slopeObj, 1e-9 * math.Abs(slopeObj)},
 		} {
-			if x.iv == nil || math.Abs(x.iv.Value-x.want) > x.tol || x.iv.N != n {
+			if x.iv == nil || !(math.Abs(x.iv.Value-x.want) <= x.tol) || x.iv.N != n {
 				t.Errorf("depth %d %s: %+v, want %v over %d minima", s.Depth, x.what, x.iv, x.want, n)
 			}
 			inside(x.what, x.iv)

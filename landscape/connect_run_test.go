@@ -143,7 +143,7 @@ func TestConnect(t *testing.T) {
 	n := len(res.Linear.Points) - 1
 	for i, e := range [][2]float64{{res.Linear.Points[0].TrainLoss, ra.TrainLoss}, {res.Linear.Points[n].TrainLoss, rb.TrainLoss},
 		{res.Linear.Points[0].Objective, ra.Objective}, {res.Bezier.Points[n].Objective, rb.Objective}} {
-		if math.Abs(e[0]-e[1]) > 1e-12*e[1] {
+		if !(math.Abs(e[0]-e[1]) <= 1e-12*e[1]) {
 			t.Errorf("end %d: path %v, record %v", i, e[0], e[1])
 		}
 	}
@@ -151,7 +151,7 @@ func TestConnect(t *testing.T) {
 	for i := range a {
 		d2 += (a[i] - bb[i]) * (a[i] - bb[i])
 	}
-	if math.Abs(res.Distance-math.Sqrt(d2)) > 1e-14*math.Sqrt(d2) || res.UnalignedDistance != res.Distance || res.Aligned {
+	if !(math.Abs(res.Distance-math.Sqrt(d2)) <= 1e-14*math.Sqrt(d2)) || res.UnalignedDistance != res.Distance || res.Aligned {
 		t.Errorf("distance %v (unaligned %v), want |a - b| = %v", res.Distance, res.UnalignedDistance, math.Sqrt(d2))
 	}
 	if calls != 30 || last != 30 {
@@ -167,7 +167,7 @@ func TestConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	if al.Bezier != nil || al.BezierSteps != 0 || al.BezierControl != nil || !al.Aligned || al.UnalignedDistance != res.Distance ||
-		!(al.Distance < al.UnalignedDistance) || math.Abs(al.Linear.Points[n].TrainLoss-rb.TrainLoss) > 1e-12*rb.TrainLoss {
+		!(al.Distance < al.UnalignedDistance) || !(math.Abs(al.Linear.Points[n].TrainLoss-rb.TrainLoss) <= 1e-12*rb.TrainLoss) {
 		t.Errorf("aligned, line only: distance %v (unaligned %v), far end loss %v (record %v), Bezier %v",
 			al.Distance, al.UnalignedDistance, al.Linear.Points[n].TrainLoss, rb.TrainLoss, al.Bezier)
 	}
@@ -179,7 +179,7 @@ func TestConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	p0, want := w.Linear.Points[0], 0.25*dot(a, a)
-	if got := p0.Objective - p0.TrainLoss; w.WeightDecay != 0.5 || math.Abs(got-want) > 1e-12*want || p0.TrainLoss != res.Linear.Points[0].TrainLoss {
+	if got := p0.Objective - p0.TrainLoss; w.WeightDecay != 0.5 || !(math.Abs(got-want) <= 1e-12*want) || p0.TrainLoss != res.Linear.Points[0].TrainLoss {
 		t.Errorf("weight decay 0.5: objective - loss %v, want (wd/2)|a|^2 = %v", got, want)
 	}
 }

@@ -55,7 +55,7 @@ func TestLinearPath(t *testing.T) {
 	ends := [][2]float64{{lin.Points[0].TrainLoss, ra.TrainLoss}, {lin.Points[10].TrainLoss, rb.TrainLoss},
 		{lin.Points[0].Objective, ra.Objective}, {lin.Points[10].Objective, rb.Objective}, {lin.Points[0].TestLoss, ra.TestLoss}}
 	for i, e := range ends {
-		if math.Abs(e[0]-e[1]) > 1e-12*e[1] {
+		if !(math.Abs(e[0]-e[1]) <= 1e-12*e[1]) {
 			t.Errorf("end %d: path %v, record %v", i, e[0], e[1])
 		}
 	}
@@ -67,7 +67,7 @@ func TestLinearPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(pm.TrainLoss-lin.Points[5].TrainLoss) > 1e-12*pm.TrainLoss {
+	if !(math.Abs(pm.TrainLoss-lin.Points[5].TrainLoss) <= 1e-12*pm.TrainLoss) {
 		t.Errorf("midpoint loss %v, direct %v", lin.Points[5].TrainLoss, pm.TrainLoss)
 	}
 	top := math.Inf(-1)
@@ -82,7 +82,7 @@ func TestLinearPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range bz.Points {
-		if math.Abs(bz.Points[i].TrainLoss-lin.Points[i].TrainLoss) > 1e-12*lin.Points[i].TrainLoss {
+		if !(math.Abs(bz.Points[i].TrainLoss-lin.Points[i].TrainLoss) <= 1e-12*lin.Points[i].TrainLoss) {
 			t.Errorf("t = %v: Bezier with midpoint control %v, line %v", lin.Points[i].T, bz.Points[i].TrainLoss, lin.Points[i].TrainLoss)
 		}
 	}
@@ -122,7 +122,7 @@ func TestBezierGradient(t *testing.T) {
 			cp[i], cm[i] = c[i]+h*u[i], c[i]-h*u[i]
 		}
 		fd := (f(cp) - f(cm)) / (2 * h)
-		if an := dot(g, u); math.Abs(an-fd) > 1e-6*math.Max(math.Abs(fd), 1e-3) {
+		if an := dot(g, u); !(math.Abs(an-fd) <= 1e-6*math.Max(math.Abs(fd), 1e-3)) {
 			t.Errorf("direction %d: gradient %v, finite differences %v", k, an, fd)
 		}
 	}

@@ -23,10 +23,10 @@ func TestCurvatureOf(t *testing.T) {
 	if c.Index != 1 || c.Null != 2 || c.Positive != 2 || c.MinEig != -2 || c.MaxEig != 3 || c.Tol != 3e-6 {
 		t.Errorf("%+v", c)
 	}
-	if want := -0.5 * (math.Log(0.5) + math.Log(3)); math.Abs(c.LogVolume-want) > 1e-15 {
+	if want := -0.5 * (math.Log(0.5) + math.Log(3)); !(math.Abs(c.LogVolume-want) <= 1e-15) {
 		t.Errorf("log-volume %v, want %v", c.LogVolume, want)
 	}
-	if want := 3 - 1e-9 + 0.5 - 2 + 2e-6; math.Abs(c.Trace-want) > 1e-15 {
+	if want := 3 - 1e-9 + 0.5 - 2 + 2e-6; !(math.Abs(c.Trace-want) <= 1e-15) {
 		t.Errorf("trace %v, want %v", c.Trace, want)
 	}
 }
@@ -135,13 +135,13 @@ func TestDenseCurvatureFiniteDifferences(t *testing.T) {
 	}
 	scale := math.Max(math.Abs(want[0]), math.Abs(want[len(want)-1]))
 	for i := range want {
-		if math.Abs(eigs[i]-want[i]) > 1e-6*scale {
+		if !(math.Abs(eigs[i]-want[i]) <= 1e-6*scale) {
 			t.Fatalf("eigenvalue %d: %v, finite differences %v", i, eigs[i], want[i])
 		}
 	}
 	fd := CurvatureOf(want, DefaultEigTol)
-	if c.Index != fd.Index || c.Index == 0 || math.Abs(c.Trace-fd.Trace) > 1e-6*scale*float64(len(want)) ||
-		math.Abs(c.LogVolume-fd.LogVolume) > 1e-4 {
+	if c.Index != fd.Index || c.Index == 0 || !(math.Abs(c.Trace-fd.Trace) <= 1e-6*scale*float64(len(want))) ||
+		!(math.Abs(c.LogVolume-fd.LogVolume) <= 1e-4) {
 		t.Errorf("curvature %+v, finite differences %+v", c, fd)
 	}
 }
@@ -175,7 +175,7 @@ func TestEstimatedCurvatureMatchesOracle(t *testing.T) {
 		t.Fatalf("method %s", est.Method)
 	}
 	for _, pair := range [][2]float64{{est.MaxEig, dense.MaxEig}, {est.MinEig, dense.MinEig}} {
-		if math.Abs(pair[0]-pair[1]) > 1e-6*math.Abs(dense.MaxEig) {
+		if !(math.Abs(pair[0]-pair[1]) <= 1e-6*math.Abs(dense.MaxEig)) {
 			t.Errorf("Lanczos extreme eigenvalue %v, dense %v", pair[0], pair[1])
 		}
 	}
@@ -236,7 +236,7 @@ func TestEstimatedCurvatureMatchesOracle(t *testing.T) {
 		}
 		return 0
 	}))
-	if math.Abs(est.LogVolume-wantLV) > 1e-8*math.Abs(wantLV) {
+	if !(math.Abs(est.LogVolume-wantLV) <= 1e-8*math.Abs(wantLV)) {
 		t.Errorf("SLQ log-volume %v, oracle with the same probe vectors %v (dense exact %v)", est.LogVolume, wantLV, dense.LogVolume)
 	}
 	if float64(est.Index) != wantNeg {
@@ -253,7 +253,7 @@ func TestEstimatedCurvatureMatchesOracle(t *testing.T) {
 			}
 		}
 	}
-	if se := math.Sqrt(2 * off / 200); math.Abs(est.Trace-dense.Trace) > 5*se {
+	if se := math.Sqrt(2 * off / 200); !(math.Abs(est.Trace-dense.Trace) <= 5*se) {
 		t.Errorf("Hutchinson trace %v, exact %v (standard error %v)", est.Trace, dense.Trace, se)
 	}
 	_ = eigs

@@ -93,7 +93,7 @@ func TestExplore(t *testing.T) {
 		for _, v := range m.X {
 			sq += v * v
 		}
-		if want := meas[i].TrainLoss + 0.5*opts.Config.WeightDecay*sq; math.Abs(m.Energy-want) > 1e-12*want {
+		if want := meas[i].TrainLoss + 0.5*opts.Config.WeightDecay*sq; !(math.Abs(m.Energy-want) <= 1e-12*want) {
 			t.Errorf("minimum %d: energy %.17g, data loss + penalty %.17g", i, m.Energy, want)
 		}
 		if meas[i].TestAccuracy < 0 || meas[i].TestAccuracy > 1 {

@@ -56,7 +56,7 @@ func TestHessianSpectrumMatchesDense(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	for i, e := range res.Eigenvalues {
-		if want := vals[P-1-i]; math.Abs(e.Value-want) > 1e-6*top {
+		if want := vals[P-1-i]; !(math.Abs(e.Value-want) <= 1e-6*top) {
 			t.Errorf("eigenvalue %d: Lanczos %.12g, dense %.12g", i+1, e.Value, want)
 		}
 		if e.Residual > 1e-8*math.Max(math.Abs(e.Value), 1e-3*top) {
@@ -67,7 +67,7 @@ func TestHessianSpectrumMatchesDense(t *testing.T) {
 	for i := 0; i < P; i++ {
 		trace += H.At(i, i)
 	}
-	if res.Trace.Samples != 100 || math.Abs(res.Trace.Value-trace) > 4*res.Trace.StdErr {
+	if res.Trace.Samples != 100 || !(math.Abs(res.Trace.Value-trace) <= 4*res.Trace.StdErr) {
 		t.Errorf("trace %.6g +- %.3g (%d samples); dense %.6g", res.Trace.Value, res.Trace.StdErr, res.Trace.Samples, trace)
 	}
 	d := res.Density
@@ -75,7 +75,7 @@ func TestHessianSpectrumMatchesDense(t *testing.T) {
 	for i := 1; i < len(d.Grid); i++ {
 		mass += 0.5 * (d.Values[i] + d.Values[i-1]) * (d.Grid[i] - d.Grid[i-1])
 	}
-	if len(d.Grid) != 2000 || d.Vectors != 5 || d.Steps != min(80, P) || math.Abs(mass-1) > 0.01 {
+	if len(d.Grid) != 2000 || d.Vectors != 5 || d.Steps != min(80, P) || !(math.Abs(mass-1) <= 0.01) {
 		t.Errorf("density: %d points, %d vectors x %d steps, mass %.6g", len(d.Grid), d.Vectors, d.Steps, mass)
 	}
 	if last != res.HVPs || lastTotal < last {
@@ -87,7 +87,7 @@ func TestHessianSpectrumMatchesDense(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, e := range low.Eigenvalues {
-		if math.Abs(e.Value-vals[i]) > 1e-6*top {
+		if !(math.Abs(e.Value-vals[i]) <= 1e-6*top) {
 			t.Errorf("smallest %d: Lanczos %.12g, dense %.12g", i+1, e.Value, vals[i])
 		}
 	}
@@ -146,7 +146,7 @@ func TestHessianSpectrumOverlay(t *testing.T) {
 		if math.Abs(x) < 2*s {
 			want = math.Sqrt(4*s*s-x*x) / (2 * math.Pi * s * s)
 		}
-		if math.Abs(o.Values[i]-want) > 1e-12*math.Max(want, 1) {
+		if !(math.Abs(o.Values[i]-want) <= 1e-12*math.Max(want, 1)) {
 			t.Errorf("semicircle at %v: %v, want %v", x, o.Values[i], want)
 			break
 		}
@@ -214,13 +214,13 @@ func TestHessianResidualsComputed(t *testing.T) {
 	for i, e := range res.Eigenvalues {
 		y := mat.NewVecDense(len(e.Vector), e.Vector)
 		want := pairResidual(H, e)
-		if math.Abs(mat.Norm(y, 2)-1) > 1e-12 {
+		if !(math.Abs(mat.Norm(y, 2)-1) <= 1e-12) {
 			t.Errorf("pair %d: |y| = %.15g", i+1, mat.Norm(y, 2))
 		}
 		if want < 1e-7 {
 			t.Errorf("pair %d: residual %.3g: too small to tell a computed residual from noise", i+1, want)
 		}
-		if math.Abs(e.Residual-want) > 1e-8 {
+		if !(math.Abs(e.Residual-want) <= 1e-8) {
 			t.Errorf("pair %d (value %.10g): residual %.12g; dense ||H y - value y|| %.12g", i+1, e.Value, e.Residual, want)
 		}
 		t.Logf("pair %d: residual %.6g, dense %.6g, Lanczos bound %.6g", i+1, e.Residual, want, e.ResidualBound)
@@ -301,11 +301,11 @@ func TestHessianBlocks(t *testing.T) {
 			vals := es.Values(nil)
 			top := math.Max(math.Abs(vals[0]), math.Abs(vals[len(vals)-1]))
 			for k, e := range br.Eigenvalues {
-				if want := vals[len(vals)-1-k]; math.Abs(e.Value-want) > 1e-9*top {
+				if want := vals[len(vals)-1-k]; !(math.Abs(e.Value-want) <= 1e-9*top) {
 					t.Errorf("%s eigenvalue %d: %.12g; dense block %.12g", br.Block, k+1, e.Value, want)
 				}
 			}
-			if math.Abs(br.Trace.Value-trace) > 4*br.Trace.StdErr+1e-12 {
+			if !(math.Abs(br.Trace.Value-trace) <= 4*br.Trace.StdErr+1e-12) {
 				t.Errorf("%s trace %.6g +- %.3g; dense block %.6g", br.Block, br.Trace.Value, br.Trace.StdErr, trace)
 			}
 			if br.Params != len(idx) || br.Block != blocks[i].Name || br.HVPs < 2 {
@@ -314,7 +314,7 @@ func TestHessianBlocks(t *testing.T) {
 			shares += *br.TraceShare
 			covered += br.Params
 		}
-		if math.Abs(shares-1) > 1e-12 || covered != H.SymmetricDim() {
+		if !(math.Abs(shares-1) <= 1e-12) || covered != H.SymmetricDim() {
 			t.Errorf("shares sum to %v, blocks cover %d of %d parameters", shares, covered, H.SymmetricDim())
 		}
 	}

@@ -79,7 +79,7 @@ func TestAssignBruteForce(t *testing.T) {
 			t.Fatalf("trial %d: total %v, but the permutation costs %v", trial, total, sum)
 		}
 		want := bruteAssign(n, cost)
-		if integer && total != want || !integer && math.Abs(total-want) > 1e-12*(1+math.Abs(want)) {
+		if integer && total != want || !integer && !(math.Abs(total-want) <= 1e-12*(1+math.Abs(want))) {
 			t.Fatalf("trial %d (n %d): Hungarian %v, brute force %v", trial, n, total, want)
 		}
 	}

@@ -47,7 +47,7 @@ func TestObjectiveDerivatives(t *testing.T) {
 		sq += v * v
 	}
 	g := make([]float64, n)
-	if f := obj.ValueGrad(x, g); math.Abs(f-(loss+0.5*wd*sq)) > 1e-14*f {
+	if f := obj.ValueGrad(x, g); !(math.Abs(f-(loss+0.5*wd*sq)) <= 1e-14*f) {
 		t.Errorf("value %.17g; loss + penalty %.17g", f, loss+0.5*wd*sq)
 	}
 	gmax := 0.0
@@ -60,7 +60,7 @@ func TestObjectiveDerivatives(t *testing.T) {
 		xp[i] += h
 		xm[i] -= h
 		fd := (obj.ValueGrad(xp, nil) - obj.ValueGrad(xm, nil)) / (2 * h)
-		if math.Abs(fd-g[i]) > 1e-7*math.Max(gmax, 1) {
+		if !(math.Abs(fd-g[i]) <= 1e-7*math.Max(gmax, 1)) {
 			t.Errorf("gradient %d: %.10g; differences %.10g", i, g[i], fd)
 		}
 	}
@@ -79,7 +79,7 @@ func TestObjectiveDerivatives(t *testing.T) {
 	obj.ValueGrad(xp, gp)
 	obj.ValueGrad(xm, gm)
 	for i := range hv {
-		if fd := (gp[i] - gm[i]) / (2 * e); math.Abs(fd-hv[i]) > 1e-6*math.Max(1, math.Abs(fd)) {
+		if fd := (gp[i] - gm[i]) / (2 * e); !(math.Abs(fd-hv[i]) <= 1e-6*math.Max(1, math.Abs(fd))) {
 			t.Errorf("Hv %d: %.10g; differences of the gradient %.10g", i, hv[i], fd)
 		}
 	}

@@ -35,7 +35,7 @@ func TestSliceAlongEigenvector(t *testing.T) {
 	lambda := res.Eigenvalues[0].Value
 	a := 1e-3
 	second := (res.TrainLoss[0] + res.TrainLoss[2] - 2*res.TrainLoss[1]) / (a * a)
-	if math.Abs(second-lambda) > 1e-5*math.Abs(lambda) {
+	if !(math.Abs(second-lambda) <= 1e-5*math.Abs(lambda)) {
 		t.Errorf("second difference %.10g; top eigenvalue %.10g", second, lambda)
 	}
 	ev, err := m.Net.NewEvaluator(0)
@@ -54,7 +54,7 @@ func TestSliceAlongEigenvector(t *testing.T) {
 	for _, v := range res.Vectors[0] {
 		norm += v * v
 	}
-	if math.Abs(norm-1) > 1e-12 {
+	if !(math.Abs(norm-1) <= 1e-12) {
 		t.Errorf("|d|^2 = %.15g", norm)
 	}
 }
@@ -96,7 +96,7 @@ func TestSliceFilterNormalised(t *testing.T) {
 						continue
 					}
 					rows++
-					if math.Abs(math.Sqrt(dn)-math.Sqrt(wn)) > 1e-13*math.Sqrt(wn) {
+					if !(math.Abs(math.Sqrt(dn)-math.Sqrt(wn)) <= 1e-13*math.Sqrt(wn)) {
 						t.Errorf("layer %d %s row %d: |d| %.15g, |theta| %.15g", l, tn.Name, r, math.Sqrt(dn), math.Sqrt(wn))
 					}
 				}
@@ -142,7 +142,7 @@ func TestSliceFilterNormalised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := res.TrainLoss[i*5+j]; math.Abs(got-l) > 1e-12*l {
+	if got := res.TrainLoss[i*5+j]; !(math.Abs(got-l) <= 1e-12*l) {
 		t.Errorf("point (%v, %v): slice %.15g, host-built %.15g", res.Alphas[i], res.Betas[j], got, l)
 	}
 }
@@ -186,7 +186,7 @@ func TestSliceToModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if math.Abs(res.TrainLoss[i]-l) > 1e-12*l {
+		if !(math.Abs(res.TrainLoss[i]-l) <= 1e-12*l) {
 			t.Errorf("alpha %v: slice %.15g, host-built line %.15g", a, res.TrainLoss[i], l)
 		}
 	}

@@ -22,10 +22,10 @@ func TestStatsAndSpearman(t *testing.T) {
 	if NewStats(nil) != nil {
 		t.Error("stats of nothing are not nil")
 	}
-	if r := Spearman([]float64{1, 2, 3, 4, 5}, []float64{2, 1, 4, 3, 5}); math.Abs(r-0.8) > 1e-15 {
+	if r := Spearman([]float64{1, 2, 3, 4, 5}, []float64{2, 1, 4, 3, 5}); !(math.Abs(r-0.8) <= 1e-15) {
 		t.Errorf("Spearman %v, want 0.8", r)
 	}
-	if r := Spearman([]float64{1, 2, 2, 3}, []float64{1, 2, 3, 4}); math.Abs(r-4.5/math.Sqrt(22.5)) > 1e-15 {
+	if r := Spearman([]float64{1, 2, 2, 3}, []float64{1, 2, 3, 4}); !(math.Abs(r-4.5/math.Sqrt(22.5)) <= 1e-15) {
 		t.Errorf("Spearman with ties %v, want %v", r, 4.5/math.Sqrt(22.5))
 	}
 	if r := Spearman([]float64{1, 1}, []float64{1, 2}); !math.IsNaN(r) {
@@ -205,7 +205,7 @@ func TestMinimaEstimate(t *testing.T) {
 		if f2 > 0 {
 			want = float64(e.Observed) + (n-1)/n*f1*f1/(2*f2)
 		}
-		if math.Abs(e.Chao1-want) > 1e-12*want {
+		if !(math.Abs(e.Chao1-want) <= 1e-12*want) {
 			t.Errorf("depth %d: Chao1 %v; want %v", d.Depth, e.Chao1, want)
 		}
 		seen++

@@ -58,12 +58,12 @@ func TestReadoutHessianMatchesFiniteDifferences(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range hess {
-			if math.Abs(rh[l][i]-hess[i]) > 1e-10*(1+math.Abs(hess[i])) {
+			if !(math.Abs(rh[l][i]-hess[i]) <= 1e-10*(1+math.Abs(hess[i]))) {
 				t.Errorf("layer %d: recursion H[%d] = %v, jets %v", l, i, rh[l][i], hess[i])
 			}
 		}
 		for i := range grad {
-			if math.Abs(rg[l][i]-grad[i]) > 1e-10*(1+math.Abs(grad[i])) {
+			if !(math.Abs(rg[l][i]-grad[i]) <= 1e-10*(1+math.Abs(grad[i]))) {
 				t.Errorf("layer %d: recursion gradient[%d] = %v, jets %v", l, i, rg[l][i], grad[i])
 			}
 		}
@@ -80,7 +80,7 @@ func TestReadoutHessianMatchesFiniteDifferences(t *testing.T) {
 		}
 		for i := 0; i < N; i++ {
 			gi := (shift(i, i, s/2, s/2) - shift(i, i, -s/2, -s/2)) / (2 * s)
-			if math.Abs(grad[i]-gi) > 1e-6*(1+math.Abs(gi)) {
+			if !(math.Abs(grad[i]-gi) <= 1e-6*(1+math.Abs(gi))) {
 				t.Errorf("layer %d: gradient[%d] = %v, finite difference %v", l, i, grad[i], gi)
 			}
 			for j := 0; j < N; j++ {
@@ -90,7 +90,7 @@ func TestReadoutHessianMatchesFiniteDifferences(t *testing.T) {
 				} else {
 					fd = (shift(i, j, s, s) - shift(i, j, s, -s) - shift(i, j, -s, s) + shift(i, j, -s, -s)) / (4 * s * s)
 				}
-				if math.Abs(hess[i*N+j]-fd) > 1e-5*(1+scale) {
+				if !(math.Abs(hess[i*N+j]-fd) <= 1e-5*(1+scale)) {
 					t.Errorf("layer %d: H[%d,%d] = %v, finite difference %v", l, i, j, hess[i*N+j], fd)
 				}
 			}
@@ -122,7 +122,7 @@ func TestPrincipalCurvaturesOfSphere(t *testing.T) {
 		t.Fatalf("%d curvatures, want %d", len(k), N-1)
 	}
 	for _, v := range k {
-		if math.Abs(v-1/R) > 1e-14 {
+		if !(math.Abs(v-1/R) <= 1e-14) {
 			t.Errorf("principal curvature %v, want 1/R = %v", v, 1/R)
 		}
 	}
@@ -149,7 +149,7 @@ func TestBoundaryPointsAndLinearNetwork(t *testing.T) {
 		out, _ := net.Run(b, in, 3, models.RunOptions{}, nil)
 		g, _ := readoutValues(b, net, beta, out, N, 3)
 		for p, v := range g {
-			if math.Abs(v-ro.Beta0) > 1e-9*(1+math.Abs(ro.Beta0)) {
+			if !(math.Abs(v-ro.Beta0) <= 1e-9*(1+math.Abs(ro.Beta0))) {
 				t.Errorf("%s: point %d has G = %v, not on the boundary", name, p, v-ro.Beta0)
 			}
 		}

@@ -57,12 +57,12 @@ func TestProductReadoutHessianMatchesJets(t *testing.T) {
 				scale = math.Max(scale, math.Abs(v))
 			}
 			for i := range hess {
-				if math.Abs(rh[l][i]-hess[i]) > 1e-10*(1+scale) {
+				if !(math.Abs(rh[l][i]-hess[i]) <= 1e-10*(1+scale)) {
 					t.Errorf("activate-input %v layer %d: recursion H[%d] = %v, jets %v", actIn, l, i, rh[l][i], hess[i])
 				}
 			}
 			for i := range grad {
-				if math.Abs(rg[l][i]-grad[i]) > 1e-10*(1+math.Abs(grad[i])) {
+				if !(math.Abs(rg[l][i]-grad[i]) <= 1e-10*(1+math.Abs(grad[i]))) {
 					t.Errorf("activate-input %v layer %d: recursion gradient[%d] = %v, jets %v", actIn, l, i, rg[l][i], grad[i])
 				}
 			}
@@ -79,7 +79,7 @@ func TestProductReadoutHessianMatchesJets(t *testing.T) {
 				for i := 0; i < N; i++ {
 					want += J[j*N+i] * rg[net.Depth()][i]
 				}
-				if math.Abs(rg[0][j]-want) > 1e-10*(1+math.Abs(want)) {
+				if !(math.Abs(rg[0][j]-want) <= 1e-10*(1+math.Abs(want))) {
 					t.Errorf("raw input: gradient[%d] = %v, J^T g_L = %v", j, rg[0][j], want)
 				}
 			}
@@ -138,7 +138,7 @@ func TestProductQuadricBoundary(t *testing.T) {
 			for k := 0; k < N; k++ {
 				gi += ro.Beta[k] * (rv[k]*W[k+i*N] + pw[k]*V[k+i*N])
 			}
-			if math.Abs(rg[0][i]-gi) > 1e-12*(1+math.Abs(gi)) {
+			if !(math.Abs(rg[0][i]-gi) <= 1e-12*(1+math.Abs(gi))) {
 				t.Errorf("point %d: gradient[%d] = %v, closed form %v", p, i, rg[0][i], gi)
 			}
 			for j := 0; j < N; j++ {
@@ -146,7 +146,7 @@ func TestProductQuadricBoundary(t *testing.T) {
 				for k := 0; k < N; k++ {
 					hij += ro.Beta[k] * (W[k+i*N]*V[k+j*N] + V[k+i*N]*W[k+j*N])
 				}
-				if math.Abs(rh[0][i*N+j]-hij) > 1e-12*(1+math.Abs(hij)) {
+				if !(math.Abs(rh[0][i*N+j]-hij) <= 1e-12*(1+math.Abs(hij))) {
 					t.Errorf("point %d: H[%d,%d] = %v, closed form %v", p, i, j, rh[0][i*N+j], hij)
 				}
 			}

@@ -63,7 +63,7 @@ func TestCarveSmall(t *testing.T) {
 		if n.Name != []string{"dense", "product", "mixed"}[i] {
 			t.Errorf("network %d is %q", i, n.Name)
 		}
-		if math.Abs(n.Chi1-3) > 3e-6 || !(n.SigmaW > 0) {
+		if !(math.Abs(n.Chi1-3) <= 3e-6) || !(n.SigmaW > 0) {
 			t.Errorf("%s: chi_1 %v at sigma_w %v; want 3", n.Name, n.Chi1, n.SigmaW)
 		}
 	}
@@ -74,7 +74,7 @@ func TestCarveSmall(t *testing.T) {
 		if r.Layer != 0 {
 			continue // q against mean field: TestCarveCircleQ, over seeds
 		}
-		if math.Abs(r.Q-0.8) > 1e-9 || math.Abs(r.GrassmannLength-2*math.Pi) > 1e-9 || math.Abs(r.KappaBar-1/math.Sqrt(0.8)) > 1e-9 || r.PCA95 == nil || *r.PCA95 != 2 {
+		if !(math.Abs(r.Q-0.8) <= 1e-9) || !(math.Abs(r.GrassmannLength-2*math.Pi) <= 1e-9) || !(math.Abs(r.KappaBar-1/math.Sqrt(0.8)) <= 1e-9) || r.PCA95 == nil || *r.PCA95 != 2 {
 			t.Errorf("%s layer 0: %+v; want the input circle's q 0.8, L^G 2 pi, kbar %v, pca95 2", r.Network, r, 1/math.Sqrt(0.8))
 		}
 	}
@@ -233,7 +233,7 @@ func TestCarveCircleQ(t *testing.T) {
 			sq += (x - mean) * (x - mean)
 		}
 		se := math.Sqrt(sq / (seeds - 1) / seeds)
-		if math.Abs(mean) > 4*se+0.02 {
+		if !(math.Abs(mean) <= 4*se+0.02) {
 			t.Errorf("%s: q/q_theory - 1 = %+.3f +- %.3f over %d seeds; want within 4 standard errors + 0.02", k, mean, se, seeds)
 		}
 	}

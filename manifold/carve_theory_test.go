@@ -124,7 +124,7 @@ func TestProductCircleFollowsMeanField(t *testing.T) {
 		for l := range dev[k] {
 			mean, se := meanSE(dev[k][l])
 			bound := 4*se + 0.005
-			if k < 3 && math.Abs(mean) > bound {
+			if k < 3 && !(math.Abs(mean) <= bound) {
 				t.Errorf("layer %d (%v): %s deviates from mean field by %.4f (relative, mean of %d networks); bound 4 SE + 0.005 = %.4f", l+1, kinds[l], names[k], mean, seeds, bound)
 			} else if k < 3 {
 				t.Logf("layer %d (%v): %s deviates by %.4f +- %.4f (bound %.4f)", l+1, kinds[l], names[k], mean, se, bound)
@@ -188,14 +188,14 @@ func TestProductPairsFollowMaps(t *testing.T) {
 	}
 	for l := 1; l <= 2; l++ {
 		mean, se := meanSE(qdev[l-1])
-		if bound := 4*se + 0.005; math.Abs(mean) > bound {
+		if bound := 4*se + 0.005; !(math.Abs(mean) <= bound) {
 			t.Errorf("layer %d: q deviates from the length map by %.4f (relative); bound %.4f", l, mean, bound)
 		} else {
 			t.Logf("layer %d: q deviates from the length map (%.4f) by %.4f +- %.4f (bound %.4f)", l, qs[l], mean, se, bound)
 		}
 		for k, c0 := range c0s {
 			mean, se := meanSE(cdev[k][l-1])
-			if bound := 4*se + 0.01; math.Abs(mean) > bound {
+			if bound := 4*se + 0.01; !(math.Abs(mean) <= bound) {
 				t.Errorf("layer %d c0 %v: c deviates from the map (%.4f) by %.4f; bound %.4f", l, c0, traj[k][l], mean, bound)
 			} else {
 				t.Logf("layer %d c0 %v: c deviates from the map (%.4f) by %.4f +- %.4f (bound %.4f)", l, c0, traj[k][l], mean, se, bound)

@@ -49,10 +49,10 @@ func TestCurvatureInputLayer(t *testing.T) {
 		{"kappa_bar", l0.KappaBar, 1 / math.Sqrt(q), l0.KappaBarTheory, 1 / math.Sqrt(q)},
 		{"grassmann_length", l0.GrassmannLength, 2 * math.Pi, l0.GrassmannLengthTheory, 2 * math.Pi},
 	} {
-		if math.Abs(c.got-c.want) > 1e-9*c.want {
+		if !(math.Abs(c.got-c.want) <= 1e-9*c.want) {
 			t.Errorf("layer 0 %s = %.12g, want %.12g", c.name, c.got, c.want)
 		}
-		if c.theory == nil || math.Abs(*c.theory-c.wantTheory) > 1e-9*c.wantTheory {
+		if c.theory == nil || !(math.Abs(*c.theory-c.wantTheory) <= 1e-9*c.wantTheory) {
 			t.Errorf("layer 0 %s theory = %v, want %.12g", c.name, c.theory, c.wantTheory)
 		}
 	}
@@ -140,7 +140,7 @@ func TestCurvatureAutocorrelationTheory(t *testing.T) {
 		if len(ac.Theory) != len(ac.Offsets) || len(ac.Measured) != len(ac.Offsets) || len(ac.Offsets) < 20 {
 			t.Fatalf("layer %d: %d offsets, %d measured, %d theory", want, len(ac.Offsets), len(ac.Measured), len(ac.Theory))
 		}
-		if ac.Offsets[0] != 0 || math.Abs(ac.Measured[0]-1) > 1e-12 || math.Abs(ac.Theory[0]-1) > 1e-12 {
+		if ac.Offsets[0] != 0 || !(math.Abs(ac.Measured[0]-1) <= 1e-12) || !(math.Abs(ac.Theory[0]-1) <= 1e-12) {
 			t.Errorf("layer %d offset %v: measured %v, theory %v; want 1", want, ac.Offsets[0], ac.Measured[0], ac.Theory[0])
 		}
 		for k := range ac.Offsets {
@@ -194,7 +194,7 @@ func TestCurvatureKindsAndCurve(t *testing.T) {
 	}
 	l0 := res.Layers[0]
 	if res.QInput != 0 || res.Points != B || l0.QTheory != nil || res.NoTheory != "" ||
-		math.Abs(l0.Length-4*math.Pi) > 1e-12 || math.Abs(l0.GrassmannLength-2*math.Pi) > 1e-12 {
+		!(math.Abs(l0.Length-4*math.Pi) <= 1e-12) || !(math.Abs(l0.GrassmannLength-2*math.Pi) <= 1e-12) {
 		t.Errorf("user curve: q_input %v, %d points, layer 0 %+v, no-theory %q", res.QInput, res.Points, l0, res.NoTheory)
 	}
 }

@@ -85,7 +85,7 @@ func TestProjectionNormsAgainstSVD(t *testing.T) {
 				}
 				want += d * d
 			}
-			if math.Abs(got[tt]-want) > 1e-10*y2 {
+			if !(math.Abs(got[tt]-want) <= 1e-10*y2) {
 				t.Errorf("F %d P %d k %d, target %d: |Py|^2 %v, SVD %v (|y|^2 %v)", c.F, c.P, c.k, tt, got[tt], want, y2)
 			}
 		}

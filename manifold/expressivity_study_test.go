@@ -66,11 +66,11 @@ func testExpressivityLinear(t *testing.T, readout int) {
 			t.Fatalf("%s depth %d: %d repeats; want 2", n.Kind, n.Depth, len(n.RepeatErrors))
 		}
 		for k, e := range n.Errors {
-			if math.Abs(e-want[k]) > 1e-9 {
+			if !(math.Abs(e-want[k]) <= 1e-9) {
 				t.Errorf("readout %d, %s depth %d width %d, target %d: error %v, direct least squares %v", readout, n.Kind, n.Depth, n.Width, k, e, want[k])
 			}
 			for r, re := range n.RepeatErrors {
-				if math.Abs(re[k]-want[k]) > 1e-9 {
+				if !(math.Abs(re[k]-want[k]) <= 1e-9) {
 					t.Errorf("readout %d, %s depth %d width %d, network %d, target %d: error %v, direct least squares %v", readout, n.Kind, n.Depth, n.Width, r, k, re[k], want[k])
 				}
 			}
@@ -82,11 +82,11 @@ func testExpressivityLinear(t *testing.T, readout int) {
 			mean += e
 		}
 		mean /= float64(len(n.Errors))
-		if math.Abs(n.MeanError-mean) > 1e-15 || n.MedianError != sorted[K] {
+		if !(math.Abs(n.MeanError-mean) <= 1e-15) || n.MedianError != sorted[K] {
 			t.Errorf("%s depth %d: mean %v median %v; want %v and %v", n.Kind, n.Depth, n.MeanError, n.MedianError, mean, sorted[K])
 		}
 		for k := 1; k <= K; k++ {
-			if m := (n.Errors[2*k-2] + n.Errors[2*k-1]) / 2; math.Abs(n.FrequencyError[k-1]-m) > 1e-15 {
+			if m := (n.Errors[2*k-2] + n.Errors[2*k-1]) / 2; !(math.Abs(n.FrequencyError[k-1]-m) <= 1e-15) {
 				t.Errorf("%s depth %d, frequency %d: %v, want %v", n.Kind, n.Depth, k, n.FrequencyError[k-1], m)
 			}
 		}
@@ -183,7 +183,7 @@ func TestExpressivityRepeatSeeds(t *testing.T) {
 	}
 	for k, e := range n.Errors {
 		m := (n.RepeatErrors[0][k] + n.RepeatErrors[1][k] + n.RepeatErrors[2][k]) / 3
-		if math.Abs(e-m) > 1e-15 {
+		if !(math.Abs(e-m) <= 1e-15) {
 			t.Errorf("target %d: error %v, mean of the repeats %v", k, e, m)
 		}
 	}

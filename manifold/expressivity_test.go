@@ -49,7 +49,7 @@ func TestFitErrorsLinearNetwork(t *testing.T) {
 			var fit mat.VecDense
 			fit.MulVec(basis, &coef)
 			want := 1 - mat.Norm(&fit, 2)/mat.Norm(yk, 2)
-			if math.Abs(got[k]-want) > 1e-9 {
+			if !(math.Abs(got[k]-want) <= 1e-9) {
 				t.Errorf("N %d P %d target %d: error %v, direct least squares %v", c.N, c.P, k, got[k], want)
 			}
 		}

@@ -119,7 +119,7 @@ func TestOrthogonalJacobianIsNarrower(t *testing.T) {
 	// a standard error of about sqrt(v / (N nets)): 3 of them, plus 0.05 for
 	// finite width.
 	for law, mu := range mean {
-		if tol := 3*math.Sqrt(variance[law]/(N*nets)) + 0.05; math.Abs(mu-1) > tol {
+		if tol := 3*math.Sqrt(variance[law]/(N*nets)) + 0.05; !(math.Abs(mu-1) <= tol) {
 			t.Errorf("%v: mean squared singular value %.4f; chi_1^L = 1 (tolerance %.3f)", law, mu, tol)
 		}
 	}

@@ -68,7 +68,7 @@ func TestPCAOfKnownSpectrum(t *testing.T) {
 	})
 	st := measureCurve(t, c, RecorderOptions{Gram: true})
 	for i, want := range []float64{10, 10, 5, 5, 2, 2, 0.6, 0.6, 0.4, 0.4} {
-		if math.Abs(st.PCA[i]-want) > 1e-12*36 {
+		if !(math.Abs(st.PCA[i]-want) <= 1e-12*36) {
 			t.Errorf("PCA[%d] = %.15g, want %g", i, st.PCA[i], want)
 		}
 	}
@@ -81,7 +81,7 @@ func TestPCAOfKnownSpectrum(t *testing.T) {
 		t.Errorf("components for 95%% of the variance = %d, want 7 (90%% would give 6)", st.PCA95)
 	}
 	wantPR := 36.0 * 36 / (2 * (100 + 25 + 4 + 0.36 + 0.16))
-	if math.Abs(st.ParticipationRatio-wantPR) > 1e-12*wantPR {
+	if !(math.Abs(st.ParticipationRatio-wantPR) <= 1e-12*wantPR) {
 		t.Errorf("participation ratio %.15g, want %.15g", st.ParticipationRatio, wantPR)
 	}
 }
@@ -107,7 +107,7 @@ func TestKappaQuantilesAgainstSort(t *testing.T) {
 		pos := p * float64(len(kbar)-1)
 		lo := math.Floor(pos)
 		want := kbar[int(lo)] + (pos-lo)*(kbar[int(math.Min(lo+1, float64(len(kbar)-1)))]-kbar[int(lo)])
-		if math.Abs(st.KappaBarQuantiles[i]-want) > 1e-14*want {
+		if !(math.Abs(st.KappaBarQuantiles[i]-want) <= 1e-14*want) {
 			t.Errorf("%g quantile %.15g, want %.15g", p, st.KappaBarQuantiles[i], want)
 		}
 	}
@@ -136,13 +136,13 @@ func TestOpenCurvesInClosedForm(t *testing.T) {
 	})
 	st := measureCurve(t, helix, RecorderOptions{})
 	speed := math.Hypot(r, cz)
-	if want := T * speed; math.Abs(st.Length-want) > 1e-13*want {
+	if want := T * speed; !(math.Abs(st.Length-want) <= 1e-13*want) {
 		t.Errorf("helix: L^E %.15g, want T sqrt(r^2+c^2) = %.15g", st.Length, want)
 	}
-	if want := T * r / speed; math.Abs(st.GrassmannLength-want) > 1e-13*want {
+	if want := T * r / speed; !(math.Abs(st.GrassmannLength-want) <= 1e-13*want) {
 		t.Errorf("helix: L^G %.15g, want T r / sqrt(r^2+c^2) = %.15g", st.GrassmannLength, want)
 	}
-	if want := math.Sqrt(3) * r / (speed * speed); math.Abs(st.KappaBar-want) > 1e-13*want {
+	if want := math.Sqrt(3) * r / (speed * speed); !(math.Abs(st.KappaBar-want) <= 1e-13*want) {
 		t.Errorf("helix: kbar %.15g, want sqrt(3) r / (r^2+c^2) = %.15g", st.KappaBar, want)
 	}
 
@@ -154,10 +154,10 @@ func TestOpenCurvesInClosedForm(t *testing.T) {
 	})
 	st = measureCurve(t, par, RecorderOptions{})
 	arc := func(x float64) float64 { return x*math.Sqrt(1+4*x*x)/2 + math.Asinh(2*x)/4 }
-	if want := arc(s1) - arc(s0); math.Abs(st.Length-want) > 1e-6*want {
+	if want := arc(s1) - arc(s0); !(math.Abs(st.Length-want) <= 1e-6*want) {
 		t.Errorf("parabola: L^E %.12g, want %.12g", st.Length, want)
 	}
-	if want := math.Atan(2*s1) - math.Atan(2*s0); math.Abs(st.GrassmannLength-want) > 1e-6*want {
+	if want := math.Atan(2*s1) - math.Atan(2*s0); !(math.Abs(st.GrassmannLength-want) <= 1e-6*want) {
 		t.Errorf("parabola: L^G %.12g, want the tangent's turning %.12g", st.GrassmannLength, want)
 	}
 }

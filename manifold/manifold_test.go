@@ -63,7 +63,7 @@ func TestInputCircle(t *testing.T) {
 		s := st[0]
 		near := func(what string, got, want float64) {
 			t.Helper()
-			if math.Abs(got-want) > 1e-10*math.Abs(want) {
+			if !(math.Abs(got-want) <= 1e-10*math.Abs(want)) {
 				t.Errorf("B=%d: %s = %.15g, want %.15g", B, what, got, want)
 			}
 		}
@@ -76,13 +76,13 @@ func TestInputCircle(t *testing.T) {
 		near("gbar", s.GBar, q)
 		near("kbar", s.KappaBar, 1/math.Sqrt(q))
 		for k, ck := range s.Autocorr {
-			if math.Abs(ck-math.Cos(2*math.Pi*float64(k)/float64(B))) > 1e-12 {
+			if !(math.Abs(ck-math.Cos(2*math.Pi*float64(k)/float64(B))) <= 1e-12) {
 				t.Errorf("B=%d: autocorrelation at offset %d = %v, want cos(2 pi %d/%d)", B, k, ck, k, B)
 			}
 		}
 		near("first principal variance", s.PCA[0], N*q/2)
 		near("second principal variance", s.PCA[1], N*q/2)
-		if s.PCA[2] > 1e-9*N*q || s.PCA95 != 2 || math.Abs(s.ParticipationRatio-2) > 1e-9 {
+		if s.PCA[2] > 1e-9*N*q || s.PCA95 != 2 || !(math.Abs(s.ParticipationRatio-2) <= 1e-9) {
 			t.Errorf("B=%d: third variance %v, pca95 %d, participation ratio %v; want ~0, 2, 2", B, s.PCA[2], s.PCA95, s.ParticipationRatio)
 		}
 	}
@@ -106,7 +106,7 @@ func TestLinearNetworkKeepsGrassmannLength(t *testing.T) {
 	}
 	net, _ := models.NewRandomNetwork(models.RandomSpec{Widths: models.UniformWidths(N, 12), Act: mustAct(t, "linear"), SigmaW: 1.3, SigmaB: 0.5, Seed: 2, ActivateInput: true})
 	for _, s := range run(t, b, net, c, RecorderOptions{}) {
-		if math.Abs(s.GrassmannLength-2*math.Pi) > 1e-10 {
+		if !(math.Abs(s.GrassmannLength-2*math.Pi) <= 1e-10) {
 			t.Errorf("layer %d: L^G = %.15g, want 2 pi", s.Layer, s.GrassmannLength)
 		}
 	}
@@ -156,7 +156,7 @@ func TestChunkedEqualsWhole(t *testing.T) {
 	}
 	for l := range whole {
 		for j := range whole[l].Kappa {
-			if math.Abs(whole[l].Kappa[j]-chunked[l].Kappa[j]) > 1e-12*whole[l].Kappa[j] {
+			if !(math.Abs(whole[l].Kappa[j]-chunked[l].Kappa[j]) <= 1e-12*whole[l].Kappa[j]) {
 				t.Fatalf("layer %d point %d: kappa %v whole, %v chunked", l, j, whole[l].Kappa[j], chunked[l].Kappa[j])
 			}
 		}

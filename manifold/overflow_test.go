@@ -33,7 +33,7 @@ func TestOverflowIsNamed(t *testing.T) {
 		t.Fatalf("err = %v; want an OverflowError for q or the metric", err)
 	}
 	want := math.Log(math.MaxFloat64/20) / math.Log(1250)
-	if math.Abs(float64(oe.Layer)-want) > 3 {
+	if !(math.Abs(float64(oe.Layer)-want) <= 3) {
 		t.Errorf("overflow at layer %d; q reaches float64's limit near layer %.1f", oe.Layer, want)
 	}
 }

@@ -35,11 +35,11 @@ func TestPropagateOrthogonalLinear(t *testing.T) {
 	}
 	for _, l := range res.Layers {
 		want := q0 * math.Pow(sw*sw, float64(l.Layer))
-		if math.Abs(l.Q-want) > 1e-12*want || l.QTheory == nil || math.Abs(*l.QTheory-want) > 1e-12*want {
+		if !(math.Abs(l.Q-want) <= 1e-12*want) || l.QTheory == nil || !(math.Abs(*l.QTheory-want) <= 1e-12*want) {
 			t.Errorf("layer %d: q %v, theory %v; want %v", l.Layer, l.Q, l.QTheory, want)
 		}
 		for k, c := range c0 {
-			if math.Abs(l.C[k]-c) > 1e-12 || l.CStd[k] > 3e-8 || l.CTheory[k] == nil || math.Abs(*l.CTheory[k]-c) > 1e-12 {
+			if !(math.Abs(l.C[k]-c) <= 1e-12) || l.CStd[k] > 3e-8 || l.CTheory[k] == nil || !(math.Abs(*l.CTheory[k]-c) <= 1e-12) {
 				t.Errorf("layer %d, c0 %v: c %v (std %v), theory %v", l.Layer, c, l.C[k], l.CStd[k], l.CTheory[k])
 			}
 		}
@@ -65,15 +65,15 @@ func TestPropagateTheoryLinearWithBias(t *testing.T) {
 	}
 	q, c := q0, append([]float64(nil), c0...)
 	for _, l := range res.Layers {
-		if l.QTheory == nil || math.Abs(*l.QTheory-q) > 1e-12*q {
+		if l.QTheory == nil || !(math.Abs(*l.QTheory-q) <= 1e-12*q) {
 			t.Errorf("layer %d: q theory %v, want %v", l.Layer, l.QTheory, q)
 		}
 		for k := range c0 {
-			if l.CTheory[k] == nil || math.Abs(*l.CTheory[k]-c[k]) > 1e-12 {
+			if l.CTheory[k] == nil || !(math.Abs(*l.CTheory[k]-c[k]) <= 1e-12) {
 				t.Errorf("layer %d, c0 %v: c theory %v, want %v", l.Layer, c0[k], l.CTheory[k], c[k])
 			}
 			if l.Layer == 1 {
-				if se := l.CStd[k] / math.Sqrt(30); math.Abs(l.C[k]-c[k]) > 5*se {
+				if se := l.CStd[k] / math.Sqrt(30); !(math.Abs(l.C[k]-c[k]) <= 5*se) {
 					t.Errorf("layer 1, c0 %v: measured %v +- %v, theory %v", c0[k], l.C[k], se, c[k])
 				}
 			}
@@ -92,7 +92,7 @@ func TestPropagateOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.C0) != 3 || res.C0[1] != 0.5 || res.Pairs != 20 || math.Abs(res.QInput-*res.Layers[1].QTheory) > 1e-12*res.QInput {
+	if len(res.C0) != 3 || res.C0[1] != 0.5 || res.Pairs != 20 || !(math.Abs(res.QInput-*res.Layers[1].QTheory) <= 1e-12*res.QInput) {
 		t.Errorf("defaults: c0 %v, pairs %d, q %v (q^1 theory %v: q* is fixed by the length map)", res.C0, res.Pairs, res.QInput, *res.Layers[1].QTheory)
 	}
 	for _, c := range []struct {

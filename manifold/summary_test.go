@@ -63,10 +63,10 @@ func TestSummarizeCurvatureChi1(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Chi1Theory == nil || math.Abs(*s.Chi1Theory-st.Chi1) > 1e-10*st.Chi1 {
+		if s.Chi1Theory == nil || !(math.Abs(*s.Chi1Theory-st.Chi1) <= 1e-10*st.Chi1) {
 			t.Errorf("sigma_w %v: chi1 from the predicted lengths %v, mean field %v", sw, s.Chi1Theory, st.Chi1)
 		}
-		if math.Abs(s.Chi1-st.Chi1) > 0.05*st.Chi1 {
+		if !(math.Abs(s.Chi1-st.Chi1) <= 0.05*st.Chi1) {
 			t.Errorf("sigma_w %v: measured chi1 %v, mean field %v", sw, s.Chi1, st.Chi1)
 		}
 		t.Logf("sigma_w %v: measured chi1 %.4f, mean field %.4f; kbar %.3f (theory %.3f); Grassmann rate %.3f (theory %.3f)",

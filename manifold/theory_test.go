@@ -76,7 +76,7 @@ func TestCircleFollowsMeanField(t *testing.T) {
 				}
 				mean /= seeds
 				se := math.Sqrt(max(0, sq/seeds-mean*mean)) / math.Sqrt(seeds-1)
-				if math.Abs(mean) > 4*se+0.005 {
+				if !(math.Abs(mean) <= 4*se+0.005) {
 					t.Errorf("sigma_w %.1f layer %d: %s deviates from mean field by %.4f (relative, mean of %d networks); bound 4 SE + 0.005 = %.4f", sw, l+1, measureNames[k], mean, seeds, 4*se+0.005)
 				}
 			}
@@ -129,7 +129,7 @@ func TestPairsFollowCMap(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, c0 := range c0s {
-		if math.Abs(meas[k][0].C-c0) > 1e-12 || math.Abs(meas[k][0].Q-fp.Q) > 1e-12*fp.Q {
+		if !(math.Abs(meas[k][0].C-c0) <= 1e-12) || !(math.Abs(meas[k][0].Q-fp.Q) <= 1e-12*fp.Q) {
 			t.Errorf("c0 %v: layer 0 has c %v, q %v; want %v, %v", c0, meas[k][0].C, meas[k][0].Q, c0, fp.Q)
 		}
 		traj, err := m.CorrelationTrajectory(fp.Q, c0, 6)
@@ -139,7 +139,7 @@ func TestPairsFollowCMap(t *testing.T) {
 		for l := 1; l <= 6; l++ {
 			got := meas[k][l]
 			tol := 4*got.CStd/math.Sqrt(pairs) + 0.01
-			if math.Abs(got.C-traj[l]) > tol {
+			if !(math.Abs(got.C-traj[l]) <= tol) {
 				t.Errorf("c0 %v layer %d: measured c %.4f, C-map %.4f (tolerance %.4f)", c0, l, got.C, traj[l], tol)
 			}
 		}

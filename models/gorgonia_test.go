@@ -123,7 +123,7 @@ func TestGradientAgainstGorgonia(t *testing.T) {
 				}
 				params, _ := n.HostParams()
 				wantL, wantG := gorgoniaLossGrad(t, widths, a, loss, params, x, tg)
-				if math.Abs(l-wantL) > 1e-12*math.Abs(wantL) {
+				if !(math.Abs(l-wantL) <= 1e-12*math.Abs(wantL)) {
 					t.Errorf("loss %.17g, gorgonia %.17g", l, wantL)
 				}
 				closeTo(t, "gradient against gorgonia", down(t, b, grad), wantG, 1e-12)

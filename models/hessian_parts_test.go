@@ -79,7 +79,7 @@ func TestApplyBlockMatchesFull(t *testing.T) {
 					}
 					scale := maxAbs(full)
 					for i := range want {
-						if math.Abs(got[i]-want[i]) > blockTol*scale {
+						if !(math.Abs(got[i]-want[i]) <= blockTol*scale) {
 							t.Errorf("spans %v: block entry (%d, %d) = %.17g, want %.17g from the full products", spans, i/m, i%m, got[i], want[i])
 							break
 						}

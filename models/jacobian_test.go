@@ -59,7 +59,7 @@ func TestJacobianProducts(t *testing.T) {
 		var want mat.VecDense
 		want.MulVec(J, mat.NewVecDense(7, v))
 		for i := range got {
-			if math.Abs(got[i]-want.AtVec(i)) > 1e-12*(1+math.Abs(want.AtVec(i))) {
+			if !(math.Abs(got[i]-want.AtVec(i)) <= 1e-12*(1+math.Abs(want.AtVec(i)))) {
 				t.Errorf("activate-input %v: (J v)[%d] = %v, dense %v", actIn, i, got[i], want.AtVec(i))
 			}
 		}
@@ -70,7 +70,7 @@ func TestJacobianProducts(t *testing.T) {
 		for i := range gotT {
 			rhs += v[i] * gotT[i]
 		}
-		if math.Abs(lhs-rhs) > 1e-12*(math.Abs(lhs)+1) {
+		if !(math.Abs(lhs-rhs) <= 1e-12*(math.Abs(lhs)+1)) {
 			t.Errorf("activate-input %v: <Jv,u> = %v, <v,J^T u> = %v", actIn, lhs, rhs)
 		}
 		jac.Close()
@@ -114,7 +114,7 @@ func TestJacobianGramEigenvalues(t *testing.T) {
 	got := eig.Values(nil)
 	sort.Sort(sort.Reverse(sort.Float64Slice(got)))
 	for i := range want {
-		if math.Abs(got[i]-want[i]*want[i]) > 1e-10*want[0]*want[0] {
+		if !(math.Abs(got[i]-want[i]*want[i]) <= 1e-10*want[0]*want[0]) {
 			t.Errorf("eigenvalue %d of J^T J = %v, squared singular value %v", i, got[i], want[i]*want[i])
 		}
 	}

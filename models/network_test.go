@@ -503,7 +503,7 @@ func TestCrossEntropyLargeLogits(t *testing.T) {
 	}
 	// sample 1: -log(e^-10 / (1 + e^-10)) = 10 + log1p(e^-10); sample 2: 2000 + log1p(e^-10 + ...).
 	want := 0.5 * ((10 + math.Log1p(math.Exp(-10))) + (2000 + math.Log1p(math.Exp(-10))))
-	if math.Abs(l-want) > 1e-12*want {
+	if !(math.Abs(l-want) <= 1e-12*want) {
 		t.Errorf("loss %.17g, want %.17g", l, want)
 	}
 	for i, v := range down(t, b, g) {
@@ -573,7 +573,7 @@ func TestInit(t *testing.T) {
 		for _, v := range w {
 			s += v * v
 		}
-		if v := s / float64(len(w)); math.Abs(v/c.want-1) > 0.03 {
+		if v := s / float64(len(w)); !(math.Abs(v/c.want-1) <= 0.03) {
 			t.Errorf("%v: weight variance %.4g, want %.4g", c.scheme, v, c.want)
 		}
 		if maxAbs(down(t, b, bias)) != 0 {
@@ -595,7 +595,7 @@ func TestInit(t *testing.T) {
 			if i == k {
 				want = 1
 			}
-			if math.Abs(dot-want) > 1e-12 {
+			if !(math.Abs(dot-want) <= 1e-12) {
 				t.Fatalf("orthogonal: (W W^T)[%d,%d] = %v, want %v", i, k, dot, want)
 			}
 		}

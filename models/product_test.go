@@ -39,7 +39,7 @@ func TestProductForwardMatchesReference(t *testing.T) {
 			for j := 0; j < batch; j++ {
 				want := refForward(t, n, x[j*7:(j+1)*7])
 				for i, w := range want {
-					if math.Abs(got[i+j*5]-w) > 1e-13*(1+math.Abs(w)) {
+					if !(math.Abs(got[i+j*5]-w) <= 1e-13*(1+math.Abs(w))) {
 						t.Errorf("%v activate-input %v: output[%d,%d] = %v, reference %v", law, actIn, i, j, got[i+j*5], w)
 					}
 				}
@@ -136,13 +136,13 @@ func TestProductJetMatchesFiniteDifferences(t *testing.T) {
 		for i := 0; i < 4; i++ {
 			v := (fm2[i] - 8*fm1[i] + 8*fp1[i] - fp2[i]) / (12 * step)
 			a := (-fm2[i] + 16*fm1[i] - 30*f0[i] + 16*fp1[i] - fp2[i]) / (12 * step * step)
-			if math.Abs(jet[i]-f0[i]) > 1e-14*(1+math.Abs(f0[i])) {
+			if !(math.Abs(jet[i]-f0[i]) <= 1e-14*(1+math.Abs(f0[i]))) {
 				t.Errorf("%s %v: jet value %v, forward %v", c.act, c.kinds, jet[i], f0[i])
 			}
-			if math.Abs(jet[4+i]-v) > 1e-7*(1+math.Abs(v)) {
+			if !(math.Abs(jet[4+i]-v) <= 1e-7*(1+math.Abs(v))) {
 				t.Errorf("%s %v: jet v[%d] = %v, finite difference %v", c.act, c.kinds, i, jet[4+i], v)
 			}
-			if math.Abs(jet[8+i]-a) > 1e-6*(1+math.Abs(a)) {
+			if !(math.Abs(jet[8+i]-a) <= 1e-6*(1+math.Abs(a))) {
 				t.Errorf("%s %v: jet a[%d] = %v, finite difference %v", c.act, c.kinds, i, jet[8+i], a)
 			}
 		}
@@ -198,7 +198,7 @@ func TestProductJetOfQuadratic(t *testing.T) {
 			want := [3]float64{(A[i] + tt*Bv[i]) * (C[i] + tt*D[i]), Bv[i]*C[i] + A[i]*D[i] + 2*tt*Bv[i]*D[i], 2 * Bv[i] * D[i]}
 			for k := 0; k < 3; k++ {
 				g := got[k*nOut*B+j*nOut+i]
-				if math.Abs(g-want[k]) > 1e-13*(1+math.Abs(want[k])) {
+				if !(math.Abs(g-want[k]) <= 1e-13*(1+math.Abs(want[k]))) {
 					t.Errorf("point %d neuron %d: jet part %d = %v, closed form %v", j, i, k, g, want[k])
 				}
 			}
@@ -327,7 +327,7 @@ func TestProductJacobian(t *testing.T) {
 			for k := 0; k < 7; k++ {
 				want += J.At(i, k) * v[k]
 			}
-			if math.Abs(got[i]-want) > 1e-12*(1+math.Abs(want)) {
+			if !(math.Abs(got[i]-want) <= 1e-12*(1+math.Abs(want))) {
 				t.Errorf("activate-input %v: (J v)[%d] = %v, dense %v", actIn, i, got[i], want)
 			}
 		}
@@ -336,7 +336,7 @@ func TestProductJacobian(t *testing.T) {
 			for i := 0; i < 9; i++ {
 				want += J.At(i, k) * u[i]
 			}
-			if math.Abs(gotT[k]-want) > 1e-12*(1+math.Abs(want)) {
+			if !(math.Abs(gotT[k]-want) <= 1e-12*(1+math.Abs(want))) {
 				t.Errorf("activate-input %v: (J^T u)[%d] = %v, dense %v", actIn, k, gotT[k], want)
 			}
 		}

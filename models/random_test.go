@@ -102,7 +102,7 @@ func TestForwardMatchesReference(t *testing.T) {
 				for i, w := range want {
 					// Different summation orders: a few ulps of the
 					// sums of |terms| (which are O(1) here).
-					if math.Abs(got[i+j*5]-w) > 1e-13 {
+					if !(math.Abs(got[i+j*5]-w) <= 1e-13) {
 						t.Errorf("%v activate-input %v: output[%d,%d] = %v, reference %v", law, actIn, i, j, got[i+j*5], w)
 					}
 				}
@@ -154,13 +154,13 @@ func TestJetMatchesFiniteDifferences(t *testing.T) {
 		for i := 0; i < 4; i++ {
 			v := (fm2[i] - 8*fm1[i] + 8*fp1[i] - fp2[i]) / (12 * step)
 			a := (-fm2[i] + 16*fm1[i] - 30*f0[i] + 16*fp1[i] - fp2[i]) / (12 * step * step)
-			if math.Abs(jet[i]-f0[i]) > 1e-14*(1+math.Abs(f0[i])) {
+			if !(math.Abs(jet[i]-f0[i]) <= 1e-14*(1+math.Abs(f0[i]))) {
 				t.Errorf("%s: jet value %v, forward %v", name, jet[i], f0[i])
 			}
-			if math.Abs(jet[4+i]-v) > 1e-7*(1+math.Abs(v)) {
+			if !(math.Abs(jet[4+i]-v) <= 1e-7*(1+math.Abs(v))) {
 				t.Errorf("%s: jet v[%d] = %v, finite difference %v", name, i, jet[4+i], v)
 			}
-			if math.Abs(jet[8+i]-a) > 1e-6*(1+math.Abs(a)) {
+			if !(math.Abs(jet[8+i]-a) <= 1e-6*(1+math.Abs(a))) {
 				t.Errorf("%s: jet a[%d] = %v, finite difference %v", name, i, jet[8+i], a)
 			}
 		}
@@ -199,7 +199,7 @@ func TestOrthogonalWeights(t *testing.T) {
 				if p == q {
 					want = scale * scale
 				}
-				if math.Abs(s-want) > 1e-12*scale*scale {
+				if !(math.Abs(s-want) <= 1e-12*scale*scale) {
 					t.Fatalf("%dx%d orthogonal: Gram[%d,%d] = %v, want %v", rows, cols, p, q, s, want)
 				}
 			}
@@ -399,7 +399,7 @@ func TestAttentionForwardMatchesReference(t *testing.T) {
 		for s := 0; s < batch; s++ {
 			want := refRandomAttention(t, b, 5, 1, D, 1.4, residual, x[s*D*T:(s+1)*D*T])
 			for i, w := range want {
-				if g := got[s*D*T+i]; math.Abs(g-w) > 1e-13 {
+				if g := got[s*D*T+i]; !(math.Abs(g-w) <= 1e-13) {
 					t.Errorf("residual %v: output[%d, sample %d] = %v, reference %v", residual, i, s, g, w)
 				}
 			}
@@ -467,13 +467,13 @@ func TestAttentionJetMatchesFiniteDifferences(t *testing.T) {
 		for i := 0; i < N*batch; i++ {
 			v := (fm2[i] - 8*fm1[i] + 8*fp1[i] - fp2[i]) / (12 * step)
 			a := (-fm2[i] + 16*fm1[i] - 30*f0[i] + 16*fp1[i] - fp2[i]) / (12 * step * step)
-			if math.Abs(jet[i]-f0[i]) > 1e-13*(1+math.Abs(f0[i])) {
+			if !(math.Abs(jet[i]-f0[i]) <= 1e-13*(1+math.Abs(f0[i]))) {
 				t.Errorf("%v: jet value %v, forward %v", c.kinds, jet[i], f0[i])
 			}
-			if math.Abs(jet[N*batch+i]-v) > 1e-7*(1+math.Abs(v)) {
+			if !(math.Abs(jet[N*batch+i]-v) <= 1e-7*(1+math.Abs(v))) {
 				t.Errorf("%v: jet v[%d] = %v, finite difference %v", c.kinds, i, jet[N*batch+i], v)
 			}
-			if math.Abs(jet[2*N*batch+i]-a) > 1e-6*(1+math.Abs(a)) {
+			if !(math.Abs(jet[2*N*batch+i]-a) <= 1e-6*(1+math.Abs(a))) {
 				t.Errorf("%v: jet a[%d] = %v, finite difference %v", c.kinds, i, jet[2*N*batch+i], a)
 			}
 		}

@@ -121,10 +121,10 @@ func TestImportMatchesPyTorch(t *testing.T) {
 			t.Fatal(err)
 		}
 		gn, _ := b.Nrm2(P, g, 1)
-		if math.Abs(loss-ref.Loss) > 1e-12*ref.Loss {
+		if !(math.Abs(loss-ref.Loss) <= 1e-12*ref.Loss) {
 			t.Errorf("%s: loss %.17g, PyTorch %.17g", name, loss, ref.Loss)
 		}
-		if math.Abs(gn-ref.GradNorm) > 1e-10*ref.GradNorm {
+		if !(math.Abs(gn-ref.GradNorm) <= 1e-10*ref.GradNorm) {
 			t.Errorf("%s: gradient norm %.17g, PyTorch %.17g", name, gn, ref.GradNorm)
 		}
 		H := mat.NewSymDense(P, nil)
@@ -161,7 +161,7 @@ func TestImportMatchesPyTorch(t *testing.T) {
 		sort.Sort(sort.Reverse(sort.Float64Slice(ev)))
 		scale := math.Abs(ref.Eigenvalues[0])
 		for i := 0; i < 10; i++ {
-			if math.Abs(ev[i]-ref.Eigenvalues[i]) > 1e-9*scale {
+			if !(math.Abs(ev[i]-ref.Eigenvalues[i]) <= 1e-9*scale) {
 				t.Errorf("%s: eigenvalue %d = %.15g, PyTorch %.15g", name, i+1, ev[i], ref.Eigenvalues[i])
 			}
 		}
@@ -299,7 +299,7 @@ func TestSliceMatchesPyTorch(t *testing.T) {
 			t.Fatalf("%s: %d slice values, PyTorch %d", name, len(res.TrainLoss), len(ref.Slice.TrainLoss))
 		}
 		for i, want := range ref.Slice.TrainLoss {
-			if got := res.TrainLoss[i]; math.Abs(got-want) > 1e-10*want {
+			if got := res.TrainLoss[i]; !(math.Abs(got-want) <= 1e-10*want) {
 				t.Errorf("%s: point %d (alpha %v, beta %v): loss %.15g, PyTorch %.15g", name, i, res.Alphas[i/3], res.Betas[i%3], got, want)
 			}
 		}

@@ -31,7 +31,7 @@ func checkAxisLabels(t *testing.T, what string, a plot.Axis) {
 		if exponent {
 			want = math.Pow(10, tk.Value)
 		}
-		if err != nil || math.Abs(v-want) > 1e-12*math.Abs(want) {
+		if err != nil || !(math.Abs(v-want) <= 1e-12*math.Abs(want)) {
 			t.Errorf("%s: tick at %v labelled %q", what, tk.Value, tk.Label)
 		}
 	}

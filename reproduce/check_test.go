@@ -43,7 +43,7 @@ func TestJudge(t *testing.T) {
 // 1)/sqrt(2 p (1 - p)) with p = 1 - alpha/2 (closed forms), and for many
 // samples the normal's 4.
 func TestTFactor(t *testing.T) {
-	if want := 6.334248366623996e-05; math.Abs(alpha-want) > 1e-18 {
+	if want := 6.334248366623996e-05; !(math.Abs(alpha-want) <= 1e-18) {
 		t.Errorf("alpha %v; want %v", alpha, want)
 	}
 	p := 1 - alpha/2
@@ -55,7 +55,7 @@ func TestTFactor(t *testing.T) {
 		{3, (2*p - 1) / math.Sqrt(2*p*(1-p))},
 		{1 << 30, 4},
 	} {
-		if got := tFactor(c.n); math.Abs(got-c.want) > 1e-6*c.want {
+		if got := tFactor(c.n); !(math.Abs(got-c.want) <= 1e-6*c.want) {
 			t.Errorf("tFactor(%d) = %v; want %v", c.n, got, c.want)
 		}
 	}
@@ -69,11 +69,11 @@ func TestTFactor(t *testing.T) {
 func TestRichardson(t *testing.T) {
 	f := func(N float64) float64 { return 1.3 + 7/N }
 	x := richardson(summary{f(1000), 0.03, 16}, summary{f(500), 0.04, 12})
-	if math.Abs(x.mean-1.3) > 1e-14 || math.Abs(x.se-math.Sqrt(4*0.03*0.03+0.04*0.04)) > 1e-15 || x.n != 12 {
+	if !(math.Abs(x.mean-1.3) <= 1e-14) || !(math.Abs(x.se-math.Sqrt(4*0.03*0.03+0.04*0.04)) <= 1e-15) || x.n != 12 {
 		t.Errorf("richardson: %+v; want mean 1.3, se %v, 12 samples", x, math.Sqrt(4*0.03*0.03+0.04*0.04))
 	}
 	d := difference(summary{3, 0.3, 8}, summary{1, 0.4, 9})
-	if d.mean != 2 || math.Abs(d.se-0.5) > 1e-15 || d.n != 8 {
+	if d.mean != 2 || !(math.Abs(d.se-0.5) <= 1e-15) || d.n != 8 {
 		t.Errorf("difference: %+v; want 2 +- 0.5, 8 samples", d)
 	}
 }
@@ -82,11 +82,11 @@ func TestRichardson(t *testing.T) {
 // the mean and standard error of a sample (closed forms).
 func TestSlopeAndMean(t *testing.T) {
 	y := []float64{9, 9, 1, 1.5, 2, 2.5, 3}
-	if s := slope(y, 2); math.Abs(s-0.5) > 1e-15 {
+	if s := slope(y, 2); !(math.Abs(s-0.5) <= 1e-15) {
 		t.Errorf("slope %v; want 0.5", s)
 	}
 	s := meanOf([]float64{1, 2, 3, 4})
-	if s.mean != 2.5 || math.Abs(s.se-math.Sqrt(5.0/3/4)) > 1e-15 || s.n != 4 {
+	if s.mean != 2.5 || !(math.Abs(s.se-math.Sqrt(5.0/3/4)) <= 1e-15) || s.n != 4 {
 		t.Errorf("meanOf: %+v; want 2.5 +- %v", s, math.Sqrt(5.0/3/4))
 	}
 }

@@ -94,7 +94,7 @@ func TestBasisFresh(t *testing.T) {
 			if a == c {
 				want = 1
 			}
-			if math.Abs(dot-want) > 1e-15 {
+			if !(math.Abs(dot-want) <= 1e-15) {
 				t.Errorf("column %d . column %d = %v, want %v", a, c, dot, want)
 			}
 		}

@@ -336,7 +336,7 @@ func TestLanczosRepeatable(t *testing.T) {
 		t.Error("different seeds: identical bits")
 	}
 	for i := 0; i < len(v1); i += 2 {
-		if math.Abs(v1[i]-v3[i]) > 1e-8*math.Abs(v1[i]) {
+		if !(math.Abs(v1[i]-v3[i]) <= 1e-8*math.Abs(v1[i])) {
 			t.Errorf("pair %d: %v with seed 5, %v with seed 6", i/2, v1[i], v3[i])
 		}
 	}
@@ -457,7 +457,7 @@ func TestLanczosDefaults(t *testing.T) {
 		t.Fatalf("basis = Dim: exact %v, %d restarts, %d pairs, %v", res.Exact, res.Restarts, len(res.Pairs), err)
 	}
 	for i, p := range res.Pairs {
-		if math.Abs(p.Value-float64(i+1)) > 1e-14 {
+		if !(math.Abs(p.Value-float64(i+1)) <= 1e-14) {
 			t.Errorf("pair %d: %v, want %d", i, p.Value, i+1)
 		}
 	}

@@ -144,10 +144,10 @@ func TestMarchenkoPastur(t *testing.T) {
 			lmax, lmin := top.Pairs[0].Value, bottom.Pairs[0].Value
 			t.Logf("largest %.5f (l+ %.5f, %+.2f s+, %d products), smallest %.5f (l- %.5f, %+.2f s-, %d products)",
 				lmax, hi, (lmax-hi)/sPlus, top.MatVecs, lmin, lo, (lmin-lo)/sMinus, bottom.MatVecs)
-			if math.Abs(lmax-hi) > 8*sPlus {
+			if !(math.Abs(lmax-hi) <= 8*sPlus) {
 				t.Errorf("largest eigenvalue %.5f is %.1f s+ from l+ = %.5f; want within 8", lmax, (lmax-hi)/sPlus, hi)
 			}
-			if math.Abs(lmin-lo) > 8*sMinus {
+			if !(math.Abs(lmin-lo) <= 8*sMinus) {
 				t.Errorf("smallest eigenvalue %.5f is %.1f s- from l- = %.5f; want within 8", lmin, (lmin-lo)/sMinus, lo)
 			}
 		})

@@ -158,7 +158,7 @@ func TestSLQDensityNormalised(t *testing.T) {
 		for _, x := range w {
 			s += x
 		}
-		if math.Abs(s-1) > 1e-14 {
+		if !(math.Abs(s-1) <= 1e-14) {
 			t.Errorf("vector %d: weights sum to 1 %+.2e", v, s-1)
 		}
 		if !slices.IsSorted(q.Nodes[v]) {
@@ -174,10 +174,10 @@ func TestSLQDensityNormalised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := trapezoid(grid, rho); math.Abs(got-1) > 1e-6 {
+	if got := trapezoid(grid, rho); !(math.Abs(got-1) <= 1e-6) {
 		t.Errorf("trapezoid integral %.9f; want 1 to 1e-6", got)
 	}
-	if math.Abs(inside-1) > 1e-12 {
+	if !(math.Abs(inside-1) <= 1e-12) {
 		t.Errorf("inside fraction %.15f; want 1", inside)
 	}
 	var cut []float64
@@ -190,7 +190,7 @@ func TestSLQDensityNormalised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := trapezoid(cut, rho); math.Abs(got-inside) > 1e-5 || inside > 0.7 || inside < 0.3 {
+	if got := trapezoid(cut, rho); !(math.Abs(got-inside) <= 1e-5) || inside > 0.7 || inside < 0.3 {
 		t.Errorf("grid cut at 0.5: trapezoid %.9f, inside %.9f; want equal to 1e-5 and about 0.5", got, inside)
 	}
 }
@@ -243,7 +243,7 @@ func TestSLQGaussRule(t *testing.T) {
 			for i, x := range q.Nodes[k] {
 				got += q.Weights[k][i] * math.Pow(x, float64(p))
 			}
-			if math.Abs(got-want) > 1e-12*math.Abs(want) {
+			if !(math.Abs(got-want) <= 1e-12*math.Abs(want)) {
 				t.Errorf("vector %d, moment %d: quadrature %.15g, v^T A^k v %.15g", k, p, got, want)
 			}
 		}
@@ -252,7 +252,7 @@ func TestSLQGaussRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := float64(n) * q.Integrate(func(x float64) float64 { return x }); math.Abs(got-tr.Value) > 1e-12*math.Abs(tr.Value) {
+	if got := float64(n) * q.Integrate(func(x float64) float64 { return x }); !(math.Abs(got-tr.Value) <= 1e-12*math.Abs(tr.Value)) {
 		t.Errorf("Dim * Integrate(x) = %.15g; Trace = %.15g", got, tr.Value)
 	}
 }
@@ -275,7 +275,7 @@ func TestSLQExhausted(t *testing.T) {
 			t.Fatalf("vector %d: %d nodes %v; want 3", v, len(q.Nodes[v]), q.Nodes[v])
 		}
 		for i := range wantX {
-			if math.Abs(q.Nodes[v][i]-wantX[i]) > 1e-13 || math.Abs(q.Weights[v][i]-wantW[i]) > 1e-13 {
+			if !(math.Abs(q.Nodes[v][i]-wantX[i]) <= 1e-13) || !(math.Abs(q.Weights[v][i]-wantW[i]) <= 1e-13) {
 				t.Errorf("vector %d, node %d: (%.15g, %.15g); want (%g, %g)", v, i, q.Nodes[v][i], q.Weights[v][i], wantX[i], wantW[i])
 			}
 		}

@@ -89,10 +89,10 @@ func TestTraceHutchinson(t *testing.T) {
 		z := (est.Value - exact) / est.StdErr
 		v := est.StdErr * est.StdErr * float64(est.Samples)
 		t.Logf("seed %d: %.4f +- %.4f (exact %.4f, %+.2f se); variance %.1f (theory %.1f)", seed, est.Value, est.StdErr, exact, z, v, variance)
-		if math.Abs(z) > 3 || est.Samples != 400 {
+		if !(math.Abs(z) <= 3) || est.Samples != 400 {
 			t.Errorf("seed %d: estimate %.4f is %.2f standard errors from %.4f", seed, est.Value, z, exact)
 		}
-		if math.Abs(v/variance-1) > 0.25 {
+		if !(math.Abs(v/variance-1) <= 0.25) {
 			t.Errorf("seed %d: variance %.1f; Rademacher theory %.1f", seed, v, variance)
 		}
 	}
@@ -125,7 +125,7 @@ func TestTraceDiagonal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(est.Value-6.75) > 1e-12*6.75 || est.StdErr > 1e-12 {
+	if !(math.Abs(est.Value-6.75) <= 1e-12*6.75) || est.StdErr > 1e-12 {
 		t.Errorf("diagonal: %+v; want 6.75 +- 0", est)
 	}
 }

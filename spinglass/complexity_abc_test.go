@@ -52,13 +52,13 @@ func TestComplexityAgainstDefinition(t *testing.T) {
 			for _, k := range []int{0, 1, 3} {
 				gk := func(v float64) float64 { return c - a*v*v - float64(k+1)*i1ByQuadrature(p, v) }
 				want := sup(gk, math.Min(u, -e))
-				if got := Theta(p, k, u); math.Abs(got-want) > 1e-10 {
+				if got := Theta(p, k, u); !(math.Abs(got-want) <= 1e-10) {
 					t.Errorf("p=%d: Theta_%d(%.4g) = %.12g, definition gives %.12g", p, k, u, got, want)
 				}
 			}
 			gt := func(v float64) float64 { return c - a*v*v - i1ByQuadrature(p, v) }
 			want := sup(gt, math.Min(u, 0))
-			if got := ThetaTotal(p, u); math.Abs(got-want) > 1e-10 {
+			if got := ThetaTotal(p, u); !(math.Abs(got-want) <= 1e-10) {
 				t.Errorf("p=%d: ThetaTotal(%.4g) = %.12g, definition gives %.12g", p, u, got, want)
 			}
 		}

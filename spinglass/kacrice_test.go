@@ -26,11 +26,11 @@ func TestExpectedCriticalExact(t *testing.T) {
 			t.Fatal(err)
 		}
 		for k, v := range r.Index {
-			if math.Abs(v-2) > 4*r.StdErr[k] {
+			if !(math.Abs(v-2) <= 4*r.StdErr[k]) {
 				t.Errorf("p=2 N=%d: E Crt_%d = %.4f +- %.4f, want 2", n, k, v, r.StdErr[k])
 			}
 		}
-		if math.Abs(r.Total-float64(2*n)) > 4*r.TotalStdErr {
+		if !(math.Abs(r.Total-float64(2*n)) <= 4*r.TotalStdErr) {
 			t.Errorf("p=2 N=%d: E Crt = %.4f +- %.4f, want %d", n, r.Total, r.TotalStdErr, 2*n)
 		}
 	}
@@ -40,12 +40,12 @@ func TestExpectedCriticalExact(t *testing.T) {
 			t.Fatal(err)
 		}
 		chi := float64(1 + 1 - 2*((n-1)%2))
-		if math.Abs(r.Euler-chi) > 4*r.EulerStdErr {
+		if !(math.Abs(r.Euler-chi) <= 4*r.EulerStdErr) {
 			t.Errorf("p=3 N=%d: sum (-1)^k E Crt_k = %.4f +- %.4f, want chi = %v", n, r.Euler, r.EulerStdErr, chi)
 		}
 		// Odd p: H(-s) = -H(s) maps index k to N-1-k.
 		for k := 0; k < n/2; k++ {
-			if d := r.Index[k] - r.Index[n-1-k]; math.Abs(d) > 4*math.Hypot(r.StdErr[k], r.StdErr[n-1-k]) {
+			if d := r.Index[k] - r.Index[n-1-k]; !(math.Abs(d) <= 4*math.Hypot(r.StdErr[k], r.StdErr[n-1-k])) {
 				t.Errorf("p=3 N=%d: E Crt_%d = %.4f, E Crt_%d = %.4f; want equal (mirror)", n, k, r.Index[k], n-1-k, r.Index[n-1-k])
 			}
 		}
@@ -118,7 +118,7 @@ func TestPSpinCountsByIndex(t *testing.T) {
 			if r.Index[k] < 0.01 && mean == 0 {
 				continue
 			}
-			if math.Abs(mean-r.Index[k]) > tol {
+			if !(math.Abs(mean-r.Index[k]) <= tol) {
 				t.Errorf("u in (%v, %v], index %d: census %.3f +- %.3f per instance, Kac-Rice %.3f +- %.3f", win[0], win[1], k, mean, se, r.Index[k], r.StdErr[k])
 			}
 		}

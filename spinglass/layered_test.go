@@ -174,7 +174,7 @@ func TestLayeredSVD(t *testing.T) {
 		t.Fatalf("%d points (mirrored %v), want 4 mirrored", len(c.Points), c.Mirrored)
 	}
 	for k, p := range c.Points {
-		if want := -scale * sig[k]; math.Abs(p.Energy-want) > 1e-10 || p.Index != k {
+		if want := -scale * sig[k]; !(math.Abs(p.Energy-want) <= 1e-10) || p.Index != k {
 			t.Errorf("point %d: u = %v index %d, want %v index %d", k, p.Energy, p.Index, want, k)
 		}
 	}

@@ -158,7 +158,7 @@ func TestTangentEigenvalues(t *testing.T) {
 			k = i
 		}
 	}
-	if math.Abs(amb[k]) > 1e-10 {
+	if !(math.Abs(amb[k]) <= 1e-10) {
 		t.Fatalf("ambient Hessian has no zero eigenvalue: %v", amb)
 	}
 	amb = append(amb[:k], amb[k+1:]...)
@@ -166,7 +166,7 @@ func TestTangentEigenvalues(t *testing.T) {
 		t.Fatalf("%d tangent eigenvalues, want %d", len(loc.Eigenvalues), len(amb))
 	}
 	for i := range amb {
-		if math.Abs(amb[i]-loc.Eigenvalues[i]) > 1e-10 {
+		if !(math.Abs(amb[i]-loc.Eigenvalues[i]) <= 1e-10) {
 			t.Errorf("eigenvalue %d: tangent %v, ambient %v", i, loc.Eigenvalues[i], amb[i])
 		}
 	}
@@ -200,7 +200,7 @@ func TestPSpinP2Census(t *testing.T) {
 		t.Fatalf("%d points (mirrored %v), want %d unmirrored", len(c.Points), c.Mirrored, n)
 	}
 	for k, p := range c.Points {
-		if want := lam[k] / math.Sqrt(float64(n)); math.Abs(p.Energy-want) > 1e-10 || p.Index != k {
+		if want := lam[k] / math.Sqrt(float64(n)); !(math.Abs(p.Energy-want) <= 1e-10) || p.Index != k {
 			t.Errorf("point %d: u = %v index %d; want u = %v index %d", k, p.Energy, p.Index, want, k)
 		}
 	}
@@ -280,7 +280,7 @@ func TestPSpinCircle(t *testing.T) {
 			t.Fatalf("p=%d: census %d points, scan %d (%v)", p, len(c.Points), len(want), want)
 		}
 		for i, pt := range c.Points {
-			if math.Abs(pt.Energy-want[i]) > 1e-9 {
+			if !(math.Abs(pt.Energy-want[i]) <= 1e-9) {
 				t.Errorf("p=%d: point %d at u = %v, scan %v", p, i, pt.Energy, want[i])
 			}
 		}

@@ -41,17 +41,17 @@ func TestPSpinStudyP2(t *testing.T) {
 	}
 	for k, p := range res.Points {
 		want := lam[k] / math.Sqrt(n)
-		if math.Abs(p.Energy-want) > 1e-10 || p.Index != k {
+		if !(math.Abs(p.Energy-want) <= 1e-10) || p.Index != k {
 			t.Errorf("point %d: u = %v index %d; want u = %v index %d", k, p.Energy, p.Index, want, k)
 		}
-		if r := res.ByIndex[k]; r.Index != k || r.Count != 1 || math.Abs(r.UMean-want) > 1e-10 {
+		if r := res.ByIndex[k]; r.Index != k || r.Count != 1 || !(math.Abs(r.UMean-want) <= 1e-10) {
 			t.Errorf("index row %d: %+v; want one point at u = %v", k, r, want)
 		}
 	}
 	if m := res.Minima; m.Count != 1 || m.UMin != res.Points[0].Energy || m.UMax != m.UMin || m.UMean != m.UMin {
 		t.Errorf("minima %+v; want the one point at u = %v", m, res.Points[0].Energy)
 	}
-	if res.ComplexCriticalPoints != "6" || res.EInf != math.Sqrt2 || math.Abs(res.FiniteSize-math.Sqrt2*math.Pow(n, -2.0/3)) > 1e-15 {
+	if res.ComplexCriticalPoints != "6" || res.EInf != math.Sqrt2 || !(math.Abs(res.FiniteSize-math.Sqrt2*math.Pow(n, -2.0/3)) <= 1e-15) {
 		t.Errorf("complex %s, E_inf %v, finite size %v", res.ComplexCriticalPoints, res.EInf, res.FiniteSize)
 	}
 	if res.Model != "p-spin" || res.MinimaStarts != 20 || res.SaddleStarts != 80 || res.Tol != 1e-9 || res.Converged+res.Failed != 100 || res.Backend != "cpu" {
@@ -79,7 +79,7 @@ func TestPSpinStudyTheory(t *testing.T) {
 		t.Fatal(err)
 	}
 	einf := 2 * math.Sqrt(2.0/3)
-	if res.P != 3 || math.Abs(res.EInf-einf) > 1e-15 || len(res.Ek) != 5 || math.Abs(res.Ek[0]-1.657) > 1e-4 {
+	if res.P != 3 || !(math.Abs(res.EInf-einf) <= 1e-15) || len(res.Ek) != 5 || !(math.Abs(res.Ek[0]-1.657) <= 1e-4) {
 		t.Fatalf("p %d, E_inf %v, E_k %v", res.P, res.EInf, res.Ek)
 	}
 	if res.ComplexCriticalPoints != "4095" {
@@ -89,22 +89,22 @@ func TestPSpinStudyTheory(t *testing.T) {
 	if len(cx.U) != CurvePoints || len(cx.Total) != CurvePoints || len(cx.Index) != ComplexityIndices {
 		t.Fatalf("complexity grid %d, total %d, %d indices", len(cx.U), len(cx.Total), len(cx.Index))
 	}
-	if math.Abs(cx.U[0]-(-res.Ek[0]-0.04)) > 1e-15 || math.Abs(cx.U[CurvePoints-1]-(-einf+0.06)) > 1e-15 {
+	if !(math.Abs(cx.U[0]-(-res.Ek[0]-0.04)) <= 1e-15) || !(math.Abs(cx.U[CurvePoints-1]-(-einf+0.06)) <= 1e-15) {
 		t.Errorf("complexity grid [%v, %v], want [-E_0 - 0.04, -E_inf + 0.06]", cx.U[0], cx.U[CurvePoints-1])
 	}
 	flat := 0.5*math.Log(2) - 1.0/3
 	for i, u := range cx.U {
 		switch {
 		case u > -einf:
-			if want := 0.5*math.Log(2) - u*u/8; math.Abs(cx.Total[i]-want) > 1e-14 {
+			if want := 0.5*math.Log(2) - u*u/8; !(math.Abs(cx.Total[i]-want) <= 1e-14) {
 				t.Errorf("ThetaTotal(%v) = %v, want %v", u, cx.Total[i], want)
 			}
 			for k := range ComplexityIndices {
-				if math.Abs(cx.Index[k][i]-flat) > 1e-14 {
+				if !(math.Abs(cx.Index[k][i]-flat) <= 1e-14) {
 					t.Errorf("Theta_%d(%v) = %v, want %v", k, u, cx.Index[k][i], flat)
 				}
 			}
-		case math.Abs(cx.Index[0][i]-cx.Total[i]) > 1e-14:
+		case !(math.Abs(cx.Index[0][i]-cx.Total[i]) <= 1e-14):
 			t.Errorf("u = %v: Theta_0 %v, ThetaTotal %v; want equal below -E_inf", u, cx.Index[0][i], cx.Total[i])
 		}
 	}
@@ -116,13 +116,13 @@ func TestPSpinStudyTheory(t *testing.T) {
 			continue
 		}
 		root := cx.U[i-1] - th[i-1]*(cx.U[i]-cx.U[i-1])/(th[i]-th[i-1])
-		if step := cx.U[1] - cx.U[0]; math.Abs(root+res.Ek[k]) > step {
+		if step := cx.U[1] - cx.U[0]; !(math.Abs(root+res.Ek[k]) <= step) {
 			t.Errorf("Theta_%d changes sign at %v, want -E_%d = %v within %v", k, root, k, -res.Ek[k], step)
 		}
 	}
 	ic := res.IndexCurve
 	last := len(ic.X) - 1
-	if len(ic.X) != CurvePoints || ic.X[last] != 0 || math.Abs(ic.Y[last]-5.5) > 1e-12 {
+	if len(ic.X) != CurvePoints || ic.X[last] != 0 || !(math.Abs(ic.Y[last]-5.5) <= 1e-12) {
 		t.Fatalf("index curve: %d points ending at (%v, %v), want %d ending at (0, 5.5)", len(ic.X), ic.X[last], ic.Y[last], CurvePoints)
 	}
 	if want := min(res.Points[0].Energy, -res.Ek[0]) - 0.05; ic.X[0] != want {
@@ -184,7 +184,7 @@ func TestLayeredStudy(t *testing.T) {
 		x := rng.Normal(seed, CouplingStream, uint64(i))
 		jn += x * x
 	}
-	if r := res.Rows[0]; r.Distinct != 1 || r.Minima.Count != 1 || math.Abs(r.UGround+math.Sqrt(jn)/3) > 1e-10 {
+	if r := res.Rows[0]; r.Distinct != 1 || r.Minima.Count != 1 || !(math.Abs(r.UGround+math.Sqrt(jn)/3) <= 1e-10) {
 		t.Errorf("one layer: %d points, %d minima, ground %v; want 1, 1, %v", r.Distinct, r.Minima.Count, r.UGround, -math.Sqrt(jn)/3)
 	}
 	j := mat.NewDense(5, 4, nil)
@@ -199,12 +199,12 @@ func TestLayeredStudy(t *testing.T) {
 	}
 	sig := svd.Values(nil)
 	r2 := res.Rows[1]
-	if r2.Distinct != 4 || r2.Minima.Count != 1 || r2.Saddles != 3 || r2.MeanIndex != 1.5 || math.Abs(r2.UGround+sig[0]/3) > 1e-10 {
+	if r2.Distinct != 4 || r2.Minima.Count != 1 || r2.Saddles != 3 || r2.MeanIndex != 1.5 || !(math.Abs(r2.UGround+sig[0]/3) <= 1e-10) {
 		t.Fatalf("two layers: %d points, %d minima, %d saddles, mean index %v, ground %v; want 4, 1, 3, 1.5, %v",
 			r2.Distinct, r2.Minima.Count, r2.Saddles, r2.MeanIndex, r2.UGround, -sig[0]/3)
 	}
 	for k, p := range r2.Points {
-		if math.Abs(p.Energy+sig[k]/3) > 1e-10 || p.Index != k {
+		if !(math.Abs(p.Energy+sig[k]/3) <= 1e-10) || p.Index != k {
 			t.Errorf("two layers: point %d at u = %v index %d, want %v index %d", k, p.Energy, p.Index, -sig[k]/3, k)
 		}
 	}

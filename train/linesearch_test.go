@@ -107,18 +107,18 @@ func TestLineSearchQuadratic(t *testing.T) {
 		evals    int
 	}{{8 * fx.astar, fx.astar, 2}, {fx.astar / 64, fx.astar / 8, 4}, {fx.astar, fx.astar, 1}, {3 * fx.astar, fx.astar, 2}} {
 		a, fa, ok, evals := fx.search(t, c.a1)
-		if !ok || math.Abs(a-c.want) > 1e-9*c.want || evals != c.evals {
+		if !ok || !(math.Abs(a-c.want) <= 1e-9*c.want) || evals != c.evals {
 			t.Errorf("a1 = %.6g a*: step %.12g a* (ok %v) after %d evaluations; want %.6g a* after %d",
 				c.a1/fx.astar, a/fx.astar, ok, evals, c.want/fx.astar, c.evals)
 			continue
 		}
 		// The step's loss and slope, evaluated afresh.
 		phi := fx.f0 + a*fx.dphi + 0.5*a*a*(-fx.dphi/fx.astar)
-		if math.Abs(fa-phi) > 1e-12*math.Abs(fx.f0) {
+		if !(math.Abs(fa-phi) <= 1e-12*math.Abs(fx.f0)) {
 			t.Errorf("a1 = %.6g a*: loss %.15g, phi(a) = %.15g", c.a1/fx.astar, fa, phi)
 		}
 		slope := (1 - a/fx.astar) * fx.dphi
-		if fa > fx.f0+wolfeC1*a*fx.dphi || math.Abs(slope) > -wolfeC2*fx.dphi*(1+1e-9) {
+		if fa > fx.f0+wolfeC1*a*fx.dphi || !(math.Abs(slope) <= -wolfeC2*fx.dphi*(1+1e-9)) {
 			t.Errorf("a1 = %.6g a*: step %.6g a* breaks the strong Wolfe conditions", c.a1/fx.astar, a/fx.astar)
 		}
 	}
@@ -154,7 +154,7 @@ func TestLBFGSFirstStep(t *testing.T) {
 		scale = math.Max(scale, math.Abs(x0[i]))
 	}
 	for i := range P {
-		if want := x0[i] + 0.5*fx.astar*d[i]; math.Abs(x1[i]-want) > 1e-12*scale {
+		if want := x0[i] + 0.5*fx.astar*d[i]; !(math.Abs(x1[i]-want) <= 1e-12*scale) {
 			t.Errorf("parameter %d after one step: %.15g, want x0 + (a*/2) d = %.15g", i, x1[i], want)
 		}
 	}
@@ -222,7 +222,7 @@ func TestLineSearchWolfe(t *testing.T) {
 			t.Fatal(err)
 		}
 		slope, _ := s.Dot(P, gt, 1, d, 1)
-		if !ok || !(a > 0) || f != fa || f > f0+wolfeC1*a*dphi0 || math.Abs(slope) > -wolfeC2*dphi0 || evals > 40 {
+		if !ok || !(a > 0) || f != fa || f > f0+wolfeC1*a*dphi0 || !(math.Abs(slope) <= -wolfeC2*dphi0) || evals > 40 {
 			t.Errorf("first trial %g: step %g (ok %v, %d evaluations), loss %v (returned %v) against f0 %v, slope %v against phi'(0) %v",
 				a1, a, ok, evals, f, fa, f0, slope, dphi0)
 		}

@@ -158,11 +158,11 @@ func TestObjectivePenalty(t *testing.T) {
 	for _, v := range theta {
 		sq += v * v
 	}
-	if want := loss + wd/2*sq; math.Abs(f-want) > 1e-14*want {
+	if want := loss + wd/2*sq; !(math.Abs(f-want) <= 1e-14*want) {
 		t.Errorf("objective %.17g, loss + (wd/2)|theta|^2 = %.17g", f, want)
 	}
 	for i := range hg {
-		if want := hg0[i] + wd*theta[i]; math.Abs(hg[i]-want) > 1e-14*(math.Abs(want)+1) {
+		if want := hg0[i] + wd*theta[i]; !(math.Abs(hg[i]-want) <= 1e-14*(math.Abs(want)+1)) {
 			t.Errorf("gradient %d: %.17g, want %.17g", i, hg[i], want)
 		}
 	}

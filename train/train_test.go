@@ -182,11 +182,11 @@ func TestLBFGSReachesMinimum(t *testing.T) {
 		scale = math.Max(scale, math.Abs(v))
 	}
 	for i := range want {
-		if math.Abs(got[i]-want[i]) > 1e-8*scale {
+		if !(math.Abs(got[i]-want[i]) <= 1e-8*scale) {
 			t.Errorf("parameter %d = %.12g, least squares %.12g", i, got[i], want[i])
 		}
 	}
-	if math.Abs(res.Loss-fstar) > 1e-12*fstar+1e-15 {
+	if !(math.Abs(res.Loss-fstar) <= 1e-12*fstar+1e-15) {
 		t.Errorf("loss %.15g, minimum %.15g", res.Loss, fstar)
 	}
 }
@@ -406,7 +406,7 @@ func TestPrepareRebuild(t *testing.T) {
 			for j := 0; j < p.Train.N; j++ {
 				m += p.Train.X[j*p.Train.D]
 			}
-			if math.Abs(m/float64(p.Train.N)) > 1e-12 {
+			if !(math.Abs(m/float64(p.Train.N)) <= 1e-12) {
 				t.Errorf("%s: standardised feature 0 has mean %v", spec.Name, m/float64(p.Train.N))
 			}
 		}

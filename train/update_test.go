@@ -59,7 +59,7 @@ func TestUpdatesFollowPublishedFormulas(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range want {
-			if math.Abs(got[i]-want[i]) > 1e-12*math.Max(1, math.Abs(want[i])) {
+			if !(math.Abs(got[i]-want[i]) <= 1e-12*math.Max(1, math.Abs(want[i]))) {
 				t.Errorf("%s: parameter %d after %d steps = %.17g, the published update gives %.17g", c.name, i, steps, got[i], want[i])
 			}
 		}

@@ -37,11 +37,11 @@ func TestCarveJSON(t *testing.T) {
 		t.Fatalf("header: chi1 %v q %v sigma_b %v act %q, %d networks", res.Chi1, res.Q, res.SigmaB, res.Activation, len(res.Networks))
 	}
 	for _, n := range res.Networks {
-		if math.Abs(n.Chi1-3) > 3e-6 {
+		if !(math.Abs(n.Chi1-3) <= 3e-6) {
 			t.Errorf("%s: chi_1 %v; want 3", n.Name, n.Chi1)
 		}
 	}
-	if len(res.Circle.Rows) != 3*4 || res.Circle.Rows[0].Layer != 0 || math.Abs(res.Circle.Rows[0].Q-0.8) > 1e-9 {
+	if len(res.Circle.Rows) != 3*4 || res.Circle.Rows[0].Layer != 0 || !(math.Abs(res.Circle.Rows[0].Q-0.8) <= 1e-9) {
 		t.Errorf("circle: %d rows (want 12), first %+v", len(res.Circle.Rows), res.Circle.Rows[0])
 	}
 	if len(res.Count.Rows) != 3*2 || res.Count.Seeds != 2 || res.Count.Samples != 200 || res.Count.Path != "circle" {

@@ -91,7 +91,7 @@ func TestConnectCommand(t *testing.T) {
 			t.Fatalf("result %+v", r)
 		}
 		for _, c := range [][2]float64{{lin[0].TrainLoss, la}, {lin[4].TrainLoss, lb}, {r.Bezier.Points[0].TrainLoss, la}, {r.Bezier.Points[4].TrainLoss, lb}} {
-			if math.Abs(c[0]-c[1]) > 1e-12*c[1] {
+			if !(math.Abs(c[0]-c[1]) <= 1e-12*c[1]) {
 				t.Errorf("align %v: path end loss %v, model's %v", align, c[0], c[1])
 			}
 		}
@@ -99,7 +99,7 @@ func TestConnectCommand(t *testing.T) {
 		for _, p := range lin {
 			top = math.Max(top, p.TrainLoss)
 		}
-		if want := top - math.Max(la, lb); math.Abs(r.Linear.Barrier-want) > 1e-15 {
+		if want := top - math.Max(la, lb); !(math.Abs(r.Linear.Barrier-want) <= 1e-15) {
 			t.Errorf("barrier %v, want %v", r.Linear.Barrier, want)
 		}
 		// Two independently trained networks of 8 tanh units: the identity is

@@ -36,7 +36,7 @@ func TestCurvatureAttentionKinds(t *testing.T) {
 	}
 	l0 := res.Layers[0]
 	near := func(what string, got any, want float64) {
-		if g, ok := got.(float64); !ok || math.Abs(g-want) > 1e-9*math.Abs(want) {
+		if g, ok := got.(float64); !ok || !(math.Abs(g-want) <= 1e-9*math.Abs(want)) {
 			t.Errorf("layer 0 %s = %v, want %v", what, got, want)
 		}
 	}

@@ -47,11 +47,11 @@ func TestImportHessianExport(t *testing.T) {
 	if err := json.Unmarshal(raw, &ref); err != nil {
 		t.Fatal(err)
 	}
-	if res.Samples != 60 || math.Abs(res.Loss-ref.Loss) > 1e-12*ref.Loss || len(res.Eigenvalues) != 3 {
+	if res.Samples != 60 || !(math.Abs(res.Loss-ref.Loss) <= 1e-12*ref.Loss) || len(res.Eigenvalues) != 3 {
 		t.Fatalf("%d samples, loss %v (PyTorch %v), %d eigenvalues", res.Samples, res.Loss, ref.Loss, len(res.Eigenvalues))
 	}
 	for i, e := range res.Eigenvalues {
-		if math.Abs(e.Value-ref.Eigenvalues[i]) > 1e-7*ref.Eigenvalues[0] {
+		if !(math.Abs(e.Value-ref.Eigenvalues[i]) <= 1e-7*ref.Eigenvalues[0]) {
 			t.Errorf("eigenvalue %d: %.12g, PyTorch %.12g", i+1, e.Value, ref.Eigenvalues[i])
 		}
 	}

@@ -40,7 +40,7 @@ func TestCurvatureJSON(t *testing.T) {
 	}
 	l0 := res.Layers[0]
 	near := func(what string, got any, want float64) {
-		if g, ok := got.(float64); !ok || math.Abs(g-want) > 1e-9*math.Abs(want) {
+		if g, ok := got.(float64); !ok || !(math.Abs(g-want) <= 1e-9*math.Abs(want)) {
 			t.Errorf("layer 0 %s = %v, want %v", what, got, want)
 		}
 	}
@@ -90,7 +90,7 @@ func TestPropagateAndBoundaryJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, c0 := range p.C0 {
-		if math.Abs(p.Layers[0].C[k]-c0) > 1e-12 {
+		if !(math.Abs(p.Layers[0].C[k]-c0) <= 1e-12) {
 			t.Errorf("layer 0 correlation %v, want %v", p.Layers[0].C[k], c0)
 		}
 	}
@@ -144,7 +144,7 @@ func TestCurvatureUserCurve(t *testing.T) {
 		t.Fatal(err)
 	}
 	l0 := res.Layers[0]
-	if math.Abs(l0.Length-4*math.Pi) > 1e-12 || math.Abs(l0.GrassmannLength-2*math.Pi) > 1e-12 || l0.QTheory != nil || res.Points != 32 {
+	if !(math.Abs(l0.Length-4*math.Pi) <= 1e-12) || !(math.Abs(l0.GrassmannLength-2*math.Pi) <= 1e-12) || l0.QTheory != nil || res.Points != 32 {
 		t.Errorf("layer 0: length %v (want 4 pi), L^G %v (want 2 pi), q_theory %v (want null), points %d", l0.Length, l0.GrassmannLength, l0.QTheory, res.Points)
 	}
 }
@@ -174,7 +174,7 @@ func TestJacobianCommand(t *testing.T) {
 			if r.Weights == "gaussian" {
 				want *= 2
 			}
-			if r.VarTheory == nil || math.Abs(*r.VarTheory-want) > 1e-9 {
+			if r.VarTheory == nil || !(math.Abs(*r.VarTheory-want) <= 1e-9) {
 				t.Errorf("%s %s depth %d: variance theory %v, want %v", method, r.Weights, r.Depth, r.VarTheory, want)
 			}
 			if method == "lanczos" && r.Min != nil {

@@ -58,7 +58,7 @@ func TestMeanfieldJSON(t *testing.T) {
 	_ = json.Unmarshal([]byte(out2), &m2)
 	for _, k := range []string{"q_star", "c_star", "chi1", "xi_c"} {
 		a, b := m[k].(float64), m2[k].(float64)
-		if math.Abs(a-b) > 1e-12*math.Abs(a) {
+		if !(math.Abs(a-b) <= 1e-12*math.Abs(a)) {
 			t.Errorf("%s: std-dev form %v, variance form %v", k, a, b)
 		}
 	}
@@ -89,11 +89,11 @@ func TestMeanfieldLayers(t *testing.T) {
 		}
 	}
 	l1 := m.Layers[0]
-	if l1["layer"].(float64) != 0 || l1["q"].(float64) != m.QStar || l1["c"].(float64) != 0.5 || math.Abs(l1["grassmann_length"].(float64)-2*math.Pi) > 1e-14 {
+	if l1["layer"].(float64) != 0 || l1["q"].(float64) != m.QStar || l1["c"].(float64) != 0.5 || !(math.Abs(l1["grassmann_length"].(float64)-2*math.Pi) <= 1e-14) {
 		t.Errorf("layer 0 = %v", l1)
 	}
 	g5, g6 := m.Layers[4]["gbar"].(float64), m.Layers[5]["gbar"].(float64)
-	if math.Abs(g6/g5-m.Chi1) > 1e-12*m.Chi1 {
+	if !(math.Abs(g6/g5-m.Chi1) <= 1e-12*m.Chi1) {
 		t.Errorf("gbar ratio %g, chi1 %g", g6/g5, m.Chi1)
 	}
 }
@@ -158,7 +158,7 @@ func TestHeadersNameNormalisations(t *testing.T) {
 	for _, r := range recs[1:] {
 		length, _ := strconv.ParseFloat(r[li], 64)
 		gbar, _ := strconv.ParseFloat(r[col["gbar"]], 64)
-		if want := 2 * math.Pi * math.Sqrt(gbar); math.Abs(length-want) > 1e-14*want {
+		if want := 2 * math.Pi * math.Sqrt(gbar); !(math.Abs(length-want) <= 1e-14*want) {
 			t.Errorf("layer %s: length_per_sqrtN %v, 2 pi sqrt(gbar) = %v", r[0], length, want)
 		}
 	}

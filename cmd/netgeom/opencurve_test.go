@@ -43,10 +43,10 @@ func TestCurvatureOpenCurveEndToEnd(t *testing.T) {
 	}
 	l0 := res.Layers[0]
 	speed := math.Sqrt(4.25)
-	if want := T * speed; l0.Layer != 0 || math.Abs(l0.Length-want) > 1e-12*want {
+	if want := T * speed; l0.Layer != 0 || !(math.Abs(l0.Length-want) <= 1e-12*want) {
 		t.Errorf("layer %d length %.15g, want %.15g", l0.Layer, l0.Length, want)
 	}
-	if want := T * 2 / speed; math.Abs(l0.GrassmannLength-want) > 1e-12*want {
+	if want := T * 2 / speed; !(math.Abs(l0.GrassmannLength-want) <= 1e-12*want) {
 		t.Errorf("layer 0 Grassmannian length %.15g, want %.15g", l0.GrassmannLength, want)
 	}
 	for _, l := range res.Layers[1:] {

@@ -32,7 +32,7 @@ func TestSensitivityCLI(t *testing.T) {
 	if len(r.Layers) != len(hdr.Widths)-1 {
 		t.Fatalf("%d rows, want %d (one per layer)", len(r.Layers), len(hdr.Widths)-1)
 	}
-	if math.Abs(r.Trained.Accuracy-hdr.Training.TestAccuracy) > 1e-12 || math.Abs(r.Trained.Loss-hdr.Training.TestLoss) > 1e-12*hdr.Training.TestLoss {
+	if !(math.Abs(r.Trained.Accuracy-hdr.Training.TestAccuracy) <= 1e-12) || !(math.Abs(r.Trained.Loss-hdr.Training.TestLoss) <= 1e-12*hdr.Training.TestLoss) {
 		t.Errorf("trained %+v, checkpoint recorded test accuracy %v loss %v", r.Trained, hdr.Training.TestAccuracy, hdr.Training.TestLoss)
 	}
 	if len(r.RerandomSeeds) != 3 {

@@ -53,7 +53,7 @@ func TestSpinglassPSpinJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if math.Abs(r.EInf-2*math.Sqrt(2.0/3)) > 1e-15 || math.Abs(r.Ek[0]-1.657) > 1e-4 || len(r.Ek) != 5 {
+	if !(math.Abs(r.EInf-2*math.Sqrt(2.0/3)) <= 1e-15) || !(math.Abs(r.Ek[0]-1.657) <= 1e-4) || len(r.Ek) != 5 {
 		t.Errorf("e_inf %v, e_k %v", r.EInf, r.Ek)
 	}
 	if r.ComplexCriticalPoints != "4095" {

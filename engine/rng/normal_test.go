@@ -52,7 +52,7 @@ func TestBoxMullerAngle(t *testing.T) {
 		u2 := Uniform53(uint64(w[3])<<32 | uint64(w[2]))
 		r := math.Sqrt(-2 * math.Log(u1))
 		th := 2 * math.Pi * u2
-		if math.Abs(c-r*math.Cos(th)) > 1e-14*r || math.Abs(s-r*math.Sin(th)) > 1e-14*r {
+		if !(math.Abs(c-r*math.Cos(th)) <= 1e-14*r) || !(math.Abs(s-r*math.Sin(th)) <= 1e-14*r) {
 			t.Fatalf("w=%08x: got (%v, %v), naive (%v, %v)", w, c, s, r*math.Cos(th), r*math.Sin(th))
 		}
 	}

@@ -146,7 +146,7 @@ func TestErfExpect2(t *testing.T) {
 			if !(math.Abs(pp-wp) <= 1e-10*sp) || !(math.Abs(dd-wd) <= 1e-10*sd) {
 				t.Errorf("%v %v: E[phi phi] = %.15g (want %.15g), E[phi' phi'] = %.15g (want %.15g)", rule, c, pp, wp, dd, wd)
 			}
-			if est > 1e-9 {
+			if !(est <= 1e-9) {
 				t.Errorf("%v %v: error estimate %g above the tolerance", rule, c, est)
 			}
 		}

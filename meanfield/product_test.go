@@ -353,7 +353,39 @@ func TestSigmaWForChi1(t *testing.T) {
 	if _, _, err := SigmaWForChi1(tanh, 0.3, []layerkind.Kind{layerkind.Product}, 1.5, Options{}); err == nil || !strings.Contains(err.Error(), "jumps") {
 		t.Errorf("product chi_1 = 1.5 (inside the jump): error %v", err)
 	}
-	if _, _, err := SigmaWForChi1(tanh, 0.3, []layerkind.Kind{layerkind.Dense}, -1, Options{}); err == nil {
-		t.Error("negative target: no error")
+	for _, bad := range []float64{-1, 0, math.Inf(1), math.NaN()} {
+		if _, _, err := SigmaWForChi1(tanh, 0.3, []layerkind.Kind{layerkind.Dense}, bad, Options{}); err == nil {
+			t.Errorf("target %v: no error", bad)
+		}
+	}
+}
+
+// TestStackOrbitMeanChi1: MeanChi1 is the geometric mean of the per-layer
+// Chi1 over the pattern (here of three layers, whose chi_1 differ), and
+// correlations +-1 are valid inputs of the stack's trajectory; the error
+// for a nonlinear layer after a product layer names that layer (counted
+// from 1).
+func TestStackOrbitMeanChi1(t *testing.T) {
+	m := mustModel(t, "tanh", 1.6, 0.3, Options{})
+	pat := []layerkind.Kind{layerkind.Dense, layerkind.Product, layerkind.Dense}
+	o, err := m.StackFixedPoint(pat, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod := 1.0
+	for _, c := range o.Chi1 {
+		prod *= c
+	}
+	if want := math.Cbrt(prod); len(o.Chi1) != 3 || relDiff(o.MeanChi1, want) > 1e-14 || relDiff(o.Chi1[0], o.Chi1[1]) < 1e-3 {
+		t.Errorf("chi_1 per layer %v, mean %v; want the geometric mean %v of differing values", o.Chi1, o.MeanChi1, math.Cbrt(prod))
+	}
+	for _, c0 := range []float64{-1, 1} {
+		if cs, err := m.StackCorrelationTrajectory(0.9, c0, []layerkind.Kind{layerkind.Dense}); err != nil || len(cs) != 2 {
+			t.Errorf("c0 = %v: %v, %v", c0, cs, err)
+		}
+	}
+	_, err = m.StackCorrelationTrajectory(0.9, 0.4, []layerkind.Kind{layerkind.Dense, layerkind.Product, layerkind.Dense})
+	if err == nil || !strings.Contains(err.Error(), "layer 3 follows a product layer") {
+		t.Errorf("dense after product at layer 3: error %v", err)
 	}
 }

@@ -1,0 +1,96 @@
+package models
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/netgeom/netgeom/engine/enginetest"
+)
+
+// TestEvaluate: Evaluate's mean loss and accuracy against a host
+// computation from the logits (mean over samples of logsumexp(z) -
+// z[label], computed with the maximum subtracted; the fraction whose first
+// largest logit is at the label), for chunk sizes that split the 23
+// samples unevenly. The loss agrees to 1e-13 relative (sums in another
+// order); the accuracy exactly. The network's accuracy is neither 0 nor 1
+// (so an inverted comparison or a dropped sample shows). Without labels
+// the accuracy is NaN and the loss still the mean loss.
+func TestEvaluate(t *testing.T) {
+	b := enginetest.Open(t)
+	n := smallNet(t, b, []int{5, 7, 3}, "tanh", CrossEntropy, 61)
+	d, _, _ := smallData(t, b, 23, 5, 3, CrossEntropy, 62)
+	z, err := evaluator(t, n, 0).Logits(n.Params(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantLoss float64
+	right := 0
+	for j := 0; j < d.N; j++ {
+		zj := z[j*d.C : (j+1)*d.C]
+		top, arg := zj[0], 0
+		for i, v := range zj {
+			if v > top {
+				top, arg = v, i
+			}
+		}
+		s := 0.0
+		for _, v := range zj {
+			s += math.Exp(v - top)
+		}
+		wantLoss += top + math.Log(s) - zj[d.Labels[j]]
+		if arg == d.Labels[j] {
+			right++
+		}
+	}
+	wantLoss /= float64(d.N)
+	wantAcc := float64(right) / float64(d.N)
+	if right == 0 || right == d.N {
+		t.Fatalf("%d of %d right: pick a seed where the accuracy is neither 0 nor 1", right, d.N)
+	}
+	for _, chunk := range []int{1, 4, 23, 100} {
+		e := evaluator(t, n, chunk)
+		loss, acc, err := e.Evaluate(n.Params(), d)
+		e.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !(math.Abs(loss-wantLoss) <= 1e-13*wantLoss) || acc != wantAcc {
+			t.Errorf("chunk %d: loss %.16g, accuracy %v; want %.16g, %v", chunk, loss, acc, wantLoss, wantAcc)
+		}
+	}
+	x := make([]float64, 4*5)
+	for i := range x {
+		x[i] = float64(i%7) - 3
+	}
+	nl, err := NewData(b, x, 5, make([]float64, 4*3), 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := evaluator(t, n, 3)
+	defer e.Close()
+	loss, acc, err := e.Evaluate(n.Params(), nl)
+	want, _ := e.Loss(n.Params(), nl)
+	if err != nil || !math.IsNaN(acc) || loss != want {
+		t.Errorf("no labels: loss %v (Loss gives %v), accuracy %v, %v; want NaN accuracy", loss, want, acc, err)
+	}
+}
+
+// TestNewDataEdges: one feature and one target are enough; zero are not;
+// a non-finite input is reported by its sample and feature.
+func TestNewDataEdges(t *testing.T) {
+	b := enginetest.Open(t)
+	if _, err := NewData(b, []float64{1, 2}, 1, []float64{0, 1}, 1, nil); err != nil {
+		t.Errorf("1 feature, 1 target: %v", err)
+	}
+	for _, c := range [][2]int{{0, 1}, {1, 0}} {
+		if _, err := NewData(b, []float64{1, 2}, c[0], []float64{0, 1}, c[1], nil); err == nil {
+			t.Errorf("%d features, %d targets: no error", c[0], c[1])
+		}
+	}
+	x := []float64{1, 2, 3, 4, 5, 6, 7, math.NaN(), 9}
+	_, err := NewData(b, x, 3, make([]float64, 3), 1, nil)
+	if err == nil || !strings.Contains(err.Error(), "sample 2 feature 1 is NaN") {
+		t.Errorf("NaN at sample 2, feature 1: error %v", err)
+	}
+}

@@ -126,3 +126,65 @@ func TestCheckpointDataRecordValidated(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeCheckpointEdges: the decoder's size checks at their exact
+// boundaries, each refusal naming what is wrong, and a data record's hash
+// taken when it is 64 lowercase hexadecimal digits and refused otherwise.
+func TestDecodeCheckpointEdges(t *testing.T) {
+	_, _, raw := testCheckpoint(t)
+	hlen := int(binary.LittleEndian.Uint32(raw[12:]))
+	params := raw[48+hlen:]
+	// Exactly the magic: it is there, the fixed header is not.
+	if _, _, err := DecodeCheckpoint(raw[:8], "m.ngm"); err == nil || !strings.Contains(err.Error(), "shorter than the 48-byte fixed header") {
+		t.Errorf("8 bytes of magic: %v", err)
+	}
+	// Exactly the fixed header, announcing a header of 0 bytes: past the
+	// size checks, refused by the checksum.
+	fixed := append([]byte(nil), raw[:48]...)
+	binary.LittleEndian.PutUint32(fixed[12:], 0)
+	if _, _, err := DecodeCheckpoint(fixed, "m.ngm"); err == nil || strings.Contains(err.Error(), "fixed header") {
+		t.Errorf("a 48-byte file: %v; want an error past the fixed header", err)
+	}
+	// A header length at the limit is not "beyond the limit"; the file is
+	// truncated.
+	atLimit := append([]byte(nil), raw...)
+	binary.LittleEndian.PutUint32(atLimit[12:], 16<<20)
+	if _, _, err := DecodeCheckpoint(atLimit, "m.ngm"); err == nil || !strings.Contains(err.Error(), "truncated: the header needs 16777216 bytes") {
+		t.Errorf("header length at the limit: %v", err)
+	}
+	binary.LittleEndian.PutUint32(atLimit[12:], 16<<20+1)
+	if _, _, err := DecodeCheckpoint(atLimit, "m.ngm"); err == nil || !strings.Contains(err.Error(), "exceeds the limit") {
+		t.Errorf("header length past the limit: %v", err)
+	}
+	// Trailing bytes are counted.
+	if _, _, err := DecodeCheckpoint(append(append([]byte(nil), raw...), 1, 2, 3, 4, 5), "m.ngm"); err == nil || !strings.Contains(err.Error(), ": 5 bytes of trailing data") {
+		t.Errorf("5 trailing bytes: %v", err)
+	}
+	var h map[string]any
+	if err := json.Unmarshal(raw[48:48+hlen], &h); err != nil {
+		t.Fatal(err)
+	}
+	for hash, ok := range map[string]bool{
+		strings.Repeat("0123456789abcdef", 4):       true,
+		strings.Repeat("0123456789abcdef", 4)[:63]:  false,
+		strings.Repeat("0123456789abcdeg", 4):       false,
+		strings.ToUpper(strings.Repeat("ab", 32)):   false,
+		strings.Repeat("0123456789abcdef", 4) + "0": false,
+	} {
+		d := map[string]any{}
+		for k, v := range h["data"].(map[string]any) {
+			d[k] = v
+		}
+		d["sha256"] = hash
+		h2 := map[string]any{}
+		for k, v := range h {
+			h2[k] = v
+		}
+		h2["data"] = d
+		js, _ := json.Marshal(h2)
+		_, _, err := DecodeCheckpoint(resigned(js, params), "m.ngm")
+		if ok != (err == nil) {
+			t.Errorf("hash %q: error %v; want accepted %v", hash, err, ok)
+		}
+	}
+}

@@ -243,15 +243,25 @@ func TestHessianPartErrors(t *testing.T) {
 		want  string
 	}{
 		{nil, "no parameter spans"},
-		{[]Span{{-1, 3}}, "not a non-empty range"},
-		{[]Span{{P - 2, 3}}, "not a non-empty range"},
+		{[]Span{{-1, 3}}, "span 0 [-1, 2) is not a non-empty range"},
+		{[]Span{{P - 2, 3}}, fmt.Sprintf("span 0 [%d, %d) is not a non-empty range of the %d parameters", P-2, P+1, P)},
 		{[]Span{{0, 0}}, "not a non-empty range"},
-		{[]Span{{0, 2}, {1, 1}}, "overlap"},
+		{[]Span{{0, 2}, {1, 1}}, "spans 0 [0, 2) and 1 [1, 2) overlap"},
+		{[]Span{{5, 2}, {4, 2}}, "spans 0 [5, 7) and 1 [4, 6) overlap"},
 		{[]Span{{0, 4}}, "must have the block's 4 elements"},
 	} {
 		if err := h.ApplyBlock(c.spans, v3, out3); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("ApplyBlock(%v): %v, want an error containing %q", c.spans, err, c.want)
 		}
+	}
+	// Adjacent spans do not overlap; a span may end at the last parameter.
+	for _, sp := range [][]Span{{{0, 2}, {2, 1}}, {{2, 1}, {0, 2}}} {
+		if err := h.ApplyBlock(sp, v3, out3); err != nil {
+			t.Errorf("adjacent spans %v: %v", sp, err)
+		}
+	}
+	if err := h.ApplyBlock([]Span{{P - 3, 3}}, v3, out3); err != nil {
+		t.Errorf("span [P-3, P): %v", err)
 	}
 	for _, l := range []int{-1, 3} {
 		if err := h.ApplyActivations(l, v3, out3); err == nil || !strings.Contains(err.Error(), "want a layer from 0 (the input) to 2") {

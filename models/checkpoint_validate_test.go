@@ -24,6 +24,23 @@ func resigned(header []byte, params []byte) []byte {
 	return out
 }
 
+// withDataField returns the JSON of header h (decoded) with its data
+// record's field key set to val, h itself unchanged.
+func withDataField(h map[string]any, key string, val any) []byte {
+	d := map[string]any{}
+	for k, v := range h["data"].(map[string]any) {
+		d[k] = v
+	}
+	d[key] = val
+	h2 := map[string]any{}
+	for k, v := range h {
+		h2[k] = v
+	}
+	h2["data"] = d
+	js, _ := json.Marshal(h2)
+	return js
+}
+
 // TestCheckpointValidationBehindChecksum: a file whose checksum is right
 // but whose content is not (written by a buggy or hostile writer) is
 // refused by the checks after the checksum, each naming what is wrong.
@@ -109,18 +126,7 @@ func TestCheckpointDataRecordValidated(t *testing.T) {
 		"bad hash":         {"sha256", "abc", "not 64 hexadecimal digits"},
 		"bad fraction":     {"test_fraction", 1.5, "test fraction 1.5"},
 	} {
-		d := map[string]any{}
-		for k, v := range h["data"].(map[string]any) {
-			d[k] = v
-		}
-		d[c.key] = c.val
-		h2 := map[string]any{}
-		for k, v := range h {
-			h2[k] = v
-		}
-		h2["data"] = d
-		js, _ := json.Marshal(h2)
-		_, _, err := DecodeCheckpoint(resigned(js, params), "m.ngm")
+		_, _, err := DecodeCheckpoint(resigned(withDataField(h, c.key, c.val), params), "m.ngm")
 		if !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v; want %q", what, err, c.want)
 		}
@@ -171,18 +177,7 @@ func TestDecodeCheckpointEdges(t *testing.T) {
 		strings.ToUpper(strings.Repeat("ab", 32)):   false,
 		strings.Repeat("0123456789abcdef", 4) + "0": false,
 	} {
-		d := map[string]any{}
-		for k, v := range h["data"].(map[string]any) {
-			d[k] = v
-		}
-		d["sha256"] = hash
-		h2 := map[string]any{}
-		for k, v := range h {
-			h2[k] = v
-		}
-		h2["data"] = d
-		js, _ := json.Marshal(h2)
-		_, _, err := DecodeCheckpoint(resigned(js, params), "m.ngm")
+		_, _, err := DecodeCheckpoint(resigned(withDataField(h, "sha256", hash), params), "m.ngm")
 		if ok != (err == nil) {
 			t.Errorf("hash %q: error %v; want accepted %v", hash, err, ok)
 		}

@@ -72,7 +72,10 @@ type KacRice struct {
 // standard error is reported. Index-k counts whose window needs k
 // eigenvalues far outside the semicircle (k >= 1 below -E_inf at large N)
 // are large deviations the draws do not see: there the estimate is
-// unreliable, and StdErr does not say so.
+// unreliable, and StdErr does not say so. Euler is a difference of counts
+// that grow like e^{N Sigma}: at large N it cancels below float64's
+// resolution and means nothing. Each draw costs about N^3 / 2 logarithms
+// (all indices; Indices cuts it).
 func ExpectedCritical(ctx context.Context, p, n int, opt KacRiceOptions) (*KacRice, error) {
 	if p < 2 || n < 2 {
 		return nil, fmt.Errorf("spinglass: expected critical points: p = %d, N = %d; want p >= 2 and N >= 2", p, n)
@@ -119,7 +122,7 @@ func ExpectedCritical(ctx context.Context, p, n int, opt KacRiceOptions) (*KacRi
 	var eig mat.EigenSym
 	lam := make([]float64, d)
 	for s := 0; s < samples; s++ {
-		if s%64 == 0 && ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		base := uint64(s) * uint64(d*d)
@@ -179,8 +182,15 @@ func ExpectedCritical(ctx context.Context, p, n int, opt KacRiceOptions) (*KacRi
 	}
 	r.Total, r.TotalStdErr = meanSE(tot, tot2)
 	r.Euler, r.EulerStdErr = meanSE(eul, eul2)
-	if math.IsInf(r.Total, 0) || math.IsNaN(r.Total) {
-		return nil, fmt.Errorf("spinglass: expected critical points: p = %d, N = %d: the counts overflow float64", p, n)
+	// The standard errors square the per-draw counts: past about 1e154
+	// they overflow though the counts do not.
+	finite := func(x float64) bool { return !math.IsInf(x, 0) && !math.IsNaN(x) }
+	ok := finite(r.Total) && finite(r.TotalStdErr) && finite(r.EulerStdErr)
+	for _, e := range r.StdErr {
+		ok = ok && finite(e)
+	}
+	if !ok {
+		return nil, fmt.Errorf("spinglass: expected critical points: p = %d, N = %d: the counts (%.3g) or their squares overflow float64; use a smaller N", p, n, r.Total)
 	}
 	return r, nil
 }
@@ -192,12 +202,12 @@ func ExpectedCritical(ctx context.Context, p, n int, opt KacRiceOptions) (*KacRi
 // ternary search and walks out from it both ways until a piece's largest
 // value falls 40 below the mode's (e^-40 of it: below rounding).
 type logConcave struct {
-	x, w  []float64
-	width float64
+	x, w, vals []float64 // nodes, weights and scratch for the values
+	width      float64
 }
 
 func newLogConcave(nodes int, width float64) *logConcave {
-	g := &logConcave{x: make([]float64, nodes), w: make([]float64, nodes), width: width}
+	g := &logConcave{x: make([]float64, nodes), w: make([]float64, nodes), vals: make([]float64, nodes), width: width}
 	gquad.Legendre{}.FixedLocations(g.x, g.w, -1, 1)
 	return g
 }
@@ -206,7 +216,7 @@ func newLogConcave(nodes int, width float64) *logConcave {
 func (g *logConcave) piece(a, b float64, logf func(float64) float64) (logInt, top float64) {
 	h, c := (b-a)/2, (b+a)/2
 	top = math.Inf(-1)
-	vals := make([]float64, len(g.x))
+	vals := g.vals
 	for i, t := range g.x {
 		vals[i] = logf(c + h*t)
 		top = math.Max(top, vals[i])

@@ -246,3 +246,24 @@ func TestMixedCheckpointRoundTrip(t *testing.T) {
 		t.Errorf("truncated mixed checkpoint: %v", err)
 	}
 }
+
+// TestDescribe: the architecture string names the kinds only when some
+// layer is not dense (an explicit all-dense list reads like none), and the
+// token dimension and residual connection only with attention.
+func TestDescribe(t *testing.T) {
+	D, P, A := layerkind.Dense, layerkind.Product, layerkind.Attention
+	for _, c := range []struct {
+		spec NetworkSpec
+		want string
+	}{
+		{NetworkSpec{Widths: []int{4, 16, 16, 3}}, "4-16-16-3"},
+		{NetworkSpec{Widths: []int{4, 16, 16, 3}, Kinds: []layerkind.Kind{D, D, D}}, "4-16-16-3"},
+		{NetworkSpec{Widths: []int{4, 16, 16, 3}, Kinds: []layerkind.Kind{P, D, D}}, "4-16-16-3 (product,dense,dense)"},
+		{NetworkSpec{Widths: []int{64, 64, 16, 10}, Kinds: []layerkind.Kind{A, D, D}, TokenDim: 8, Residual: true}, "64-64-16-10 (attention,dense,dense; token dim 8, residual)"},
+		{NetworkSpec{Widths: []int{64, 64, 10}, Kinds: []layerkind.Kind{A, D}, TokenDim: 8}, "64-64-10 (attention,dense; token dim 8)"},
+	} {
+		if got := c.spec.Describe(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.spec, got, c.want)
+		}
+	}
+}

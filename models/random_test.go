@@ -2,6 +2,7 @@ package models
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -565,6 +566,55 @@ func TestStoredEqualsRegenerated(t *testing.T) {
 		}
 		if err := kept.Close(); err != nil || kept.Stored() {
 			t.Fatalf("close: %v, still stored %v", err, kept.Stored())
+		}
+	}
+}
+
+// TestOrthogonaliseHaarSigns: orthogonalise returns the Q of G's QR
+// factorisation with R's diagonal made positive (Mezzadri 2007), which is
+// what makes Q Haar-distributed. Checked without a QR: for a tall G (rows
+// >= cols) W has orthonormal columns and W^T G = R is upper triangular with
+// a positive diagonal; for a wide G, W = Q^T of G^T = Q R, so W has
+// orthonormal rows and W G^T = R. Tolerance 1e-13 (a few ulp of Householder
+// QR on 3 to 7 rows).
+func TestOrthogonaliseHaarSigns(t *testing.T) {
+	r := rand.New(rand.NewPCG(91, 92))
+	for _, sh := range [][2]int{{7, 3}, {4, 4}, {3, 6}} {
+		rows, cols := sh[0], sh[1]
+		g := make([]float64, rows*cols)
+		for i := range g {
+			g[i] = r.NormFloat64()
+		}
+		w := append([]float64(nil), g...)
+		orthogonalise(w, rows, cols)
+		at := func(x []float64, i, j int) float64 { return x[i+j*rows] } // column-major rows x cols
+		// P = W^T G (cols x cols) when tall, W G^T (rows x rows) when wide;
+		// O = W^T W or W W^T, which must be the identity.
+		k := min(rows, cols)
+		for a := 0; a < k; a++ {
+			for c := 0; c < k; c++ {
+				var p, o float64
+				if rows >= cols {
+					for i := 0; i < rows; i++ {
+						p += at(w, i, a) * at(g, i, c)
+						o += at(w, i, a) * at(w, i, c)
+					}
+				} else {
+					for j := 0; j < cols; j++ {
+						p += at(w, a, j) * at(g, c, j)
+						o += at(w, a, j) * at(w, c, j)
+					}
+				}
+				if want := map[bool]float64{true: 1, false: 0}[a == c]; !(math.Abs(o-want) <= 1e-13) {
+					t.Errorf("%dx%d: (orthonormality)[%d][%d] = %g, want %v", rows, cols, a, c, o, want)
+				}
+				if a > c && !(math.Abs(p) <= 1e-13) {
+					t.Errorf("%dx%d: R[%d][%d] = %g below the diagonal, want 0", rows, cols, a, c, p)
+				}
+				if a == c && !(p > 0) {
+					t.Errorf("%dx%d: R[%d][%d] = %g, want a positive diagonal (Haar sign convention)", rows, cols, a, a, p)
+				}
+			}
 		}
 	}
 }

@@ -482,16 +482,21 @@ func TestAttentionJetMatchesFiniteDifferences(t *testing.T) {
 }
 
 // TestAttentionSpecErrors: attention needs a token dimension that divides
-// the width, and keeps the width; its parameters are Wq, Wk, Wv.
+// the width, and keeps the width; its parameters are Wq, Wk, Wv. The
+// spec's errors name the layer (from 1) and the numbers at fault.
 func TestAttentionSpecErrors(t *testing.T) {
 	tanh := act(t, "tanh")
 	for _, c := range []struct {
 		spec RandomSpec
 		want string
 	}{
-		{RandomSpec{Widths: []int{6, 6}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Attention}}, "TokenDim"},
-		{RandomSpec{Widths: []int{7, 7}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Attention}, TokenDim: 2}, "whole number of tokens"},
-		{RandomSpec{Widths: []int{6, 8}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Attention}, TokenDim: 2}, "keeps the width"},
+		{RandomSpec{Widths: []int{6, 6}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Attention}}, "attention layer 1: token dimension 0; give TokenDim >= 1"},
+		{RandomSpec{Widths: []int{5, 7, 7}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Dense, layerkind.Attention}, TokenDim: 2}, "attention layer 2: width 7 is not a whole number of tokens of dimension 2"},
+		{RandomSpec{Widths: []int{6, 8}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Attention}, TokenDim: 2}, "attention layer 1 maps width 6 to 8; attention keeps the width"},
+		{RandomSpec{Widths: []int{6, 6, 6}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Dense}}, "1 layer kinds for 2 layers"},
+		{RandomSpec{Widths: []int{6, 6, 6}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Dense, 9}}, "layer 2 has unknown kind 9"},
+		{RandomSpec{Widths: []int{6, 0}, Act: tanh}, "width 0 of layer 1"},
+		{RandomSpec{Act: tanh}, "no widths"},
 	} {
 		if _, err := NewRandomNetwork(c.spec); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: error %v; want one mentioning %q", c.spec, err, c.want)
@@ -506,6 +511,14 @@ func TestAttentionSpecErrors(t *testing.T) {
 	}
 	if err := n.Materialise(); err != nil {
 		t.Errorf("Materialise with an attention layer: %v", err)
+	}
+	// One width is a network of no layers; widths of 1 and tokens of
+	// dimension 1 are allowed.
+	if _, err := NewRandomNetwork(RandomSpec{Widths: []int{1}, Act: tanh}); err != nil {
+		t.Errorf("a single width of 1: %v", err)
+	}
+	if _, err := NewRandomNetwork(RandomSpec{Widths: []int{4, 4}, Act: tanh, Kinds: []layerkind.Kind{layerkind.Attention}, TokenDim: 1}); err != nil {
+		t.Errorf("attention with tokens of dimension 1: %v", err)
 	}
 	if k, err := layerkind.Parse("attention"); err != nil || k != layerkind.Attention {
 		t.Errorf("layerkind.Parse(attention) = %v, %v", k, err)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -92,5 +93,41 @@ func TestNewDataEdges(t *testing.T) {
 	_, err := NewData(b, x, 3, make([]float64, 3), 1, nil)
 	if err == nil || !strings.Contains(err.Error(), "sample 2 feature 1 is NaN") {
 		t.Errorf("NaN at sample 2, feature 1: error %v", err)
+	}
+}
+
+// TestRunRange: Run's layer range. From = To runs no layer and gives the
+// input back; ranges outside 0..L and inputs of the wrong size are errors
+// that give the numbers; a single sample is a data set.
+func TestRunRange(t *testing.T) {
+	b := enginetest.Open(t)
+	n, err := NewRandomNetwork(RandomSpec{Widths: []int{3, 4, 4, 2}, Act: act(t, "tanh"), SigmaW: 1.5, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := []float64{0.1, -0.2, 0.3, 0.4, 0.5, -0.6, 0.7, 0.8}
+	in := up(t, b, x)
+	out, err := n.Run(b, in, 2, RunOptions{From: 1, To: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := down(t, b, out); !slices.Equal(got, x) {
+		t.Errorf("From = To = 1: %v, want the input %v", got, x)
+	}
+	for _, c := range []struct {
+		opt  RunOptions
+		want string
+	}{
+		{RunOptions{From: 0, To: 4}, "run: layers 0..4 outside 0..3"},
+		{RunOptions{From: 2, To: 1}, "run: layers 2..1 outside 0..3"},
+		{RunOptions{From: -1, To: 2}, "run: layers -1..2 outside 0..3"},
+		{RunOptions{From: 0, To: 2}, "run: input has 8 elements; want 3 x 2 = 6"},
+	} {
+		if _, err := n.Run(b, in, 2, c.opt, nil); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v; want %q", c.opt, err, c.want)
+		}
+	}
+	if _, err := NewData(b, []float64{1, 2, 3}, 3, []float64{1}, 1, nil); err != nil {
+		t.Errorf("one sample: %v", err)
 	}
 }

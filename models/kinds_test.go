@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -265,5 +266,40 @@ func TestDescribe(t *testing.T) {
 		if got := c.spec.Describe(); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.spec, got, c.want)
 		}
+	}
+}
+
+// TestSpecBoundaries: NetworkSpec.Check and ParseArch at their edges:
+// widths of 1, two widths, tokens of dimension 1 are taken; the attention
+// error names the widths it maps between; an unknown init scheme prints
+// its number.
+func TestSpecBoundaries(t *testing.T) {
+	a := act(t, "tanh")
+	A := layerkind.Attention
+	for _, s := range []NetworkSpec{
+		{Widths: []int{1, 1}, Act: a},
+		{Widths: []int{4, 4, 2}, Act: a, Kinds: []layerkind.Kind{A, layerkind.Dense}, TokenDim: 1},
+	} {
+		if err := s.Check(); err != nil {
+			t.Errorf("%+v: %v", s, err)
+		}
+	}
+	err := NetworkSpec{Widths: []int{4, 6, 2}, Act: a, Kinds: []layerkind.Kind{A, layerkind.Dense}, TokenDim: 2}.Check()
+	if err == nil || !strings.Contains(err.Error(), "layer 1 is attention, which keeps the width, but maps 4 to 6 features") {
+		t.Errorf("attention 4 -> 6: %v", err)
+	}
+	if w, err := ParseArch("1-1"); err != nil || !slices.Equal(w, []int{1, 1}) {
+		t.Errorf("ParseArch(1-1) = %v, %v", w, err)
+	}
+	for _, bad := range []string{"4", "4-0-3", "4--3"} {
+		if _, err := ParseArch(bad); err == nil {
+			t.Errorf("ParseArch(%q): no error", bad)
+		}
+	}
+	if got := InitScheme(len(initNames)).String(); got != fmt.Sprintf("InitScheme(%d)", len(initNames)) {
+		t.Errorf("unknown init scheme: %q", got)
+	}
+	if got := InitOrthogonal.String(); got != "orthogonal" {
+		t.Errorf("InitOrthogonal: %q", got)
 	}
 }

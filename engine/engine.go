@@ -38,6 +38,15 @@ func (d DType) Size() int {
 	return 8
 }
 
+// Epsilon is the machine epsilon of the dtype: the gap between 1 and the
+// next larger number (2^-52 for float64, 2^-23 for float32).
+func (d DType) Epsilon() float64 {
+	if d == Float32 {
+		return 0x1p-23
+	}
+	return 0x1p-52
+}
+
 // DTypeOf is the element type of b's buffers: every backend computes in one
 // precision (Float64 unless it was opened for another).
 func DTypeOf(b Backend) DType {

@@ -164,3 +164,17 @@ func TestScopeAllocFailure(t *testing.T) {
 		t.Errorf("the buffer allocated before the failure after Close: %v, want ErrFreed", err)
 	}
 }
+
+// TestEpsilon: a dtype's machine epsilon is the gap between 1 and the next
+// number it holds: 1 + eps differs from 1 in the dtype, 1 + eps/2 rounds
+// back to it.
+func TestEpsilon(t *testing.T) {
+	e64 := engine.Float64.Epsilon()
+	if 1+e64 == 1 || 1+e64/2 != 1 {
+		t.Errorf("float64 epsilon %g", e64)
+	}
+	e32 := engine.Float32.Epsilon()
+	if float32(1+e32) == 1 || float32(1+e32/2) != 1 {
+		t.Errorf("float32 epsilon %g", e32)
+	}
+}

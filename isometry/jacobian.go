@@ -355,11 +355,7 @@ func denseSpectrum(b engine.Backend, net *models.RandomNetwork, x []float64) (Ja
 	// float32's rounding, which the float64 SVD cannot undo); below that
 	// the smallest is rounding noise and is reported as unknown (nil).
 	r.Max = s[0] * s[0]
-	eps := 0x1p-52
-	if engine.DTypeOf(b) == engine.Float32 {
-		eps = 0x1p-23
-	}
-	if s[N-1] > float64(N)*eps*s[0] {
+	if s[N-1] > float64(N)*engine.DTypeOf(b).Epsilon()*s[0] {
 		m := s[N-1] * s[N-1]
 		r.Min = &m
 	}

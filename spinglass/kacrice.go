@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/netgeom/netgeom/engine/rng"
+	"github.com/netgeom/netgeom/options"
 )
 
 // KacRiceStream is the Philox stream of the GOE matrices ExpectedCritical
@@ -28,6 +29,8 @@ type KacRiceOptions struct {
 	Indices int
 	// Seed names the draws.
 	Seed uint64
+	// Progress, when set, is called with (draws done, draws in all).
+	Progress options.Progress
 }
 
 // KacRice is the expected number of critical points of the spherical
@@ -167,6 +170,9 @@ func ExpectedCritical(ctx context.Context, p, n int, opt KacRiceOptions) (*KacRi
 			}
 		}
 		tot, tot2, eul, eul2 = tot+st, tot2+st*st, eul+se, eul2+se*se
+		if opt.Progress != nil {
+			opt.Progress(s+1, samples)
+		}
 	}
 	r := &KacRice{P: p, N: n, Index: make([]float64, n), StdErr: make([]float64, n), Samples: samples}
 	sn := float64(samples)

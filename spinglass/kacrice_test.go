@@ -249,6 +249,11 @@ func TestExpectedCriticalErrors(t *testing.T) {
 	if _, err := ExpectedCritical(ctx, 10, 400, KacRiceOptions{Samples: 2, Seed: 1}); err == nil || !strings.Contains(err.Error(), "overflow") {
 		t.Errorf("p=10 N=400: %v; want an overflow error", err)
 	}
+	// Progress counts the draws.
+	var calls, last int
+	if _, err := ExpectedCritical(ctx, 3, 3, KacRiceOptions{Samples: 5, Progress: func(done, total int) { calls, last = calls+1, done*10+total }}); err != nil || calls != 5 || last != 55 {
+		t.Errorf("progress: %d calls, last %d (%v); want 5 calls ending at 5 of 5", calls, last, err)
+	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, err := ExpectedCritical(cctx, 3, 5, KacRiceOptions{}); err == nil {

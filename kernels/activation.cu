@@ -376,73 +376,122 @@ __device__ double ng_act(int act, int order, int expfma, double x)
     return NG_NAN;
 }
 
-// netgeom_act: out[i] = phi^(order)(h[i]) for i in [0, n).
-extern "C" __global__ void netgeom_act(int act, int order, int expfma, const double* h, double* out, long long n)
+// ng_act_all: out[i] = phi^(order)(h[i]) for i in [0, n).
+template <typename T>
+__device__ void ng_act_all(int act, int order, int expfma, const T* h, T* out, long long n)
 {
     long long step = (long long)blockDim.x * (long long)gridDim.x;
     for (long long i = (long long)blockIdx.x * (long long)blockDim.x + (long long)threadIdx.x; i < n; i += step) {
-        out[i] = ng_act(act, order, expfma, h[i]);
+        out[i] = (T)ng_act(act, order, expfma, (double)h[i]);
     }
 }
 
-// netgeom_act_jet pushes a second-order jet through phi: x = phi(h),
-// dx = d1*v, ddx = (d2*v)*v + d1*a, each product rounded before the sum
-// (the order of engine/cpu's ActivateJet).
-extern "C" __global__ void netgeom_act_jet(int act, int expfma, const double* h, const double* v, const double* a,
-                                           double* x, double* dx, double* ddx, long long n)
+// ng_act_jet pushes a second-order jet through phi: x = phi(h), dx = d1*v,
+// ddx = (d2*v)*v + d1*a, each product rounded before the sum (the order of
+// engine/cpu's ActivateJet).
+template <typename T>
+__device__ void ng_act_jet(int act, int expfma, const T* h, const T* v, const T* a, T* x, T* dx, T* ddx, long long n)
 {
     long long step = (long long)blockDim.x * (long long)gridDim.x;
     for (long long i = (long long)blockIdx.x * (long long)blockDim.x + (long long)threadIdx.x; i < n; i += step) {
-        double hh = h[i], vv = v[i], aa = a[i];
+        double hh = (double)h[i], vv = (double)v[i], aa = (double)a[i];
         double d1 = ng_act(act, 1, expfma, hh), d2 = ng_act(act, 2, expfma, hh);
-        x[i] = ng_act(act, 0, expfma, hh);
-        dx[i] = d1 * vv;
-        ddx[i] = (d2 * vv) * vv + d1 * aa;
+        x[i] = (T)ng_act(act, 0, expfma, hh);
+        dx[i] = (T)(d1 * vv);
+        ddx[i] = (T)((d2 * vv) * vv + d1 * aa);
     }
 }
 
-// netgeom_act_backward: gh[i] = phi'(h[i]) * gx[i].
-extern "C" __global__ void netgeom_act_backward(int act, int expfma, const double* h, const double* gx, double* gh, long long n)
+// ng_act_backward: gh[i] = phi'(h[i]) * gx[i].
+template <typename T>
+__device__ void ng_act_backward(int act, int expfma, const T* h, const T* gx, T* gh, long long n)
 {
     long long step = (long long)blockDim.x * (long long)gridDim.x;
     for (long long i = (long long)blockIdx.x * (long long)blockDim.x + (long long)threadIdx.x; i < n; i += step) {
-        gh[i] = ng_act(act, 1, expfma, h[i]) * gx[i];
+        gh[i] = (T)(ng_act(act, 1, expfma, (double)h[i]) * (double)gx[i]);
     }
 }
 
-// netgeom_softmax applies the softmax (logmode 0) or the log-softmax
-// (logmode 1) to each column of the m x n matrix x, writing out, as
-// engine/cpu does: one thread per column; the column's maximum (the first
-// element, replaced by any larger one), the sum of exp(x_i - max) in index
-// order, then out_i = exp(x_i - max) / sum or (x_i - max) - log(sum). Each
-// x_i is read before out_i is written, so out may be x (in place).
-extern "C" __global__ void netgeom_softmax(int expfma, int logmode, long long m, long long n, const double* x,
-                                           long long ldx, double* out, long long ldo)
+// ng_softmax applies the softmax (logmode 0) or the log-softmax (logmode 1)
+// to each column of the m x n matrix x, writing out, as engine/cpu does: one
+// thread per column; the column's maximum (the first element, replaced by
+// any larger one), the sum of exp(x_i - max) in index order, then out_i =
+// exp(x_i - max) / sum or (x_i - max) - log(sum). Each x_i is read before
+// out_i is written, so out may be x (in place).
+template <typename T>
+__device__ void ng_softmax(int expfma, int logmode, long long m, long long n, const T* x, long long ldx, T* out,
+                           long long ldo)
 {
     long long step = (long long)blockDim.x * (long long)gridDim.x;
     for (long long j = (long long)blockIdx.x * (long long)blockDim.x + (long long)threadIdx.x; j < n; j += step) {
-        const double* cx = x + j * ldx;
-        double* co = out + j * ldo;
-        double mx = cx[0];
+        const T* cx = x + j * ldx;
+        T* co = out + j * ldo;
+        double mx = (double)cx[0];
         for (long long i = 1; i < m; i++) {
-            double v = cx[i];
+            double v = (double)cx[i];
             if (v > mx) {
                 mx = v;
             }
         }
         double s = 0.0;
         for (long long i = 0; i < m; i++) {
-            s = s + ng_exp(cx[i] - mx, expfma);
+            s = s + ng_exp((double)cx[i] - mx, expfma);
         }
         if (logmode) {
             double ls = ng_golog(s);
             for (long long i = 0; i < m; i++) {
-                co[i] = (cx[i] - mx) - ls;
+                co[i] = (T)(((double)cx[i] - mx) - ls);
             }
         } else {
             for (long long i = 0; i < m; i++) {
-                co[i] = ng_exp(cx[i] - mx, expfma) / s;
+                co[i] = (T)(ng_exp((double)cx[i] - mx, expfma) / s);
             }
         }
     }
+}
+
+// The kernels, in double and in float. The float ones compute in double
+// from their float inputs and round each result once, as engine/cpu's
+// float32 backend does, so the two agree to the bit wherever the double
+// kernels do.
+extern "C" __global__ void netgeom_act(int act, int order, int expfma, const double* h, double* out, long long n)
+{
+    ng_act_all(act, order, expfma, h, out, n);
+}
+extern "C" __global__ void netgeom_act_f32(int act, int order, int expfma, const float* h, float* out, long long n)
+{
+    ng_act_all(act, order, expfma, h, out, n);
+}
+
+extern "C" __global__ void netgeom_act_jet(int act, int expfma, const double* h, const double* v, const double* a,
+                                           double* x, double* dx, double* ddx, long long n)
+{
+    ng_act_jet(act, expfma, h, v, a, x, dx, ddx, n);
+}
+extern "C" __global__ void netgeom_act_jet_f32(int act, int expfma, const float* h, const float* v, const float* a,
+                                               float* x, float* dx, float* ddx, long long n)
+{
+    ng_act_jet(act, expfma, h, v, a, x, dx, ddx, n);
+}
+
+extern "C" __global__ void netgeom_act_backward(int act, int expfma, const double* h, const double* gx, double* gh,
+                                                long long n)
+{
+    ng_act_backward(act, expfma, h, gx, gh, n);
+}
+extern "C" __global__ void netgeom_act_backward_f32(int act, int expfma, const float* h, const float* gx, float* gh,
+                                                    long long n)
+{
+    ng_act_backward(act, expfma, h, gx, gh, n);
+}
+
+extern "C" __global__ void netgeom_softmax(int expfma, int logmode, long long m, long long n, const double* x,
+                                           long long ldx, double* out, long long ldo)
+{
+    ng_softmax(expfma, logmode, m, n, x, ldx, out, ldo);
+}
+extern "C" __global__ void netgeom_softmax_f32(int expfma, int logmode, long long m, long long n, const float* x,
+                                               long long ldx, float* out, long long ldo)
+{
+    ng_softmax(expfma, logmode, m, n, x, ldx, out, ldo);
 }

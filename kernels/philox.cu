@@ -213,13 +213,14 @@ __device__ void ng_normal_block(unsigned int k0, unsigned int k1, unsigned int s
     *out_sin = r * sinT;
 }
 
-// netgeom_fill_normal sets out[j] = std * Normal(seed, stream, start+j) for
-// j in [0, n) (the product only when std != 1, as engine/cpu does), exactly
-// like rng.FillNormal: thread t of the grid-stride loop computes block
+// ng_fill_normal sets out[j] = std * Normal(seed, stream, start+j) for j in
+// [0, n) (the product only when std != 1, as engine/cpu does), exactly like
+// rng.FillNormal: thread t of the grid-stride loop computes block
 // (start>>1) + t (mod 2^63) and writes the one or two outputs of that block
 // that fall in [0, n). Indices wrap modulo 2^64 like start+j.
-extern "C" __global__ void netgeom_fill_normal(double* out, long long n, unsigned long long seed,
-                                               unsigned long long stream, unsigned long long start, double std)
+template <typename T>
+__device__ void ng_fill_normal(T* out, long long n, unsigned long long seed, unsigned long long stream,
+                               unsigned long long start, double std)
 {
     unsigned int k0 = (unsigned int)seed, k1 = (unsigned int)(seed >> 32);
     unsigned int s0 = (unsigned int)stream, s1 = (unsigned int)(stream >> 32);
@@ -237,10 +238,25 @@ extern "C" __global__ void netgeom_fill_normal(double* out, long long n, unsigne
         }
         long long j = 2 * t - odd; // output index of this block's cos normal
         if (j >= 0) {
-            out[j] = c;
+            out[j] = (T)c;
         }
         if (j + 1 < n) {
-            out[j + 1] = s;
+            out[j + 1] = (T)s;
         }
     }
+}
+
+// netgeom_fill_normal fills double buffers; netgeom_fill_normal_f32 fills
+// float buffers with the same double normals (times std) rounded once, as
+// engine/cpu's float32 backend does: a float32 network is the float64
+// network rounded, on either backend.
+extern "C" __global__ void netgeom_fill_normal(double* out, long long n, unsigned long long seed,
+                                               unsigned long long stream, unsigned long long start, double std)
+{
+    ng_fill_normal(out, n, seed, stream, start, std);
+}
+extern "C" __global__ void netgeom_fill_normal_f32(float* out, long long n, unsigned long long seed,
+                                                   unsigned long long stream, unsigned long long start, double std)
+{
+    ng_fill_normal(out, n, seed, stream, start, std);
 }

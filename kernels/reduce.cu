@@ -10,6 +10,11 @@
 // that depends only on the length (the Go side picks it), and a second kernel
 // combines the per-block results the same way. So the same call gives the
 // same bits every run, on every GPU. No atomics, no warp shuffles.
+//
+// The kernels that read the caller's buffers come in two precisions:
+// netgeom_NAME on double and netgeom_NAME_f32 on float. Both sum in double
+// (a float's products are exact there) and keep their partial results in
+// double; only column dots store a float result, rounded once.
 
 #define NG_RB 256
 
@@ -47,39 +52,39 @@ __device__ __forceinline__ void ng_tree_absmax(double* sh)
     }
 }
 
-// netgeom_column_dots: out[j] = sum_i A[i, j] B[i, j] for the m x n
-// column-major matrices A (leading dimension lda) and B (ldb); one block per
-// column, blocks striding over the columns.
-extern "C" __global__ void netgeom_column_dots(long long m, long long n, const double* a, long long lda,
-                                               const double* b, long long ldb, double* out)
+// ng_column_dots: out[j] = sum_i A[i, j] B[i, j] for the m x n column-major
+// matrices A (leading dimension lda) and B (ldb); one block per column,
+// blocks striding over the columns.
+template <typename T>
+__device__ void ng_column_dots(long long m, long long n, const T* a, long long lda, const T* b, long long ldb, T* out)
 {
     __shared__ double sh[NG_RB];
     for (long long j = blockIdx.x; j < n; j += gridDim.x) {
-        const double* ca = a + j * lda;
-        const double* cb = b + j * ldb;
+        const T* ca = a + j * lda;
+        const T* cb = b + j * ldb;
         double s = 0.0;
         for (long long i = threadIdx.x; i < m; i += NG_RB) {
-            s = s + ca[i] * cb[i];
+            s = s + (double)ca[i] * (double)cb[i];
         }
         sh[threadIdx.x] = s;
         __syncthreads();
         ng_tree_sum(sh);
         if (threadIdx.x == 0) {
-            out[j] = sh[0];
+            out[j] = (T)sh[0];
         }
         __syncthreads();
     }
 }
 
-// netgeom_dot_partial: partial[g] = sum over the elements i = g*NG_RB + t +
+// ng_dot_partial: partial[g] = sum over the elements i = g*NG_RB + t +
 // k*gridDim.x*NG_RB of x[i*incx] y[i*incy], for block g.
-extern "C" __global__ void netgeom_dot_partial(long long n, const double* x, long long incx, const double* y,
-                                               long long incy, double* partial)
+template <typename T>
+__device__ void ng_dot_partial(long long n, const T* x, long long incx, const T* y, long long incy, double* partial)
 {
     __shared__ double sh[NG_RB];
     double s = 0.0;
     for (long long i = (long long)blockIdx.x * NG_RB + threadIdx.x; i < n; i += (long long)gridDim.x * NG_RB) {
-        s = s + x[i * incx] * y[i * incy];
+        s = s + (double)x[i * incx] * (double)y[i * incy];
     }
     sh[threadIdx.x] = s;
     __syncthreads();
@@ -105,14 +110,15 @@ extern "C" __global__ void netgeom_sum_final(int count, const double* partial, d
     }
 }
 
-// netgeom_absmax_partial: partial[g] = max |x[i*incx]| over block g's
-// elements (NaN if any is NaN).
-extern "C" __global__ void netgeom_absmax_partial(long long n, const double* x, long long incx, double* partial)
+// ng_absmax_partial: partial[g] = max |x[i*incx]| over block g's elements
+// (NaN if any is NaN).
+template <typename T>
+__device__ void ng_absmax_partial(long long n, const T* x, long long incx, double* partial)
 {
     __shared__ double sh[NG_RB];
     double s = 0.0;
     for (long long i = (long long)blockIdx.x * NG_RB + threadIdx.x; i < n; i += (long long)gridDim.x * NG_RB) {
-        s = ng_absmax(s, x[i * incx]);
+        s = ng_absmax(s, (double)x[i * incx]);
     }
     sh[threadIdx.x] = s;
     __syncthreads();
@@ -138,19 +144,19 @@ extern "C" __global__ void netgeom_absmax_final(int count, const double* partial
     }
 }
 
-// netgeom_sumsq_partial: partial[g] = sum of (x[i*incx]/scale)^2 over block
-// g's elements, scale = scale_ptr[0] = max |x| (so no term overflows and the
+// ng_sumsq_partial: partial[g] = sum of (x[i*incx]/scale)^2 over block g's
+// elements, scale = scale_ptr[0] = max |x| (so no term overflows and the
 // largest is 1). When scale is 0, Inf or NaN the sum is not needed
 // (netgeom_nrm2_final decides) and 0 is stored.
-extern "C" __global__ void netgeom_sumsq_partial(long long n, const double* x, long long incx,
-                                                 const double* scale_ptr, double* partial)
+template <typename T>
+__device__ void ng_sumsq_partial(long long n, const T* x, long long incx, const double* scale_ptr, double* partial)
 {
     __shared__ double sh[NG_RB];
     double scale = scale_ptr[0];
     double s = 0.0;
     if (scale > 0.0 && scale <= 1.7976931348623157e308) {
         for (long long i = (long long)blockIdx.x * NG_RB + threadIdx.x; i < n; i += (long long)gridDim.x * NG_RB) {
-            double q = x[i * incx] / scale;
+            double q = (double)x[i * incx] / scale;
             s = s + q * q;
         }
     }
@@ -183,4 +189,47 @@ extern "C" __global__ void netgeom_nrm2_final(int count, const double* partial, 
             out[0] = scale; // 0, +Inf or NaN
         }
     }
+}
+
+// The kernels on the caller's buffers, in double and in float.
+extern "C" __global__ void netgeom_column_dots(long long m, long long n, const double* a, long long lda,
+                                               const double* b, long long ldb, double* out)
+{
+    ng_column_dots(m, n, a, lda, b, ldb, out);
+}
+extern "C" __global__ void netgeom_column_dots_f32(long long m, long long n, const float* a, long long lda,
+                                                   const float* b, long long ldb, float* out)
+{
+    ng_column_dots(m, n, a, lda, b, ldb, out);
+}
+
+extern "C" __global__ void netgeom_dot_partial(long long n, const double* x, long long incx, const double* y,
+                                               long long incy, double* partial)
+{
+    ng_dot_partial(n, x, incx, y, incy, partial);
+}
+extern "C" __global__ void netgeom_dot_partial_f32(long long n, const float* x, long long incx, const float* y,
+                                                   long long incy, double* partial)
+{
+    ng_dot_partial(n, x, incx, y, incy, partial);
+}
+
+extern "C" __global__ void netgeom_absmax_partial(long long n, const double* x, long long incx, double* partial)
+{
+    ng_absmax_partial(n, x, incx, partial);
+}
+extern "C" __global__ void netgeom_absmax_partial_f32(long long n, const float* x, long long incx, double* partial)
+{
+    ng_absmax_partial(n, x, incx, partial);
+}
+
+extern "C" __global__ void netgeom_sumsq_partial(long long n, const double* x, long long incx,
+                                                 const double* scale_ptr, double* partial)
+{
+    ng_sumsq_partial(n, x, incx, scale_ptr, partial);
+}
+extern "C" __global__ void netgeom_sumsq_partial_f32(long long n, const float* x, long long incx,
+                                                     const double* scale_ptr, double* partial)
+{
+    ng_sumsq_partial(n, x, incx, scale_ptr, partial);
 }

@@ -50,10 +50,10 @@ half of the free memory (--store-weights auto), or always, or never (drawn
 again for every batch, one layer's weights in memory at a time); the numbers
 are the same either way, and the output says which it was.
 
---dtype float32 computes in float32 on the CPU (sgemm at twice dgemm's rate,
-the weights the float64 normals rounded once, column sums in float64): q,
-length, kbar and Grassmannian length agree with float64 to about 1e-7 in the
-ordered phase and in shallow chaotic networks, 1e-4 at depth 20 and sigma_w 4
+--dtype float32 computes in float32 (sgemm, at twice dgemm's rate on the
+CPU; the weights the float64 normals rounded once; column sums in float64):
+on the CPU, q, length, kbar and Grassmannian length agree with float64 to
+about 1e-7 in the ordered phase and in shallow chaotic networks, 1e-4 at depth 20 and sigma_w 4
 (rounding grows with chaos).`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{float32Ready: "manifold.TestCurvatureFloat32"},

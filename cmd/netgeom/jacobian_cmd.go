@@ -34,8 +34,8 @@ Lanczos on J^T J (J v forward, J^T u backward), and the mean and second
 moment from Hutchinson traces of J^T J and (J^T J)^2. --critical sets
 sigma_w to the order-to-chaos boundary at --sigma-b.
 
---dtype float32 computes J (or its products) in float32 on the CPU and the
-SVD, Lanczos and traces in float64: the mean, variance and largest squared
+--dtype float32 computes J (or its products) in float32 and the SVD,
+Lanczos and traces in float64: on the CPU, the mean, variance and largest squared
 singular value agree with float64 to 1.4e-6 relative at depth 32; the
 smallest is shown only where float32's rounding lets the SVD resolve it.`,
 		Annotations: map[string]string{float32Ready: "isometry.TestJacobianFloat32"},

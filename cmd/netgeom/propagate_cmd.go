@@ -24,8 +24,8 @@ network, and print per layer the measured mean q^l and mean correlation c^l
 beside the mean-field length map and C-map (Poole et al. 2016, figure 2).
 q is the squared length per coordinate, |h|^2 / N.
 
---dtype float32 computes in float32 on the CPU: q and c agree with float64 to
-about 2e-8 in the ordered phase and 3e-5 at depth 20 and sigma_w 4.`,
+--dtype float32 computes in float32: on the CPU, q and c agree with float64
+to about 2e-8 in the ordered phase and 3e-5 at depth 20 and sigma_w 4.`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{float32Ready: "manifold.TestPropagateFloat32"},
 		RunE: func(cmd *cobra.Command, _ []string) error {

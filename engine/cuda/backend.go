@@ -17,10 +17,7 @@ import (
 
 func init() {
 	engine.Register("cuda", func(dt engine.DType) (engine.Backend, error) {
-		if dt != engine.Float64 {
-			return nil, fmt.Errorf("%w: cuda: the CUDA backend computes in float64 only for now (float32 there is to come); use the cpu backend for %v", engine.ErrDType, dt)
-		}
-		return New(Options{})
+		return New(Options{DType: dt})
 	})
 }
 
@@ -39,6 +36,11 @@ type Options struct {
 	// NETGEOM_CUBLAS, else the search described in the package
 	// documentation.
 	CUBLAS string
+	// DType is the precision of every buffer: engine.Float64 (the zero
+	// value) or engine.Float32 (float storage, cuBLAS's S-routines for gemm
+	// and gemv, everything else computed in double and rounded once; see
+	// the package documentation).
+	DType engine.DType
 }
 
 // device runs every engine op on one NVIDIA GPU, on device addresses; New
@@ -50,6 +52,9 @@ type device struct {
 
 	mu     sync.Mutex // serialises calls; guards closed
 	closed bool
+
+	dt   engine.DType // of every buffer
+	size int          // bytes per element: 8 or 4
 
 	// Set up by open on the worker and read-only afterwards.
 	dev           int32
@@ -77,7 +82,7 @@ type device struct {
 
 var errClosed = fmt.Errorf("cuda backend: %w", engine.ErrClosed)
 
-// Scratch layout (float64 elements).
+// Scratch layout (float64 elements, whatever the backend's dtype).
 const (
 	scratchPartials = 0                   // maxPartials partial sums
 	scratchScale    = maxPartials         // nrm2's scale
@@ -121,6 +126,9 @@ func openDevice(opt Options) (*device, error) {
 	if ordinal < 0 {
 		return nil, fmt.Errorf("cuda backend: device %d; want a GPU number >= 0", ordinal)
 	}
+	if opt.DType != engine.Float64 && opt.DType != engine.Float32 {
+		return nil, fmt.Errorf("cuda backend: %w %v: want float64 or float32", engine.ErrDType, opt.DType)
+	}
 	fs := osFileSystem()
 	if opt.CUBLAS != "" {
 		getenv := fs.getenv
@@ -135,7 +143,7 @@ func openDevice(opt Options) (*device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cuda: %w", err)
 	}
-	b := &device{drv: drv, w: startWorker(), ordinal: ordinal, live: map[devptr]struct{}{}}
+	b := &device{drv: drv, w: startWorker(), ordinal: ordinal, live: map[devptr]struct{}{}, dt: opt.DType, size: opt.DType.Size()}
 	b.expFMA, b.expWhy = hostExpFMA()
 	if err := b.w.run(func() error { return b.open(choice, fs) }); err != nil {
 		b.w.stop()
@@ -254,9 +262,10 @@ func (b *device) open(blasChoice string, fs fileSystem) (err error) {
 		if !ok {
 			return fmt.Errorf("%w: internal error: no kernels module %q for %s", engine.ErrUnavailable, k.module, k.name)
 		}
-		name := append([]byte(k.name), 0)
+		sym := k.symbol(b.dt)
+		name := append([]byte(sym), 0)
 		var fn uintptr
-		if e := d.check("cuModuleGetFunction("+k.name+")", d.cuModuleGetFunction(&fn, mod, &name[0])); e != nil {
+		if e := d.check("cuModuleGetFunction("+sym+")", d.cuModuleGetFunction(&fn, mod, &name[0])); e != nil {
 			return fmt.Errorf("%w: %w", engine.ErrUnavailable, e)
 		}
 		b.funcs[k] = fn
@@ -306,6 +315,10 @@ func (b *device) makeInfo(vals map[string]int, isaMaj, isaMin int) engine.Info {
 		"kernels":            fmt.Sprintf("PTX ISA %d.%d for %s, JIT-compiled by the driver", isaMaj, isaMin, kernels.Arch),
 		"blas_reason":        b.blasWhy,
 		"exp":                b.expWhy,
+	}
+	if b.dt == engine.Float32 {
+		d["float32"] = "float buffers; gemm and gemv in float (cuBLAS's S-routines, default math mode: no TF32), " +
+			"dot, nrm2 and column dots summed in double, elementwise ops and activations computed in double and rounded once"
 	}
 	blasName := "kernels"
 	if b.blas != nil {
@@ -389,10 +402,11 @@ func (b *device) release() error {
 	return errors.Join(errs...)
 }
 
-// Info implements engine.Kernels.
-// DType implements engine.Kernels: the CUDA backend computes in float64.
-func (b *device) DType() engine.DType { return engine.Float64 }
+// DType implements engine.Kernels: the precision the backend was opened
+// for.
+func (b *device) DType() engine.DType { return b.dt }
 
+// Info implements engine.Kernels.
 func (b *device) Info() engine.Info {
 	in := b.info
 	in.Details = map[string]string{}
@@ -432,8 +446,12 @@ func (b *device) do(f func() error) error {
 	return b.w.run(f)
 }
 
-// at is the device address of element i of p.
+// at is the device address of float64 element i of p (the scratch).
 func (p devptr) at(i int) devptr { return p + devptr(i)*8 }
+
+// elem is the device address of element i of buffer memory p, in the
+// backend's dtype.
+func (b *device) elem(p devptr, i int) devptr { return p + devptr(i)*devptr(b.size) }
 
 // allocDevice allocates bytes of device memory into *p; an out-of-memory
 // error says how much was asked and how much is free. It runs on the
@@ -470,7 +488,7 @@ func (b *device) Alloc(n int) (devptr, error) {
 		if n == 0 {
 			return nil
 		}
-		if err := b.allocDevice("alloc", &p, uint64(n)*8); err != nil {
+		if err := b.allocDevice("alloc", &p, uint64(n)*uint64(b.size)); err != nil {
 			return err
 		}
 		b.live[devptr(p)] = struct{}{}
@@ -498,4 +516,4 @@ func (b *device) Free(p devptr) error {
 }
 
 // View implements engine.Kernels.
-func (b *device) View(p devptr, off, _ int) devptr { return p.at(off) }
+func (b *device) View(p devptr, off, _ int) devptr { return b.elem(p, off) }

@@ -13,9 +13,11 @@ import (
 // GPU benchmarks (skipped without a GPU). Every timed loop ends with a
 // stream synchronisation, so the time covers the GPU work, not just the
 // launches. Metrics: GFLOP/s for products; for the forward pass and the jet,
-// also the dgemm rate of the same product measured in the same run and the
-// ratio of the two ("frac-of-dgemm": 1 would mean the elementwise work is
-// free); normals/s for Philox; GB/s for transfers.
+// also the gemm rate (dgemm or sgemm, by dtype) of the same product
+// measured in the same run and the ratio of the two ("frac-of-gemm": 1
+// would mean the elementwise work is free); normals/s for Philox; GB/s for
+// transfers. Gemm, the forward pass and the jet run in both dtypes
+// (a dtype= level), so float32's speed-up is a ratio from one run.
 
 var clockStart = time.Now()
 
@@ -29,26 +31,31 @@ type gpu struct {
 	d *device
 }
 
-var bench struct {
+// bench holds the backends of the benchmarks, by dtype.
+var bench [2]struct {
 	once sync.Once
 	b    *gpu
 	err  error
 }
 
-// benchBackend opens one GPU backend for all benchmarks (the JIT and
-// cuBLAS initialisation are not what is measured).
-func benchBackend(tb testing.TB) *gpu {
-	bench.once.Do(func() {
-		d, err := openDevice(Options{})
+// benchDTypes are the dtypes of the benchmarks that compare them.
+var benchDTypes = []engine.DType{engine.Float64, engine.Float32}
+
+// benchBackend opens one GPU backend per dtype for all benchmarks (the JIT
+// and cuBLAS initialisation are not what is measured).
+func benchBackend(tb testing.TB, dt engine.DType) *gpu {
+	s := &bench[dt]
+	s.once.Do(func() {
+		d, err := openDevice(Options{DType: dt})
 		if err == nil {
-			bench.b = &gpu{engine.Checked[devptr](d), d}
+			s.b = &gpu{engine.Checked[devptr](d), d}
 		}
-		bench.err = err
+		s.err = err
 	})
-	if bench.err != nil {
-		tb.Skip("SKIP: no CUDA device: " + bench.err.Error())
+	if s.err != nil {
+		tb.Skip("SKIP: no CUDA device: " + s.err.Error())
 	}
-	return bench.b
+	return s.b
 }
 
 // sync waits for the backend's stream.
@@ -58,7 +65,7 @@ func (b *device) sync() error {
 
 func benchAlloc(tb testing.TB, be *gpu, n int, seed uint64) engine.Buffer {
 	tb.Helper()
-	x, err := be.Alloc(engine.Float64, n)
+	x, err := be.Alloc(engine.DTypeOf(be.Backend), n)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -138,18 +145,23 @@ func gflops(m, n, k int, sec float64) float64 {
 }
 
 // BenchmarkGPUDgemm: square dgemm through the engine (Gemm) and by cuBLAS
-// directly, and netgeom's fallback kernel, in GFLOP/s.
+// directly, and netgeom's fallback kernel, in GFLOP/s; and sgemm through
+// the engine of a float32 backend ("engine-float32").
 func BenchmarkGPUDgemm(b *testing.B) {
 	for _, n := range benchSizes.dgemm {
-		for _, path := range []string{"engine", "cublas-direct", "kernels"} {
+		for _, path := range []string{"engine", "engine-float32", "cublas-direct", "kernels"} {
 			b.Run(fmt.Sprintf("%s/n=%d", path, n), func(b *testing.B) {
-				be := benchBackend(b)
+				dt := engine.Float64
+				if path == "engine-float32" {
+					dt = engine.Float32
+				}
+				be := benchBackend(b, dt)
 				if path == "kernels" && n > benchSizes.kernelGemmMax {
 					b.Skip("the fallback kernel is too slow to time at this size")
 				}
 				var f func() error
 				switch path {
-				case "engine":
+				case "engine", "engine-float32":
 					A, B, C := benchAlloc(b, be, n*n, 1), benchAlloc(b, be, n*n, 2), benchAlloc(b, be, n*n, 3)
 					defer benchFree(b, be, A, B, C)
 					f = func() error { return be.Gemm(engine.NoTrans, engine.NoTrans, n, n, n, 1, A, n, B, n, 0, C, n) }
@@ -199,8 +211,8 @@ var benchSizes = struct {
 	transfer: 32 << 20,
 }
 
-// dgemmRate measures the GFLOP/s of C = W X for W n x n and X n x cols.
-func dgemmRate(b *testing.B, be *gpu, n, cols int, W, X, C engine.Buffer) float64 {
+// gemmRate measures the GFLOP/s of C = W X for W n x n and X n x cols.
+func gemmRate(b *testing.B, be *gpu, n, cols int, W, X, C engine.Buffer) float64 {
 	b.Helper()
 	const reps = 5
 	f := func() error { return be.Gemm(engine.NoTrans, engine.NoTrans, n, cols, n, 1, W, n, X, n, 0, C, n) }
@@ -224,31 +236,36 @@ func dgemmRate(b *testing.B, be *gpu, n, cols int, W, X, C engine.Buffer) float6
 
 // BenchmarkGPUForward: one dense layer, h = W x + b, x' = tanh(h), for a
 // batch of inputs: the rate in GFLOP/s of its gemm, and as a fraction of
-// the plain dgemm rate of the same product.
+// the plain gemm rate of the same product.
 func BenchmarkGPUForward(b *testing.B) {
 	for _, s := range benchSizes.layers {
-		b.Run(fmt.Sprintf("width=%d/batch=%d", s.width, s.batch), func(b *testing.B) {
-			be := benchBackend(b)
-			n, B := s.width, s.batch
-			W, X, bias := benchAlloc(b, be, n*n, 1), benchAlloc(b, be, n*B, 2), benchAlloc(b, be, n, 3)
-			H, Y := benchAlloc(b, be, n*B, 4), benchAlloc(b, be, n*B, 5)
-			defer benchFree(b, be, W, X, bias, H, Y)
-			ref := dgemmRate(b, be, n, B, W, X, H)
-			sec := timeLoop(b, be, func() error {
-				if err := be.Gemm(engine.NoTrans, engine.NoTrans, n, B, n, 1, W, n, X, n, 0, H, n); err != nil {
-					return err
-				}
-				if err := be.AddBias(n, B, bias, H, n); err != nil {
-					return err
-				}
-				return be.ActivateDerivative(activation.Tanh, 0, H, Y)
+		for _, dt := range benchDTypes {
+			b.Run(fmt.Sprintf("width=%d/batch=%d/dtype=%v", s.width, s.batch, dt), func(b *testing.B) {
+				benchForward(b, benchBackend(b, dt), s)
 			})
-			rate := gflops(n, B, n, sec)
-			b.ReportMetric(rate, "GFLOP/s")
-			b.ReportMetric(ref, "dgemm-GFLOP/s")
-			b.ReportMetric(rate/ref, "frac-of-dgemm")
-		})
+		}
 	}
+}
+
+func benchForward(b *testing.B, be *gpu, s layerShape) {
+	n, B := s.width, s.batch
+	W, X, bias := benchAlloc(b, be, n*n, 1), benchAlloc(b, be, n*B, 2), benchAlloc(b, be, n, 3)
+	H, Y := benchAlloc(b, be, n*B, 4), benchAlloc(b, be, n*B, 5)
+	defer benchFree(b, be, W, X, bias, H, Y)
+	ref := gemmRate(b, be, n, B, W, X, H)
+	sec := timeLoop(b, be, func() error {
+		if err := be.Gemm(engine.NoTrans, engine.NoTrans, n, B, n, 1, W, n, X, n, 0, H, n); err != nil {
+			return err
+		}
+		if err := be.AddBias(n, B, bias, H, n); err != nil {
+			return err
+		}
+		return be.ActivateDerivative(activation.Tanh, 0, H, Y)
+	})
+	rate := gflops(n, B, n, sec)
+	b.ReportMetric(rate, "GFLOP/s")
+	b.ReportMetric(ref, "gemm-GFLOP/s")
+	b.ReportMetric(rate/ref, "frac-of-gemm")
 }
 
 // BenchmarkGPUJet: the second-order jet through one dense layer: the value
@@ -256,42 +273,47 @@ func BenchmarkGPUForward(b *testing.B) {
 // on the value, then the fused activation jet.
 func BenchmarkGPUJet(b *testing.B) {
 	for _, s := range benchSizes.layers {
-		b.Run(fmt.Sprintf("width=%d/batch=%d", s.width, s.batch), func(b *testing.B) {
-			be := benchBackend(b)
-			n, B := s.width, s.batch
-			W, X, bias := benchAlloc(b, be, n*n, 1), benchAlloc(b, be, 3*n*B, 2), benchAlloc(b, be, n, 3)
-			H, Y := benchAlloc(b, be, 3*n*B, 4), benchAlloc(b, be, 3*n*B, 5)
-			defer benchFree(b, be, W, X, bias, H, Y)
-			view := func(buf engine.Buffer, i int) engine.Buffer {
-				v, err := be.Slice(buf, i*n*B, n*B)
-				if err != nil {
-					b.Fatal(err)
-				}
-				return v
-			}
-			h, v, a := view(H, 0), view(H, 1), view(H, 2)
-			x, dx, ddx := view(Y, 0), view(Y, 1), view(Y, 2)
-			ref := dgemmRate(b, be, n, 3*B, W, X, H)
-			sec := timeLoop(b, be, func() error {
-				if err := be.Gemm(engine.NoTrans, engine.NoTrans, n, 3*B, n, 1, W, n, X, n, 0, H, n); err != nil {
-					return err
-				}
-				if err := be.AddBias(n, B, bias, h, n); err != nil {
-					return err
-				}
-				return be.ActivateJet(activation.Tanh, h, v, a, x, dx, ddx)
+		for _, dt := range benchDTypes {
+			b.Run(fmt.Sprintf("width=%d/batch=%d/dtype=%v", s.width, s.batch, dt), func(b *testing.B) {
+				benchJet(b, benchBackend(b, dt), s)
 			})
-			rate := gflops(n, 3*B, n, sec)
-			b.ReportMetric(rate, "GFLOP/s")
-			b.ReportMetric(ref, "dgemm-GFLOP/s")
-			b.ReportMetric(rate/ref, "frac-of-dgemm")
-		})
+		}
 	}
+}
+
+func benchJet(b *testing.B, be *gpu, s layerShape) {
+	n, B := s.width, s.batch
+	W, X, bias := benchAlloc(b, be, n*n, 1), benchAlloc(b, be, 3*n*B, 2), benchAlloc(b, be, n, 3)
+	H, Y := benchAlloc(b, be, 3*n*B, 4), benchAlloc(b, be, 3*n*B, 5)
+	defer benchFree(b, be, W, X, bias, H, Y)
+	view := func(buf engine.Buffer, i int) engine.Buffer {
+		v, err := be.Slice(buf, i*n*B, n*B)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return v
+	}
+	h, v, a := view(H, 0), view(H, 1), view(H, 2)
+	x, dx, ddx := view(Y, 0), view(Y, 1), view(Y, 2)
+	ref := gemmRate(b, be, n, 3*B, W, X, H)
+	sec := timeLoop(b, be, func() error {
+		if err := be.Gemm(engine.NoTrans, engine.NoTrans, n, 3*B, n, 1, W, n, X, n, 0, H, n); err != nil {
+			return err
+		}
+		if err := be.AddBias(n, B, bias, h, n); err != nil {
+			return err
+		}
+		return be.ActivateJet(activation.Tanh, h, v, a, x, dx, ddx)
+	})
+	rate := gflops(n, 3*B, n, sec)
+	b.ReportMetric(rate, "GFLOP/s")
+	b.ReportMetric(ref, "gemm-GFLOP/s")
+	b.ReportMetric(rate/ref, "frac-of-gemm")
 }
 
 // BenchmarkGPUFillNormal: Philox normals per second.
 func BenchmarkGPUFillNormal(b *testing.B) {
-	be := benchBackend(b)
+	be := benchBackend(b, engine.Float64)
 	n := benchSizes.normals
 	x := benchAlloc(b, be, n, 1)
 	defer benchFree(b, be, x)
@@ -310,7 +332,7 @@ func BenchmarkGPUTransfer(b *testing.B) {
 	n := benchSizes.transfer
 	for _, dir := range []string{"upload", "download"} {
 		b.Run(dir, func(b *testing.B) {
-			be := benchBackend(b)
+			be := benchBackend(b, engine.Float64)
 			x := benchAlloc(b, be, n, 1)
 			defer benchFree(b, be, x)
 			host := make([]float64, n)

@@ -37,6 +37,9 @@ type cublasLib struct {
 	daxpy          func(handle uintptr, n int32, alpha *float64, x uint64, incx int32, y uint64, incy int32) cublasStatus
 	dscal          func(handle uintptr, n int32, alpha *float64, x uint64, incx int32) cublasStatus
 	dnrm2          func(handle uintptr, n int32, x uint64, incx int32, result *float64) cublasStatus
+	sgemm          func(handle uintptr, tA, tB int32, m, n, k int32, alpha *float32, a uint64, lda int32, b uint64, ldb int32, beta *float32, c uint64, ldc int32) cublasStatus
+	sgemmBatched   func(handle uintptr, tA, tB int32, m, n, k int32, alpha *float32, a uint64, lda int32, strideA int64, b uint64, ldb int32, strideB int64, beta *float32, c uint64, ldc int32, strideC int64, batch int32) cublasStatus
+	sgemv          func(handle uintptr, t int32, m, n int32, alpha *float32, a uint64, lda int32, x uint64, incx int32, beta *float32, y uint64, incy int32) cublasStatus
 }
 
 // symbols is cuBLAS's symbol table (the _v2 API of cublas_v2.h).
@@ -56,6 +59,9 @@ func (c *cublasLib) symbols() []symbol {
 		{"cublasDaxpy_v2", &c.daxpy},
 		{"cublasDscal_v2", &c.dscal},
 		{"cublasDnrm2_v2", &c.dnrm2},
+		{"cublasSgemm_v2", &c.sgemm},
+		{"cublasSgemmStridedBatched", &c.sgemmBatched},
+		{"cublasSgemv_v2", &c.sgemv},
 	}
 }
 

@@ -24,6 +24,15 @@
 //     nvidia/cublas/lib) and at NETGEOM_CUBLAS, with libcublasLt loaded from
 //     the same folder first. Without it, gemm, gemv and the level-1 ops run on
 //     netgeom's own kernels (deterministic, slower), and Info says so.
+//   - Two precisions (Options.DType, engine.OpenDType): float64, and
+//     float32 with float buffers (half the memory), gemm and gemv in float
+//     (cublasSgemm, cublasSgemmStridedBatched, cublasSgemv in the default
+//     math mode, so no TF32; or the _f32 fallback kernel), and everything
+//     else on netgeom's _f32 kernels, which compute in double from the float
+//     inputs and round each result once: dot, nrm2 and column dots sum in
+//     double, and the elementwise ops, activations, softmax and the normal
+//     fill give the CPU backend's float32 results to the bit (a float32
+//     random network is the float64 one rounded, on either backend).
 //
 // Environment:
 //

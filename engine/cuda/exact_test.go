@@ -32,19 +32,31 @@ var exactOrders = map[activation.ID][]int{
 
 // checkExactActivations compares those orders bit for bit, and the jet and
 // backward pass of tanh (whose third derivative the suite's tolerance
-// cannot absorb otherwise).
+// cannot absorb otherwise). On a float32 backend the inputs are float32
+// numbers and each expected value is the float64 one rounded once, as the
+// CPU backend's float32 computes it.
 func checkExactActivations(t *testing.T, b engine.Backend) {
 	t.Helper()
+	dt := engine.DTypeOf(b)
+	round := func(x float64) float64 {
+		if dt == engine.Float32 {
+			return float64(float32(x))
+		}
+		return x
+	}
 	r := rand.New(rand.NewPCG(21, 22))
 	h := []float64{0, math.Copysign(0, -1), 1e-300, -1e-300, 0.625, -0.625, 0.6249999999999999, 44.01, -44.02, 700, -700, 745, -746, 1e6, -1e6}
 	for len(h) < 1<<16 {
 		h = append(h, r.NormFloat64()*3, r.NormFloat64()*0.3, (r.Float64()-0.5)*100)
 	}
-	H, err := b.Alloc(engine.Float64, len(h))
+	for i := range h {
+		h[i] = round(h[i])
+	}
+	H, err := b.Alloc(dt, len(h))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := b.Alloc(engine.Float64, len(h))
+	out, err := b.Alloc(dt, len(h))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,9 +67,9 @@ func checkExactActivations(t *testing.T, b engine.Backend) {
 	bits := func(what string, got []float64, want func(i int) float64) {
 		t.Helper()
 		for i := range got {
-			w := want(i)
+			w := round(want(i))
 			if math.Float64bits(got[i]) != math.Float64bits(w) && !(math.IsNaN(got[i]) && math.IsNaN(w)) {
-				t.Errorf("%s at h = %v: %v (%016x), CPU %v (%016x)", what, h[i], got[i], math.Float64bits(got[i]), w, math.Float64bits(w))
+				t.Errorf("%v %s at h = %v: %v (%016x), CPU %v (%016x)", dt, what, h[i], got[i], math.Float64bits(got[i]), w, math.Float64bits(w))
 				return
 			}
 		}
@@ -83,11 +95,11 @@ func checkExactActivations(t *testing.T, b engine.Backend) {
 	n := len(h)
 	v, a := make([]float64, n), make([]float64, n)
 	for i := range v {
-		v[i], a[i] = r.NormFloat64(), r.NormFloat64()
+		v[i], a[i] = round(r.NormFloat64()), round(r.NormFloat64())
 	}
 	bufs := make([]engine.Buffer, 5)
 	for i := range bufs {
-		if bufs[i], err = b.Alloc(engine.Float64, n); err != nil {
+		if bufs[i], err = b.Alloc(dt, n); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -100,6 +112,14 @@ func checkExactActivations(t *testing.T, b engine.Backend) {
 	if err := b.ActivateJet(activation.Tanh, H, bufs[0], bufs[1], bufs[2], bufs[3], bufs[4]); err != nil {
 		t.Fatal(err)
 	}
+	if err := b.Download(got, bufs[2]); err != nil {
+		t.Fatal(err)
+	}
+	bits("tanh jet x", got, func(i int) float64 { return f.Phi(h[i]) })
+	if err := b.Download(got, bufs[3]); err != nil {
+		t.Fatal(err)
+	}
+	bits("tanh jet dx", got, func(i int) float64 { return f.D1(h[i]) * v[i] })
 	if err := b.Download(got, bufs[4]); err != nil {
 		t.Fatal(err)
 	}
@@ -122,18 +142,22 @@ func TestFakeExactActivations(t *testing.T) {
 	if mode == 1 && why != "Go's amd64 exp, FMA path (as this CPU)" {
 		t.Skip("SKIP: this host's math.Exp is not a transcribed path: " + why)
 	}
-	b := openFake(t, Options{BLAS: "kernels"})
-	defer b.Close()
-	checkExactActivations(t, b)
+	for _, dt := range dtypes {
+		b := openFake(t, Options{BLAS: "kernels", DType: dt})
+		checkExactActivations(t, b)
+		b.Close()
+	}
 }
 
 func TestGPUExactActivations(t *testing.T) {
-	b := openGPU(t, Options{})
-	defer b.Close()
 	if _, why := hostExpFMA(); why != "Go's amd64 exp, FMA path (as this CPU)" && why != "Go's amd64 exp, SSE2 path (as this CPU)" {
 		t.Skip("SKIP: " + why)
 	}
-	checkExactActivations(t, b)
+	for _, dt := range dtypes {
+		b := openGPU(t, Options{DType: dt})
+		checkExactActivations(t, b)
+		b.Close()
+	}
 }
 
 // TestLaunchConstantsMatchKernels: the block sizes the Go side launches
@@ -161,21 +185,23 @@ func TestLaunchConstantsMatchKernels(t *testing.T) {
 }
 
 // checkSoftmaxMatchesCPU compares Softmax (both modes, in place and not,
-// padded leading dimensions) and ScaleColumns with the CPU backend's, bit
-// for bit (they share the summation order and, on amd64, exp and log).
+// padded leading dimensions) and ScaleColumns with the CPU backend's of the
+// same dtype, bit for bit (they share the summation order and, on amd64,
+// exp and log, and both round a float32 result once).
 func checkSoftmaxMatchesCPU(t *testing.T, b engine.Backend) {
 	t.Helper()
-	c, err := cpu.New(cpu.Options{BLAS: "gonum", Threads: 2})
+	dt := engine.DTypeOf(b)
+	c, err := cpu.New(cpu.Options{BLAS: "gonum", Threads: 2, DType: dt})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(31, 32))
 	both := func(x []float64) (engine.Buffer, engine.Buffer) {
-		g, err := b.Alloc(engine.Float64, len(x))
+		g, err := b.Alloc(dt, len(x))
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, _ := c.Alloc(engine.Float64, len(x))
+		h, _ := c.Alloc(dt, len(x))
 		if err := b.Upload(g, x); err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +217,7 @@ func checkSoftmaxMatchesCPU(t *testing.T, b engine.Backend) {
 		_ = c.Download(hv, h)
 		for i := range hv {
 			if math.Float64bits(gv[i]) != math.Float64bits(hv[i]) && !(math.IsNaN(gv[i]) && math.IsNaN(hv[i])) {
-				t.Fatalf("%s: element %d = %v, CPU %v", what, i, gv[i], hv[i])
+				t.Fatalf("%v %s: element %d = %v, CPU %v", dt, what, i, gv[i], hv[i])
 			}
 		}
 	}
@@ -235,8 +261,8 @@ func checkSoftmaxMatchesCPU(t *testing.T, b engine.Backend) {
 		same(fmt.Sprintf("scale columns %dx%d ld %d", sh.m, sh.n, ld), gx, hx)
 	}
 	// The same bad calls get the same errors.
-	x3, _ := b.Alloc(engine.Float64, 3)
-	h3, _ := c.Alloc(engine.Float64, 3)
+	x3, _ := b.Alloc(dt, 3)
+	h3, _ := c.Alloc(dt, 3)
 	for _, f := range []func(be engine.Backend, x engine.Buffer) error{
 		func(be engine.Backend, x engine.Buffer) error { return be.Softmax(2, 2, x, 2, x, 2, false) },
 		func(be engine.Backend, x engine.Buffer) error { return be.Softmax(2, 1, x, 1, x, 2, true) },
@@ -254,16 +280,20 @@ func TestFakeSoftmaxMatchesCPU(t *testing.T) {
 	if _, why := hostExpFMA(); why != "Go's amd64 exp, FMA path (as this CPU)" && why != "Go's amd64 exp, SSE2 path (as this CPU)" {
 		t.Skip("SKIP: " + why)
 	}
-	b := openFake(t, Options{BLAS: "kernels"})
-	defer b.Close()
-	checkSoftmaxMatchesCPU(t, b)
+	for _, dt := range dtypes {
+		b := openFake(t, Options{BLAS: "kernels", DType: dt})
+		checkSoftmaxMatchesCPU(t, b)
+		b.Close()
+	}
 }
 
 func TestGPUSoftmaxMatchesCPU(t *testing.T) {
-	b := openGPU(t, Options{})
-	defer b.Close()
 	if _, why := hostExpFMA(); why != "Go's amd64 exp, FMA path (as this CPU)" && why != "Go's amd64 exp, SSE2 path (as this CPU)" {
 		t.Skip("SKIP: " + why)
 	}
-	checkSoftmaxMatchesCPU(t, b)
+	for _, dt := range dtypes {
+		b := openGPU(t, Options{DType: dt})
+		checkSoftmaxMatchesCPU(t, b)
+		b.Close()
+	}
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/ebitengine/purego"
 
 	"github.com/netgeom/netgeom/engine"
+	"github.com/netgeom/netgeom/engine/cpu"
 	"github.com/netgeom/netgeom/engine/enginetest"
-	"github.com/netgeom/netgeom/engine/rng"
 	"github.com/netgeom/netgeom/kernels"
 )
 
@@ -146,29 +146,51 @@ func openFake(t *testing.T, opt Options) engine.Backend {
 	return b
 }
 
+// dtypes are the precisions every backend test runs in.
+var dtypes = []engine.DType{engine.Float64, engine.Float32}
+
+// TestFakeConformanceKernels runs the conformance suite on netgeom's own
+// kernels, in both precisions (float32 on the _f32 kernels).
 func TestFakeConformanceKernels(t *testing.T) {
 	fakeGPU(t)
-	enginetest.Run(t, func(t *testing.T) engine.Backend {
-		b := openFake(t, Options{BLAS: "kernels"})
-		if got := b.Info().BLAS; got != "kernels" {
-			t.Fatalf("BLAS %q, want kernels", got)
-		}
-		return b
-	})
+	for _, dt := range dtypes {
+		t.Run(dt.String(), func(t *testing.T) {
+			enginetest.Run(t, func(t *testing.T) engine.Backend {
+				b := openFake(t, Options{BLAS: "kernels", DType: dt})
+				if got := b.Info().BLAS; got != "kernels" {
+					t.Fatalf("BLAS %q, want kernels", got)
+				}
+				if got := engine.DTypeOf(b); got != dt {
+					t.Fatalf("dtype %v, want %v", got, dt)
+				}
+				return b
+			})
+		})
+	}
 	if n := fake.get("bad_access"); n != 0 {
 		t.Errorf("%d accesses outside an allocation", n)
 	}
 }
 
+// TestFakeConformanceCublas runs it with cuBLAS, in both precisions
+// (float32 through cublasSgemm, cublasSgemmStridedBatched and
+// cublasSgemv).
 func TestFakeConformanceCublas(t *testing.T) {
 	fakeGPU(t)
-	enginetest.Run(t, func(t *testing.T) engine.Backend {
-		b := openFake(t, Options{CUBLAS: fake.cublasDir})
-		if got := b.Info().BLAS; got != "cublas" {
-			t.Fatalf("BLAS %q, want cublas (%s)", got, b.Info().Details["blas_reason"])
-		}
-		return b
-	})
+	for _, dt := range dtypes {
+		t.Run(dt.String(), func(t *testing.T) {
+			enginetest.Run(t, func(t *testing.T) engine.Backend {
+				b := openFake(t, Options{CUBLAS: fake.cublasDir, DType: dt})
+				if got := b.Info().BLAS; got != "cublas" {
+					t.Fatalf("BLAS %q, want cublas (%s)", got, b.Info().Details["blas_reason"])
+				}
+				if got := b.Info().DType; got != dt.String() {
+					t.Fatalf("Info().DType %q, want %v", got, dt)
+				}
+				return b
+			})
+		})
+	}
 	if n := fake.get("bad_access"); n != 0 {
 		t.Errorf("%d accesses outside an allocation", n)
 	}
@@ -240,18 +262,31 @@ func TestFakeCloseReleasesEverything(t *testing.T) {
 }
 
 // TestFakeNormalsBitExact: 2^20 + 3 normals from an odd start equal
-// package rng's bit for bit (the GPU test does 10^7 on the device).
+// package rng's bit for bit (the GPU test does 10^7 on the device); in
+// float32, std times rng's normal rounded once, which is what the CPU
+// backend's float32 stores: a float32 network is the same on both.
 func TestFakeNormalsBitExact(t *testing.T) {
 	fakeGPU(t)
-	b := openFake(t, Options{BLAS: "kernels"})
-	defer b.Close()
-	const n = 1<<20 + 3
-	x, err := b.Alloc(engine.Float64, n)
+	for _, dt := range dtypes {
+		for _, std := range []float64{1, 0.37} {
+			b := openFake(t, Options{BLAS: "kernels", DType: dt})
+			checkNormalsBitExact(t, b, 1<<20+3, 0x9e3779b97f4a7c15, 12, 1<<33+1, std)
+			b.Close()
+		}
+	}
+}
+
+// checkNormalsBitExact compares b's FillNormal with rng.FillNormal (times
+// std when std != 1, rounded to b's dtype), and for float32 with the CPU
+// backend's float32 FillNormal.
+func checkNormalsBitExact(t *testing.T, b engine.Backend, n int, seed, stream, start uint64, std float64) {
+	t.Helper()
+	dt := engine.DTypeOf(b)
+	x, err := b.Alloc(dt, n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const seed, stream, start = 0x9e3779b97f4a7c15, 12, 1<<33 + 1
-	if err := b.FillNormal(x, seed, stream, start, 1); err != nil {
+	if err := b.FillNormal(x, seed, stream, start, std); err != nil {
 		t.Fatal(err)
 	}
 	got := make([]float64, n)
@@ -259,10 +294,38 @@ func TestFakeNormalsBitExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := make([]float64, n)
-	rng.FillNormal(want, seed, stream, start)
+	cpuNormals(want, seed, stream, start)
+	for i := range want {
+		w := want[i]
+		if std != 1 {
+			w *= std
+		}
+		if dt == engine.Float32 {
+			w = float64(float32(w))
+		}
+		if math.Float64bits(got[i]) != math.Float64bits(w) {
+			t.Fatalf("%v, seed %#x stream %d start %d std %v: normal %d is %v (%016x), rng's %v (%016x)",
+				dt, seed, stream, start, std, i, got[i], math.Float64bits(got[i]), w, math.Float64bits(w))
+		}
+	}
+	c, err := cpu.New(cpu.Options{BLAS: "gonum", Threads: 2, DType: dt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	y, err := c.Alloc(dt, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.FillNormal(y, seed, stream, start, std); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Download(want, y); err != nil {
+		t.Fatal(err)
+	}
 	for i := range want {
 		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
-			t.Fatalf("normal %d: %v (%016x), rng %v (%016x)", i, got[i], math.Float64bits(got[i]), want[i], math.Float64bits(want[i]))
+			t.Fatalf("%v, std %v: normal %d is %v, the CPU backend's %v", dt, std, i, got[i], want[i])
 		}
 	}
 }
@@ -454,31 +517,39 @@ func TestFakeKernelFailureSurfaces(t *testing.T) {
 }
 
 // TestFakeOverlappingCopy: Copy between overlapping views behaves like Go's
-// copy.
+// copy, in both dtypes (the views and the byte count scale with the
+// element size).
 func TestFakeOverlappingCopy(t *testing.T) {
 	fakeGPU(t)
-	b := openFake(t, Options{BLAS: "kernels"})
-	defer b.Close()
-	src := []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
-	x, _ := b.Alloc(engine.Float64, 10)
-	if err := b.Upload(x, src); err != nil {
-		t.Fatal(err)
-	}
-	lo, _ := b.Slice(x, 0, 6)
-	hi, _ := b.Slice(x, 3, 6)
-	if err := b.Copy(hi, lo); err != nil {
-		t.Fatal(err)
-	}
-	want := append([]float64(nil), src...)
-	copy(want[3:9], want[0:6])
-	got := make([]float64, 10)
-	if err := b.Download(got, x); err != nil {
-		t.Fatal(err)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("overlapping copy: %v, want %v", got, want)
+	for _, dt := range dtypes {
+		b := openFake(t, Options{BLAS: "kernels", DType: dt})
+		src := []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+		x, _ := b.Alloc(dt, 10)
+		if err := b.Upload(x, src); err != nil {
+			t.Fatal(err)
 		}
+		for _, c := range []struct{ to, from int }{{3, 0}, {0, 3}} {
+			lo, _ := b.Slice(x, c.from, 6)
+			hi, _ := b.Slice(x, c.to, 6)
+			if err := b.Copy(hi, lo); err != nil {
+				t.Fatal(err)
+			}
+			want := append([]float64(nil), src...)
+			copy(want[c.to:c.to+6], want[c.from:c.from+6])
+			got := make([]float64, 10)
+			if err := b.Download(got, x); err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%v: overlapping copy %d <- %d: %v, want %v", dt, c.to, c.from, got, want)
+				}
+			}
+			if err := b.Upload(x, src); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b.Close()
 	}
 }
 
@@ -487,25 +558,30 @@ func TestFakeOverlappingCopy(t *testing.T) {
 // GPU.
 func TestFakeBenchmarksSmoke(t *testing.T) {
 	fakeGPU(t)
-	d, err := openDevice(Options{Driver: fake.driver, CUBLAS: fake.cublasDir})
-	if err != nil {
-		t.Fatal(err)
+	saved := benchSizes
+	for _, dt := range dtypes {
+		d, err := openDevice(Options{Driver: fake.driver, CUBLAS: fake.cublasDir, DType: dt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		be := &gpu{engine.Checked[devptr](d), d}
+		defer be.Close()
+		s := &bench[dt]
+		savedB := s.b
+		defer func() { s.b = savedB }()
+		s.once.Do(func() {})
+		s.b, s.err = be, nil
 	}
-	be := &gpu{engine.Checked[devptr](d), d}
-	defer be.Close()
-	saved, savedBench := benchSizes, bench.b
 	benchSizes.dgemm, benchSizes.kernelGemmMax = []int{48}, 48
 	benchSizes.layers = []layerShape{{32, 8}}
 	benchSizes.normals, benchSizes.transfer = 1000, 1000
-	bench.once.Do(func() {})
-	bench.b, bench.err = be, nil
 	bt := flag.Lookup("test.benchtime")
 	oldBT := bt.Value.String()
 	if err := bt.Value.Set("1x"); err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
-		benchSizes, bench.b = saved, savedBench
+		benchSizes = saved
 		_ = bt.Value.Set(oldBT)
 	}()
 	for name, f := range map[string]func(*testing.B){

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
+
+	"github.com/netgeom/netgeom/engine"
 )
 
 // devptr is a device address (CUdeviceptr) passed to a kernel.
@@ -13,34 +15,48 @@ type devptr uint64
 // parameters, one letter each: p a device pointer (devptr), l a long long
 // (int64), u an unsigned long long (uint64), i an int (int32), d a double
 // (float64). TestKernelSignatures checks every signature against the PTX.
+//
+// A kernel that reads or writes the caller's buffers comes in both
+// precisions: name on double buffers and name_f32 on float buffers, with
+// the same signature (scalars stay double); the backend loads the one of
+// its dtype. The reductions' final kernels work on the float64 scratch only.
 type kernel struct {
 	module string // kernels module (file name without .cu)
 	name   string
 	sig    string
+	typed  bool // a name_f32 variant exists
+}
+
+// symbol is the kernel's function name for buffers of dtype dt.
+func (k *kernel) symbol(dt engine.DType) string {
+	if k.typed && dt == engine.Float32 {
+		return k.name + "_f32"
+	}
+	return k.name
 }
 
 // The kernels of package kernels that the backend launches.
 var (
-	kFillNormal    = &kernel{"philox", "netgeom_fill_normal", "pluuud"}
-	kAct           = &kernel{"activation", "netgeom_act", "iiippl"}
-	kActJet        = &kernel{"activation", "netgeom_act_jet", "iippppppl"}
-	kActBackward   = &kernel{"activation", "netgeom_act_backward", "iipppl"}
-	kFill          = &kernel{"elementwise", "netgeom_fill", "pld"}
-	kHadamard      = &kernel{"elementwise", "netgeom_hadamard", "pppl"}
-	kAddBias       = &kernel{"elementwise", "netgeom_add_bias", "llppl"}
-	kScaleMatrix   = &kernel{"elementwise", "netgeom_scale_matrix", "lldplll"}
-	kAxpy          = &kernel{"elementwise", "netgeom_axpy", "ldplpl"}
-	kScal          = &kernel{"elementwise", "netgeom_scal", "ldpl"}
-	kColumnDots    = &kernel{"reduce", "netgeom_column_dots", "llplplp"}
-	kDotPartial    = &kernel{"reduce", "netgeom_dot_partial", "lplplp"}
-	kSumFinal      = &kernel{"reduce", "netgeom_sum_final", "ipp"}
-	kAbsmaxPartial = &kernel{"reduce", "netgeom_absmax_partial", "lplp"}
-	kAbsmaxFinal   = &kernel{"reduce", "netgeom_absmax_final", "ipp"}
-	kSumsqPartial  = &kernel{"reduce", "netgeom_sumsq_partial", "lplpp"}
-	kNrm2Final     = &kernel{"reduce", "netgeom_nrm2_final", "ippp"}
-	kGemm          = &kernel{"gemm", "netgeom_gemm", "iillldpllplldpll"}
-	kSoftmax       = &kernel{"activation", "netgeom_softmax", "iillplpl"}
-	kScaleColumns  = &kernel{"elementwise", "netgeom_scale_columns", "llppl"}
+	kFillNormal    = &kernel{"philox", "netgeom_fill_normal", "pluuud", true}
+	kAct           = &kernel{"activation", "netgeom_act", "iiippl", true}
+	kActJet        = &kernel{"activation", "netgeom_act_jet", "iippppppl", true}
+	kActBackward   = &kernel{"activation", "netgeom_act_backward", "iipppl", true}
+	kFill          = &kernel{"elementwise", "netgeom_fill", "pld", true}
+	kHadamard      = &kernel{"elementwise", "netgeom_hadamard", "pppl", true}
+	kAddBias       = &kernel{"elementwise", "netgeom_add_bias", "llppl", true}
+	kScaleMatrix   = &kernel{"elementwise", "netgeom_scale_matrix", "lldplll", true}
+	kAxpy          = &kernel{"elementwise", "netgeom_axpy", "ldplpl", true}
+	kScal          = &kernel{"elementwise", "netgeom_scal", "ldpl", true}
+	kColumnDots    = &kernel{"reduce", "netgeom_column_dots", "llplplp", true}
+	kDotPartial    = &kernel{"reduce", "netgeom_dot_partial", "lplplp", true}
+	kSumFinal      = &kernel{"reduce", "netgeom_sum_final", "ipp", false}
+	kAbsmaxPartial = &kernel{"reduce", "netgeom_absmax_partial", "lplp", true}
+	kAbsmaxFinal   = &kernel{"reduce", "netgeom_absmax_final", "ipp", false}
+	kSumsqPartial  = &kernel{"reduce", "netgeom_sumsq_partial", "lplpp", true}
+	kNrm2Final     = &kernel{"reduce", "netgeom_nrm2_final", "ippp", false}
+	kGemm          = &kernel{"gemm", "netgeom_gemm", "iillldpllplldpll", true}
+	kSoftmax       = &kernel{"activation", "netgeom_softmax", "iillplpl", true}
+	kScaleColumns  = &kernel{"elementwise", "netgeom_scale_columns", "llppl", true}
 )
 
 // allKernels lists every kernel the backend resolves when it opens.

@@ -3,6 +3,7 @@ package cuda
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"unsafe"
 
 	"github.com/netgeom/netgeom/activation"
@@ -23,12 +24,23 @@ func syncErr(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// Upload implements engine.Kernels.
+// Upload implements engine.Kernels; a float32 backend rounds each number
+// once to the nearest float32 on the host.
 func (b *device) Upload(dst devptr, src []float64) error {
 	return b.do(func() error {
-		// From pageable memory the copy returns once src has been staged, so
-		// src may change as soon as Upload returns.
-		r := b.drv.cuMemcpyHtoDAsync(uint64(dst), unsafe.Pointer(&src[0]), uint64(len(src))*8, b.stream)
+		host, bytes := unsafe.Pointer(&src[0]), uint64(len(src))*8
+		var narrow []float32
+		if b.dt == engine.Float32 {
+			narrow = make([]float32, len(src))
+			for i, v := range src {
+				narrow[i] = float32(v)
+			}
+			host, bytes = unsafe.Pointer(&narrow[0]), uint64(len(narrow))*4
+		}
+		// From pageable memory the copy returns once the host memory has been
+		// staged, so src (and narrow) may change as soon as it returns.
+		r := b.drv.cuMemcpyHtoDAsync(uint64(dst), host, bytes, b.stream)
+		runtime.KeepAlive(narrow)
 		if err := b.drv.check("cuMemcpyHtoDAsync_v2", r); err != nil {
 			return syncErr("upload", err)
 		}
@@ -36,8 +48,8 @@ func (b *device) Upload(dst devptr, src []float64) error {
 	})
 }
 
-// download copies n float64 from device address p into dst and waits. It
-// runs on the worker.
+// download copies len(dst) float64 from device address p into dst and
+// waits. It runs on the worker.
 func (b *device) download(op string, dst []float64, p devptr) error {
 	r := b.drv.cuMemcpyDtoHAsync(unsafe.Pointer(&dst[0]), uint64(p), uint64(len(dst))*8, b.stream)
 	if err := b.drv.check("cuMemcpyDtoHAsync_v2", r); err != nil {
@@ -49,9 +61,25 @@ func (b *device) download(op string, dst []float64, p devptr) error {
 	return nil
 }
 
-// Download implements engine.Kernels.
+// Download implements engine.Kernels; float32 numbers widen exactly.
 func (b *device) Download(dst []float64, src devptr) error {
-	return b.do(func() error { return b.download("download", dst, src) })
+	return b.do(func() error {
+		if b.dt == engine.Float64 {
+			return b.download("download", dst, src)
+		}
+		wide := make([]float32, len(dst))
+		r := b.drv.cuMemcpyDtoHAsync(unsafe.Pointer(&wide[0]), uint64(src), uint64(len(wide))*4, b.stream)
+		if err := b.drv.check("cuMemcpyDtoHAsync_v2", r); err != nil {
+			return syncErr("download", err)
+		}
+		if err := b.drv.check("cuStreamSynchronize", b.drv.cuStreamSynchronize(b.stream)); err != nil {
+			return syncErr("download", err)
+		}
+		for i, v := range wide {
+			dst[i] = float64(v)
+		}
+		return nil
+	})
 }
 
 // Copy implements engine.Kernels. Overlapping ranges (views of one
@@ -61,7 +89,7 @@ func (b *device) Copy(to, from devptr, n int) error {
 		if to == from {
 			return nil
 		}
-		bytes := uint64(n) * 8
+		bytes := uint64(n) * uint64(b.size)
 		if uint64(to) < uint64(from)+bytes && uint64(from) < uint64(to)+bytes {
 			var tmp uint64
 			if err := b.allocDevice("copy", &tmp, bytes); err != nil {
@@ -113,6 +141,9 @@ func (b *device) gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a dev
 	if k == 0 {
 		return b.launch1D(kScaleMatrix, m*n*batch, int64(m), int64(n), beta, c, int64(ldc), int64(sc), int64(batch))
 	}
+	if h := b.blas; h != nil && b.dt == engine.Float32 {
+		return b.sgemm(tA, tB, m, n, k, alpha, a, lda, sa, bb, ldb, sb, beta, c, ldc, sc, batch)
+	}
 	if h := b.blas; h != nil {
 		al, be := alpha, beta
 		if batch == 1 {
@@ -122,8 +153,8 @@ func (b *device) gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a dev
 		for z0 := 0; z0 < batch; z0 += math.MaxInt32 {
 			nz := min(math.MaxInt32, batch-z0)
 			st := h.lib.dgemmBatched(h.h, cublasOp(tA), cublasOp(tB), int32(m), int32(n), int32(k), &al,
-				uint64(a.at(z0*sa)), int32(lda), int64(sa), uint64(bb.at(z0*sb)), int32(ldb), int64(sb),
-				&be, uint64(c.at(z0*sc)), int32(ldc), int64(sc), int32(nz))
+				uint64(b.elem(a, z0*sa)), int32(lda), int64(sa), uint64(b.elem(bb, z0*sb)), int32(ldb), int64(sb),
+				&be, uint64(b.elem(c, z0*sc)), int32(ldc), int64(sc), int32(nz))
 			if err := cublasCheck("cublasDgemmStridedBatched", st); err != nil {
 				return err
 			}
@@ -144,12 +175,34 @@ func (b *device) gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a dev
 			grid := dim3{uint32((m + gemmTile - 1) / gemmTile), uint32((nj + gemmTile - 1) / gemmTile), uint32(nz)}
 			err := b.launch(kGemm, grid, dim3{gemmTile, gemmTile, 1}, 0,
 				kernelOp(tA), kernelOp(tB), int64(m), int64(nj), int64(k), alpha,
-				a.at(z0*sa), int64(lda), int64(sa),
-				bb.at(z0*sb+bOff), int64(ldb), int64(sb),
-				beta, c.at(z0*sc+j0*ldc), int64(ldc), int64(sc))
+				b.elem(a, z0*sa), int64(lda), int64(sa),
+				b.elem(bb, z0*sb+bOff), int64(ldb), int64(sb),
+				beta, b.elem(c, z0*sc+j0*ldc), int64(ldc), int64(sc))
 			if err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// sgemm is gemm's cuBLAS path for float buffers: cublasSgemm and
+// cublasSgemmStridedBatched, with alpha and beta rounded to float32 (as
+// every float32 BLAS takes them). It runs on the worker.
+func (b *device) sgemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a devptr, lda, sa int, bb devptr, ldb, sb int, beta float64, c devptr, ldc, sc, batch int) error {
+	h := b.blas
+	al, be := float32(alpha), float32(beta)
+	if batch == 1 {
+		st := h.lib.sgemm(h.h, cublasOp(tA), cublasOp(tB), int32(m), int32(n), int32(k), &al, uint64(a), int32(lda), uint64(bb), int32(ldb), &be, uint64(c), int32(ldc))
+		return cublasCheck("cublasSgemm_v2", st)
+	}
+	for z0 := 0; z0 < batch; z0 += math.MaxInt32 {
+		nz := min(math.MaxInt32, batch-z0)
+		st := h.lib.sgemmBatched(h.h, cublasOp(tA), cublasOp(tB), int32(m), int32(n), int32(k), &al,
+			uint64(b.elem(a, z0*sa)), int32(lda), int64(sa), uint64(b.elem(bb, z0*sb)), int32(ldb), int64(sb),
+			&be, uint64(b.elem(c, z0*sc)), int32(ldc), int64(sc), int32(nz))
+		if err := cublasCheck("cublasSgemmStridedBatched", st); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -187,6 +240,15 @@ func (b *device) Gemv(tA engine.Transpose, m, n int, alpha float64, a devptr, ld
 		if xn == 0 {
 			return b.launch1D(kScaleMatrix, yn, int64(1), int64(yn), beta, y, int64(incy), int64(0), int64(1))
 		}
+		if h := b.blas; h != nil && b.dt == engine.Float32 {
+			al, be := float32(alpha), float32(beta)
+			st := h.lib.sgemv(h.h, cublasOp(tA), int32(m), int32(n), &al, uint64(a), int32(lda),
+				uint64(x), int32(incx), &be, uint64(y), int32(incy))
+			if err := cublasCheck("cublasSgemv_v2", st); err != nil {
+				return fmt.Errorf("gemv: %w", err)
+			}
+			return nil
+		}
 		if h := b.blas; h != nil {
 			al, be := alpha, beta
 			st := h.lib.dgemv(h.h, cublasOp(tA), int32(m), int32(n), &al, uint64(a), int32(lda),
@@ -216,11 +278,23 @@ func (b *device) reduceResult(op string) (float64, error) {
 	return out[0], nil
 }
 
+// level1 is the cuBLAS handle for the level-1 ops (dot, axpy, scal, nrm2),
+// or nil where netgeom's kernels serve them: without cuBLAS, and on float
+// buffers, whose dot and nrm2 sum in double and whose axpy and scal
+// compute in double and round once (as the CPU backend's float32 does),
+// which cuBLAS's S-routines do not.
+func (b *device) level1() *cublasHandle {
+	if b.dt != engine.Float64 {
+		return nil
+	}
+	return b.blas
+}
+
 // Dot implements engine.Kernels.
 func (b *device) Dot(n int, x devptr, incx int, y devptr, incy int) (float64, error) {
 	var res float64
 	err := b.do(func() error {
-		if h := b.blas; h != nil {
+		if h := b.level1(); h != nil {
 			st := h.lib.ddot(h.h, int32(n), uint64(x), int32(incx), uint64(y), int32(incy), &res)
 			if err := cublasCheck("cublasDdot_v2", st); err != nil {
 				return syncErr("dot", err)
@@ -246,7 +320,7 @@ func (b *device) Dot(n int, x devptr, incx int, y devptr, incy int) (float64, er
 // Axpy implements engine.Kernels.
 func (b *device) Axpy(n int, alpha float64, x devptr, incx int, y devptr, incy int) error {
 	return b.do(func() error {
-		if h := b.blas; h != nil {
+		if h := b.level1(); h != nil {
 			al := alpha
 			st := h.lib.daxpy(h.h, int32(n), &al, uint64(x), int32(incx), uint64(y), int32(incy))
 			if err := cublasCheck("cublasDaxpy_v2", st); err != nil {
@@ -261,7 +335,7 @@ func (b *device) Axpy(n int, alpha float64, x devptr, incx int, y devptr, incy i
 // Scal implements engine.Kernels.
 func (b *device) Scal(n int, alpha float64, x devptr, incx int) error {
 	return b.do(func() error {
-		if h := b.blas; h != nil {
+		if h := b.level1(); h != nil {
 			al := alpha
 			if err := cublasCheck("cublasDscal_v2", h.lib.dscal(h.h, int32(n), &al, uint64(x), int32(incx))); err != nil {
 				return fmt.Errorf("scal: %w", err)
@@ -278,7 +352,7 @@ func (b *device) Scal(n int, alpha float64, x devptr, incx int) error {
 func (b *device) Nrm2(n int, x devptr, incx int) (float64, error) {
 	var res float64
 	err := b.do(func() error {
-		if h := b.blas; h != nil {
+		if h := b.level1(); h != nil {
 			if err := cublasCheck("cublasDnrm2_v2", h.lib.dnrm2(h.h, int32(n), uint64(x), int32(incx), &res)); err != nil {
 				return syncErr("nrm2", err)
 			}

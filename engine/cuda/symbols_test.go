@@ -8,6 +8,7 @@ import (
 
 	"github.com/ebitengine/purego"
 
+	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/kernels"
 )
 
@@ -114,13 +115,13 @@ func TestSymbolsInInstalledLibraries(t *testing.T) {
 }
 
 // TestKernelSignatures: every kernel the backend launches exists in its
-// module's PTX with the parameter types of its signature, and the PTX has
-// no kernel the backend does not know.
+// module's PTX with the parameter types of its signature, in both
+// precisions where it has two, and the PTX has no kernel the backend does
+// not know.
 func TestKernelSignatures(t *testing.T) {
 	ptxType := map[byte][]kernels.ParamType{'p': {"u64"}, 'l': {"u64", "s64"}, 'u': {"u64"}, 'i': {"u32", "s32"}, 'd': {"f64"}}
 	known := map[string]bool{}
 	for _, k := range allKernels {
-		known[k.name] = true
 		m, err := kernels.Lookup(k.module)
 		if err != nil {
 			t.Fatal(err)
@@ -129,18 +130,25 @@ func TestKernelSignatures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		params, ok := entries[k.name]
-		if !ok {
-			t.Errorf("%s is not in %s.ptx", k.name, k.module)
-			continue
-		}
-		if len(params) != len(k.sig) {
-			t.Errorf("%s: %d parameters in the PTX, signature %q", k.name, len(params), k.sig)
-			continue
-		}
-		for i := range params {
-			if !containsType(ptxType[k.sig[i]], params[i]) {
-				t.Errorf("%s parameter %d: PTX .%s, signature %q", k.name, i, params[i], k.sig[i])
+		for _, dt := range []engine.DType{engine.Float64, engine.Float32} {
+			name := k.symbol(dt)
+			if known[name] {
+				continue
+			}
+			known[name] = true
+			params, ok := entries[name]
+			if !ok {
+				t.Errorf("%s is not in %s.ptx", name, k.module)
+				continue
+			}
+			if len(params) != len(k.sig) {
+				t.Errorf("%s: %d parameters in the PTX, signature %q", name, len(params), k.sig)
+				continue
+			}
+			for i := range params {
+				if !containsType(ptxType[k.sig[i]], params[i]) {
+					t.Errorf("%s parameter %d: PTX .%s, signature %q", name, i, params[i], k.sig[i])
+				}
 			}
 		}
 	}
@@ -172,7 +180,7 @@ func containsType(ts []kernels.ParamType, x kernels.ParamType) bool {
 
 func TestKernelArgsPacking(t *testing.T) {
 	var ka kernelArgs
-	k := &kernel{"m", "k", "pliud"}
+	k := &kernel{"m", "k", "pliud", false}
 	if err := ka.pack(k, []any{devptr(8), int64(-2), int32(-3), uint64(4), 1.5}); err != nil {
 		t.Fatal(err)
 	}

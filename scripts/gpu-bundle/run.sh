@@ -6,14 +6,16 @@
 # It runs, in order:
 #   1. the machine: nvidia-smi, `netgeom devices`;
 #   2. the CUDA backend's tests (cuda.test): the conformance suite against
-#      CUDA with cuBLAS and with netgeom's own kernels, 10^7 Philox normals
-#      bit for bit against the CPU, the exp-based activations bit for bit,
+#      CUDA with cuBLAS and with netgeom's own kernels, in float64 and in
+#      float32; 10^7 Philox normals bit for bit against the CPU, the
+#      exp-based activations and the softmax bit for bit (both dtypes);
 #      repeatability, out-of-memory, the loader and the symbol tables;
 #   3. an end-to-end curvature run on cuda and on cpu at the same seed, with
-#      the per-layer statistics compared (when this netgeom has `curvature`);
-#   4. the GPU benchmarks (dgemm through the engine and cuBLAS directly, the
-#      forward pass and the jet at widths 1024 to 16384, Philox normals/s,
-#      host-device transfers);
+#      the per-layer statistics compared, in float64 and in float32 (when
+#      this netgeom has `curvature`);
+#   4. the GPU benchmarks (dgemm through the engine and cuBLAS directly, sgemm
+#      through the engine, the forward pass and the jet at widths 1024 to
+#      16384 in both dtypes, Philox normals/s, host-device transfers);
 # and ends with one summary table. Everything goes to $OUT (default
 # ./results-<host>-<date>); the exit status is non-zero if a check failed.
 #
@@ -25,6 +27,10 @@
 #   CURVATURE_RTOL=1e-4  relative tolerance when comparing cuda and cpu (the
 #                        CSV has about 6 significant digits, so a last-digit
 #                        difference is up to 1e-5)
+#   CURVATURE_RTOL32=2e-3  the same for the float32 runs: cuBLAS's and the
+#                        CPU's sgemm sum in different orders, and the default
+#                        run (sigma_w 4, depth 20) amplifies float32's rounding
+#                        to about 1.6e-4 (README, "Choosing a precision")
 #   NETGEOM_CUBLAS, NETGEOM_LIBCUDA, NETGEOM_CUDA_DEVICE: as for netgeom
 set -u
 cd "$(dirname "$0")"
@@ -32,6 +38,7 @@ HERE=$(pwd)
 OUT=${OUT:-$HERE/results-$(hostname -s 2>/dev/null || echo host)-$(date +%Y%m%d-%H%M%S)}
 BENCHTIME=${BENCHTIME:-3x}
 CURVATURE_RTOL=${CURVATURE_RTOL:-1e-4}
+CURVATURE_RTOL32=${CURVATURE_RTOL32:-2e-3}
 mkdir -p "$OUT"
 export NETGEOM_REQUIRE_CUDA=1
 status=0
@@ -81,49 +88,57 @@ for t in TestConformanceGPU TestConformanceGPUKernels TestGPUNormalsBitExact Tes
 done
 
 # --- 3. curvature, cuda against cpu ------------------------------------------
-say "curvature on cuda and cpu"
-if ./netgeom curvature --help >/dev/null 2>&1; then
+# compare_curvature DTYPE RTOL: the same curvature run (seed 7) on cuda and on
+# cpu in DTYPE, every numeric field equal to RTOL relative.
+compare_curvature() {
+    local dt=$1 rtol=$2 tag=curvature-$1
     # Run in $OUT: the command may write files (a plot) where it runs.
     # shellcheck disable=SC2086 # CURVATURE_ARGS is a list of arguments
-    (cd "$OUT" && "$HERE/netgeom" curvature --backend cuda --seed 7 --format csv ${CURVATURE_ARGS:-} >curvature-cuda.csv 2>curvature-cuda.err)
-    rc_gpu=$?
+    (cd "$OUT" && "$HERE/netgeom" curvature --backend cuda --dtype "$dt" --seed 7 --format csv ${CURVATURE_ARGS:-} >"$tag-cuda.csv" 2>"$tag-cuda.err")
+    local rc_gpu=$?
     # shellcheck disable=SC2086
-    (cd "$OUT" && "$HERE/netgeom" curvature --backend cpu --seed 7 --format csv ${CURVATURE_ARGS:-} >curvature-cpu.csv 2>curvature-cpu.err)
-    rc_cpu=$?
+    (cd "$OUT" && "$HERE/netgeom" curvature --backend cpu --dtype "$dt" --seed 7 --format csv ${CURVATURE_ARGS:-} >"$tag-cpu.csv" 2>"$tag-cpu.err")
+    local rc_cpu=$?
     if [ $rc_gpu -ne 0 ] || [ $rc_cpu -ne 0 ]; then
-        row "curvature" "FAIL (exit cuda $rc_gpu, cpu $rc_cpu; see curvature-*.err)"
+        row "$tag" "FAIL (exit cuda $rc_gpu, cpu $rc_cpu; see $tag-*.err)"
         status=1
-    else
-        # Same header and rows; every numeric field equal to CURVATURE_RTOL
-        # relative (1e-300 absolute), text fields equal.
-        cmp=$(awk -F, -v rtol="$CURVATURE_RTOL" '
-            NR == FNR { a[FNR] = $0; n = FNR; next }
-            {
-                m = FNR
-                if (!(FNR in a)) { print "cpu has more rows"; bad = 1; next }
-                split(a[FNR], x, ","); k = split($0, y, ",")
-                for (i = 1; i <= k; i++) {
-                    if (x[i] == y[i]) continue
-                    if (x[i] ~ /^[-+0-9.eEinfINFnaN]+$/ && y[i] ~ /^[-+0-9.eEinfINFnaN]+$/) {
-                        d = x[i] - y[i]; if (d < 0) d = -d
-                        s = (x[i] < 0 ? -x[i] : x[i]); t = (y[i] < 0 ? -y[i] : y[i]); if (t > s) s = t
-                        r = d / (s + 1e-300); if (r > worst) worst = r
-                        if (r > rtol) { if (nbad < 5) print "row " FNR " field " i ": cuda " x[i] ", cpu " y[i]; nbad++; bad = 1 }
-                    } else { print "row " FNR " field " i ": cuda " x[i] ", cpu " y[i]; bad = 1 }
-                }
-            }
-            END { if (m != n) { print "row counts differ: cuda " n ", cpu " m; bad = 1 }
-                  printf "worst relative difference %.3g over %d rows\n", worst, n; exit bad }
-        ' "$OUT/curvature-cuda.csv" "$OUT/curvature-cpu.csv")
-        rc=$?
-        echo "$cmp" | tee "$OUT/curvature-compare.txt"
-        if [ $rc -eq 0 ]; then
-            row "curvature" "PASS (cuda = cpu to $CURVATURE_RTOL; $(echo "$cmp" | tail -n 1))"
-        else
-            row "curvature" "FAIL (see curvature-compare.txt)"
-            status=1
-        fi
+        return
     fi
+    # Same header and rows; every numeric field equal to rtol relative
+    # (1e-300 absolute), text fields equal.
+    local cmp rc
+    cmp=$(awk -F, -v rtol="$rtol" '
+        NR == FNR { a[FNR] = $0; n = FNR; next }
+        {
+            m = FNR
+            if (!(FNR in a)) { print "cpu has more rows"; bad = 1; next }
+            split(a[FNR], x, ","); k = split($0, y, ",")
+            for (i = 1; i <= k; i++) {
+                if (x[i] == y[i]) continue
+                if (x[i] ~ /^[-+0-9.eEinfINFnaN]+$/ && y[i] ~ /^[-+0-9.eEinfINFnaN]+$/) {
+                    d = x[i] - y[i]; if (d < 0) d = -d
+                    s = (x[i] < 0 ? -x[i] : x[i]); t = (y[i] < 0 ? -y[i] : y[i]); if (t > s) s = t
+                    r = d / (s + 1e-300); if (r > worst) worst = r
+                    if (r > rtol) { if (nbad < 5) print "row " FNR " field " i ": cuda " x[i] ", cpu " y[i]; nbad++; bad = 1 }
+                } else { print "row " FNR " field " i ": cuda " x[i] ", cpu " y[i]; bad = 1 }
+            }
+        }
+        END { if (m != n) { print "row counts differ: cuda " n ", cpu " m; bad = 1 }
+              printf "worst relative difference %.3g over %d rows\n", worst, n; exit bad }
+    ' "$OUT/$tag-cuda.csv" "$OUT/$tag-cpu.csv")
+    rc=$?
+    echo "$cmp" | tee "$OUT/$tag-compare.txt"
+    if [ $rc -eq 0 ]; then
+        row "$tag" "PASS (cuda = cpu to $rtol; $(echo "$cmp" | tail -n 1))"
+    else
+        row "$tag" "FAIL (see $tag-compare.txt)"
+        status=1
+    fi
+}
+say "curvature on cuda and cpu"
+if ./netgeom curvature --help >/dev/null 2>&1; then
+    compare_curvature float64 "$CURVATURE_RTOL"
+    compare_curvature float32 "$CURVATURE_RTOL32"
 else
     echo "curvature: not in this build"
     row "curvature" "not in this build"

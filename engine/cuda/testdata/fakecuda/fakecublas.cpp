@@ -25,7 +25,8 @@ const int kSuccess = 0, kNotInitialized = 1, kInvalidValue = 7;
 
 inline int imax(int a, int b) { return a > b ? a : b; }
 
-double at(const double* a, int lda, int trans, long long i, long long j)
+template <typename T>
+T at(const T* a, int lda, int trans, long long i, long long j)
 {
     return trans ? a[j + i * (long long)lda] : a[i + j * (long long)lda];
 }
@@ -38,8 +39,11 @@ int check_handle(void* h)
     return kSuccess;
 }
 
-int gemm(void* h, int ta, int tb, int m, int n, int k, const double* alpha, const double* a, int lda,
-         const double* b, int ldb, const double* beta, double* c, int ldc)
+// gemm computes in T, as cublasDgemm and cublasSgemm do (a float32 sum
+// rounds every step).
+template <typename T>
+int gemm(void* h, int ta, int tb, int m, int n, int k, const T* alpha, const T* a, int lda, const T* b, int ldb,
+         const T* beta, T* c, int ldc)
 {
     int rows_a = ta ? k : m, rows_b = tb ? n : k;
     if ((ta != 0 && ta != 1) || (tb != 0 && tb != 1) || m < 0 || n < 0 || k < 0 || lda < imax(1, rows_a) ||
@@ -47,11 +51,40 @@ int gemm(void* h, int ta, int tb, int m, int n, int k, const double* alpha, cons
         return kInvalidValue;
     for (long long j = 0; j < n; j++)
         for (long long i = 0; i < m; i++) {
-            double s = 0;
+            T s = 0;
             for (long long l = 0; l < k; l++) s += at(a, lda, ta, i, l) * at(b, ldb, tb, l, j);
-            double* p = &c[i + j * (long long)ldc];
+            T* p = &c[i + j * (long long)ldc];
             *p = (*beta == 0) ? *alpha * s : *alpha * s + *beta * *p;
         }
+    return kSuccess;
+}
+
+template <typename T>
+int gemv(void* h, int t, int m, int n, const T* alpha, const T* a, int lda, const T* x, int incx, const T* beta, T* y,
+         int incy)
+{
+    if (int st = check_handle(h)) return st;
+    if ((t != 0 && t != 1) || m < 0 || n < 0 || lda < imax(1, m) || incx == 0 || incy == 0) return kInvalidValue;
+    int xn = t ? m : n, yn = t ? n : m;
+    for (long long i = 0; i < yn; i++) {
+        T s = 0;
+        for (long long l = 0; l < xn; l++) s += (t ? a[l + i * (long long)lda] : a[i + l * (long long)lda]) * x[l * incx];
+        T* p = &y[i * incy];
+        *p = (*beta == 0) ? *alpha * s : *alpha * s + *beta * *p;
+    }
+    return kSuccess;
+}
+
+template <typename T>
+int gemm_batched(void* h, int ta, int tb, int m, int n, int k, const T* alpha, const T* a, int lda, long long sa,
+                 const T* b, int ldb, long long sb, const T* beta, T* c, int ldc, long long sc, int batch)
+{
+    if (int st = check_handle(h)) return st;
+    if (batch < 0) return kInvalidValue;
+    for (long long i = 0; i < batch; i++) {
+        if (int st = gemm(h, ta, tb, m, n, k, alpha, a + i * sa, lda, b + i * sb, ldb, beta, c + i * sc, ldc))
+            return st;
+    }
     return kSuccess;
 }
 
@@ -121,28 +154,33 @@ int cublasDgemmStridedBatched(void* h, int ta, int tb, int m, int n, int k, cons
                               int lda, long long sa, const double* b, int ldb, long long sb, const double* beta,
                               double* c, int ldc, long long sc, int batch)
 {
+    return gemm_batched(h, ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch);
+}
+
+int cublasSgemm_v2(void* h, int ta, int tb, int m, int n, int k, const float* alpha, const float* a, int lda,
+                   const float* b, int ldb, const float* beta, float* c, int ldc)
+{
     if (int st = check_handle(h)) return st;
-    if (batch < 0) return kInvalidValue;
-    for (long long i = 0; i < batch; i++) {
-        if (int st = gemm(h, ta, tb, m, n, k, alpha, a + i * sa, lda, b + i * sb, ldb, beta, c + i * sc, ldc))
-            return st;
-    }
-    return kSuccess;
+    return gemm(h, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+int cublasSgemmStridedBatched(void* h, int ta, int tb, int m, int n, int k, const float* alpha, const float* a,
+                              int lda, long long sa, const float* b, int ldb, long long sb, const float* beta, float* c,
+                              int ldc, long long sc, int batch)
+{
+    return gemm_batched(h, ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch);
+}
+
+int cublasSgemv_v2(void* h, int t, int m, int n, const float* alpha, const float* a, int lda, const float* x, int incx,
+                   const float* beta, float* y, int incy)
+{
+    return gemv(h, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 
 int cublasDgemv_v2(void* h, int t, int m, int n, const double* alpha, const double* a, int lda, const double* x,
                    int incx, const double* beta, double* y, int incy)
 {
-    if (int st = check_handle(h)) return st;
-    if ((t != 0 && t != 1) || m < 0 || n < 0 || lda < imax(1, m) || incx == 0 || incy == 0) return kInvalidValue;
-    int xn = t ? m : n, yn = t ? n : m;
-    for (long long i = 0; i < yn; i++) {
-        double s = 0;
-        for (long long l = 0; l < xn; l++) s += (t ? a[l + i * (long long)lda] : a[i + l * (long long)lda]) * x[l * incx];
-        double* p = &y[i * incy];
-        *p = (*beta == 0) ? *alpha * s : *alpha * s + *beta * *p;
-    }
-    return kSuccess;
+    return gemv(h, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 
 int cublasDdot_v2(void* h, int n, const double* x, int incx, const double* y, int incy, double* result)

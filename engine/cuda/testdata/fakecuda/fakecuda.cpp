@@ -219,6 +219,13 @@ static KernelEntry kernel_table[] = {
     K(netgeom_sum_final, true),      K(netgeom_absmax_partial, true), K(netgeom_absmax_final, true),
     K(netgeom_sumsq_partial, true),  K(netgeom_nrm2_final, true),     K(netgeom_gemm, true),
     K(netgeom_softmax, false),       K(netgeom_scale_columns, false),
+    // float32
+    K(netgeom_fill_normal_f32, false),   K(netgeom_act_f32, false),           K(netgeom_act_jet_f32, false),
+    K(netgeom_act_backward_f32, false),  K(netgeom_fill_f32, false),          K(netgeom_hadamard_f32, false),
+    K(netgeom_add_bias_f32, false),      K(netgeom_scale_matrix_f32, false),  K(netgeom_axpy_f32, false),
+    K(netgeom_scal_f32, false),          K(netgeom_column_dots_f32, true),    K(netgeom_dot_partial_f32, true),
+    K(netgeom_absmax_partial_f32, true), K(netgeom_sumsq_partial_f32, true),  K(netgeom_gemm_f32, true),
+    K(netgeom_softmax_f32, false),       K(netgeom_scale_columns_f32, false),
 };
 
 // --- the driver API -------------------------------------------------------------

@@ -129,6 +129,10 @@ type CheckpointTraining struct {
 	TrainAccuracy float64 `json:"train_accuracy"`
 	TestLoss      float64 `json:"test_loss,omitempty"`
 	TestAccuracy  float64 `json:"test_accuracy,omitempty"`
+	// DType is the precision training computed in: "float32", or empty for
+	// float64. The parameters are stored in float64 either way (a float32
+	// run's are its float32 numbers, exactly).
+	DType string `json:"dtype,omitempty"`
 }
 
 const checkpointFormat = "netgeom-mlp"

@@ -116,6 +116,9 @@ type RunResult struct {
 	// seed is in Model.Header.Seed.
 	Seed    uint64 `json:"seed"`
 	Backend string `json:"backend"`
+	// DType is the precision training computed in ("float64" or
+	// "float32": the backend's).
+	DType string `json:"dtype"`
 	// Seconds is the time training took (not evaluating or saving).
 	Seconds float64 `json:"seconds"`
 	Out     string  `json:"out"`
@@ -253,6 +256,10 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 		Activation: act.Name, Loss: loss.String(), Params: net.NumParams(), Init: scheme.String(), SigmaW: o.SigmaW, SigmaB: o.SigmaB, Seed: initSeed, Data: &prep.Info,
 		Training: &models.CheckpointTraining{Optimizer: method.String(), LearningRate: lr, WeightDecay: o.WeightDecay, BatchSize: bs, Steps: tr.Steps, Stop: tr.Stop,
 			TrainLoss: trLoss, TrainAccuracy: trAcc, TestLoss: teLoss, TestAccuracy: teAcc}}
+	dt := engine.DTypeOf(b)
+	if dt != engine.Float64 {
+		m.Header.Training.DType = dt.String()
+	}
 	if m.Header.Kinds != "" {
 		m.Header.TokenDim, m.Header.Residual = o.TokenDim, o.Residual
 	}
@@ -265,7 +272,7 @@ func Run(ctx context.Context, b engine.Backend, opts RunOptions) (*RunResult, er
 		Optimizer: method.String(), LearningRate: lr, WeightDecay: o.WeightDecay, BatchSize: bs, Params: net.NumParams(),
 		TrainSamples: m.Train.N, TestSamples: m.Test.N, Steps: tr.Steps, Gradients: tr.Gradients, Stop: tr.Stop,
 		Objective: tr.Loss, GradNorm: tr.GradNorm, TrainLoss: trLoss, TrainAccuracy: trAcc, TestLoss: teLoss, TestAccuracy: teAcc,
-		Seed: o.Seed, Backend: b.Info().Backend, Seconds: seconds, Out: o.Out, Network: spec.Describe(), Model: m}
+		Seed: o.Seed, Backend: b.Info().Backend, DType: dt.String(), Seconds: seconds, Out: o.Out, Network: spec.Describe(), Model: m}
 	if res.Kinds != "" {
 		res.TokenDim, res.Residual = o.TokenDim, o.Residual
 	}

@@ -50,6 +50,14 @@ input). Give one kind per layer, output layer included, or fewer, cycled over
 the hidden layers with a dense output layer. 'netgeom hessian' and
 'netgeom sensitivity' read such models like dense ones.
 
+--dtype float32 trains in float32 (weights, gradients and the optimiser's
+state; the loss summed in float64) and saves the float32 weights, exactly,
+in the float64 model file, which records the dtype. On iris with the
+defaults the final objective agrees with float64's to 3e-9 (GD), 3e-8
+(SGD), 2e-7 (L-BFGS, which stops sooner: float32 runs out of descent
+directions earlier) and 9e-5 (Adam, whose normalised steps keep moving on
+rounding-sized gradients), at the same accuracy.
+
 --data csv:TABLE.csv reads a CSV table of numbers: --label-column names the
 class column (default the last; text labels are numbered in byte order and
 recorded), --target the regression columns (the loss is then squared
@@ -60,7 +68,8 @@ error).
   netgeom train --data fashion-mnist --subset 10000 --arch 784-100-100-10 --batch 128 --lr 0.001 --weight-decay 1e-4 --out fmnist.ngm
   netgeom train --data iris --kinds product --out iris-product.ngm
   netgeom train --data digits --arch 64-64-16-10 --kinds attention,dense,dense --token-dim 8 --residual --out digits-attention.ngm`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{float32Ready: "train.TestRunFloat32"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Zero values that the library would take as its defaults.
 			switch {
@@ -119,7 +128,7 @@ error).
 			t := table{
 				Title: fmt.Sprintf("%s: %s %s, %s, %d parameters; %s (learning rate %g, weight decay %g%s), %d steps (stop: %s), %d train / %d test samples, seed %d (%s, %.2fs)",
 					r.Data, r.Network, r.Activation, r.Loss, r.Params, r.Optimizer, r.LearningRate, r.WeightDecay, batchNote(r.BatchSize), r.Steps, r.Stop,
-					r.TrainSamples, r.TestSamples, r.Seed, r.Backend, r.Seconds),
+					r.TrainSamples, r.TestSamples, r.Seed, r.Backend+dtypeNote(r.DType), r.Seconds),
 				Header: []string{"train_loss", "train_accuracy", "test_loss", "test_accuracy"},
 				Rows:   [][]string{{fmtFloat(r.TrainLoss), fmtFloat(r.TrainAccuracy), fmtFloat(r.TestLoss), fmtFloat(r.TestAccuracy)}},
 			}

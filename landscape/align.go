@@ -176,7 +176,7 @@ func Align(spec models.NetworkSpec, a, b []float64) ([]float64, Alignment, error
 	odd := spec.Act.Odd
 	al := Identity(widths)
 	for l := 1; l < L; l++ {
-		if _, _, err := al.match(lo, a, b, l, false, odd, false); err != nil {
+		if _, err := al.match(lo, a, b, l, false, odd, false); err != nil {
 			return nil, Alignment{}, err
 		}
 	}
@@ -184,7 +184,7 @@ func Align(spec models.NetworkSpec, a, b []float64) ([]float64, Alignment, error
 		al.Sweeps++
 		changed := false
 		for l := 1; l < L; l++ {
-			c, _, err := al.match(lo, a, b, l, true, odd, true)
+			c, err := al.match(lo, a, b, l, true, odd, true)
 			if err != nil {
 				return nil, Alignment{}, err
 			}
@@ -203,9 +203,10 @@ func Align(spec models.NetworkSpec, a, b []float64) ([]float64, Alignment, error
 // with b's columns mapped by layer l-1, the bias, and with outgoing the
 // outgoing weights with b's rows mapped by layer l+1), and solves the
 // assignment maximising sum_i s_i <a_i, b_perm(i)>. With onlyBetter it keeps
-// the old alignment unless the new one is better by more than rounding. It
-// reports whether the alignment changed and its score.
-func (al *Alignment) match(lo layout, a, b []float64, l int, outgoing, odd, onlyBetter bool) (bool, float64, error) {
+// the old alignment unless the new one is better by more than rounding
+// (and a better one differs from it). It reports whether it replaced the
+// alignment: always without onlyBetter.
+func (al *Alignment) match(lo layout, a, b []float64, l int, outgoing, odd, onlyBetter bool) (bool, error) {
 	widths := lo.widths
 	L := len(widths) - 1
 	n, nIn := widths[l], widths[l-1]
@@ -257,7 +258,7 @@ func (al *Alignment) match(lo layout, a, b []float64, l int, outgoing, odd, only
 	}
 	perm, negTotal, err := Assign(n, cost)
 	if err != nil {
-		return false, 0, fmt.Errorf("align: layer %d: %w", l, err)
+		return false, fmt.Errorf("align: layer %d: %w", l, err)
 	}
 	if onlyBetter {
 		old := 0.0
@@ -265,21 +266,17 @@ func (al *Alignment) match(lo layout, a, b []float64, l int, outgoing, odd, only
 			old += al.Sign[l][i] * S[i*n+j]
 		}
 		if -negTotal <= old+1e-12*scale {
-			return false, old, nil
+			return false, nil
 		}
 	}
-	changed := false
 	for i, j := range perm {
 		s := 1.0
 		if odd && S[i*n+j] < 0 {
 			s = -1
 		}
-		if al.Perm[l][i] != j || al.Sign[l][i] != s {
-			changed = true
-		}
 		al.Perm[l][i], al.Sign[l][i] = j, s
 	}
-	return changed, -negTotal, nil
+	return true, nil
 }
 
 // Distance is the Euclidean distance |a - b| of two parameter vectors.

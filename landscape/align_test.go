@@ -46,6 +46,11 @@ func TestAlignPermutedCopy(t *testing.T) {
 			if d := Distance(a, back); d != 0 {
 				t.Fatalf("%s trial %d: aligned copy at distance %v from the original", act, trial, d)
 			}
+			// The first pass finds the alignment, so the one sweep after it
+			// changes nothing and ends the refinement.
+			if got.Sweeps != 1 {
+				t.Fatalf("%s trial %d: %d refinement sweeps after an exact first pass, want 1", act, trial, got.Sweeps)
+			}
 			for l := 1; l < len(spec.Widths)-1; l++ {
 				for i, s := range got.Sign[l] {
 					if s != 1 && !spec.Act.Odd {
@@ -141,13 +146,81 @@ func TestAlignErrors(t *testing.T) {
 	if _, _, err := Align(spec, make([]float64, 3), make([]float64, 3)); err == nil {
 		t.Error("wrong parameter count: no error")
 	}
-	al := Identity(spec.Widths)
-	al.Perm[1][0] = 1 // not a permutation
-	if _, err := al.Apply(spec.Widths, make([]float64, spec.NumParams())); err == nil {
-		t.Error("non-permutation: no error")
+	theta := make([]float64, spec.NumParams())
+	for _, c := range []struct {
+		what string
+		edit func(al Alignment)
+		want string
+	}{
+		{"a repeated unit", func(al Alignment) { al.Perm[1][0] = 1 }, "alignment: layer 1 is not a permutation ([1 1 2])"},
+		{"a unit one past the last", func(al Alignment) { al.Perm[1][2] = 3 }, "alignment: layer 1 is not a permutation ([0 1 3])"},
+		{"a negative unit", func(al Alignment) { al.Perm[1][0] = -1 }, "alignment: layer 1 is not a permutation ([-1 1 2])"},
+		{"a sign of 0", func(al Alignment) { al.Sign[1][2] = 0 }, "alignment: layer 1 unit 2 has sign 0; want +-1"},
+		{"a unit too few", func(al Alignment) { al.Perm[1], al.Sign[1] = al.Perm[1][:2], al.Sign[1][:2] }, "alignment: layer 1 has 2 units; the network has 3"},
+	} {
+		al := Identity(spec.Widths)
+		c.edit(al)
+		if _, err := al.Apply(spec.Widths, theta); err == nil || err.Error() != c.want {
+			t.Errorf("%s: err = %v, want %q", c.what, err, c.want)
+		}
 	}
-	if _, err := Identity([]int{2, 3, 3, 1}).Apply(spec.Widths, make([]float64, spec.NumParams())); err == nil {
-		t.Error("alignment of another depth: no error")
+	if _, err := Identity([]int{2, 3, 3, 1}).Apply(spec.Widths, theta); err == nil || err.Error() != "alignment for 3 layers applied to a network of 2" {
+		t.Errorf("alignment of another depth: err = %v", err)
+	}
+}
+
+// TestIdentity: the identity alignment has entries for the hidden layers
+// only (0 and L nil, as Alignment documents), each the identity with
+// signs +1, and Apply leaves parameters unchanged with it.
+func TestIdentity(t *testing.T) {
+	widths := []int{2, 3, 4, 1}
+	al := Identity(widths)
+	if len(al.Perm) != 4 || al.Perm[0] != nil || al.Perm[3] != nil || al.Sign[0] != nil || al.Sign[3] != nil {
+		t.Fatalf("Identity(%v) = %+v: want entries 1 and 2 only", widths, al)
+	}
+	for l := 1; l <= 2; l++ {
+		for i := range widths[l] {
+			if al.Perm[l][i] != i || al.Sign[l][i] != 1 {
+				t.Fatalf("layer %d: %v %v", l, al.Perm[l], al.Sign[l])
+			}
+		}
+	}
+	spec := mlpSpec(t, "tanh", widths...)
+	theta := randomParams(rand.New(rand.NewPCG(1, 2)), spec.NumParams())
+	same, err := al.Apply(widths, theta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Distance(same, theta) != 0 {
+		t.Error("the identity alignment changed the parameters")
+	}
+}
+
+// TestOverlapAndDistances: closed forms on vectors that are not unit
+// vectors: (3, 4) and (4, 3) have overlap 24/25, |a - b| = sqrt(2) and
+// relative distance sqrt(2)/sqrt(50) = 1/5; orthogonal vectors of
+// different lengths overlap 0; a zero vector overlaps 0 and two zero
+// vectors are at relative distance 0.
+func TestOverlapAndDistances(t *testing.T) {
+	a, b := []float64{3, 4}, []float64{4, 3}
+	for _, c := range []struct {
+		what      string
+		got, want float64
+	}{
+		{"overlap", Overlap(a, b), 24.0 / 25},
+		{"distance", Distance(a, b), math.Sqrt2},
+		{"relative distance", RelativeDistance(a, b), 0.2},
+		{"overlap of orthogonal vectors", Overlap([]float64{2, 0}, []float64{0, 5}), 0},
+		{"overlap of a zero vector", Overlap([]float64{0, 0}, b), 0},
+		{"relative distance of zero vectors", RelativeDistance([]float64{0, 0}, []float64{0, 0}), 0},
+		{"function distance of one sample", FunctionDistance([]float64{1, 2}, []float64{4, 6}, 1), 5},
+	} {
+		if !(math.Abs(c.got-c.want) <= 1e-15) {
+			t.Errorf("%s: %v, want %v", c.what, c.got, c.want)
+		}
+	}
+	if d := FunctionDistance(nil, nil, 0); !math.IsNaN(d) {
+		t.Errorf("function distance of no samples: %v, want NaN", d)
 	}
 }
 

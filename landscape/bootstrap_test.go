@@ -131,6 +131,9 @@ func TestBootstrapPairDifference(t *testing.T) {
 	if want := mean(b, all) - mean(a, all); iv.Value != want {
 		t.Errorf("value %v, want the sample difference %v", iv.Value, want)
 	}
+	if iv.N != 2*n || iv.Replicates != 2000 {
+		t.Errorf("N %d and %d replicates, want %d items and 2000", iv.N, iv.Replicates, 2*n)
+	}
 	sd := func(v []float64) float64 {
 		m, s := mean(v, all), 0.0
 		for _, x := range v {
@@ -176,5 +179,31 @@ func TestQuantileType7(t *testing.T) {
 	}
 	if !slices.IsSorted(s) {
 		t.Error("quantile changed its input")
+	}
+}
+
+// TestBootstrapHalfDefined: an interval needs the statistic defined on at
+// least half of the resamples: defined on exactly half of 4 (every other
+// call after the sample's) gives an interval of 2 replicates, on one of 4
+// none.
+func TestBootstrapHalfDefined(t *testing.T) {
+	for _, c := range []struct {
+		every int // defined on every c.every-th resample
+		want  int // replicates, or 0 for no interval
+	}{{2, 2}, {4, 0}} {
+		calls := 0
+		iv := bootstrap(5, 4, rand.New(rand.NewPCG(1, 2)), func(idx []int) (float64, bool) {
+			calls++
+			if calls == 1 {
+				return 1, true // the sample itself
+			}
+			return float64(calls), (calls-1)%c.every == 0
+		})
+		switch {
+		case c.want == 0 && iv != nil:
+			t.Errorf("defined on 1 of 4 resamples: interval %+v, want none", *iv)
+		case c.want != 0 && (iv == nil || iv.Replicates != c.want || iv.N != 5):
+			t.Errorf("defined on 2 of 4 resamples: interval %+v, want 2 replicates of 5 items", iv)
+		}
 	}
 }

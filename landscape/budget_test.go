@@ -67,3 +67,36 @@ func abs(x int) int {
 	}
 	return x
 }
+
+// TestBudgetWidthsEdges: every argument at its smallest (1 input, 1 output,
+// depth 1, budget 1: the count of 1-w-1 is 3w + 1, nearest 1 at w = 1, 4
+// parameters), and budgets whose nearest network has the wider layers
+// first and all but one of them wider: 4-19-18-3 has 19*5 + 18*20 + 3*19 =
+// 512 parameters exactly (4-18-19-3, narrower first, has 511; the uniform
+// 4-18-18-3 and 4-19-19-3 have 489 and 532), and 2-5-5-4-1 has 5*3 + 5*6 +
+// 4*6 + 1*5 = 74.
+func TestBudgetWidthsEdges(t *testing.T) {
+	for _, c := range []struct {
+		in, out, depth, budget int
+		want                   string
+		p                      int
+	}{
+		{1, 1, 1, 1, "1-1-1", 4},
+		{1, 1, 1, 10, "1-3-1", 10},
+		{4, 3, 2, 512, "4-19-18-3", 512},
+		{2, 1, 3, 74, "2-5-5-4-1", 74},
+	} {
+		ws, p, err := BudgetWidths(c.in, c.out, c.depth, c.budget)
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		if got := models.FormatArch(ws); got != c.want || p != c.p {
+			t.Errorf("BudgetWidths(%d, %d, %d, %d) = %s with %d parameters, want %s with %d", c.in, c.out, c.depth, c.budget, got, p, c.want, c.p)
+		}
+	}
+	for _, bad := range [][4]int{{0, 1, 1, 10}, {1, 0, 1, 10}, {1, 1, 0, 10}, {1, 1, 1, 0}} {
+		if _, _, err := BudgetWidths(bad[0], bad[1], bad[2], bad[3]); err == nil {
+			t.Errorf("BudgetWidths%v: no error", bad)
+		}
+	}
+}

@@ -13,10 +13,13 @@ type DType int
 const (
 	// Float64 is the reference dtype, complete on every backend.
 	Float64 DType = iota
-	// Float32 is single precision: a backend opened for it (the CPU
-	// backend's Options.DType) stores every buffer in float32, takes and
-	// returns float64 on the host, and accumulates the reductions that
-	// return a number (Dot, Nrm2, ColumnDots) in float64.
+	// Float32 is single precision: a backend opened for it (OpenDType, or
+	// the CPU and CUDA backends' Options.DType) stores every buffer in
+	// float32, takes and returns float64 on the host, runs Gemm and Gemv in
+	// float32 with alpha and beta rounded to float32 (as a float32 BLAS
+	// takes them), accumulates the reductions that return a number (Dot,
+	// Nrm2, ColumnDots) in float64, and computes the other ops in float64
+	// from the float32 inputs, rounding each result once.
 	Float32
 )
 

@@ -264,13 +264,15 @@ func (b *kernels[F]) Gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a
 func (b *kernels[F]) gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a []F, lda int, bb []F, ldb int, beta float64, c []F, ldc int) {
 	if k == 0 {
 		// C = beta C; BLAS's convention that beta = 0 overwrites C (NaN too).
+		// No BLAS call: computed in float64 and rounded once, as the CUDA
+		// backend's kernel does.
 		for j := 0; j < n; j++ {
 			col := c[j*ldc : j*ldc+m]
 			for i := range col {
 				if beta == 0 {
 					col[i] = 0
 				} else {
-					col[i] *= F(beta)
+					col[i] = F(beta * float64(col[i]))
 				}
 			}
 		}
@@ -348,7 +350,7 @@ func (b *kernels[F]) Gemv(tA engine.Transpose, m, n int, alpha float64, a []F, l
 			if beta == 0 {
 				y[i*incy] = 0
 			} else {
-				y[i*incy] *= F(beta)
+				y[i*incy] = F(beta * float64(y[i*incy])) // as gemm with k = 0
 			}
 		}
 		return nil

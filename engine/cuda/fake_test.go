@@ -598,3 +598,83 @@ func TestFakeBenchmarksSmoke(t *testing.T) {
 		}
 	}
 }
+
+// TestFakeScaleMatchesCPU: C = beta C (a gemm with k = 0, a gemv with an
+// empty x), which no BLAS computes, gives the CPU backend's bits in both
+// dtypes: beta times C in float64, rounded once (beta = 0.1 is not a
+// float32, so rounding it first would differ in about a third of the
+// elements).
+func TestFakeScaleMatchesCPU(t *testing.T) {
+	fakeGPU(t)
+	for _, dt := range dtypes {
+		g := openFake(t, Options{BLAS: "kernels", DType: dt})
+		c, err := cpu.New(cpu.Options{BLAS: "gonum", Threads: 2, DType: dt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const m, n = 37, 29
+		r := make([]float64, m*n)
+		for i := range r {
+			r[i] = math.Sin(float64(i)) * 3
+		}
+		for _, op := range []struct {
+			what string
+			run  func(b engine.Backend, x, empty engine.Buffer) error
+		}{
+			{"gemm with k = 0", func(b engine.Backend, x, empty engine.Buffer) error {
+				return b.Gemm(engine.NoTrans, engine.NoTrans, m, n, 0, 1, empty, m, empty, 1, 0.1, x, m)
+			}},
+			{"gemv with an empty x", func(b engine.Backend, x, empty engine.Buffer) error {
+				return b.Gemv(engine.NoTrans, m*n, 0, 1, empty, m*n, empty, 1, 0.1, x, 1)
+			}},
+		} {
+			var got [2][]float64
+			for i, b := range []engine.Backend{g, c} {
+				x, err := b.Alloc(dt, m*n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				empty, err := b.Alloc(dt, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := b.Upload(x, r); err != nil {
+					t.Fatal(err)
+				}
+				if err := op.run(b, x, empty); err != nil {
+					t.Fatalf("%v %s: %v", dt, op.what, err)
+				}
+				got[i] = make([]float64, m*n)
+				if err := b.Download(got[i], x); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range got[0] {
+				if math.Float64bits(got[0][i]) != math.Float64bits(got[1][i]) {
+					t.Fatalf("%v %s: element %d is %v, the CPU's %v", dt, op.what, i, got[0][i], got[1][i])
+				}
+			}
+		}
+		g.Close()
+		c.Close()
+	}
+}
+
+// TestFakeOpenDType: engine.OpenDType opens the registered CUDA backend in
+// float32 (and "auto" picks it), found through NETGEOM_LIBCUDA and
+// NETGEOM_CUBLAS.
+func TestFakeOpenDType(t *testing.T) {
+	fakeGPU(t)
+	t.Setenv("NETGEOM_LIBCUDA", fake.driver)
+	t.Setenv("NETGEOM_CUBLAS", fake.cublasDir)
+	for _, name := range []string{"cuda", "auto"} {
+		b, err := engine.OpenDType(name, engine.Float32)
+		if err != nil {
+			t.Fatalf("OpenDType(%q, float32): %v", name, err)
+		}
+		if in := b.Info(); engine.DTypeOf(b) != engine.Float32 || in.Backend != "cuda" || in.DType != "float32" || in.BLAS != "cublas" {
+			t.Errorf("OpenDType(%q, float32): dtype %v, Info %+v", name, engine.DTypeOf(b), in)
+		}
+		b.Close()
+	}
+}

@@ -162,7 +162,11 @@ func (b *device) gemm(tA, tB engine.Transpose, m, n, k int, alpha float64, a dev
 		return nil
 	}
 	// netgeom's kernel: grid (m/16, n/16, batch), split where y or z
-	// exceed the grid limits.
+	// exceed the grid limits. In float32 it takes alpha and beta rounded
+	// to float32, as cuBLAS's sgemm and the CPU backend's do.
+	if b.dt == engine.Float32 {
+		alpha, beta = float64(float32(alpha)), float64(float32(beta))
+	}
 	const colsPerLaunch = maxGridYZ * gemmTile
 	for z0 := 0; z0 < batch; z0 += maxGridYZ {
 		nz := min(maxGridYZ, batch-z0)

@@ -88,6 +88,14 @@ int gemm_batched(void* h, int ta, int tb, int m, int n, int k, const T* alpha, c
     return kSuccess;
 }
 
+// check_math_mode: the S-routines refuse any math mode but the default
+// (CUBLAS_DEFAULT_MATH = 0), under which real cuBLAS does not use TF32; the
+// backend promises IEEE float32 products.
+int check_math_mode(void* h)
+{
+    return ((Handle*)h)->math_mode == 0 ? kSuccess : kInvalidValue;
+}
+
 } // namespace
 
 extern "C" {
@@ -161,6 +169,7 @@ int cublasSgemm_v2(void* h, int ta, int tb, int m, int n, int k, const float* al
                    const float* b, int ldb, const float* beta, float* c, int ldc)
 {
     if (int st = check_handle(h)) return st;
+    if (int st = check_math_mode(h)) return st;
     return gemm(h, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
@@ -168,12 +177,14 @@ int cublasSgemmStridedBatched(void* h, int ta, int tb, int m, int n, int k, cons
                               int lda, long long sa, const float* b, int ldb, long long sb, const float* beta, float* c,
                               int ldc, long long sc, int batch)
 {
+    if (h != nullptr && check_math_mode(h)) return kInvalidValue;
     return gemm_batched(h, ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch);
 }
 
 int cublasSgemv_v2(void* h, int t, int m, int n, const float* alpha, const float* a, int lda, const float* x, int incx,
                    const float* beta, float* y, int incy)
 {
+    if (h != nullptr && check_math_mode(h)) return kInvalidValue;
     return gemv(h, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 

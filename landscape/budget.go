@@ -38,26 +38,22 @@ func BudgetWidths(in, out, depth, budget int) ([]int, int, error) {
 	count := func(ws []int) int { return models.NetworkSpec{Widths: ws}.NumParams() }
 	var best []int
 	bestP, bestGap := 0, math.MaxInt
-	// The count grows with w and with k; stop once the narrowest pattern of
-	// width w overshoots the budget by more than the best gap.
+	// The patterns come in increasing count (with k, then with w: (w, k)
+	// has fewer parameters than (w+1, 0)), so the first of equally near
+	// counts is the smaller, and the search stops once the narrowest
+	// pattern of width w overshoots the budget by more than the best gap
+	// (w = 1 always sets a best).
 	for w := 1; ; w++ {
-		if p := count(widths(w, 0)); p-budget > bestGap || p > 4*budget+4*(in+out) {
+		if p := count(widths(w, 0)); p-budget > bestGap {
 			break
 		}
 		for k := 0; k < depth; k++ {
 			ws := widths(w, k)
 			p := count(ws)
-			gap := p - budget
-			if gap < 0 {
-				gap = -gap
-			}
-			if gap < bestGap || gap == bestGap && p < bestP {
+			if gap := max(p-budget, budget-p); gap < bestGap {
 				best, bestP, bestGap = ws, p, gap
 			}
 		}
-	}
-	if best == nil {
-		return nil, 0, fmt.Errorf("budget widths: no network of depth %d fits a budget of %d parameters", depth, budget)
 	}
 	return best, bestP, nil
 }

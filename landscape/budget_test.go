@@ -1,7 +1,7 @@
 package landscape
 
 import (
-	"strings"
+	"math"
 	"testing"
 
 	"github.com/netgeom/netgeom/models"
@@ -56,8 +56,18 @@ func TestBudgetWidthsIris(t *testing.T) {
 	if _, err := Architectures(4, 3, 10, 0.05, []int{4}); err == nil { // the smallest, 4-1-1-1-1-3, has 17
 		t.Error("depth 4 in 10 parameters: no error")
 	}
-	if _, err := Architectures(4, 3, 500, 0.01, []int{3}); err == nil || !strings.Contains(err.Error(), "tolerance") {
+	want1 := "architectures: depth 3: the nearest network to 500 parameters, 4-14-13-13-3, has 489 (2.2% off; the tolerance is 1.0%)"
+	if _, err := Architectures(4, 3, 500, 0.01, []int{3}); err == nil || err.Error() != want1 {
 		t.Errorf("depth 3 at 2.2%% off with a 1%% tolerance: %v", err)
+	}
+	// A tolerance of 0 admits exact counts only: 4-19-18-3 has 512.
+	if archs, err := Architectures(4, 3, 512, 0, []int{2}); err != nil || len(archs) != 1 || archs[0].Params != 512 {
+		t.Errorf("an exact count with tolerance 0: %v, %v", archs, err)
+	}
+	for _, tol := range []float64{-0.1, math.NaN(), math.Inf(1)} {
+		if _, err := Architectures(4, 3, 512, tol, []int{2}); err == nil {
+			t.Errorf("tolerance %v: no error", tol)
+		}
 	}
 }
 
@@ -85,6 +95,9 @@ func TestBudgetWidthsEdges(t *testing.T) {
 		{1, 1, 1, 10, "1-3-1", 10},
 		{4, 3, 2, 512, "4-19-18-3", 512},
 		{2, 1, 3, 74, "2-5-5-4-1", 74},
+		// 1-w-w-1 has w^2 + 4w + 1 parameters, 1-(w+1)-w-1 w^2 + 5w + 3:
+		// 9 and 13 are equally near 11, and the smaller wins.
+		{1, 1, 2, 11, "1-2-1-1", 9},
 	} {
 		ws, p, err := BudgetWidths(c.in, c.out, c.depth, c.budget)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/netgeom/netgeom/engine/enginetest"
@@ -96,6 +97,14 @@ func TestTakeCensusCancelled(t *testing.T) {
 	res, err := TakeCensus(ctx, enginetest.Open(t), TakeCensusOptions{Config: testConfig(), Depths: testDepths, Restarts: testRestarts, Out: path})
 	if !errors.Is(err, context.Canceled) || res == nil {
 		t.Fatalf("cancelled census: %v, %+v", err, res)
+	}
+	if want := "census: interrupted: 0 restarts of 6 are in " + path + "; run it again with Resume to finish: context canceled"; err.Error() != want {
+		t.Errorf("cancelled census: %q, want %q", err, want)
+	}
+	// The memory check comes first: a census whose records cannot fit is
+	// refused before anything runs (the cancelled context would end it).
+	if _, err := TakeCensus(ctx, enginetest.Open(t), TakeCensusOptions{Config: testConfig(), Depths: testDepths, Restarts: 1 << 40, Out: path + "2"}); err == nil || errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "use fewer restarts") {
+		t.Errorf("a census of 2^41 records: %v, want the memory check's refusal", err)
 	}
 	if res.Ran != 0 || len(res.Census.Records) != 0 || res.Depths != nil {
 		t.Errorf("cancelled census ran %d restarts, holds %d, has %d summaries", res.Ran, len(res.Census.Records), len(res.Depths))

@@ -106,12 +106,21 @@ func TestCensusResumeIsIdentical(t *testing.T) {
 	// One worker appends the rest in canonical order, so no final rewrite
 	// can hide a half line left in the file.
 	var log bytes.Buffer
-	res, err = RunCensus(context.Background(), b, testConfig(), testDepths, testRestarts, path, RunOptions{Workers: 1, Resume: true, Log: &log})
+	var progress []string
+	res, err = RunCensus(context.Background(), b, testConfig(), testDepths, testRestarts, path, RunOptions{Workers: 1, Resume: true, Log: &log,
+		Progress: func(done, total int) { progress = append(progress, fmt.Sprintf("%d/%d", done, total)) }})
 	if err != nil || !res.Complete || res.Ran != 4 || res.Skipped != 2 {
 		t.Fatalf("resumed run: %+v, %v", res, err)
 	}
 	if !strings.Contains(log.String(), "half-written") {
 		t.Errorf("no message about the half-written line: %q", log.String())
+	}
+	if want := fmt.Sprintf("census: 2 of 6 restarts already in %s; running the other 4\n", path); !strings.Contains(log.String(), want) {
+		t.Errorf("log %q lacks %q", log.String(), want)
+	}
+	// Progress counts the restarts done, those found in the file included.
+	if got := strings.Join(progress, " "); got != "2/6 3/6 4/6 5/6 6/6" {
+		t.Errorf("progress %s, want 2/6 3/6 4/6 5/6 6/6", got)
 	}
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, full) {
 		t.Fatalf("resumed census differs from the straight run:\n%s\n---\n%s", got, full)
@@ -126,11 +135,16 @@ func TestCensusResumeIsIdentical(t *testing.T) {
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, ls[0]) {
 		t.Fatalf("cancelled run wrote %q, want only the header", got)
 	}
-	if _, err := RunCensus(context.Background(), b, testConfig(), testDepths, testRestarts, path, RunOptions{Resume: true}); err != nil {
+	log.Reset()
+	if _, err := RunCensus(context.Background(), b, testConfig(), testDepths, testRestarts, path, RunOptions{Resume: true, Log: &log}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, full) {
 		t.Fatal("census resumed after a cancel differs from the straight run")
+	}
+	// Nothing was found in the file and nothing was dropped: nothing to say.
+	if log.Len() != 0 {
+		t.Errorf("resuming a census of no records logged %q", log.String())
 	}
 
 	// A complete census followed by half a line: nothing to run, the

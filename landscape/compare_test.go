@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/stat"
@@ -168,5 +170,43 @@ func TestCompareOptions(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("%d files in the folder after refused options; want none written", len(entries)-1)
+	}
+}
+
+// TestCompareProgressAndNames: two weight decays make two censuses, and
+// progress counts restarts over both (the second census's continue from
+// the first's 6: 6/12 ... 12/12); each census file is named by its weight
+// decay in full (0.015, not rounded); zero values take the defaults and
+// given ones are kept, a weight decay of 0 included.
+func TestCompareProgressAndNames(t *testing.T) {
+	if got := CensusFileName("iris", 0.015); got != "iris-wd0.015.jsonl" {
+		t.Errorf("CensusFileName(iris, 0.015) = %s", got)
+	}
+	b := enginetest.Open(t)
+	dir := t.TempDir()
+	var calls []string
+	o := CompareOptions{Config: testConfig(), Datasets: []string{"iris"}, WeightDecays: []float64{0, 0.015}, Depths: []int{1, 2}, Restarts: 3,
+		Dir: dir, Workers: 1, Bootstrap: 100, Threshold: 1e-4,
+		Progress: func(done, total int) { calls = append(calls, fmt.Sprintf("%d/%d", done, total)) }}
+	res, err := Compare(context.Background(), b, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) == 0 || calls[len(calls)-1] != "12/12" || !slices.Contains(calls, "6/12") || !slices.Contains(calls, "7/12") {
+		t.Errorf("progress %v: want it to pass 6/12 and 7/12 and end at 12/12", calls)
+	}
+	if len(res.Runs) != 2 || res.Runs[0].Census != filepath.Join(dir, "iris-wd0.jsonl") || res.Runs[1].Census != filepath.Join(dir, "iris-wd0.015.jsonl") {
+		t.Errorf("runs %+v", res.Runs)
+	}
+	if res.Bootstrap != 100 || res.Threshold != 1e-4 || res.Restarts != 3 {
+		t.Errorf("given options not kept: bootstrap %d, threshold %v, restarts %d", res.Bootstrap, res.Threshold, res.Restarts)
+	}
+	n, err := CompareOptions{Datasets: []string{"iris"}, Dir: dir}.normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(n.WeightDecays, []float64{DefaultWeightDecay}) || !slices.Equal(n.Depths, []int{1, 2, 3, 4}) || n.Restarts != DefaultCensusRestarts ||
+		n.Bootstrap != DefaultBootstrap || n.Threshold != DefaultThreshold {
+		t.Errorf("defaults: %+v", n)
 	}
 }

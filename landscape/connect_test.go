@@ -163,3 +163,62 @@ func TestTrainBezier(t *testing.T) {
 	}
 	t.Logf("linear barrier %.4g, Bezier barrier %.4g", lin.Barrier, bz.Barrier)
 }
+
+// TestPathEvaluatorEdges: a weight decay of 0 is allowed and a negative or
+// infinite one refused; Close without a gradient ever taken frees nothing
+// and succeeds; with a test set At evaluates it (the mean loss over it,
+// as the evaluator gives it), without one it leaves TestLoss 0; barrier's
+// t is the first of equal maxima.
+func TestPathEvaluatorEdges(t *testing.T) {
+	b := enginetest.Open(t)
+	r := rand.New(rand.NewPCG(3, 4))
+	spec := mlpSpec(t, "tanh", 4, 5, 3)
+	net, err := models.NewNetwork(b, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer net.Close()
+	train, test := randomData(t, b, r, 30, 4, 3), randomData(t, b, r, 20, 4, 3)
+	defer train.Close()
+	defer test.Close()
+	for _, wd := range []float64{-1e-3, math.Inf(1), math.NaN()} {
+		if _, err := NewPathEvaluator(net, train, test, wd); err == nil {
+			t.Errorf("weight decay %v: no error", wd)
+		}
+	}
+	theta := randomParams(r, spec.NumParams())
+	for _, withTest := range []bool{true, false} {
+		var td *models.Data
+		if withTest {
+			td = test
+		}
+		pe, err := NewPathEvaluator(net, train, td, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pt, err := pe.At(0.25, theta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := net.NewEvaluator(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTrain, _ := e.Loss(net.Params(), train)
+		wantTest := 0.0
+		if withTest {
+			wantTest, _ = e.Loss(net.Params(), test)
+		}
+		e.Close()
+		if pt.T != 0.25 || pt.TrainLoss != wantTrain || pt.Objective != wantTrain || pt.TestLoss != wantTest || (withTest && wantTest == 0) {
+			t.Errorf("test set %v: point %+v, want train loss %v (= objective at weight decay 0), test loss %v", withTest, pt, wantTrain, wantTest)
+		}
+		if err := pe.Close(); err != nil {
+			t.Errorf("Close with no gradient taken: %v", err)
+		}
+	}
+	pts := []PathPoint{{T: 0, TrainLoss: 1}, {T: 0.25, TrainLoss: 3}, {T: 0.5, TrainLoss: 3}, {T: 1, TrainLoss: 2}}
+	if h, at := barrier(pts, func(q PathPoint) float64 { return q.TrainLoss }); h != 1 || at != 0.25 {
+		t.Errorf("barrier %v at %v, want 1 at 0.25 (the first maximum)", h, at)
+	}
+}

@@ -222,3 +222,18 @@ func TestPathEvaluatorEdges(t *testing.T) {
 		t.Errorf("barrier %v at %v, want 1 at 0.25 (the first maximum)", h, at)
 	}
 }
+
+// TestTrainBezierOptions: one step of one t is a valid (if short)
+// training; negative steps, batches and learning rates are refused.
+func TestTrainBezierOptions(t *testing.T) {
+	pe, a, b, done := connectProblem(t)
+	defer done()
+	if _, err := TrainBezier(pe, a, b, BezierOptions{Steps: 1, Batch: 1}); err != nil {
+		t.Errorf("one step of one t: %v", err)
+	}
+	for _, o := range []BezierOptions{{Steps: -1}, {Batch: -1}, {LR: -0.1}, {LR: math.Inf(1)}} {
+		if _, err := TrainBezier(pe, a, b, o); err == nil {
+			t.Errorf("%+v: no error", o)
+		}
+	}
+}

@@ -1,12 +1,15 @@
 package models
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
+	"github.com/netgeom/netgeom/layerkind"
 )
 
 // TestEvaluate: Evaluate's mean loss and accuracy against a host
@@ -129,5 +132,29 @@ func TestRunRange(t *testing.T) {
 	}
 	if _, err := NewData(b, []float64{1, 2, 3}, 3, []float64{1}, 1, nil); err != nil {
 		t.Errorf("one sample: %v", err)
+	}
+	// The observer sees the input and each layer's output once, after the
+	// layer's last step (an attention layer takes several), and what it
+	// sees of the last layer is the output.
+	att, err := NewRandomNetwork(RandomSpec{Widths: []int{4, 4, 4, 2}, Act: act(t, "tanh"), SigmaW: 1.5, Seed: 5,
+		Kinds: []layerkind.Kind{layerkind.Dense, layerkind.Attention, layerkind.Dense}, TokenDim: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	var last []float64
+	out, err = att.Run(b, in, 2, RunOptions{}, func(layer int, h engine.Buffer, width, cols int) error {
+		seen = append(seen, fmt.Sprintf("%d:%dx%d", layer, width, cols))
+		last = down(t, b, h)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(seen, " "); got != "0:4x2 1:4x2 2:4x2 3:2x2" {
+		t.Errorf("observed %s, want 0:4x2 1:4x2 2:4x2 3:2x2", got)
+	}
+	if got := down(t, b, out); !slices.Equal(got, last) {
+		t.Errorf("output %v, last observed %v", got, last)
 	}
 }

@@ -600,6 +600,34 @@ func TestInit(t *testing.T) {
 			}
 		}
 	}
+	// A tall layer (6 x 3): orthonormal columns scaled by sqrt(6/3), so
+	// W^T W = 2 I, and with gain 1.5, 4.5 I.
+	tall := smallNet(t, b, []int{3, 6, 2}, "tanh", CrossEntropy, 1)
+	for _, c := range []struct{ gain, want float64 }{{0, 2}, {1.5, 4.5}} {
+		if err := tall.Initialize(Init{Scheme: InitOrthogonal, SigmaW: c.gain}, 5); err != nil {
+			t.Fatal(err)
+		}
+		theta, err := tall.HostParams()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := theta[tall.Spec().Block(1).Tensors[0].Off:][:18]
+		for i := 0; i < 3; i++ {
+			for k := 0; k < 3; k++ {
+				dot := 0.0
+				for j := 0; j < 6; j++ {
+					dot += w[j+i*6] * w[j+k*6]
+				}
+				want := 0.0
+				if i == k {
+					want = c.want
+				}
+				if !(math.Abs(dot-want) <= 1e-12) {
+					t.Fatalf("orthogonal 6 x 3, gain %v: (W^T W)[%d,%d] = %v, want %v", c.gain, i, k, dot, want)
+				}
+			}
+		}
+	}
 }
 
 // TestMLPErrors: bad specs, data and buffers give errors that say what is

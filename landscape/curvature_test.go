@@ -242,6 +242,19 @@ func TestEstimatedCurvatureMatchesOracle(t *testing.T) {
 	if float64(est.Index) != wantNeg {
 		t.Errorf("SLQ index %d, oracle %v (dense exact %d)", est.Index, wantNeg, dense.Index)
 	}
+	wantPos := math.Round(quad(func(x float64) float64 {
+		if x > tau {
+			return 1
+		}
+		return 0
+	}))
+	if float64(est.Positive) != wantPos || est.Null != P-est.Index-est.Positive {
+		t.Errorf("SLQ counts: %d positive (oracle %v), %d null of %d with %d negative", est.Positive, wantPos, est.Null, P, est.Index)
+	}
+	// tau is its definition, EigTol times the largest |lambda|.
+	if want := DefaultEigTol * math.Max(math.Abs(est.MaxEig), math.Abs(est.MinEig)); est.Tol != want {
+		t.Errorf("tau %v, want %v", est.Tol, want)
+	}
 	// Hutchinson's trace with 200 samples: within 5 standard errors of the
 	// exact trace is all a stochastic estimate can promise; the standard
 	// error of Rademacher Hutchinson is sqrt(2 sum_{i != j} H_ij^2 / 200).
@@ -257,4 +270,50 @@ func TestEstimatedCurvatureMatchesOracle(t *testing.T) {
 		t.Errorf("Hutchinson trace %v, exact %v (standard error %v)", est.Trace, dense.Trace, se)
 	}
 	_ = eigs
+}
+
+// TestCurvatureOptions: each option at its smallest valid value runs (a
+// weight decay of 0, one SLQ vector of one step, two trace samples, a
+// tolerance just under 1), the values just outside are refused, and
+// DenseMax is inclusive: a network of exactly DenseMax parameters is
+// measured densely, one of DenseMax + 1 by Lanczos and SLQ. A dense
+// operator of dimension 1 is its one entry.
+func TestCurvatureOptions(t *testing.T) {
+	b := enginetest.Open(t)
+	net, d := smallProblem(t, b)
+	defer net.Close()
+	defer d.Close()
+	P := net.NumParams()
+	for _, o := range []CurvatureOptions{
+		{WeightDecay: 0, DenseMax: -1, SLQVectors: 1, SLQSteps: 1, TraceSamples: 2, EigTol: 0.999},
+	} {
+		if _, _, err := MeasureCurvature(net, net.Params(), d, o); err != nil {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+	for _, o := range []CurvatureOptions{
+		{WeightDecay: -1e-9}, {EigTol: 1}, {EigTol: -1e-3}, {SLQVectors: -1}, {SLQSteps: -1}, {TraceSamples: 1},
+	} {
+		if _, _, err := MeasureCurvature(net, net.Params(), d, o); err == nil {
+			t.Errorf("%+v: no error", o)
+		}
+	}
+	for _, c := range []struct {
+		denseMax int
+		method   string
+	}{{P, "dense"}, {P - 1, "lanczos-slq"}} {
+		got, _, err := MeasureCurvature(net, net.Params(), d, CurvatureOptions{DenseMax: c.denseMax, SLQSteps: 20, TraceSamples: 4})
+		if err != nil || got.Method != c.method {
+			t.Errorf("DenseMax %d for %d parameters: method %q (%v), want %s", c.denseMax, P, got.Method, err, c.method)
+		}
+	}
+	one, err := DenseOperator(b, spectrum.Operator{Dim: 1, Apply: func(x, y engine.Buffer) error {
+		if err := b.Copy(y, x); err != nil {
+			return err
+		}
+		return b.Scal(1, 2.5, y, 1)
+	}})
+	if err != nil || one.At(0, 0) != 2.5 {
+		t.Errorf("1 x 1 dense operator: %v, %v", one, err)
+	}
 }

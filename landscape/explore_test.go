@@ -163,3 +163,58 @@ func TestExploreOptions(t *testing.T) {
 		t.Errorf("files written after refused options: %v", entries)
 	}
 }
+
+// TestSummarizeGraph: a hand-built database of four minima (energies 1,
+// 0.2, 0.5, 2) with transition states joining 0-1 at 1.5 and 1-2 at 0.9
+// and the last minimum unconnected: the global minimum is 1, the
+// components {0, 1, 2} and {3}, the barriers to the global minimum 1.5 -
+// 1 = 0.5, 0, 0.9 - 0.5 = 0.4 and none, and the estimate is Chao1 of the
+// hits (each minimum found once, and minimum 2 twice more).
+func TestSummarizeGraph(t *testing.T) {
+	db, err := energy.NewDatabase(energy.Header{Dim: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, err := SummarizeGraph(db)
+	if err != nil || empty.Minima != 0 || empty.Estimate != nil || len(empty.Barriers) != 0 {
+		t.Errorf("empty database: %+v, %v", empty, err)
+	}
+	for i, e := range []float64{1, 0.2, 0.5, 2} {
+		if _, _, err := db.AddMinimum(energy.Point{X: []float64{float64(10 * i)}, Energy: e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		if _, isNew, err := db.AddMinimum(energy.Point{X: []float64{20}, Energy: 0.5}); err != nil || isNew {
+			t.Fatalf("second hit of minimum 2: new %v, %v", isNew, err)
+		}
+	}
+	for _, ts := range []struct {
+		x, e        float64
+		plus, minus int
+	}{{5, 1.5, 0, 1}, {15, 0.9, 1, 2}} {
+		if _, _, err := db.AddTransitionState(energy.Point{X: []float64{ts.x}, Energy: ts.e, Character: energy.Character{Index: 1}}, ts.plus, ts.minus); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := SummarizeGraph(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Minima != 4 || s.TransitionStates != 2 || s.Global != 1 || s.GlobalEnergy != 0.2 || s.Components != 2 || s.Largest != 3 || s.WithGlobal != 3 {
+		t.Errorf("summary %+v", s)
+	}
+	want := []float64{0.5, 0, 0.4, math.NaN()}
+	if len(s.Barriers) != 4 || s.Barriers[3] != nil {
+		t.Fatalf("barriers %v, want 4 with the last nil", s.Barriers)
+	}
+	for i, w := range want[:3] {
+		if s.Barriers[i] == nil || !(math.Abs(*s.Barriers[i]-w) <= 1e-15) {
+			t.Errorf("barrier %d: %v, want %v", i, s.Barriers[i], w)
+		}
+	}
+	r, err := energy.Chao1(db.Hits())
+	if err != nil || s.Estimate == nil || *s.Estimate != r {
+		t.Errorf("estimate %v, want Chao1 of the hits %+v (%v)", s.Estimate, r, err)
+	}
+}

@@ -38,9 +38,15 @@ func TestExplore(t *testing.T) {
 	b := enginetest.Open(t)
 	path := filepath.Join(t.TempDir(), "db.jsonl")
 	opts := exploreOptions(path)
+	var progress [][2]int
+	opts.Progress = func(done, total int) { progress = append(progress, [2]int{done, total}) }
 	res, err := Explore(context.Background(), b, opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Progress counts the hops, then the connections after the first.
+	if total := opts.Steps + opts.Connect - 1; len(progress) == 0 || progress[len(progress)-1] != [2]int{total, total} {
+		t.Errorf("progress ends at %v, want %d of %d", progress[max(0, len(progress)-1):], total, total)
 	}
 	db, err := energy.ReadDatabase(path, ExploreDistance(mustSpec(t, opts)))
 	if err != nil {

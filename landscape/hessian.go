@@ -83,7 +83,9 @@ type HessianSpectrumOptions struct {
 	// probe vectors.
 	Seed uint64
 	// Progress, when set, is called after every Hessian-vector product
-	// with the products so far and the most the run can take.
+	// with the products so far and the most the run can take, and again
+	// when the run, or a block, is done and its unused products leave the
+	// total (the last call has done = total).
 	Progress options.Progress
 }
 
@@ -232,6 +234,11 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 	// carries the vectors between b and the model's backend when they
 	// differ (a float32 model: its products in float32, the rest in
 	// float64).
+	report := func() {
+		if o.Progress != nil {
+			o.Progress(done, max(total, done))
+		}
+	}
 	counted := func(apply func(x, y engine.Buffer) error) func(x, y engine.Buffer) error {
 		if nb := m.Net.Backend(); nb != b {
 			apply = acrossBackends(b, nb, apply)
@@ -244,9 +251,7 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 				return err
 			}
 			done++
-			if o.Progress != nil {
-				o.Progress(done, max(total, done))
-			}
+			report()
 			return nil
 		}
 	}
@@ -261,6 +266,8 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 			return nil, err
 		}
 		res.HessianAnalysis, res.LanczosHVPs = r, lanczos
+		total = done // the run is over: the bar ends full
+		report()
 	} else {
 		sum := 0.0
 		for i, bl := range o.Blocks {
@@ -275,6 +282,7 @@ func HessianSpectrum(ctx context.Context, b engine.Backend, opts HessianSpectrum
 				return nil, fmt.Errorf("block %s: %w", bl.Name, err)
 			}
 			total -= caps[i] - (done - before)
+			report()
 			res.LanczosHVPs += lanczos
 			if r.Trace != nil {
 				sum += r.Trace.Value

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -343,4 +344,59 @@ func pairResidual(H mat.Matrix, e HessianEigen) float64 {
 	hy.MulVec(H, y)
 	hy.AddScaledVec(&hy, -e.Value, y)
 	return mat.Norm(&hy, 2)
+}
+
+// TestHessianTopAndProgress: Top may equal the dimension (all 43
+// eigenvalues of the 4-5-3 model) or a block's size (18, layer 2), not
+// exceed it; progress starts from the products' cap and ends, as the
+// total shrinks to what Lanczos used, at exactly the products made, for
+// the whole operator and for blocks.
+func TestHessianTopAndProgress(t *testing.T) {
+	m := hessianTestModel(t)
+	b := m.Net.Backend()
+	spec := m.Net.Spec()
+	for _, c := range []struct {
+		what   string
+		top    int
+		blocks []HessianBlock
+		fail   bool
+	}{
+		{"all eigenvalues", 43, nil, false},
+		{"one too many", 44, nil, true},
+		{"a block's size", 18, LayerBlocks(spec, false), false},
+		{"one more than a block", 19, LayerBlocks(spec, false), true},
+	} {
+		var calls [][2]int
+		res, err := HessianSpectrum(context.Background(), b, HessianSpectrumOptions{Model: m, Top: c.top, Blocks: c.blocks, Seed: 2,
+			Progress: func(done, total int) { calls = append(calls, [2]int{done, total}) }})
+		if c.fail {
+			if err == nil {
+				t.Errorf("%s (Top %d): no error", c.what, c.top)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s (Top %d): %v", c.what, c.top, err)
+		}
+		if c.blocks == nil && len(res.Eigenvalues) != 43 {
+			t.Errorf("%s: %d eigenvalues", c.what, len(res.Eigenvalues))
+		}
+		first, last := calls[0], calls[len(calls)-1]
+		if last[0] != res.HVPs || last[1] != res.HVPs || first[1] < last[1] || first[0] != 1 {
+			t.Errorf("%s: progress from %v to %v over %d products; want to start at 1 of the cap and end at %d of %d", c.what, first, last, res.HVPs, res.HVPs, res.HVPs)
+		}
+		if c.blocks != nil {
+			// When the first block is done, the total is its products plus
+			// the second block's cap.
+			o, err := HessianSpectrumOptions{Model: m, Top: c.top, Blocks: c.blocks}.withDefaults()
+			if err != nil {
+				t.Fatal(err)
+			}
+			used := res.Blocks[0].HVPs
+			want := [2]int{used, used + o.productCap(res.Blocks[1].Params)}
+			if !slices.Contains(calls, want) {
+				t.Errorf("%s: no progress report %v after the first block", c.what, want)
+			}
+		}
+	}
 }

@@ -397,6 +397,9 @@ func TestHessianTopAndProgress(t *testing.T) {
 			if !slices.Contains(calls, want) {
 				t.Errorf("%s: no progress report %v after the first block", c.what, want)
 			}
+			if sum := res.Blocks[0].HVPs + res.Blocks[1].HVPs; sum != res.HVPs {
+				t.Errorf("%s: the blocks' products add up to %d, the run's are %d", c.what, sum, res.HVPs)
+			}
 		}
 	}
 }

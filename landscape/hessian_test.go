@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/netgeom/netgeom/engine"
 	"github.com/netgeom/netgeom/engine/enginetest"
 	"github.com/netgeom/netgeom/models"
 	"github.com/netgeom/netgeom/spectrum"
@@ -400,6 +401,50 @@ func TestHessianTopAndProgress(t *testing.T) {
 			if sum := res.Blocks[0].HVPs + res.Blocks[1].HVPs; sum != res.HVPs {
 				t.Errorf("%s: the blocks' products add up to %d, the run's are %d", c.what, sum, res.HVPs)
 			}
+		}
+	}
+}
+
+// TestHessianDensityWidth: without Sigma the density's Gaussians have
+// width (max node - min node)/500 and the grid is padded by 5 of them, so
+// the grid spans 510 widths (to rounding); an operator with one
+// eigenvalue (2 I, every node 2) falls back to 1e-3 of it, 0.002. Block
+// pieces may be one long and end at the last parameter, not beyond.
+func TestHessianDensityWidth(t *testing.T) {
+	m := hessianTestModel(t)
+	b := m.Net.Backend()
+	res, err := HessianSpectrum(context.Background(), b, HessianSpectrumOptions{Model: m, Density: true, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := res.Density
+	if span := d.Grid[len(d.Grid)-1] - d.Grid[0]; !(math.Abs(span/(510*d.Sigma)-1) <= 1e-12) {
+		t.Errorf("grid span %v, sigma %v: want 510 sigma", span, d.Sigma)
+	}
+	o, err := HessianSpectrumOptions{Model: m, Density: true, Seed: 3}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	twoI := spectrum.Operator{Dim: 10, Apply: func(x, y engine.Buffer) error {
+		if err := b.Copy(y, x); err != nil {
+			return err
+		}
+		return b.Scal(10, 2, y, 1)
+	}}
+	r, _, err := analyseOperator(b, twoI, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Density == nil || !(math.Abs(r.Density.Sigma-0.002) <= 1e-15) {
+		t.Errorf("density of 2 I: %+v, want sigma 0.002", r.Density)
+	}
+	for _, c := range []struct {
+		p    Piece
+		want int
+	}{{Piece{42, 1}, 1}, {Piece{0, 43}, 43}, {Piece{43, 1}, 0}, {Piece{5, 0}, 0}, {Piece{-1, 2}, 0}} {
+		n, err := HessianBlock{Name: "b", Pieces: []Piece{c.p}}.size(43)
+		if (c.want == 0) != (err != nil) || n != c.want {
+			t.Errorf("piece %+v of 43 parameters: size %d, %v", c.p, n, err)
 		}
 	}
 }

@@ -127,6 +127,9 @@ func TestAssignErrors(t *testing.T) {
 	if _, _, err := Assign(2, []float64{1, 2, 3}); err == nil {
 		t.Error("3 costs for 2 x 2: no error")
 	}
+	if _, _, err := Assign(3, []float64{1, 2, 3, 4, 5, 6, 7, math.Inf(1), 9}); err == nil || err.Error() != "assign: cost[2][1] is +Inf; want finite costs" {
+		t.Errorf("infinite cost[2][1]: %v", err)
+	}
 	if _, _, err := Assign(2, []float64{1, math.NaN(), 3, 4}); err == nil {
 		t.Error("NaN cost: no error")
 	}
